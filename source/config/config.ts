@@ -1,0 +1,143 @@
+import {readFileSync} from 'node:fs';
+import {parseDuration} from './duration.js';
+import {parseEndpoints} from './endpoints.js';
+import {ConfigError} from './errors.js';
+
+export interface TlsConfig {
+	readonly ca?: Buffer;
+	readonly cert?: Buffer;
+	readonly key?: Buffer;
+	readonly isInsecureSkipVerify: boolean;
+}
+
+export interface AuthConfig {
+	readonly username: string;
+	/** Undefined when the user must still be asked (a name without a password anywhere). */
+	readonly password: string | undefined;
+}
+
+export interface Config {
+	readonly endpoints: readonly string[];
+	readonly tls: TlsConfig | undefined;
+	readonly auth: AuthConfig | undefined;
+	readonly dialTimeoutMs: number;
+	readonly commandTimeoutMs: number;
+	readonly intervalMs: number;
+	readonly probeTimeoutMs: number;
+	readonly isReadOnly: boolean;
+	readonly isDiscovering: boolean;
+}
+
+/** The connection flags as meow hands them over; undefined means "not given". */
+export interface ConnectionFlags {
+	readonly endpoints?: string;
+	readonly cacert?: string;
+	readonly cert?: string;
+	readonly key?: string;
+	readonly user?: string;
+	readonly password?: string;
+	readonly insecureSkipTlsVerify?: boolean;
+	readonly dialTimeout?: string;
+	readonly commandTimeout?: string;
+	readonly interval?: string;
+	readonly probeTimeout?: string;
+	readonly readOnly?: boolean;
+	readonly discover?: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+type ReadFile = (path: string) => Buffer;
+
+const defaults = {
+	endpoints: '127.0.0.1:2379',
+	dialTimeout: '2s',
+	commandTimeout: '5s',
+	interval: '1s',
+	probeTimeout: '1s',
+} as const;
+
+/** A flag wins over its ETCDCTL_* variable, which wins over the default. */
+function pick(flag: string | undefined, env: Env, variable: string): {value: string | undefined; input: string} {
+	const flagName = `--${variable.replace(/^ETCD(CTL|TOP)_/, '').toLowerCase().replaceAll('_', '-')}`;
+	if (flag !== undefined) return {value: flag, input: flagName};
+	const fromEnv = env[variable];
+	if (fromEnv !== undefined && fromEnv !== '') return {value: fromEnv, input: variable};
+	return {value: undefined, input: flagName};
+}
+
+function duration(flag: string | undefined, env: Env, variable: string, fallback: string, min: number): number {
+	const {value, input} = pick(flag, env, variable);
+	const ms = parseDuration(value ?? fallback);
+	if (ms === undefined) {
+		throw new ConfigError(input, `"${value}" is not a duration`, 'use a number with a unit: 500ms, 2s, 1m');
+	}
+	if (ms < min) throw new ConfigError(input, `${value} is too short`, `use at least ${min}ms`);
+	return ms;
+}
+
+function readMaterial(path: string | undefined, input: string, readFile: ReadFile): Buffer | undefined {
+	if (path === undefined) return undefined;
+	try {
+		return readFile(path);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? 'error'})`;
+		throw new ConfigError(input, `${path} ${why}`, 'give the path of a readable PEM file');
+	}
+}
+
+function isTruthy(value: string | undefined): boolean {
+	return value !== undefined && /^(1|true|yes|on)$/i.test(value);
+}
+
+export function buildConfig(flags: ConnectionFlags, env: Env = process.env, readFile: ReadFile = path => readFileSync(path)): Config {
+	const cacert = pick(flags.cacert, env, 'ETCDCTL_CACERT');
+	const cert = pick(flags.cert, env, 'ETCDCTL_CERT');
+	const key = pick(flags.key, env, 'ETCDCTL_KEY');
+	if ((cert.value === undefined) !== (key.value === undefined)) {
+		throw new ConfigError(cert.value === undefined ? '--cert' : '--key', 'a client certificate needs both --cert and --key', 'give both files, or neither');
+	}
+	const isInsecureSkipVerify = flags.insecureSkipTlsVerify ?? isTruthy(env['ETCDCTL_INSECURE_SKIP_TLS_VERIFY']);
+	const hasTlsMaterial = cacert.value !== undefined || cert.value !== undefined || isInsecureSkipVerify;
+
+	const endpointsInput = pick(flags.endpoints, env, 'ETCDCTL_ENDPOINTS');
+	const endpoints = parseEndpoints(endpointsInput.value ?? defaults.endpoints, endpointsInput.input, hasTlsMaterial);
+	const isAnyHttps = endpoints.some(endpoint => endpoint.startsWith('https:'));
+	if (hasTlsMaterial && !isAnyHttps) {
+		throw new ConfigError(endpointsInput.input, 'TLS files were given but every endpoint is http://', 'use https:// endpoints, or drop --cacert/--cert/--key');
+	}
+
+	const tls: TlsConfig | undefined = isAnyHttps
+		? Object.freeze({
+				ca: readMaterial(cacert.value, cacert.input, readFile),
+				cert: readMaterial(cert.value, cert.input, readFile),
+				key: readMaterial(key.value, key.input, readFile),
+				isInsecureSkipVerify,
+			})
+		: undefined;
+
+	const user = pick(flags.user, env, 'ETCDCTL_USER');
+	let auth: AuthConfig | undefined;
+	if (user.value !== undefined) {
+		const colon = user.value.indexOf(':');
+		const username = colon === -1 ? user.value : user.value.slice(0, colon);
+		if (username === '') throw new ConfigError(user.input, 'the user name is empty', 'use name or name:password');
+		const password = colon === -1 ? pick(flags.password, env, 'ETCDCTL_PASSWORD').value : user.value.slice(colon + 1);
+		auth = Object.freeze({username, password});
+	} else if (flags.password !== undefined) {
+		throw new ConfigError('--password', 'a password was given without a user', 'add --user NAME');
+	}
+
+	const probeTimeoutMs = duration(flags.probeTimeout, env, 'ETCDTOP_PROBE_TIMEOUT', defaults.probeTimeout, 10);
+	return Object.freeze({
+		endpoints: Object.freeze([...endpoints]),
+		tls,
+		auth,
+		dialTimeoutMs: duration(flags.dialTimeout, env, 'ETCDCTL_DIAL_TIMEOUT', defaults.dialTimeout, 10),
+		commandTimeoutMs: duration(flags.commandTimeout, env, 'ETCDCTL_COMMAND_TIMEOUT', defaults.commandTimeout, 10),
+		intervalMs: duration(flags.interval, env, 'ETCDTOP_INTERVAL', defaults.interval, 100),
+		probeTimeoutMs,
+		isReadOnly: flags.readOnly ?? false,
+		isDiscovering: flags.discover ?? true,
+	});
+}

@@ -1,0 +1,120 @@
+import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grpc-js';
+import {noop} from 'cockatiel';
+import {AlarmAction, Etcd3, type IOptions} from 'etcd3';
+import {toHexId, toNumber} from './ids.js';
+import type {Alarm, EndpointStatus, MemberList} from './types.js';
+
+export interface ConnectOptions {
+	readonly tls?: {
+		readonly ca?: Buffer;
+		readonly cert?: Buffer;
+		readonly key?: Buffer;
+		readonly isInsecureSkipVerify: boolean;
+	};
+	readonly auth?: {readonly username: string; readonly password: string};
+	readonly dialTimeoutMs: number;
+	/** Deadline of the token exchange when auth is on. */
+	readonly commandTimeoutMs: number;
+}
+
+const channelOptions = {
+	// grpc-js backs off up to two minutes after a refused connect: a restarted member would stay
+	// "down" long after it came back.
+	'grpc.initial_reconnect_backoff_ms': 200,
+	'grpc.min_reconnect_backoff_ms': 200,
+	'grpc.max_reconnect_backoff_ms': 2000,
+	'grpc.keepalive_time_ms': 30_000,
+	'grpc.keepalive_timeout_ms': 5000,
+};
+
+function deadline(ms: number): {deadline: Date} {
+	return {deadline: new Date(Date.now() + ms)};
+}
+
+/**
+ * One etcd3 client aimed at exactly one member. etcd3 would otherwise spread calls over its hosts,
+ * retry them and open circuit breakers, hiding which member is sick: every policy here is a no-op and
+ * every call carries a deadline.
+ */
+export class MemberClient {
+	private readonly client: Etcd3;
+
+	constructor(
+		readonly endpoint: string,
+		options: ConnectOptions,
+	) {
+		const {tls, auth} = options;
+		const etcdOptions: IOptions = {
+			hosts: endpoint,
+			dialTimeout: options.dialTimeoutMs,
+			grpcOptions: channelOptions,
+			faultHandling: {host: () => noop, global: noop},
+			...(tls && endpoint.startsWith('https:')
+				? {credentials: {rootCertificate: tls.ca as Buffer, privateKey: tls.key, certChain: tls.cert}}
+				: {}),
+			...(auth
+				? {auth: {username: auth.username, password: auth.password, callOptions: () => deadline(options.commandTimeoutMs)}}
+				: {}),
+		};
+		this.client = new Etcd3(etcdOptions);
+		if (tls?.isInsecureSkipVerify && endpoint.startsWith('https:')) this.skipServerVerification(tls);
+	}
+
+	async status(timeoutMs: number): Promise<EndpointStatus> {
+		const reply = await this.client.maintenance.status(deadline(timeoutMs));
+		return {
+			clusterId: toHexId(reply.header.cluster_id),
+			memberId: toHexId(reply.header.member_id),
+			revision: toNumber(reply.header.revision),
+			raftTerm: toNumber(reply.raftTerm),
+			version: reply.version,
+			dbSize: toNumber(reply.dbSize),
+			dbSizeInUse: toNumber(reply.dbSizeInUse),
+			leader: toHexId(reply.leader),
+			raftIndex: toNumber(reply.raftIndex),
+			raftAppliedIndex: toNumber(reply.raftAppliedIndex),
+			errors: reply.errors ?? [],
+			isLearner: reply.isLearner ?? false,
+		};
+	}
+
+	async memberList(timeoutMs: number): Promise<MemberList> {
+		const reply = await this.client.cluster.memberList({}, deadline(timeoutMs));
+		return {
+			clusterId: toHexId(reply.header.cluster_id),
+			memberId: toHexId(reply.header.member_id),
+			members: reply.members.map(member => ({
+				id: toHexId(member.ID),
+				name: member.name,
+				peerUrls: member.peerURLs,
+				clientUrls: member.clientURLs,
+				isLearner: member.isLearner ?? false,
+			})),
+		};
+	}
+
+	async alarms(timeoutMs: number): Promise<readonly Alarm[]> {
+		const reply = await this.client.maintenance.alarm({action: AlarmAction.Get}, deadline(timeoutMs));
+		return reply.alarms
+			.filter(alarm => alarm.alarm === 'Nospace' || alarm.alarm === 'Corrupt')
+			.map(alarm => ({memberId: toHexId(alarm.memberID), alarm: alarm.alarm === 'Nospace' ? 'NOSPACE' : 'CORRUPT'}));
+	}
+
+	close(): void {
+		this.client.close();
+	}
+
+	/**
+	 * etcd3 builds its TLS credentials without verify options; --insecure-skip-tls-verify needs them,
+	 * so the channel credentials of its single host (and its authenticator) are replaced before first use.
+	 */
+	private skipServerVerification(tls: NonNullable<ConnectOptions['tls']>): void {
+		const insecure: ChannelCredentials = grpcCredentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, {
+			rejectUnauthorized: false,
+			checkServerIdentity: () => undefined,
+		});
+		const pool = (this.client as unknown as {pool: {hosts: Array<{channelCredentials: ChannelCredentials}>; authenticator?: {credentials: ChannelCredentials}}}).pool;
+		for (const host of pool.hosts) host.channelCredentials = insecure;
+		if (pool.authenticator) pool.authenticator.credentials = insecure;
+	}
+}

@@ -1,0 +1,37 @@
+/** What etcd answers, with IDs as hex strings and counters as numbers. */
+export interface EndpointStatus {
+	readonly clusterId: string;
+	readonly memberId: string;
+	readonly revision: number;
+	readonly raftTerm: number;
+	readonly version: string;
+	readonly dbSize: number;
+	readonly dbSizeInUse: number;
+	/** Hex ID of the member this member believes leads; "0" when it knows of none. */
+	readonly leader: string;
+	readonly raftIndex: number;
+	readonly raftAppliedIndex: number;
+	readonly errors: readonly string[];
+	readonly isLearner: boolean;
+}
+
+export interface MemberInfo {
+	readonly id: string;
+	/** Empty until the member has started and published its name. */
+	readonly name: string;
+	readonly peerUrls: readonly string[];
+	readonly clientUrls: readonly string[];
+	readonly isLearner: boolean;
+}
+
+export interface MemberList {
+	readonly clusterId: string;
+	/** The member that answered. */
+	readonly memberId: string;
+	readonly members: readonly MemberInfo[];
+}
+
+export interface Alarm {
+	readonly memberId: string;
+	readonly alarm: 'NOSPACE' | 'CORRUPT';
+}
