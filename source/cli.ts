@@ -1,0 +1,126 @@
+import meow from 'meow';
+import {buildConfig, type Config} from './config/config.js';
+import {ConfigError} from './config/errors.js';
+import {promptSecret} from './config/secret-prompt.js';
+import {parseStatusFormat, runStatus} from './commands/status.js';
+import {exitCodes} from './output/exit-code.js';
+
+// Node warns (DEP0123) when TLS is aimed at an IP address, which grpc does for every IP endpoint; the
+// warning would land in the middle of the console's screen and says nothing an operator can act on.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+	const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as {code?: string}).code : rest[1];
+	if (code === 'DEP0123') return;
+	(emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+const help = `
+  Usage
+    $ etcdtop [flags]                 the live console (default)
+    $ etcdtop status [-w table|json|simple]
+                                      one round of health checks, for scripts
+    $ etcdtop demo [--members N]      a throwaway local cluster with the console on it
+
+  Connection (each also read from its ETCDCTL_* variable; a flag wins)
+    --endpoints LIST                  comma-separated, default 127.0.0.1:2379
+    --cacert FILE                     CA bundle to verify servers
+    --cert FILE / --key FILE          client certificate and key
+    --user NAME[:PASSWORD]            prefer ETCDCTL_PASSWORD or the prompt to a password in argv
+    --password PASSWORD               visible to other users in the process list; prefer ETCDCTL_PASSWORD
+    --insecure-skip-tls-verify        do not verify the server certificate
+    --dial-timeout DURATION           default 2s
+    --command-timeout DURATION        default 5s
+
+  etcdtop
+    --interval DURATION               poll period, default 1s
+    --probe-timeout DURATION          deadline of one member's status call, default 1s
+    --read-only                       no action that changes the cluster
+    --no-discover                     watch only --endpoints, not every member of the list
+    -w, --write-out FORMAT            status output: table (default), json, simple
+    --members N                       demo cluster size, default 3
+
+  Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable, 3 bad usage
+`;
+
+const cli = meow(help, {
+	importMeta: import.meta,
+	allowUnknownFlags: true,
+	booleanDefault: undefined,
+	flags: {
+		endpoints: {type: 'string'},
+		cacert: {type: 'string'},
+		cert: {type: 'string'},
+		key: {type: 'string'},
+		user: {type: 'string'},
+		password: {type: 'string'},
+		insecureSkipTlsVerify: {type: 'boolean'},
+		dialTimeout: {type: 'string'},
+		commandTimeout: {type: 'string'},
+		interval: {type: 'string'},
+		probeTimeout: {type: 'string'},
+		readOnly: {type: 'boolean'},
+		discover: {type: 'boolean'},
+		writeOut: {type: 'string', shortFlag: 'w'},
+		members: {type: 'string'},
+	},
+});
+
+const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members']);
+
+function hideSecretsFromProcessList(): void {
+	// On Linux, setting the title overwrites the argv other users read in /proc/PID/cmdline.
+	const argv = process.argv.slice(2);
+	if (argv.some(arg => arg.startsWith('--password') || (/^--user(=|$)/.test(arg) && argv.join(' ').includes(':')))) {
+		process.title = 'etcdtop';
+	}
+}
+
+async function withPassword(config: Config): Promise<Config> {
+	if (!config.auth || config.auth.password !== undefined) return config;
+	if (!process.stdin.isTTY) {
+		throw new ConfigError('--user', `no password for user "${config.auth.username}"`, 'set ETCDCTL_PASSWORD, or run in a terminal to be asked');
+	}
+	const password = await promptSecret(`Password for ${config.auth.username}: `);
+	return Object.freeze({...config, auth: Object.freeze({username: config.auth.username, password})});
+}
+
+async function main(): Promise<number> {
+	hideSecretsFromProcessList();
+	const unknown = Object.keys(cli.flags).filter(flag => !known.has(flag));
+	if (unknown.length > 0) {
+		const name = unknown[0]!.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
+		throw new ConfigError(`--${name}`, 'unknown flag', 'see etcdtop --help');
+	}
+	const [command = 'console', ...rest] = cli.input;
+	const config = () => buildConfig(cli.flags);
+	switch (command) {
+		case 'status': {
+			if (rest.length > 0) throw new ConfigError('status', `unexpected argument "${rest[0]}"`, 'status takes only flags');
+			const format = parseStatusFormat(cli.flags.writeOut);
+			return runStatus(await withPassword(config()), format);
+		}
+		case 'console': {
+			const resolved = await withPassword(config());
+			const {runConsole} = await import('./ui/run-console.js');
+			return runConsole(resolved);
+		}
+		case 'demo': {
+			const {runDemo} = await import('./commands/demo.js');
+			return runDemo(cli.flags);
+		}
+		default:
+			throw new ConfigError(command, 'unknown command', 'use status, demo, or no command for the console; see etcdtop --help');
+	}
+}
+
+try {
+	process.exitCode = await main();
+} catch (error) {
+	if (error instanceof ConfigError) {
+		process.stderr.write(`etcdtop: ${error.message}\n`);
+		process.exitCode = exitCodes.usage;
+	} else {
+		process.stderr.write(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.exitCode = exitCodes.critical;
+	}
+}

@@ -1,0 +1,53 @@
+import {buildConfig, type ConnectionFlags} from '../config/config.js';
+import {ConfigError} from '../config/errors.js';
+import {EtcdNotFoundError, LocalCluster} from '../demo/local-cluster.js';
+
+export interface DemoFlags extends ConnectionFlags {
+	readonly members?: string;
+}
+
+export function parseMemberCount(value: string | undefined): number {
+	if (value === undefined) return 3;
+	const count = Number(value);
+	if (!/^\d+$/.test(value) || count < 1 || count > 9) throw new ConfigError('--members', `"${value}" is not a member count`, 'use a whole number from 1 to 9');
+	return count;
+}
+
+/** A throwaway cluster on loopback with the console on it; every process and file is gone on exit. */
+export async function runDemo(flags: DemoFlags): Promise<number> {
+	for (const flag of ['endpoints', 'cacert', 'cert', 'key', 'user', 'password'] as const) {
+		if (flags[flag] !== undefined) throw new ConfigError(`--${flag}`, 'demo starts its own cluster and takes no connection flags', 'drop the flag, or run etcdtop without "demo"');
+	}
+	const members = parseMemberCount(flags.members);
+	process.stderr.write(`etcdtop demo: starting a ${members}-member etcd cluster on 127.0.0.1...\n`);
+	let cluster: LocalCluster;
+	try {
+		cluster = await LocalCluster.start({members, namePrefix: 'demo'});
+	} catch (error) {
+		if (error instanceof EtcdNotFoundError) {
+			process.stderr.write(`etcdtop demo: ${error.message}\n`);
+			return 3;
+		}
+		throw error;
+	}
+	const stopCluster = async () => cluster.stop();
+	// A second ctrl-c while the console is closing must not leave etcd processes behind.
+	process.once('exit', () => {
+		for (const member of cluster.members) {
+			const pid = cluster.pid(member.name);
+			if (pid) {
+				try {
+					process.kill(pid, 'SIGKILL');
+				} catch {}
+			}
+		}
+	});
+	try {
+		const config = buildConfig({...flags, endpoints: cluster.endpoints.join(',')}, {});
+		const {runConsole} = await import('../ui/run-console.js');
+		return await runConsole(config, {onExit: stopCluster});
+	} finally {
+		await stopCluster();
+		process.stderr.write('etcdtop demo: cluster stopped and its data removed.\n');
+	}
+}

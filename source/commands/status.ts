@@ -1,0 +1,29 @@
+import type {Config} from '../config/config.js';
+import {ConfigError} from '../config/errors.js';
+import {exitCodeFor} from '../output/exit-code.js';
+import {statusJson} from '../output/status-json.js';
+import {statusSimple, statusTable} from '../output/status-text.js';
+import {Poller} from '../poller/poller.js';
+
+export type StatusFormat = 'table' | 'json' | 'simple';
+
+export function parseStatusFormat(value: string | undefined): StatusFormat {
+	const format = value ?? 'table';
+	if (format === 'table' || format === 'json' || format === 'simple') return format;
+	throw new ConfigError('--write-out', `"${format}" is not an output format`, 'use table, json or simple');
+}
+
+/** One round of probes, printed once; the exit code says how healthy the cluster is. */
+export async function runStatus(config: Config, format: StatusFormat, write: (text: string) => void = text => process.stdout.write(text)): Promise<number> {
+	const poller = new Poller(config);
+	poller.start();
+	try {
+		const {view} = await poller.settled();
+		if (format === 'json') write(JSON.stringify(statusJson(view), null, 2) + '\n');
+		else if (format === 'simple') write(statusSimple(view));
+		else write(statusTable(view));
+		return exitCodeFor(view.health);
+	} finally {
+		poller.stop();
+	}
+}

@@ -1,0 +1,224 @@
+import type {Failure} from '../etcd/errors.js';
+import type {Alarm, EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
+import type {Sample} from './history.js';
+import {failuresTolerated, quorumOf} from './quorum.js';
+
+export type Probe =
+	| {readonly state: 'pending'}
+	| {readonly state: 'ok'; readonly at: number; readonly latencyMs: number; readonly status: EndpointStatus}
+	| {
+			readonly state: 'unreachable';
+			readonly at: number;
+			readonly failure: Failure;
+			/** When this run of failures began. */
+			readonly since: number;
+			readonly lastOkAt: number | undefined;
+	  };
+
+export type MemberHealth = 'ok' | 'unreachable' | 'pending' | 'unstarted';
+
+export interface MemberView {
+	/** Hex member ID when known, else the endpoint. */
+	readonly key: string;
+	readonly id: string | undefined;
+	readonly name: string;
+	readonly endpoint: string | undefined;
+	readonly peerUrls: readonly string[];
+	readonly clientUrls: readonly string[];
+	readonly isLearner: boolean;
+	readonly isLeader: boolean;
+	readonly health: MemberHealth;
+	readonly status: EndpointStatus | undefined;
+	readonly latencyMs: number | undefined;
+	readonly failure: Failure | undefined;
+	readonly downSince: number | undefined;
+	readonly lastOkAt: number | undefined;
+	readonly alarms: readonly string[];
+	readonly history: readonly Sample[];
+}
+
+export type ClusterHealth = 'healthy' | 'degraded' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable';
+
+export interface ClusterView {
+	readonly id: string | undefined;
+	readonly health: ClusterHealth;
+	/** Why the cluster is not healthy, in words. */
+	readonly reasons: readonly string[];
+	readonly leader: {readonly id: string; readonly name: string} | undefined;
+	readonly raftTerm: number;
+	readonly revision: number;
+	readonly voters: number;
+	readonly learners: number;
+	readonly reachableVoters: number;
+	readonly quorum: number;
+	readonly tolerance: number;
+	readonly members: readonly MemberView[];
+	readonly alarms: readonly Alarm[];
+	/** Whether rows come from a member list (else only from the configured endpoints). */
+	readonly hasMemberList: boolean;
+	/** When any member last answered; undefined before the first answer. */
+	readonly lastAnswerAt: number | undefined;
+}
+
+export interface ViewInput {
+	readonly endpoints: readonly string[];
+	readonly isDiscovering: boolean;
+	readonly memberList: MemberList | undefined;
+	readonly alarms: readonly Alarm[];
+	readonly probes: Readonly<Record<string, Probe>>;
+	readonly history: Readonly<Record<string, readonly Sample[]>>;
+}
+
+const pending: Probe = Object.freeze({state: 'pending'});
+
+export function isUnstarted(member: MemberInfo): boolean {
+	return member.name === '' && member.clientUrls.length === 0;
+}
+
+/** The endpoints the poller should probe: every started member's client URL, or the configured ones. */
+export function watchedEndpoints(input: Pick<ViewInput, 'endpoints' | 'isDiscovering' | 'memberList'>): readonly string[] {
+	if (!input.isDiscovering || !input.memberList) return input.endpoints;
+	const urls = input.memberList.members.flatMap(member => (member.clientUrls[0] ? [member.clientUrls[0]] : []));
+	return urls.length > 0 ? [...new Set(urls)] : input.endpoints;
+}
+
+function alarmsFromErrors(errors: readonly string[]): string[] {
+	return errors.flatMap(error => {
+		const match = /alarm:\s*([A-Z]+)/.exec(error);
+		return match ? [match[1]!] : [];
+	});
+}
+
+function memberRow(
+	info: Pick<MemberInfo, 'name' | 'peerUrls' | 'clientUrls' | 'isLearner'> & {id: string | undefined},
+	endpoint: string | undefined,
+	probe: Probe,
+	input: ViewInput,
+	isStarted: boolean,
+): Omit<MemberView, 'isLeader'> {
+	const status = probe.state === 'ok' ? probe.status : undefined;
+	const id = info.id ?? status?.memberId;
+	const key = id ?? endpoint ?? 'unknown';
+	const listed = input.alarms.filter(alarm => alarm.memberId === id).map(alarm => alarm.alarm);
+	const alarms = [...new Set([...listed, ...alarmsFromErrors(status?.errors ?? [])])];
+	return {
+		key,
+		id,
+		name: info.name,
+		endpoint,
+		peerUrls: info.peerUrls,
+		clientUrls: info.clientUrls,
+		isLearner: status?.isLearner ?? info.isLearner,
+		health: !isStarted ? 'unstarted' : probe.state,
+		status,
+		latencyMs: probe.state === 'ok' ? probe.latencyMs : undefined,
+		failure: probe.state === 'unreachable' ? probe.failure : undefined,
+		downSince: probe.state === 'unreachable' ? probe.since : undefined,
+		lastOkAt: probe.state === 'ok' ? probe.at : probe.state === 'unreachable' ? probe.lastOkAt : undefined,
+		alarms,
+		history: input.history[key] ?? [],
+	};
+}
+
+function rows(input: ViewInput): Array<Omit<MemberView, 'isLeader'>> {
+	const watched = watchedEndpoints(input);
+	const probeFor = (endpoint: string | undefined) => (endpoint ? input.probes[endpoint] ?? pending : pending);
+	const list = input.memberList;
+	if (!list) {
+		return watched.map(endpoint => {
+			return memberRow({id: undefined, name: '', peerUrls: [], clientUrls: [endpoint], isLearner: false}, endpoint, probeFor(endpoint), input, true);
+		});
+	}
+	// A member answers for itself: its status carries its ID, which joins it to the member list even
+	// when the configured endpoint is spelled differently from the URL it advertises.
+	const endpointById = new Map<string, string>();
+	for (const endpoint of watched) {
+		const probe = input.probes[endpoint];
+		if (probe?.state === 'ok') endpointById.set(probe.status.memberId, endpoint);
+	}
+	const used = new Set<string>();
+	const result = list.members.flatMap(member => {
+		const endpoint = endpointById.get(member.id) ?? member.clientUrls.find(url => watched.includes(url));
+		if (!input.isDiscovering && endpoint === undefined) return [];
+		if (endpoint) used.add(endpoint);
+		return [memberRow(member, endpoint, probeFor(endpoint), input, !isUnstarted(member))];
+	});
+	for (const endpoint of watched) {
+		if (used.has(endpoint)) continue;
+		result.push(memberRow({id: undefined, name: '', peerUrls: [], clientUrls: [endpoint], isLearner: false}, endpoint, probeFor(endpoint), input, true));
+	}
+	return result;
+}
+
+export function memberLabel(row: Pick<MemberView, 'name' | 'id' | 'endpoint'>): string {
+	return row.name || row.id || row.endpoint || 'unknown member';
+}
+
+export function deriveView(input: ViewInput): ClusterView {
+	const base = rows(input).sort((a, b) => (a.name || '~' + a.key).localeCompare(b.name || '~' + b.key));
+	const answering = base.filter(row => row.status);
+	const highestTerm = Math.max(0, ...answering.map(row => row.status!.raftTerm));
+	const leaderIds = new Set(answering.map(row => row.status!.leader).filter(id => id !== '0'));
+	const leaderId = answering.find(row => row.status!.raftTerm === highestTerm && row.status!.leader !== '0')?.status!.leader;
+	const members: MemberView[] = base.map(row => Object.freeze({...row, isLeader: row.id !== undefined && row.id === leaderId}));
+	const leaderRow = members.find(row => row.isLeader);
+	const leader = leaderId ? {id: leaderId, name: leaderRow?.name || leaderId} : undefined;
+
+	const listVoters = input.memberList?.members.filter(member => !member.isLearner);
+	const voterRows = members.filter(row => !row.isLearner);
+	const voters = listVoters?.length ?? voterRows.length;
+	const learners = input.memberList ? input.memberList.members.length - voters : members.length - voterRows.length;
+	const reachableVoters = voterRows.filter(row => row.health === 'ok').length;
+	const quorum = quorumOf(voters);
+	// With --no-discover some voters may not be watched: then only the leader's presence speaks for quorum.
+	const isEveryVoterWatched = voterRows.length >= voters;
+
+	const reasons: string[] = [];
+	for (const row of members) {
+		if (row.health === 'unreachable') reasons.push(`${memberLabel(row)} unreachable (${row.failure?.kind ?? 'error'})`);
+		else if (row.health === 'unstarted') reasons.push(`${memberLabel(row)} added but not started`);
+		else if (row.health === 'pending') reasons.push(`${memberLabel(row)} not answered yet`);
+	}
+	if (leaderIds.size > 1) reasons.push('members disagree on the leader');
+	const clusterIds = new Set(answering.map(row => row.status!.clusterId));
+	if (clusterIds.size > 1) reasons.push('members report different cluster IDs');
+	const alarmNames = [...new Set([...input.alarms.map(alarm => alarm.alarm), ...members.flatMap(row => row.alarms)])];
+
+	let health: ClusterHealth;
+	if (answering.length === 0) {
+		health = 'unreachable';
+		if (reasons.length === 0) reasons.push('no endpoint answered');
+	} else if (isEveryVoterWatched && reachableVoters < quorum) {
+		health = 'no-quorum';
+		reasons.unshift(`${reachableVoters} of ${voters} voters reachable, quorum needs ${quorum}`);
+	} else if (!leader || answering.some(row => row.status!.errors.some(error => /no leader/i.test(error)))) {
+		health = 'no-leader';
+		reasons.unshift('no member reports a leader');
+	} else if (alarmNames.length > 0) {
+		health = 'alarm';
+		reasons.unshift(`alarm ${alarmNames.join(', ')} active`);
+	} else if (reasons.length > 0) {
+		health = 'degraded';
+	} else {
+		health = 'healthy';
+	}
+
+	const okTimes = members.map(row => row.lastOkAt).filter((at): at is number => at !== undefined);
+	return Object.freeze({
+		id: input.memberList?.clusterId ?? answering[0]?.status!.clusterId,
+		health,
+		reasons: Object.freeze(reasons),
+		leader,
+		raftTerm: highestTerm,
+		revision: Math.max(0, ...answering.map(row => row.status!.revision)),
+		voters,
+		learners,
+		reachableVoters,
+		quorum,
+		tolerance: failuresTolerated(voters, reachableVoters),
+		members: Object.freeze(members),
+		alarms: input.alarms,
+		hasMemberList: input.memberList !== undefined,
+		lastAnswerAt: okTimes.length > 0 ? Math.max(...okTimes) : undefined,
+	});
+}

@@ -1,0 +1,85 @@
+import type {ClusterView, MemberView} from './cluster-view.js';
+import {memberLabel} from './cluster-view.js';
+
+export type ClusterEventType =
+	| 'leader-changed'
+	| 'leader-lost'
+	| 'term-changed'
+	| 'member-down'
+	| 'member-up'
+	| 'member-added'
+	| 'member-removed'
+	| 'member-promoted'
+	| 'alarm-raised'
+	| 'alarm-cleared';
+
+export interface ClusterEvent {
+	readonly at: number;
+	readonly type: ClusterEventType;
+	readonly severity: 'info' | 'warn' | 'error';
+	readonly text: string;
+}
+
+export const eventLogLength = 500;
+
+function byKey(view: ClusterView | undefined): Map<string, MemberView> {
+	return new Map((view?.members ?? []).map(member => [member.key, member]));
+}
+
+/** What changed between two views, as log entries. The first view only reports what is already wrong. */
+export function diffEvents(previous: ClusterView | undefined, next: ClusterView, at: number): ClusterEvent[] {
+	const events: ClusterEvent[] = [];
+	const add = (type: ClusterEventType, severity: ClusterEvent['severity'], text: string) => events.push({at, type, severity, text});
+
+	// Before anything answered there was nothing to change from: a leader seen first is not "elected".
+	const hasHistory = previous?.lastAnswerAt !== undefined;
+	if (next.leader && hasHistory && previous?.leader?.id !== next.leader.id) {
+		if (previous?.leader) add('leader-changed', 'warn', `leader changed: ${previous.leader.name} -> ${next.leader.name} (term ${next.raftTerm})`);
+		else add('leader-changed', 'info', `leader elected: ${next.leader.name} (term ${next.raftTerm})`);
+	} else if (!next.leader && previous?.leader) {
+		add('leader-lost', 'error', `no leader (last was ${previous.leader.name})`);
+	}
+	if (previous && previous.raftTerm > 0 && next.raftTerm > previous.raftTerm) {
+		add('term-changed', 'warn', `raft term ${previous.raftTerm} -> ${next.raftTerm}`);
+	}
+
+	const before = byKey(previous);
+	for (const member of next.members) {
+		const old = before.get(member.key);
+		const name = memberLabel(member);
+		if (member.health === 'unreachable' && old?.health !== 'unreachable') {
+			add('member-down', 'error', `${name} is unreachable: ${member.failure?.kind ?? 'error'} (${member.failure?.message ?? ''})`);
+		} else if (member.health === 'ok' && old?.health === 'unreachable') {
+			add('member-up', 'info', `${name} answers again`);
+		}
+		if (old?.isLearner && !member.isLearner && member.health === 'ok') add('member-promoted', 'info', `${name} promoted to voter`);
+	}
+	if (previous?.hasMemberList && next.hasMemberList) {
+		const nextIds = new Set(next.members.map(member => member.id).filter(Boolean));
+		const oldIds = new Set(previous.members.map(member => member.id).filter(Boolean));
+		for (const member of next.members) {
+			if (member.id && !oldIds.has(member.id)) add('member-added', 'info', `member ${memberLabel(member)} (${member.id}) added`);
+		}
+		for (const member of previous.members) {
+			if (member.id && !nextIds.has(member.id)) add('member-removed', 'warn', `member ${memberLabel(member)} (${member.id}) removed`);
+		}
+	}
+
+	const alarmKey = (alarm: {memberId: string; alarm: string}) => `${alarm.memberId}/${alarm.alarm}`;
+	const oldAlarms = new Set((previous?.alarms ?? []).map(alarmKey));
+	const newAlarms = new Set(next.alarms.map(alarmKey));
+	const nameOf = (id: string) => next.members.find(member => member.id === id)?.name || id;
+	for (const alarm of next.alarms) {
+		if (!oldAlarms.has(alarmKey(alarm))) add('alarm-raised', 'error', `alarm ${alarm.alarm} raised on ${nameOf(alarm.memberId)}`);
+	}
+	for (const alarm of previous?.alarms ?? []) {
+		if (!newAlarms.has(alarmKey(alarm))) add('alarm-cleared', 'info', `alarm ${alarm.alarm} cleared on ${nameOf(alarm.memberId)}`);
+	}
+	return events;
+}
+
+export function appendEvents(log: readonly ClusterEvent[], events: readonly ClusterEvent[], length = eventLogLength): readonly ClusterEvent[] {
+	if (events.length === 0) return log;
+	const next = [...log, ...events];
+	return Object.freeze(next.length > length ? next.slice(next.length - length) : next);
+}

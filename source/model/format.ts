@@ -1,0 +1,31 @@
+/** Bytes the way etcdctl prints them (go-humanize's SI Bytes): "25 kB", "1.2 MB". */
+export function humanBytes(bytes: number): string {
+	if (bytes < 10) return `${bytes} B`;
+	const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+	const exponent = Math.min(Math.floor(Math.log(bytes) / Math.log(1000)), units.length - 1);
+	const value = Math.floor((bytes / 1000 ** exponent) * 10 + 0.5) / 10;
+	return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ${units[exponent]}`;
+}
+
+/** "3s", "4m", "2h", "5d": how long ago, for a column that must stay narrow. */
+export function shortAge(ms: number): string {
+	const seconds = Math.max(0, Math.floor(ms / 1000));
+	if (seconds < 60) return `${seconds}s`;
+	if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+	if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+	return `${Math.floor(seconds / 86_400)}d`;
+}
+
+export function formatLatency(ms: number | undefined): string {
+	if (ms === undefined) return '-';
+	return ms < 10 ? `${ms.toFixed(1)}ms` : `${Math.round(ms)}ms`;
+}
+
+export function formatRate(perSecond: number): string {
+	if (perSecond >= 1000) return `${(perSecond / 1000).toFixed(1)}k/s`;
+	return `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)}/s`;
+}
+
+export function clockTime(at: number): string {
+	return new Date(at).toISOString().slice(11, 19);
+}

@@ -1,0 +1,41 @@
+import type {ClusterView} from '../model/cluster-view.js';
+
+/** The documented `status -w json` shape: IDs as hex strings, sizes in bytes. */
+export function statusJson(view: ClusterView): unknown {
+	return {
+		cluster: {
+			id: view.id ?? null,
+			state: view.health,
+			leader: view.leader?.id ?? null,
+			leaderName: view.leader?.name ?? null,
+			raftTerm: view.raftTerm,
+			revision: view.revision,
+			voters: view.voters,
+			learners: view.learners,
+			reachableVoters: view.reachableVoters,
+			quorum: view.quorum,
+			tolerance: view.tolerance,
+			reasons: view.reasons,
+		},
+		members: view.members.map(member => ({
+			name: member.name,
+			id: member.id ?? null,
+			endpoint: member.endpoint ?? null,
+			reachable: member.health === 'ok',
+			state: member.health,
+			error: member.failure ? {kind: member.failure.kind, message: member.failure.message} : member.health === 'unstarted' ? {kind: 'not-started', message: 'added to the cluster but not started'} : null,
+			latencyMs: member.latencyMs === undefined ? null : Math.round(member.latencyMs * 100) / 100,
+			isLeader: member.isLeader,
+			isLearner: member.isLearner,
+			version: member.status?.version ?? null,
+			raftTerm: member.status?.raftTerm ?? null,
+			raftIndex: member.status?.raftIndex ?? null,
+			raftAppliedIndex: member.status?.raftAppliedIndex ?? null,
+			dbSize: member.status?.dbSize ?? null,
+			dbSizeInUse: member.status?.dbSizeInUse ?? null,
+			alarms: member.alarms,
+			errors: member.status?.errors ?? [],
+			peerUrls: member.peerUrls,
+		})),
+	};
+}

@@ -1,0 +1,53 @@
+import {formatLatency, humanBytes} from '../model/format.js';
+import type {ClusterView, MemberView} from '../model/cluster-view.js';
+import {renderTable} from './table.js';
+
+const headers = ['ENDPOINT', 'NAME', 'ID', 'STATE', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'LATENCY', 'ERRORS'];
+
+function memberState(member: MemberView): string {
+	if (member.health === 'unreachable') return member.failure?.kind ?? 'unreachable';
+	if (member.health === 'unstarted') return 'unstarted';
+	return member.health;
+}
+
+function errorsOf(member: MemberView): string {
+	const errors = [...(member.status?.errors ?? [])];
+	if (member.failure) errors.push(member.failure.message);
+	return errors.join(', ');
+}
+
+function cells(member: MemberView): string[] {
+	const status = member.status;
+	const value = (of: (s: NonNullable<typeof status>) => string) => (status ? of(status) : '-');
+	return [
+		member.endpoint ?? '-',
+		member.name || '-',
+		member.id ?? '-',
+		memberState(member),
+		value(s => s.version),
+		value(s => humanBytes(s.dbSize)),
+		status ? String(member.isLeader) : '-',
+		status ? String(member.isLearner) : '-',
+		value(s => String(s.raftTerm)),
+		value(s => String(s.raftIndex)),
+		value(s => String(s.raftAppliedIndex)),
+		status ? formatLatency(member.latencyMs) : '-',
+		errorsOf(member),
+	];
+}
+
+function summary(view: ClusterView): string {
+	const leader = view.leader ? `${view.leader.name} (${view.leader.id})` : 'none';
+	const head = `cluster ${view.id ?? 'unknown'}: ${view.health}; leader ${leader}; ${view.reachableVoters}/${view.voters} voters reachable, quorum ${view.quorum}, tolerates ${view.tolerance} more failure${view.tolerance === 1 ? '' : 's'}`;
+	return view.reasons.length > 0 ? `${head}\n${view.reasons.map(reason => `  - ${reason}`).join('\n')}\n` : `${head}\n`;
+}
+
+/** etcdctl's endpoint status table plus NAME, STATE and LATENCY, then one line on the cluster. */
+export function statusTable(view: ClusterView): string {
+	return renderTable(headers, view.members.map(cells)) + summary(view);
+}
+
+/** etcdctl's "simple" format: one comma-separated line per member. */
+export function statusSimple(view: ClusterView): string {
+	return view.members.map(member => cells(member).join(', ') + '\n').join('');
+}

@@ -1,0 +1,237 @@
+import type {Config} from '../config/config.js';
+import {classifyError} from '../etcd/errors.js';
+import {MemberClient} from '../etcd/member-client.js';
+import type {Alarm, EndpointStatus, MemberList} from '../etcd/types.js';
+import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
+import {watchedEndpoints} from '../model/cluster-view.js';
+
+/** The calls the poller makes; MemberClient in production, a fake in unit tests. */
+export interface StatusSource {
+	status(timeoutMs: number): Promise<EndpointStatus>;
+	memberList(timeoutMs: number): Promise<MemberList>;
+	alarms(timeoutMs: number): Promise<readonly Alarm[]>;
+	close(): void;
+}
+
+export type PollerConfig = Pick<Config, 'endpoints' | 'isDiscovering' | 'intervalMs' | 'probeTimeoutMs' | 'tls' | 'auth' | 'dialTimeoutMs' | 'commandTimeoutMs'>;
+
+export interface PollerOptions {
+	readonly createSource?: (endpoint: string) => StatusSource;
+	readonly now?: () => number;
+}
+
+/**
+ * A loop that runs `task` now, then `interval` after each run finished: runs never overlap, and a slow
+ * run delays only its own next run.
+ */
+class Loop {
+	private timer: NodeJS.Timeout | undefined;
+	private isRunning = false;
+	private isActive = true;
+
+	constructor(
+		private readonly task: () => Promise<void>,
+		private readonly interval: () => number,
+		private readonly isPaused: () => boolean,
+	) {}
+
+	/** Runs at once unless a run is under way (which then is the fresh one). */
+	kick(): void {
+		if (!this.isActive || this.isRunning) return;
+		clearTimeout(this.timer);
+		this.timer = undefined;
+		this.isRunning = true;
+		void this.task().finally(() => {
+			this.isRunning = false;
+			if (this.isActive && !this.isPaused()) this.timer = setTimeout(() => this.kick(), this.interval());
+		});
+	}
+
+	stop(): void {
+		this.isActive = false;
+		clearTimeout(this.timer);
+	}
+}
+
+/** What the console reads: the cluster plus the poller's own controls, replaced whole on any change. */
+export interface PollerSnapshot {
+	readonly cluster: ClusterState;
+	readonly intervalMs: number;
+	readonly isPaused: boolean;
+}
+
+/**
+ * Polls every member on its own loop and publishes immutable ClusterState snapshots. The UI reads it
+ * with useSyncExternalStore; `status` runs it until every member answered once.
+ */
+export class Poller {
+	private state: ClusterState;
+	private snapshot: PollerSnapshot;
+	private readonly listeners = new Set<() => void>();
+	private readonly sources = new Map<string, StatusSource>();
+	private readonly probeLoops = new Map<string, Loop>();
+	private discoveryLoop: Loop | undefined;
+	private lastGoodDiscovery: string | undefined;
+	private hasTriedDiscovery = false;
+	private intervalMs: number;
+	private isPaused = false;
+	private isStopped = false;
+	private readonly now: () => number;
+	private readonly createSource: (endpoint: string) => StatusSource;
+
+	constructor(
+		private readonly config: PollerConfig,
+		options: PollerOptions = {},
+	) {
+		this.now = options.now ?? Date.now;
+		this.intervalMs = config.intervalMs;
+		this.state = initialClusterState(config.endpoints, config.isDiscovering, this.now());
+		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});
+		this.createSource =
+			options.createSource ??
+			(endpoint =>
+				new MemberClient(endpoint, {
+					tls: config.tls,
+					auth: config.auth?.password === undefined ? undefined : {username: config.auth.username, password: config.auth.password},
+					dialTimeoutMs: config.dialTimeoutMs,
+					commandTimeoutMs: config.commandTimeoutMs,
+				}));
+	}
+
+	readonly subscribe = (listener: () => void): (() => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+
+	readonly getSnapshot = (): PollerSnapshot => this.snapshot;
+
+	start(): void {
+		this.discoveryLoop = new Loop(async () => this.discover(), () => this.intervalMs, () => this.isPaused);
+		this.discoveryLoop.kick();
+		this.reconcile();
+	}
+
+	/** Probes every member now (those mid-probe are already fresh). */
+	refresh(): void {
+		this.discoveryLoop?.kick();
+		for (const loop of this.probeLoops.values()) loop.kick();
+	}
+
+	setPaused(isPaused: boolean): void {
+		this.isPaused = isPaused;
+		if (!isPaused) this.refresh();
+		this.emit();
+	}
+
+	setInterval(ms: number): void {
+		this.intervalMs = Math.max(100, Math.min(60_000, ms));
+		this.emit();
+	}
+
+	/** Resolves once discovery was tried and every watched endpoint answered or failed once. */
+	async settled(): Promise<ClusterState> {
+		const isSettled = () =>
+			this.hasTriedDiscovery && watchedEndpoints(this.state).every(endpoint => this.state.probes[endpoint] !== undefined);
+		if (isSettled()) return this.state;
+		return new Promise(resolve => {
+			const unsubscribe = this.subscribe(() => {
+				if (!isSettled()) return;
+				unsubscribe();
+				resolve(this.state);
+			});
+		});
+	}
+
+	stop(): void {
+		this.isStopped = true;
+		this.discoveryLoop?.stop();
+		for (const loop of this.probeLoops.values()) loop.stop();
+		this.probeLoops.clear();
+		for (const source of this.sources.values()) source.close();
+		this.sources.clear();
+	}
+
+	private dispatch(action: ClusterAction): void {
+		if (this.isStopped) return;
+		this.state = reduceCluster(this.state, action);
+		this.reconcile();
+		this.emit();
+	}
+
+	private emit(): void {
+		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});
+		for (const listener of this.listeners) listener();
+	}
+
+	private source(endpoint: string): StatusSource {
+		let source = this.sources.get(endpoint);
+		if (!source) {
+			source = this.createSource(endpoint);
+			this.sources.set(endpoint, source);
+		}
+		return source;
+	}
+
+	/** Starts a loop for each newly watched endpoint and ends the loops (and clients) of gone ones. */
+	private reconcile(): void {
+		if (this.isStopped) return;
+		const watched = new Set(watchedEndpoints(this.state));
+		for (const [endpoint, loop] of this.probeLoops) {
+			if (watched.has(endpoint)) continue;
+			loop.stop();
+			this.probeLoops.delete(endpoint);
+			if (!this.config.endpoints.includes(endpoint)) {
+				this.sources.get(endpoint)?.close();
+				this.sources.delete(endpoint);
+			}
+		}
+		for (const endpoint of watched) {
+			if (this.probeLoops.has(endpoint)) continue;
+			const loop = new Loop(async () => this.probe(endpoint), () => this.intervalMs, () => this.isPaused);
+			this.probeLoops.set(endpoint, loop);
+			loop.kick();
+		}
+	}
+
+	private async probe(endpoint: string): Promise<void> {
+		const started = performance.now();
+		try {
+			const status = await this.source(endpoint).status(this.config.probeTimeoutMs);
+			this.dispatch({type: 'probe-succeeded', endpoint, at: this.now(), latencyMs: performance.now() - started, status});
+		} catch (error) {
+			this.dispatch({type: 'probe-failed', endpoint, at: this.now(), failure: classifyError(error)});
+		}
+	}
+
+	/**
+	 * Asks for the member list (and alarms) from the endpoint that answered last, else every known
+	 * endpoint at once, so that one hung endpoint costs nothing beyond its own deadline.
+	 */
+	private async discover(): Promise<void> {
+		const timeout = this.config.probeTimeoutMs;
+		const known = [...new Set([...this.config.endpoints, ...watchedEndpoints(this.state)])];
+		const fetchFrom = async (endpoint: string) => {
+			const source = this.source(endpoint);
+			const list = await source.memberList(timeout);
+			const alarms = await source.alarms(timeout).catch(() => this.state.alarms);
+			return {endpoint, list, alarms};
+		};
+		try {
+			let result;
+			try {
+				if (!this.lastGoodDiscovery) throw new Error('no endpoint answered yet');
+				result = await fetchFrom(this.lastGoodDiscovery);
+			} catch {
+				result = await Promise.any(known.map(fetchFrom));
+			}
+			this.lastGoodDiscovery = result.endpoint;
+			this.hasTriedDiscovery = true;
+			this.dispatch({type: 'member-list-fetched', at: this.now(), list: result.list, alarms: result.alarms});
+		} catch (error) {
+			this.lastGoodDiscovery = undefined;
+			this.hasTriedDiscovery = true;
+			const cause = error instanceof AggregateError ? error.errors[0] : error;
+			this.dispatch({type: 'member-list-failed', at: this.now(), failure: classifyError(cause)});
+		}
+	}
+}

@@ -1,0 +1,21 @@
+import {Box, Text} from 'ink';
+import {formatKeys, type KeyAction} from '../keymap.js';
+import {color} from '../theme.js';
+
+export function HelpOverlay({keymap, isReadOnly}: {readonly keymap: readonly KeyAction[]; readonly isReadOnly: boolean}) {
+	return (
+		<Box flexDirection="column" borderStyle="round" paddingX={1}>
+			<Text bold>Keys{isReadOnly ? ' (read-only: actions that change the cluster are off)' : ''}</Text>
+			{keymap.map(action => (
+				<Text key={action.id} wrap="truncate">
+					<Text bold color={color('accent')}>
+						{formatKeys(action).padEnd(10)}
+					</Text>
+					{action.description}
+					{action.disabledReason ? <Text color={color('muted')}> (off: {action.disabledReason})</Text> : null}
+				</Text>
+			))}
+			<Text color={color('muted')}>esc or ? closes this help</Text>
+		</Box>
+	);
+}

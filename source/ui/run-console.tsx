@@ -1,0 +1,58 @@
+import {render} from 'ink';
+import type {Config} from '../config/config.js';
+import {Poller} from '../poller/poller.js';
+import {App} from './app.js';
+import {buildKeymap} from './keymap.js';
+
+const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
+const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
+
+/**
+ * The full-screen console. Ink 6 has no alternate-screen option, so it is entered here and left on
+ * every way out: quit, ctrl-c, signals, and crashes.
+ */
+export async function runConsole(config: Config, {onExit}: {onExit?: () => Promise<void> | void} = {}): Promise<number> {
+	const stdout = process.stdout;
+	const isTty = stdout.isTTY === true;
+	const poller = new Poller(config);
+	let hasLeft = false;
+	const leave = () => {
+		if (hasLeft) return;
+		hasLeft = true;
+		if (isTty) stdout.write(leaveAlternateScreen);
+	};
+	if (isTty) stdout.write(enterAlternateScreen);
+	process.once('exit', leave);
+
+	let finish: (code: number) => void = () => {};
+	const finished = new Promise<number>(resolve => {
+		finish = resolve;
+	});
+	const onSignal = (signal: NodeJS.Signals) => finish(signal === 'SIGINT' ? 130 : 143);
+	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+	for (const signal of signals) process.on(signal, onSignal);
+	const onCrash = (error: unknown) => {
+		leave();
+		process.stderr.write(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		finish(2);
+	};
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+
+	poller.start();
+	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} />, {
+		exitOnCtrlC: false,
+		patchConsole: true,
+	});
+	try {
+		return await finished;
+	} finally {
+		instance.unmount();
+		poller.stop();
+		leave();
+		for (const signal of signals) process.off(signal, onSignal);
+		process.off('uncaughtException', onCrash);
+		process.off('unhandledRejection', onCrash);
+		await onExit?.();
+	}
+}
