@@ -4,7 +4,15 @@ export function humanBytes(bytes: number): string {
 	const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 	const exponent = Math.min(Math.floor(Math.log(bytes) / Math.log(1000)), units.length - 1);
 	const value = Math.floor((bytes / 1000 ** exponent) * 10 + 0.5) / 10;
-	return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ${units[exponent]}`;
+	return `${value < 10 ? value.toFixed(1) : String(roundHalfEven(value))} ${units[exponent]}`;
+}
+
+/** Go's %.0f rounds halves to even (20.5 -> 20); toFixed would give 21 and disagree with etcdctl. */
+function roundHalfEven(value: number): number {
+	const floor = Math.floor(value);
+	const fraction = value - floor;
+	if (fraction !== 0.5) return Math.round(value);
+	return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /** "3s", "4m", "2h", "5d": how long ago, for a column that must stay narrow. */

@@ -12,39 +12,54 @@ export interface HeaderProps {
 	readonly width: number;
 }
 
+export const headerHeight = 3;
+
 function dataAge(view: ClusterView, now: number): string {
 	if (view.lastAnswerAt === undefined) return 'no data yet';
 	return `data ${formatDuration(Math.max(0, now - view.lastAnswerAt))} old`;
 }
 
+/** Three lines: the verdict and the controls, the cluster's identity, and why it is not healthy. */
 export function Header({view, now, intervalMs, isPaused, isReadOnly, width}: HeaderProps) {
 	const tone = clusterTone(view.health);
 	const leader = view.leader ? view.leader.name : 'none';
-	const reasons = view.reasons.length > 0 ? view.reasons.join('; ') : `${view.reachableVoters}/${view.voters} voters reachable, ${view.learners} learner${view.learners === 1 ? '' : 's'}`;
+	const members = `${view.reachableVoters}/${view.voters} voters up, ${view.learners} learner${view.learners === 1 ? '' : 's'}`;
 	return (
-		<Box flexDirection="column" width={width}>
+		<Box flexDirection="column" width={width} height={headerHeight}>
 			<Box width={width}>
-				<Text wrap="truncate">
-					<Text bold color={color('accent')}>etcdtop</Text>
-					<Text> cluster {view.id ?? '?'} </Text>
-					<Text bold inverse color={color(tone)}>
-						{` ${view.health.toUpperCase()} `}
+				<Box flexGrow={1} flexShrink={1}>
+					<Text wrap="truncate">
+						<Text bold color={color('accent')}>etcdtop</Text>{' '}
+						<Text bold inverse color={color(tone)}>
+							{` ${view.health.toUpperCase()} `}
+						</Text>
+						<Text> leader </Text>
+						<Text bold>{leader}</Text>
+						<Text>
+							{' '}
+							quorum {view.quorum}/{view.voters} tolerates {view.tolerance}
+						</Text>
 					</Text>
-					<Text> leader </Text>
-					<Text bold>{leader}</Text>
+				</Box>
+				<Box flexShrink={0}>
 					<Text>
-						{' '}
-						quorum {view.quorum}/{view.voters} tolerates {view.tolerance} rev {view.revision} term {view.raftTerm}
+						{isReadOnly ? (
+							<Text bold inverse color={color('warn')}>
+								{' RO '}
+							</Text>
+						) : null}
+						<Text color={color(isPaused ? 'warn' : 'muted')}>
+							{' '}
+							{isPaused ? 'PAUSED ' : ''}every {formatDuration(intervalMs)} {dataAge(view, now)}
+						</Text>
 					</Text>
-					{isReadOnly ? <Text bold color={color('warn')}> RO</Text> : null}
-					<Text color={color('muted')}>
-						{' '}
-						{isPaused ? 'PAUSED' : `every ${formatDuration(intervalMs)}`} {dataAge(view, now)}
-					</Text>
-				</Text>
+				</Box>
 			</Box>
-			<Text wrap="truncate" color={color(view.reasons.length > 0 ? tone : 'muted')}>
-				{reasons}
+			<Text wrap="truncate" color={color('muted')}>
+				cluster {view.id ?? '?'} term {view.raftTerm} rev {view.revision} {members}
+			</Text>
+			<Text wrap="truncate" color={color(view.reasons.length > 0 ? tone : 'good')}>
+				{view.reasons.length > 0 ? view.reasons.join('; ') : 'all members answer; no alarms'}
 			</Text>
 		</Box>
 	);

@@ -14,13 +14,19 @@ export interface MemberDetailsProps {
 	readonly width: number;
 }
 
-function Field({label, children}: {readonly label: string; readonly children: React.ReactNode}) {
+function Field({label, children, width}: {readonly label: string; readonly children: React.ReactNode; readonly width?: number}) {
 	return (
-		<Text wrap="truncate">
-			<Text color={color('muted')}>{label.padEnd(14)}</Text>
-			{children}
-		</Text>
+		<Box flexShrink={0} width={width}>
+			<Text wrap="truncate">
+				<Text color={color('muted')}>{label.padEnd(14)}</Text>
+				{children}
+			</Text>
+		</Box>
 	);
+}
+
+function Row({children}: {readonly children: React.ReactNode}) {
+	return <Box flexShrink={0}>{children}</Box>;
 }
 
 export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
@@ -28,27 +34,38 @@ export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
 	const leader = view.members.find(candidate => candidate.isLeader);
 	const lag = status && leader?.status ? leader.status.raftIndex - status.raftAppliedIndex : undefined;
 	const rates = writeRates(member.history);
-	const sparkWidth = Math.max(10, Math.min(60, width - 30));
+	const boxWidth = Math.min(width, 110);
+	const half = Math.floor((boxWidth - 4) / 2);
+	const sparkWidth = Math.max(10, Math.min(60, boxWidth - 30));
+	const errors = [...(status?.errors ?? []), ...(member.failure ? [`${member.failure.kind}: ${member.failure.message}`] : [])].join('; ');
 	return (
-		<Box flexDirection="column" borderStyle="round" paddingX={1} width={Math.min(width, 100)}>
-			<Text bold>
+		<Box flexDirection="column" flexShrink={0} borderStyle="round" paddingX={1} width={boxWidth}>
+			<Text bold wrap="truncate">
 				{memberLabel(member)} <Text color={color(memberTone(member.health))}>{memberState(member, now)}</Text>
 				{member.isLeader ? ' (leader)' : member.isLearner ? ' (learner)' : ''}
 			</Text>
-			<Field label="ID">{member.id ?? 'unknown'}</Field>
+			<Row>
+				<Field label="ID" width={half}>{member.id ?? 'unknown'}</Field>
+				<Field label="version">{status?.version ?? '-'}</Field>
+			</Row>
 			<Field label="endpoint">{member.endpoint ?? 'none'}</Field>
 			<Field label="client URLs">{member.clientUrls.join(', ') || 'none'}</Field>
 			<Field label="peer URLs">{member.peerUrls.join(', ') || 'unknown'}</Field>
-			<Field label="version">{status?.version ?? '-'}</Field>
-			<Field label="raft term">{status ? String(status.raftTerm) : '-'}</Field>
-			<Field label="raft index">{status ? `${status.raftIndex} (applied ${status.raftAppliedIndex})` : '-'}</Field>
-			<Field label="behind leader">{lag === undefined ? '-' : `${lag} entries`}</Field>
-			<Field label="DB size">{status ? `${humanBytes(status.dbSize)} (in use ${humanBytes(status.dbSizeInUse)})` : '-'}</Field>
-			<Field label="latency">{formatLatency(member.latencyMs)}</Field>
-			<Field label="alarms">{member.alarms.length > 0 ? member.alarms.join(', ') : 'none'}</Field>
-			<Field label="errors">{[...(status?.errors ?? []), ...(member.failure ? [`${member.failure.kind}: ${member.failure.message}`] : [])].join('; ') || 'none'}</Field>
+			<Row>
+				<Field label="raft term" width={half}>{status ? String(status.raftTerm) : '-'}</Field>
+				<Field label="raft index">{status ? `${status.raftIndex} (applied ${status.raftAppliedIndex})` : '-'}</Field>
+			</Row>
+			<Row>
+				<Field label="DB size" width={half}>{status ? `${humanBytes(status.dbSize)} (in use ${humanBytes(status.dbSizeInUse)})` : '-'}</Field>
+				<Field label="behind leader">{lag === undefined ? '-' : `${lag} entries`}</Field>
+			</Row>
+			<Row>
+				<Field label="alarms" width={half}>{member.alarms.length > 0 ? member.alarms.join(', ') : 'none'}</Field>
+				<Field label="latency">{formatLatency(member.latencyMs)}</Field>
+			</Row>
+			<Field label="errors">{errors || 'none'}</Field>
 			<Field label="last answer">{member.lastOkAt === undefined ? 'never' : `${clockTime(member.lastOkAt)} (${shortAge(now - member.lastOkAt)} ago)`}</Field>
-			<Field label="writes">
+			<Field label="writes/s">
 				<Text color={color('accent')}>{sparkline(rates, sparkWidth)}</Text> {formatRate(rates.at(-1) ?? 0)}
 			</Field>
 			<Field label="DB size">

@@ -36,7 +36,7 @@ export function memberState(member: MemberView, now: number): string {
 function role(member: MemberView): string {
 	if (member.isLeader) return 'leader';
 	if (member.isLearner) return 'learner';
-	return member.status ? 'follower' : member.health === 'unstarted' ? '-' : '?';
+	return member.status ? 'follower' : '-';
 }
 
 const dash = '-';

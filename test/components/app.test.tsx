@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import {test, type TestContext} from 'node:test';
+import {render} from 'ink-testing-library';
+import {App} from '../../source/ui/app.js';
+import type {ConsoleStore} from '../../source/ui/console-store.js';
+import {buildKeymap} from '../../source/ui/keymap.js';
+import type {PollerSnapshot} from '../../source/poller/poller.js';
+import type {ClusterState} from '../../source/model/cluster-state.js';
+import {ClusterBuilder, followerIndex, t0} from '../helpers/cluster-builder.js';
+
+const ansi = /\u001B\[[0-9;?]*[A-Za-z]/g;
+const strip = (text: string | undefined) => (text ?? '').replace(ansi, '');
+
+/** A fixture store: the console reads it exactly as it reads the live poller. */
+class FixtureStore implements ConsoleStore {
+	snapshot: PollerSnapshot;
+	calls: string[] = [];
+	private readonly listeners = new Set<() => void>();
+	constructor(cluster: ClusterState) {
+		this.snapshot = {cluster, intervalMs: 1000, isPaused: false};
+	}
+	subscribe = (listener: () => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+	getSnapshot = () => this.snapshot;
+	publish(patch: Partial<PollerSnapshot>) {
+		this.snapshot = {...this.snapshot, ...patch};
+		for (const listener of this.listeners) listener();
+	}
+	refresh = () => this.calls.push('refresh');
+	setPaused = (isPaused: boolean) => {
+		this.calls.push(`paused:${isPaused}`);
+		this.publish({isPaused});
+	};
+	setInterval = (ms: number) => {
+		this.calls.push(`interval:${ms}`);
+		this.publish({intervalMs: ms});
+	};
+}
+
+async function frameWith(lastFrame: () => string | undefined, text: string | RegExp, timeoutMs = 3000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const frame = strip(lastFrame());
+		if (typeof text === 'string' ? frame.includes(text) : text.test(frame)) return frame;
+		if (Date.now() > deadline) assert.fail(`no frame with ${String(text)}; last frame:\n${frame}`);
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+}
+
+function mount(t: TestContext, cluster: ClusterState, {isReadOnly = false} = {}) {
+	const store = new FixtureStore(cluster);
+	let quits = 0;
+	const view = render(<App store={store} keymap={buildKeymap({isReadOnly})} isReadOnly={isReadOnly} onQuit={() => quits++} now={() => t0 + 5000} />);
+	t.after(() => view.unmount());
+	return {store, ...view, quits: () => quits};
+}
+
+const healthy = () => new ClusterBuilder().list().allOk().state;
+const oneHung = () => new ClusterBuilder().list().allOk().tick(2000).fail(followerIndex, {kind: 'timeout', message: 'Deadline exceeded after 1s'}).state;
+
+test('the dashboard shows the cluster, every member and the key hints', async t => {
+	const {lastFrame} = mount(t, healthy());
+	const frame = await frameWith(lastFrame, 'etcd-3');
+	assert.match(frame, /HEALTHY/);
+	assert.match(frame, /leader etcd-\d/);
+	assert.match(frame, /quorum 2\/3 tolerates 1/);
+	for (const name of ['etcd-1', 'etcd-2', 'etcd-3']) assert.match(frame, new RegExp(`${name}\\s+ok`));
+	assert.match(frame, /leader\s+\d+/);
+	assert.match(frame, /q\/ctrl\+c quit/);
+	assert.match(frame, /\? help/);
+});
+
+test('a hung member reads "timeout" with how long, and the cluster is degraded in words', async t => {
+	const {lastFrame} = mount(t, oneHung());
+	const frame = await frameWith(lastFrame, 'timeout');
+	assert.match(frame, /DEGRADED/);
+	assert.match(frame, /etcd-\d\s+timeout \d+s/);
+	assert.match(frame, /unreachable \(timeout\)/);
+	assert.match(frame, /FAIL .*unreachable: timeout/);
+});
+
+test('j/k select, enter opens details, escape closes', async t => {
+	const {lastFrame, stdin} = mount(t, healthy());
+	await frameWith(lastFrame, '> etcd-1');
+	stdin.write('j');
+	await frameWith(lastFrame, '> etcd-2');
+	stdin.write('\r');
+	const details = await frameWith(lastFrame, 'peer URLs');
+	assert.match(details, /etcd-2 ok/);
+	assert.match(details, /raft index\s+\d+ \(applied \d+\)/);
+	stdin.write('\u001B');
+	await frameWith(lastFrame, /^(?![\s\S]*peer URLs)[\s\S]*> etcd-2/);
+	stdin.write('k');
+	await frameWith(lastFrame, '> etcd-1');
+});
+
+test('? lists every key of the keymap', async t => {
+	const {lastFrame, stdin} = mount(t, healthy());
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('?');
+	const frame = await frameWith(lastFrame, 'Keys');
+	for (const action of buildKeymap({isReadOnly: false})) assert.ok(frame.includes(action.description), action.description);
+});
+
+test('p pauses, r refreshes, +/- change the interval, 3 shows the log, q quits', async t => {
+	const {lastFrame, stdin, store, quits} = mount(t, oneHung());
+	await frameWith(lastFrame, 'every 1s');
+	stdin.write('p');
+	await frameWith(lastFrame, 'PAUSED');
+	stdin.write('r');
+	stdin.write('+');
+	stdin.write('-');
+	stdin.write('-');
+	await frameWith(lastFrame, 'every 500ms');
+	assert.deepEqual(store.calls, ['paused:true', 'refresh', 'interval:2000', 'interval:1000', 'interval:500']);
+	stdin.write('3');
+	await frameWith(lastFrame, 'EVENT LOG');
+	stdin.write('q');
+	await new Promise(resolve => setTimeout(resolve, 20));
+	assert.equal(quits(), 1);
+});
+
+test('read-only shows RO', async t => {
+	const {lastFrame} = mount(t, healthy(), {isReadOnly: true});
+	await frameWith(lastFrame, ' RO');
+});

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {failuresTolerated, quorumOf} from '../../source/model/quorum.js';
+import {watchedEndpoints} from '../../source/model/cluster-view.js';
+import {pushSample, writeRates} from '../../source/model/history.js';
+import {humanBytes} from '../../source/model/format.js';
+import {ClusterBuilder, followerIndex, leaderId, leaderIndex} from '../helpers/cluster-builder.js';
+import {cluster3} from '../helpers/fixtures.js';
+
+test('quorum maths', () => {
+	const table: Array<[voters: number, quorum: number]> = [
+		[1, 1],
+		[2, 2],
+		[3, 2],
+		[4, 3],
+		[5, 3],
+		[6, 4],
+		[7, 4],
+	];
+	for (const [voters, quorum] of table) assert.equal(quorumOf(voters), quorum, `${voters} voters`);
+	assert.equal(failuresTolerated(3, 3), 1);
+	assert.equal(failuresTolerated(3, 2), 0);
+	assert.equal(failuresTolerated(3, 1), 0);
+	assert.equal(failuresTolerated(5, 5), 2);
+	assert.equal(failuresTolerated(2, 2), 0);
+});
+
+test('a healthy cluster: leader, counts and IDs from the real answers', () => {
+	const {view} = new ClusterBuilder().list().allOk().state;
+	assert.equal(view.health, 'healthy');
+	assert.deepEqual(view.reasons, []);
+	assert.equal(view.id, cluster3.memberList.clusterId);
+	assert.equal(view.leader?.id, leaderId);
+	assert.equal(view.voters, 3);
+	assert.equal(view.reachableVoters, 3);
+	assert.equal(view.quorum, 2);
+	assert.equal(view.tolerance, 1);
+	assert.deepEqual(view.members.map(member => member.name), ['etcd-1', 'etcd-2', 'etcd-3']);
+	assert.equal(view.members.filter(member => member.isLeader).length, 1);
+});
+
+test('one member down: degraded, with the kind in the reason', () => {
+	const {view} = new ClusterBuilder().list().allOk().tick().fail(followerIndex, {kind: 'timeout', message: 'Deadline exceeded'}).state;
+	assert.equal(view.health, 'degraded');
+	assert.equal(view.reachableVoters, 2);
+	assert.equal(view.tolerance, 0);
+	assert.match(view.reasons.join(), /unreachable \(timeout\)/);
+	const down = view.members.find(member => member.health === 'unreachable')!;
+	assert.equal(down.failure?.kind, 'timeout');
+	assert.equal(down.lastOkAt, new ClusterBuilder().at);
+});
+
+test('two of three down: no quorum', () => {
+	const builder = new ClusterBuilder().list().allOk().tick();
+	const others = [0, 1, 2].filter(index => index !== leaderIndex);
+	for (const index of others) builder.fail(index, {kind: 'refused', message: 'connect ECONNREFUSED'});
+	assert.equal(builder.state.view.health, 'no-quorum');
+	assert.match(builder.state.view.reasons[0]!, /1 of 3 voters reachable, quorum needs 2/);
+});
+
+test('nobody answers: unreachable', () => {
+	const builder = new ClusterBuilder();
+	for (const index of [0, 1, 2]) builder.fail(index, {kind: 'refused', message: 'x'});
+	assert.equal(builder.state.view.health, 'unreachable');
+});
+
+test('no leader reported', () => {
+	const {view} = new ClusterBuilder().list().allOk({leader: '0'}).state;
+	assert.equal(view.health, 'no-leader');
+	assert.equal(view.leader, undefined);
+});
+
+test('an alarm outranks degraded and names itself', () => {
+	const alarm = {memberId: cluster3.statuses[0]!.memberId, alarm: 'NOSPACE' as const};
+	const {view} = new ClusterBuilder().list([alarm]).allOk().state;
+	assert.equal(view.health, 'alarm');
+	assert.match(view.reasons[0]!, /NOSPACE/);
+	assert.deepEqual(view.members.find(member => member.id === alarm.memberId)?.alarms, ['NOSPACE']);
+});
+
+test('members disagreeing on the leader is degraded', () => {
+	const builder = new ClusterBuilder().list().allOk();
+	builder.ok(followerIndex, {leader: cluster3.statuses[followerIndex]!.memberId});
+	assert.equal(builder.state.view.health, 'degraded');
+	assert.match(builder.state.view.reasons.join(), /disagree/);
+});
+
+test('an added, unstarted member shows as unstarted and counts as a voter', () => {
+	const unstarted = {id: 'abc123', name: '', peerUrls: ['http://127.0.0.1:1'], clientUrls: [], isLearner: false};
+	const {view} = new ClusterBuilder().list([], [...cluster3.memberList.members, unstarted]).allOk().state;
+	assert.equal(view.voters, 4);
+	assert.equal(view.quorum, 3);
+	assert.equal(view.members.find(member => member.id === 'abc123')?.health, 'unstarted');
+	assert.equal(view.health, 'degraded');
+});
+
+test('a learner does not count toward quorum', () => {
+	const learner = {id: 'abc124', name: 'etcd-4', peerUrls: ['http://127.0.0.1:2'], clientUrls: ['http://127.0.0.1:3'], isLearner: true};
+	const {view} = new ClusterBuilder().list([], [...cluster3.memberList.members, learner]).allOk().state;
+	assert.equal(view.voters, 3);
+	assert.equal(view.learners, 1);
+	assert.equal(view.members.find(member => member.id === 'abc124')?.isLearner, true);
+});
+
+test('discovery watches every started member; --no-discover only the given endpoints', () => {
+	const list = cluster3.memberList;
+	assert.deepEqual(new Set(watchedEndpoints({endpoints: ['http://x:1'], isDiscovering: true, memberList: list})), new Set(cluster3.endpoints));
+	assert.deepEqual(watchedEndpoints({endpoints: ['http://x:1'], isDiscovering: false, memberList: list}), ['http://x:1']);
+	assert.deepEqual(watchedEndpoints({endpoints: ['http://x:1'], isDiscovering: true, memberList: undefined}), ['http://x:1']);
+});
+
+test('history rings are bounded and give write rates', () => {
+	let ring = pushSample(undefined, {at: 0, raftIndex: 10, dbSize: 1, latencyMs: 1}, 3);
+	ring = pushSample(ring, {at: 1000, raftIndex: 20, dbSize: 1, latencyMs: 1}, 3);
+	ring = pushSample(ring, {at: 3000, raftIndex: 40, dbSize: 1, latencyMs: 1}, 3);
+	ring = pushSample(ring, {at: 4000, raftIndex: 40, dbSize: 1, latencyMs: 1}, 3);
+	assert.equal(ring.length, 3);
+	assert.deepEqual(writeRates(ring), [10, 0]);
+	assert.ok(Object.isFrozen(ring));
+});
+
+test('sizes print like etcdctl (go-humanize SI)', () => {
+	const table: Array<[number, string]> = [
+		[0, '0 B'],
+		[9, '9 B'],
+		[20_480, '20 kB'],
+		[16_384, '16 kB'],
+		[1_500_000, '1.5 MB'],
+		[25_000_000, '25 MB'],
+		[2_147_483_648, '2.1 GB'],
+	];
+	for (const [bytes, text] of table) assert.equal(humanBytes(bytes), text);
+});

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {buildConfig} from '../../source/config/config.js';
+import {ConfigError} from '../../source/config/errors.js';
+
+const noFiles = (path: string): Buffer => {
+	if (path.endsWith('.pem')) return Buffer.from(`pem:${path}`);
+	throw Object.assign(new Error('missing'), {code: 'ENOENT'});
+};
+
+function configError(run: () => unknown): ConfigError {
+	try {
+		run();
+	} catch (error) {
+		assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+		return error;
+	}
+	assert.fail('expected a ConfigError');
+}
+
+test('defaults follow etcdctl', () => {
+	const config = buildConfig({}, {}, noFiles);
+	assert.deepEqual(config.endpoints, ['http://127.0.0.1:2379']);
+	assert.equal(config.dialTimeoutMs, 2000);
+	assert.equal(config.commandTimeoutMs, 5000);
+	assert.equal(config.intervalMs, 1000);
+	assert.equal(config.probeTimeoutMs, 1000);
+	assert.equal(config.isDiscovering, true);
+	assert.equal(config.isReadOnly, false);
+	assert.equal(config.tls, undefined);
+	assert.ok(Object.isFrozen(config));
+});
+
+test('a flag wins over its ETCDCTL_ variable, which wins over the default', () => {
+	const env = {ETCDCTL_ENDPOINTS: 'a:1,b:2', ETCDCTL_DIAL_TIMEOUT: '3s', ETCDCTL_COMMAND_TIMEOUT: '7s'};
+	const fromEnv = buildConfig({}, env, noFiles);
+	assert.deepEqual(fromEnv.endpoints, ['http://a:1', 'http://b:2']);
+	assert.equal(fromEnv.dialTimeoutMs, 3000);
+	const fromFlag = buildConfig({endpoints: 'c:3', commandTimeout: '1s'}, env, noFiles);
+	assert.deepEqual(fromFlag.endpoints, ['http://c:3']);
+	assert.equal(fromFlag.commandTimeoutMs, 1000);
+	assert.equal(fromFlag.dialTimeoutMs, 3000);
+});
+
+test('endpoints: schemes, TLS defaulting and duplicates', () => {
+	assert.deepEqual(buildConfig({endpoints: 'https://h:1, http://h:2,h:2'}, {}, noFiles).endpoints, ['https://h:1', 'http://h:2']);
+	const tls = buildConfig({endpoints: '127.0.0.1:2379', cacert: 'ca.pem'}, {}, noFiles);
+	assert.deepEqual(tls.endpoints, ['https://127.0.0.1:2379']);
+	assert.equal(tls.tls?.ca?.toString(), 'pem:ca.pem');
+});
+
+test('bad input names the flag or variable and the fix', () => {
+	const cases: Array<[() => unknown, string, RegExp]> = [
+		[() => buildConfig({endpoints: 'ftp://h:1'}, {}, noFiles), '--endpoints', /ftp/],
+		[() => buildConfig({endpoints: 'h'}, {}, noFiles), '--endpoints', /no port/],
+		[() => buildConfig({endpoints: 'http://h:1/path'}, {}, noFiles), '--endpoints', /more than/],
+		[() => buildConfig({endpoints: ','}, {}, noFiles), '--endpoints', /empty/],
+		[() => buildConfig({}, {ETCDCTL_ENDPOINTS: 'http://[::1'}, noFiles), 'ETCDCTL_ENDPOINTS', /not a valid URL/],
+		[() => buildConfig({dialTimeout: '5x'}, {}, noFiles), '--dial-timeout', /not a duration/],
+		[() => buildConfig({}, {ETCDCTL_COMMAND_TIMEOUT: 'soon'}, noFiles), 'ETCDCTL_COMMAND_TIMEOUT', /not a duration/],
+		[() => buildConfig({interval: '10ms'}, {}, noFiles), '--interval', /too short/],
+		[() => buildConfig({probeTimeout: 'x'}, {}, noFiles), '--probe-timeout', /not a duration/],
+		[() => buildConfig({cacert: 'missing.crt'}, {}, noFiles), '--cacert', /does not exist/],
+		[() => buildConfig({cert: 'c.pem'}, {}, noFiles), '--key', /both --cert and --key/],
+		[() => buildConfig({endpoints: 'http://h:1', cacert: 'ca.pem'}, {}, noFiles), '--endpoints', /https/],
+		[() => buildConfig({user: ':pw'}, {}, noFiles), '--user', /empty/],
+		[() => buildConfig({password: 'pw'}, {}, noFiles), '--password', /without a user/],
+	];
+	for (const [run, input, problem] of cases) {
+		const error = configError(run);
+		assert.equal(error.input, input, error.message);
+		assert.match(error.message, problem);
+	}
+});
+
+test('user and password: inline, from flag, from ETCDCTL_PASSWORD, or still to be asked', () => {
+	assert.deepEqual(buildConfig({user: 'root:s3cret'}, {}, noFiles).auth, {username: 'root', password: 's3cret'});
+	assert.deepEqual(buildConfig({user: 'root', password: 'p'}, {}, noFiles).auth, {username: 'root', password: 'p'});
+	assert.deepEqual(buildConfig({}, {ETCDCTL_USER: 'root', ETCDCTL_PASSWORD: 'e'}, noFiles).auth, {username: 'root', password: 'e'});
+	assert.deepEqual(buildConfig({user: 'root'}, {}, noFiles).auth, {username: 'root', password: undefined});
+	assert.deepEqual(buildConfig({user: 'root:a:b'}, {}, noFiles).auth, {username: 'root', password: 'a:b'});
+});

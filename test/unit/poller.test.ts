@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {Poller, type StatusSource} from '../../source/poller/poller.js';
+import {cluster3} from '../helpers/fixtures.js';
+
+/** A member that answers from the fixture, or hangs until the caller's deadline like a SIGSTOPped etcd. */
+class FakeMember implements StatusSource {
+	calls = 0;
+	inFlight = 0;
+	maxInFlight = 0;
+	isHung = false;
+	constructor(private readonly index: number) {}
+
+	private async answer<T>(value: T, timeoutMs: number): Promise<T> {
+		this.calls++;
+		this.inFlight++;
+		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+		try {
+			if (this.isHung) {
+				await new Promise(resolve => setTimeout(resolve, timeoutMs));
+				throw new Error(`4 DEADLINE_EXCEEDED: Deadline exceeded after ${timeoutMs / 1000}s`);
+			}
+			await new Promise(resolve => setTimeout(resolve, 2));
+			return value;
+		} finally {
+			this.inFlight--;
+		}
+	}
+
+	async status(timeoutMs: number) {
+		return this.answer(cluster3.statuses[this.index]!, timeoutMs);
+	}
+
+	async memberList(timeoutMs: number) {
+		return this.answer(cluster3.memberList, timeoutMs);
+	}
+
+	async alarms(timeoutMs: number) {
+		return this.answer([], timeoutMs);
+	}
+
+	close() {}
+}
+
+function setup(intervalMs: number, probeTimeoutMs: number) {
+	const fakes = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new FakeMember(index)]));
+	const poller = new Poller(
+		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs, tls: undefined, auth: undefined, dialTimeoutMs: 1000, commandTimeoutMs: 1000},
+		{createSource: endpoint => fakes.get(endpoint)!},
+	);
+	return {poller, fakes};
+}
+
+test('discovers every member from one endpoint and settles after one round', async () => {
+	const {poller} = setup(1000, 500);
+	poller.start();
+	const state = await poller.settled();
+	poller.stop();
+	assert.equal(state.view.members.length, 3);
+	assert.equal(state.view.health, 'healthy');
+});
+
+test('a hung member delays nobody else, and its probes never pile up', async () => {
+	const {poller, fakes} = setup(50, 400);
+	const hung = fakes.get(cluster3.endpoints[1]!)!;
+	hung.isHung = true;
+	poller.start();
+	await new Promise(resolve => setTimeout(resolve, 1200));
+	const {view} = poller.getSnapshot().cluster;
+	poller.stop();
+	const healthy = fakes.get(cluster3.endpoints[2]!)!;
+	assert.ok(healthy.calls >= 8, `healthy member probed ${healthy.calls} times`);
+	assert.ok(hung.calls <= 6, `hung member probed ${hung.calls} times`);
+	for (const fake of fakes.values()) assert.equal(fake.maxInFlight <= 2, true, 'status and member list at most once each in flight');
+	const hungRow = view.members.find(member => member.endpoint === cluster3.endpoints[1]);
+	assert.equal(hungRow?.health, 'unreachable');
+	assert.equal(hungRow?.failure?.kind, 'timeout');
+	assert.equal(view.health, 'degraded');
+});
+
+test('pause stops probing; refresh probes at once', async () => {
+	const {poller, fakes} = setup(50, 400);
+	poller.start();
+	await poller.settled();
+	poller.setPaused(true);
+	await new Promise(resolve => setTimeout(resolve, 100));
+	const before = [...fakes.values()].map(fake => fake.calls);
+	await new Promise(resolve => setTimeout(resolve, 300));
+	const after = [...fakes.values()].map(fake => fake.calls);
+	assert.deepEqual(after, before);
+	assert.equal(poller.getSnapshot().isPaused, true);
+	poller.refresh();
+	await new Promise(resolve => setTimeout(resolve, 50));
+	assert.ok([...fakes.values()].some((fake, index) => fake.calls > before[index]!));
+	poller.stop();
+});
