@@ -67,12 +67,10 @@ const cli = meow(help, {
 
 const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members']);
 
-function hideSecretsFromProcessList(): void {
-	// On Linux, setting the title overwrites the argv other users read in /proc/PID/cmdline.
-	const argv = process.argv.slice(2);
-	if (argv.some(arg => arg.startsWith('--password') || (/^--user(=|$)/.test(arg) && argv.join(' ').includes(':')))) {
-		process.title = 'etcdtop';
-	}
+function hideArgvFromProcessList(): void {
+	// On Linux the title overwrites the argv other users read in /proc/PID/cmdline, where a --password
+	// or --user name:password would otherwise stay visible for the life of the console.
+	process.title = 'etcdtop';
 }
 
 async function withPassword(config: Config): Promise<Config> {
@@ -85,7 +83,7 @@ async function withPassword(config: Config): Promise<Config> {
 }
 
 async function main(): Promise<number> {
-	hideSecretsFromProcessList();
+	hideArgvFromProcessList();
 	const unknown = Object.keys(cli.flags).filter(flag => !known.has(flag));
 	if (unknown.length > 0) {
 		const name = unknown[0]!.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
@@ -113,14 +111,23 @@ async function main(): Promise<number> {
 	}
 }
 
+/**
+ * Ends the process once output is flushed: gRPC channels to a hung member keep sockets open until
+ * their own timers give up, which would hold a finished command for seconds.
+ */
+function exit(code: number): void {
+	process.exitCode = code;
+	process.stdout.write('', () => process.exit(code));
+}
+
 try {
-	process.exitCode = await main();
+	exit(await main());
 } catch (error) {
 	if (error instanceof ConfigError) {
 		process.stderr.write(`etcdtop: ${error.message}\n`);
-		process.exitCode = exitCodes.usage;
+		exit(exitCodes.usage);
 	} else {
 		process.stderr.write(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
-		process.exitCode = exitCodes.critical;
+		exit(exitCodes.critical);
 	}
 }

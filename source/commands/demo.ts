@@ -31,23 +31,14 @@ export async function runDemo(flags: DemoFlags): Promise<number> {
 		throw error;
 	}
 	const stopCluster = async () => cluster.stop();
-	// A second ctrl-c while the console is closing must not leave etcd processes behind.
-	process.once('exit', () => {
-		for (const member of cluster.members) {
-			const pid = cluster.pid(member.name);
-			if (pid) {
-				try {
-					process.kill(pid, 'SIGKILL');
-				} catch {}
-			}
-		}
-	});
+	// Whatever ends this process (a second ctrl-c, a crash), the members and their data go with it.
+	process.once('exit', () => cluster.destroySync());
 	try {
 		const config = buildConfig({...flags, endpoints: cluster.endpoints.join(',')}, {});
 		const {runConsole} = await import('../ui/run-console.js');
 		return await runConsole(config, {onExit: stopCluster});
 	} finally {
 		await stopCluster();
-		process.stderr.write('etcdtop demo: cluster stopped and its data removed.\n');
+		if (process.stderr.writable) process.stderr.write('etcdtop demo: cluster stopped and its data removed.\n');
 	}
 }

@@ -160,6 +160,21 @@ export class LocalCluster {
 		if (!isKeepingFiles) rmSync(this.baseDir, {recursive: true, force: true});
 	}
 
+	/**
+	 * For a process that is exiting and cannot wait: kills every member by PID and removes the data.
+	 * Safe to call after stop().
+	 */
+	destroySync(): void {
+		for (const child of this.processes.values()) {
+			try {
+				if (child.pid) process.kill(child.pid, 'SIGKILL');
+			} catch {}
+		}
+		this.processes.clear();
+		this.isStopped = true;
+		rmSync(this.baseDir, {recursive: true, force: true});
+	}
+
 	private clientTls() {
 		const tls = this.options.tls;
 		if (!tls) return undefined;

@@ -16,10 +16,11 @@ export async function runConsole(config: Config, {onExit}: {onExit?: () => Promi
 	const isTty = stdout.isTTY === true;
 	const poller = new Poller(config);
 	let hasLeft = false;
+	let isTerminalGone = false;
 	const leave = () => {
 		if (hasLeft) return;
 		hasLeft = true;
-		if (isTty) stdout.write(leaveAlternateScreen);
+		if (isTty && !isTerminalGone) stdout.write(leaveAlternateScreen);
 	};
 	if (isTty) stdout.write(enterAlternateScreen);
 	process.once('exit', leave);
@@ -31,9 +32,17 @@ export async function runConsole(config: Config, {onExit}: {onExit?: () => Promi
 	const onSignal = (signal: NodeJS.Signals) => finish(signal === 'SIGINT' ? 130 : 143);
 	const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 	for (const signal of signals) process.on(signal, onSignal);
+	// A closed terminal (ssh dropped, tmux killed) turns every later write into EIO/EPIPE errors; they
+	// must end the console cleanly, not crash it and orphan what it started.
+	const onTerminalGone = () => {
+		isTerminalGone = true;
+		finish(129);
+	};
+	stdout.on('error', onTerminalGone);
+	process.stderr.on('error', () => {});
 	const onCrash = (error: unknown) => {
 		leave();
-		process.stderr.write(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		if (!isTerminalGone) process.stderr.write(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
 		finish(2);
 	};
 	process.on('uncaughtException', onCrash);
