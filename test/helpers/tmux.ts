@@ -1,4 +1,7 @@
 import {execFileSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 
 let sessions = 0;
 
@@ -17,7 +20,10 @@ export class TmuxSession {
 	private readonly serverPid: number;
 	private isClosed = false;
 
-	private constructor(socket: string) {
+	private constructor(
+		socket: string,
+		private readonly statusDir: string,
+	) {
 		this.socket = socket;
 		this.serverPid = Number(this.tmux(['display-message', '-p', '#{pid}']).trim());
 	}
@@ -25,11 +31,14 @@ export class TmuxSession {
 	static start(argv: readonly string[], {columns = 120, rows = 40, env = {}}: TmuxOptions = {}): TmuxSession {
 		const socket = `etcdtop-test-${process.pid}-${++sessions}`;
 		const exports = Object.entries(env).map(([key, value]) => `${key}=${shellQuote(value)}`);
-		const command = ['env', ...exports, ...argv.map(shellQuote)].join(' ');
-		execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(columns), '-y', String(rows), '-s', 'test', command], {stdio: 'pipe'});
-		const session = new TmuxSession(socket);
-		session.tmux(['set-option', '-t', 'test', 'remain-on-exit', 'on']);
-		return session;
+		// tmux 3.3 does not always record a dead pane's status, so the shell writes it down.
+		const statusDir = mkdtempSync(join(tmpdir(), 'etcdtop-tmux-'));
+		const program = ['env', ...exports, ...argv.map(shellQuote)].join(' ');
+		const command = `${program}; echo $? > ${shellQuote(join(statusDir, 'status'))}`;
+		// remain-on-exit is set in the same tmux call, before the program can possibly exit.
+		const create = ['new-session', '-d', '-x', String(columns), '-y', String(rows), '-s', 'test', command];
+		execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...create, ';', 'set-option', '-w', '-t', 'test', 'remain-on-exit', 'on'], {stdio: 'pipe'});
+		return new TmuxSession(socket, statusDir);
 	}
 
 	capture(): string {
@@ -58,12 +67,15 @@ export class TmuxSession {
 	}
 
 	get isDead(): boolean {
-		return this.format('pane_dead') === '1';
+		return this.exitStatus !== undefined;
 	}
 
 	get exitStatus(): number | undefined {
-		const status = this.format('pane_dead_status');
-		return status === '' ? undefined : Number(status);
+		try {
+			return Number(readFileSync(join(this.statusDir, 'status'), 'utf8').trim());
+		} catch {
+			return undefined;
+		}
 	}
 
 	/** Waits until the screen satisfies `test` (a substring or a predicate); throws with the screen if not. */
@@ -88,16 +100,17 @@ export class TmuxSession {
 		throw new Error(`the program did not exit within ${timeoutMs}ms; screen was:\n${this.capture()}`);
 	}
 
-	/** Ends the program and the tmux server by PID. */
+	/** Ends the program (the pane's process group, led by the pane's PID) and the tmux server by PID. */
 	close(): void {
 		if (this.isClosed) return;
 		this.isClosed = true;
 		try {
-			if (!this.isDead) process.kill(this.panePid, 'SIGTERM');
+			if (!this.isDead) process.kill(-this.panePid, 'SIGTERM');
 		} catch {}
 		try {
 			process.kill(this.serverPid, 'SIGTERM');
 		} catch {}
+		rmSync(this.statusDir, {recursive: true, force: true});
 	}
 
 	private tmux(args: readonly string[]): string {
