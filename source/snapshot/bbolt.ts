@@ -399,6 +399,8 @@ export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}): Bbolt
 		if (meta.problem) problems.push(`meta page ${meta.pageId}: ${meta.problem}`);
 		else if (page.readUInt16LE(8) !== pageFlag.meta) problems.push(`meta page ${meta.pageId}: page type is ${pageType(page.readUInt16LE(8))}`);
 		else if (page.readBigUInt64LE(0) !== BigInt(meta.pageId)) problems.push(`meta page ${meta.pageId}: header says it is page ${page.readBigUInt64LE(0)}`);
+		// bbolt writes meta pages from a zeroed buffer: a count or overflow there is damage.
+		else if (page.readUInt16LE(10) !== 0 || page.readUInt32LE(12) !== 0) problems.push(`meta page ${meta.pageId}: header has a count or overflow`);
 		else if (meta.pageSize !== pageSize) problems.push(`meta page ${meta.pageId}: page size ${meta.pageSize} differs from meta page 0's ${pageSize}`);
 	}
 	const candidates = [meta0, meta1]
