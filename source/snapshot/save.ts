@@ -286,6 +286,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+	// Once the abort wins, the source's own rejection (often the same cancellation) has no reader.
+	promise.catch(() => undefined);
 	signal.throwIfAborted();
 	let onAbort: (() => void) | undefined;
 	const aborted = new Promise<never>((_, reject) => {
