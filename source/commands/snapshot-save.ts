@@ -83,11 +83,14 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	if (file.trim() === '') throw new ConfigError('FILE', 'the snapshot path is empty', 'give a file name, e.g. backup.db');
 	const path = resolve(file);
 	const directory = dirname(path);
-	let directoryIsOk = false;
+	let directoryProblem: string | undefined;
 	try {
-		directoryIsOk = statSync(directory).isDirectory();
-	} catch {}
-	if (!directoryIsOk) throw new ConfigError('FILE', `the directory ${directory} does not exist`, 'create it first, or save elsewhere');
+		if (!statSync(directory).isDirectory()) directoryProblem = `${directory} is not a directory`;
+	} catch (error) {
+		// Only a missing directory is a usage problem; permission errors surface from the save with the file's name.
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') directoryProblem = `the directory ${directory} does not exist`;
+	}
+	if (directoryProblem) throw new ConfigError('FILE', directoryProblem, 'create it first, or save elsewhere');
 	if (!options.isOverwriting) {
 		let isTaken = false;
 		try {

@@ -23,6 +23,12 @@ const snapshotChannelOptions = {
 
 interface GrpcReadable extends AsyncIterable<{blob: Buffer; remaining_bytes: string}> {
 	cancel(): void;
+	on(event: 'error', listener: (error: Error) => void): this;
+}
+
+/** The slice of etcd3's private ConnectionPool used to open the stream with the auth token attached. */
+interface SnapshotPool {
+	withConnection<T>(service: 'Maintenance', fn: (connection: {client: {snapshot(request: object, metadata: unknown, options: object): GrpcReadable}; metadata: unknown}) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -66,7 +72,7 @@ export class SnapshotClient {
 	/** The raw stream, message by message, with backpressure: etcd sends no faster than the caller consumes. */
 	async *snapshot(signal: AbortSignal): AsyncGenerator<SnapshotMessage> {
 		signal.throwIfAborted();
-		const opening = this.client.maintenance.snapshot() as unknown as Promise<GrpcReadable>;
+		const opening = this.openStream();
 		// A stream that opens after an abort would otherwise run on unread until the client closes.
 		opening.then(late => signal.aborted && late.cancel(), () => undefined);
 		const stream = await abortable(opening, signal);
@@ -85,6 +91,21 @@ export class SnapshotClient {
 			signal.removeEventListener('abort', cancel);
 			stream.cancel();
 		}
+	}
+
+	/**
+	 * etcd3 1.1.2's maintenance.snapshot() calls the grpc method as (metadata, options, {}): the metadata lands
+	 * in the request slot, so the auth token is never sent and an auth-enabled cluster answers "user name is
+	 * empty". The same connection pool is used here with the arguments in grpc-js's order.
+	 */
+	private async openStream(): Promise<GrpcReadable> {
+		const pool = (this.client as unknown as {pool: SnapshotPool}).pool;
+		return pool.withConnection('Maintenance', async ({client, metadata}) => {
+			const stream = client.snapshot({}, metadata, {});
+			// An error before iteration starts would otherwise be an unhandled 'error' event; iteration still sees it.
+			stream.on('error', () => undefined);
+			return stream;
+		});
 	}
 
 	close(): void {
