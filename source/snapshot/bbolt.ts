@@ -25,11 +25,13 @@ const maxProblems = 50;
 /** B+tree depth grows with log(keys); anything this deep is a loop or garbage, not a database. */
 const maxDepth = 64;
 
-/** Positioned reads, so a 256 MB file is never held in memory: only the page being looked at. */
+/** Positioned reads, so a 256 MB file is never held in memory: only the pages on the current path. */
 export interface ByteSource {
 	readonly size: number;
 	/** Up to `length` bytes at `position`; fewer at the end of the source. */
 	read(position: number, length: number): Buffer;
+	/** Fills `target` from `position` as far as the source goes; returns the bytes read. */
+	readInto(target: Buffer, position: number): number;
 }
 
 export interface FileSource extends ByteSource {
@@ -40,6 +42,7 @@ export function bufferSource(buffer: Buffer): ByteSource {
 	return {
 		size: buffer.length,
 		read: (position, length) => buffer.subarray(Math.min(position, buffer.length), Math.min(position + length, buffer.length)),
+		readInto: (target, position) => (position >= buffer.length ? 0 : buffer.copy(target, 0, position, Math.min(position + target.length, buffer.length))),
 	};
 }
 
@@ -47,19 +50,23 @@ export function openFileSource(path: string): FileSource {
 	const fd = openSync(path, 'r');
 	try {
 		const {size} = fstatSync(fd);
+		const readInto = (target: Buffer, position: number): number => {
+			const wanted = Math.max(0, Math.min(target.length, size - position));
+			let done = 0;
+			while (done < wanted) {
+				const got = readSync(fd, target, done, wanted - done, position + done);
+				if (got === 0) break;
+				done += got;
+			}
+			return done;
+		};
 		return {
 			size,
 			read(position, length) {
-				const wanted = Math.max(0, Math.min(length, size - position));
-				const buffer = Buffer.allocUnsafe(wanted);
-				let done = 0;
-				while (done < wanted) {
-					const got = readSync(fd, buffer, done, wanted - done, position + done);
-					if (got === 0) break;
-					done += got;
-				}
-				return done === wanted ? buffer : buffer.subarray(0, done);
+				const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
+				return buffer.subarray(0, readInto(buffer, position));
 			},
+			readInto,
 			close: () => closeSync(fd),
 		};
 	} catch (error) {
@@ -86,7 +93,10 @@ export interface BboltMeta {
 export interface BboltVisitor {
 	/** A key of the root bucket, in cursor order (etcd keeps only buckets there). */
 	readonly onTopLevel?: (name: Buffer, isBucket: boolean) => void;
-	/** Each key of a top-level bucket in cursor order, as Bucket.ForEach yields it: no value for a nested bucket. */
+	/**
+	 * Each key of a top-level bucket in cursor order, as Bucket.ForEach yields it: no value for a nested bucket.
+	 * Keys and values point into reused page buffers: copy them to keep them past the call.
+	 */
 	readonly onEntry?: (key: Buffer, value: Buffer | undefined) => void;
 }
 
@@ -141,6 +151,13 @@ class Scanner {
 	problemCount = 0;
 	private readonly reachable: Uint8Array;
 	private readonly freed: Uint8Array | undefined;
+	/**
+	 * One page buffer per tree level, reused: memory stays at (depth × largest page) whatever the file size.
+	 * A level's buffer is only overwritten after every deeper level that borrowed keys from it has returned.
+	 */
+	private readonly scratch: Buffer[] = [];
+	/** Level of the page whose elements are being visited; nested trees start below it. */
+	private depth = 0;
 
 	constructor(
 		private readonly source: ByteSource,
@@ -157,15 +174,28 @@ class Scanner {
 		if (this.problems.length < maxProblems) this.problems.push(message);
 	}
 
-	/** One page with its overflow, marked reachable; undefined (and a problem) when it cannot be trusted. */
-	readPage(pgid: number, owner: string): Buffer | undefined {
+	private buffer(level: number | undefined, size: number): Buffer {
+		if (level === undefined) return Buffer.allocUnsafe(size);
+		let buffer = this.scratch[level];
+		if (!buffer || buffer.length < size) {
+			buffer = Buffer.allocUnsafe(Math.max(size, this.pageSize));
+			this.scratch[level] = buffer;
+		}
+		return buffer.subarray(0, size);
+	}
+
+	/**
+	 * One page with its overflow, marked reachable, in the scratch buffer of `level` (a fresh one when
+	 * undefined); undefined (and a problem) when it cannot be trusted.
+	 */
+	readPage(pgid: number, owner: string, level?: number): Buffer | undefined {
 		if (pgid >= this.highWater) {
 			this.problem(`page ${pgid}: out of bounds: ${this.highWater} (${owner})`);
 			return undefined;
 		}
 		const offset = pgid * this.pageSize;
-		const first = this.source.read(offset, this.pageSize);
-		if (first.length < this.pageSize) {
+		const first = this.buffer(level, this.pageSize);
+		if (this.source.readInto(first, offset) < this.pageSize) {
 			this.problem(`page ${pgid}: beyond the end of the file (${owner}); the file is truncated`);
 			return undefined;
 		}
@@ -185,8 +215,8 @@ class Scanner {
 		}
 		if (this.freed?.[pgid]) this.problem(`page ${pgid}: reachable freed (${owner})`);
 		if (overflow === 0) return first;
-		const whole = this.source.read(offset, (overflow + 1) * this.pageSize);
-		if (whole.length < (overflow + 1) * this.pageSize) {
+		const whole = this.buffer(level, (overflow + 1) * this.pageSize);
+		if (this.source.readInto(whole, offset) < whole.length) {
 			this.problem(`page ${pgid}: its overflow runs beyond the end of the file (${owner}); the file is truncated`);
 			return undefined;
 		}
@@ -238,13 +268,18 @@ class Scanner {
 	 * Walks one bucket's B+tree in cursor order. Keys must be strictly ascending, and a child's keys must lie
 	 * in [its branch key, the next branch key) — the constraints newer bbolt's Tx.Check enforces.
 	 */
-	walkTree(root: TreeRoot, owner: string, depth: number, onLeaf: (key: Buffer, value: Buffer, flags: number) => void): void {
-		if ('inline' in root) {
-			this.walkPage(root.inline, `inline bucket ${owner}`, undefined, undefined, depth, onLeaf, true);
-			return;
+	walkTree(root: TreeRoot, owner: string, onLeaf: (key: Buffer, value: Buffer, flags: number) => void): void {
+		const depth = this.depth + 1;
+		try {
+			if ('inline' in root) {
+				this.walkPage(root.inline, `inline bucket ${owner}`, undefined, undefined, depth, onLeaf, true);
+				return;
+			}
+			const page = this.readPage(root.pgid, owner, depth);
+			if (page) this.walkPage(page, `page ${root.pgid} of ${owner}`, undefined, undefined, depth, onLeaf, false);
+		} finally {
+			this.depth = depth - 1;
 		}
-		const page = this.readPage(root.pgid, owner);
-		if (page) this.walkPage(page, `page ${root.pgid} of ${owner}`, undefined, undefined, depth, onLeaf, false);
 	}
 
 	private walkPage(
@@ -293,25 +328,27 @@ class Scanner {
 			const keyStart = element + pos;
 			if (keyStart + keySize + valueSize > page.length) {
 				this.problem(`${where}: element ${index} points past the end of its page`);
-				return maxInSubtree;
+				return maxInSubtree && Buffer.from(maxInSubtree);
 			}
 			const key = page.subarray(keyStart, keyStart + keySize);
 			this.checkOrder(where, index, key, previous, maxKey);
 			if (isBranch) {
 				const child = page.readBigUInt64LE(element + 8);
 				const nextKey = index + 1 < count ? branchKey(page, index + 1) : maxKey;
-				const childPage = child < 2n || child >= BigInt(Number.MAX_SAFE_INTEGER) ? undefined : this.readPage(Number(child), where);
+				const childPage = child < 2n || child >= BigInt(Number.MAX_SAFE_INTEGER) ? undefined : this.readPage(Number(child), where, depth + 1);
 				if (child < 2n) this.problem(`${where}: element ${index} points at page ${child}`);
 				const subtreeMax = childPage ? this.walkPage(childPage, `page ${child}`, key, nextKey, depth + 1, onLeaf, false) : undefined;
 				maxInSubtree = subtreeMax ?? key;
 				previous = maxInSubtree;
 			} else {
+				this.depth = depth;
 				onLeaf(key, page.subarray(keyStart + keySize, keyStart + keySize + valueSize), page.readUInt32LE(element));
 				previous = key;
 				maxInSubtree = key;
 			}
 		}
-		return maxInSubtree;
+		// The parent compares it with its next child after this level's buffer has been reused: copy.
+		return maxInSubtree && Buffer.from(maxInSubtree);
 	}
 
 	private checkOrder(where: string, index: number, key: Buffer, previous: Buffer | undefined, maxKey: Buffer | undefined): void {
@@ -424,17 +461,17 @@ export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}): Bbolt
 	if (meta.root < 2n || meta.root >= meta.pgid) {
 		scanner.problem(`meta page ${meta.pageId}: root page ${meta.root} is out of bounds: ${highWater}`);
 	} else {
-		scanner.walkTree({pgid: Number(meta.root)}, 'the root bucket', 0, (name, value, flags) => {
+		scanner.walkTree({pgid: Number(meta.root)}, 'the root bucket', (name, value, flags) => {
 			const isBucket = (flags & bucketLeafFlag) !== 0;
 			visitor.onTopLevel?.(name, isBucket);
 			if (!isBucket) return;
 			const label = `bucket ${JSON.stringify(name.toString('latin1'))}`;
 			const root = parseBucketValue(value, label, scanner);
 			if (!root) return;
-			scanner.walkTree(root, label, 1, (key, entry, entryFlags) => {
+			scanner.walkTree(root, label, (key, entry, entryFlags) => {
 				const isNested = (entryFlags & bucketLeafFlag) !== 0;
 				visitor.onEntry?.(key, isNested ? undefined : entry);
-				if (isNested) checkNested(scanner, entry, `${label}/${key.toString('hex')}`, 2);
+				if (isNested) checkNested(scanner, entry, `${label}/${key.toString('hex')}`);
 			});
 		});
 	}
@@ -443,10 +480,10 @@ export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}): Bbolt
 }
 
 /** Buckets inside buckets (etcd makes none) are checked but not reported, as Bucket.ForEach does not descend. */
-function checkNested(scanner: Scanner, value: Buffer, label: string, depth: number): void {
+function checkNested(scanner: Scanner, value: Buffer, label: string): void {
 	const root = parseBucketValue(value, label, scanner);
 	if (!root) return;
-	scanner.walkTree(root, label, depth, (key, entry, flags) => {
-		if (flags & bucketLeafFlag) checkNested(scanner, entry, `${label}/${key.toString('hex')}`, depth + 1);
+	scanner.walkTree(root, label, (key, entry, flags) => {
+		if (flags & bucketLeafFlag) checkNested(scanner, entry, `${label}/${key.toString('hex')}`);
 	});
 }

@@ -163,15 +163,13 @@ async function receive(
 	let trailerBytes = 0;
 	let total: number | undefined;
 	let received = 0;
-	let batch: Buffer[] = [];
+	// One reused buffer, so memory stays flat however large the snapshot.
+	const batch = Buffer.allocUnsafe(writeBatchBytes);
 	let batchBytes = 0;
 	const flush = async () => {
-		if (batchBytes === 0) return;
-		const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-		batch = [];
-		batchBytes = 0;
 		let written = 0;
-		while (written < data.length) written += (await handle.write(data, written, data.length - written)).bytesWritten;
+		while (written < batchBytes) written += (await handle.write(batch, written, batchBytes - written)).bytesWritten;
+		batchBytes = 0;
 	};
 
 	const iterator = openStream(signal)[Symbol.asyncIterator]();
@@ -205,9 +203,12 @@ async function receive(
 				trailer.push(blob.subarray(dataPart));
 			}
 			// The whole blob, trailer included: the file must be byte-for-byte what etcdctl writes.
-			batch.push(blob);
-			batchBytes += blob.length;
-			if (batchBytes >= writeBatchBytes) await flush();
+			for (let copied = 0; copied < blob.length; ) {
+				const count = blob.copy(batch, batchBytes, copied);
+				copied += count;
+				batchBytes += count;
+				if (batchBytes === batch.length) await flush();
+			}
 			onProgress?.({received, total});
 		}
 	} finally {

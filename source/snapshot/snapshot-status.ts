@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto';
-import {createReadStream} from 'node:fs';
+import {open} from 'node:fs/promises';
 import {scanBbolt, openFileSource, type ByteSource} from './bbolt.js';
 import {Crc32c} from './crc32c.js';
 
@@ -78,21 +78,27 @@ export function readDbStatus(source: ByteSource): DbStatus {
 	};
 }
 
-/** Streams the file's database bytes through sha256 and compares with its trailer; flat memory for any size. */
+/** Streams the file's database bytes through sha256 and compares with its trailer; one reused 1 MiB buffer. */
 export async function checkSha256Trailer(path: string, fileSize: number, signal?: AbortSignal): Promise<TrailerState> {
 	if (!hasSha256Trailer(fileSize)) return 'missing';
 	const hash = createHash('sha256');
 	const dataEnd = fileSize - sha256Size;
-	let trailer = Buffer.alloc(0);
-	const stream = createReadStream(path, {highWaterMark: 1 << 20, ...(signal ? {signal} : {})});
-	let position = 0;
-	for await (const chunk of stream as AsyncIterable<Buffer>) {
-		const dataPart = Math.max(0, Math.min(chunk.length, dataEnd - position));
-		if (dataPart > 0) hash.update(chunk.subarray(0, dataPart));
-		if (dataPart < chunk.length) trailer = Buffer.concat([trailer, chunk.subarray(dataPart)]);
-		position += chunk.length;
+	const buffer = Buffer.allocUnsafe(1 << 20);
+	const handle = await open(path, 'r');
+	try {
+		for (let position = 0; position < dataEnd; ) {
+			signal?.throwIfAborted();
+			const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, dataEnd - position), position);
+			if (bytesRead === 0) return 'mismatch';
+			hash.update(buffer.subarray(0, bytesRead));
+			position += bytesRead;
+		}
+		const trailer = Buffer.alloc(sha256Size);
+		const {bytesRead} = await handle.read(trailer, 0, sha256Size, dataEnd);
+		return bytesRead === sha256Size && hash.digest().equals(trailer) ? 'ok' : 'mismatch';
+	} finally {
+		await handle.close();
 	}
-	return trailer.length === sha256Size && hash.digest().equals(trailer) ? 'ok' : 'mismatch';
 }
 
 /** `etcdtop snapshot status FILE`: structure, etcdctl's numbers and the trailer, without the etcd binary. */

@@ -250,6 +250,19 @@ describe('bbolt reader on snapshots of a real etcd', {skip: !hasEtcd && 'etcd/et
 		assert.ok(statusOf(withFreshTrailer(damaged)).problemCount > 0);
 	});
 
+	it('catches two subtrees swapped under their branch page (keys out of order across siblings)', () => {
+		const db = snapshot.subarray(0, snapshot.length - 32);
+		const branch = reachablePages(db).find(pgid => db.readUInt16LE(pgid * pageSize + 8) === pageFlag.branch && db.readUInt16LE(pgid * pageSize + 10) >= 3)!;
+		assert.ok(branch, 'no branch page with three children');
+		const first = branch * pageSize + 16 + 8;
+		const second = branch * pageSize + 16 + 16 + 8;
+		const damaged = Buffer.from(db);
+		damaged.writeBigUInt64LE(db.readBigUInt64LE(second), first);
+		damaged.writeBigUInt64LE(db.readBigUInt64LE(first), second);
+		const status = statusOf(withFreshTrailer(damaged));
+		assert.ok(status.problems.some(problem => /below|not above/.test(problem)), status.problems.join('\n'));
+	});
+
 	it('never throws and never calls a damaged file sound, wherever a byte is flipped', () => {
 		// Deterministic spread over the whole file (structure, keys, values, trailer).
 		let seed = 12345;
