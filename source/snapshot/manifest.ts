@@ -19,8 +19,8 @@ export interface SnapshotManifest {
 	/** Database bytes; the file is 32 bytes longer (etcd's sha256 trailer). */
 	readonly size: number;
 	readonly fileSize: number;
-	/** What `etcdctl snapshot status` prints for the file. */
-	readonly etcdctlStatus: {readonly hash: number; readonly revision: number; readonly totalKey: number; readonly totalSize: number};
+	/** Keys in all buckets, as `etcdctl snapshot status` counts them (TOTAL KEYS). */
+	readonly totalKey: number;
 	readonly etcdVersion: string;
 	readonly members: ReadonlyArray<{
 		readonly name: string;
@@ -61,7 +61,7 @@ export function buildManifest(inputs: ManifestInputs): SnapshotManifest {
 		sha256: stream.sha256,
 		size: stream.dbSize,
 		fileSize: stream.fileSize,
-		etcdctlStatus: {hash: db.hash, revision: db.revision, totalKey: db.totalKey, totalSize: db.totalSize},
+		totalKey: db.totalKey,
 		etcdVersion: status.version,
 		members: inputs.members.map(member => ({
 			name: member.name,

@@ -40,8 +40,12 @@ const keyBucket = Buffer.from('key');
 const metaBucket = Buffer.from('meta');
 const consistentIndexKey = Buffer.from('consistent_index');
 
-export function readDbStatus(source: ByteSource): DbStatus {
-	const crc = new Crc32c();
+/**
+ * One pass over the file: structure checks and etcdctl's numbers. Without `isHashing` the CRC (the slow part
+ * in JavaScript) is skipped and `hash` is 0, for callers that only need the structure and the revision.
+ */
+export function readDbStatus(source: ByteSource, {isHashing = true}: {isHashing?: boolean} = {}): DbStatus {
+	const crc = isHashing ? new Crc32c() : undefined;
 	let totalKey = 0;
 	let revision = 0;
 	let consistentIndex: number | undefined;
@@ -51,12 +55,12 @@ export function readDbStatus(source: ByteSource): DbStatus {
 		onTopLevel(name, isBucket) {
 			// etcdctl aborts with "cannot get hash of bucket" on a root key that is not a bucket.
 			if (!isBucket) extraProblems.push(`cannot get hash of bucket ${JSON.stringify(name.toString('latin1'))}`);
-			crc.update(name);
+			crc?.update(name);
 			current = name.equals(keyBucket) ? 'key' : name.equals(metaBucket) ? 'meta' : 'other';
 		},
 		onEntry(key, value) {
-			crc.update(key);
-			if (value) crc.update(value);
+			crc?.update(key);
+			if (value) crc?.update(value);
 			totalKey++;
 			if (current === 'key') {
 				// mvcc's bytesToRev: an 8-byte big-endian main revision, '_', an 8-byte sub revision.
@@ -68,7 +72,7 @@ export function readDbStatus(source: ByteSource): DbStatus {
 		},
 	});
 	return {
-		hash: crc.value,
+		hash: crc?.value ?? 0,
 		revision,
 		totalKey,
 		totalSize: scan.size,

@@ -86,7 +86,7 @@ describe('snapshot save and status against etcdctl on a real 3-member cluster wi
 		assert.match(members, new RegExp(`^${manifest.member.id}, started, etcd-2,`, 'm'));
 		assert.equal(manifest.raftTerm, endpointStatus[0]!.Status.raftTerm);
 		assert.equal(manifest.revision, status.revision);
-		assert.deepEqual(manifest.etcdctlStatus, status);
+		assert.equal(manifest.totalKey, status.totalKey);
 		assert.equal(manifest.sha256, createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest('hex'));
 		assert.equal(manifest.size, bytes.length - 32);
 		assert.equal(manifest.fileSize, bytes.length);

@@ -47,6 +47,21 @@ describe('crc32c', () => {
 		const pieces = new Crc32c().update(data.subarray(0, 3)).update(data.subarray(3, 517)).update(data.subarray(517));
 		assert.equal(pieces.value, crc32c(data));
 		assert.notEqual(crc32c(data), crc32c(Buffer.concat([data, Buffer.from([0])])));
+		// The word path must agree with the byte path at every alignment and length.
+		const bytewise = (bytes: Uint8Array) => {
+			let crc = 0xffffffff;
+			for (const byte of bytes) {
+				crc ^= byte;
+				for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+			}
+			return (crc ^ 0xffffffff) >>> 0;
+		};
+		for (let start = 0; start < 8; start++) {
+			for (const length of [63, 64, 65, 100, 257, 900]) {
+				const slice = data.subarray(start, start + length);
+				assert.equal(crc32c(slice), bytewise(slice), `offset ${start}, length ${length}`);
+			}
+		}
 	});
 });
 
