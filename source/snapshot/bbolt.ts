@@ -452,9 +452,14 @@ export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}): Bbolt
 	}
 	const highWater = Number(meta.pgid);
 	const size = highWater * pageSize;
+	// A live bbolt file is never shorter than its high-water mark. Stopping here also keeps a forged mark
+	// from sizing the page maps below far beyond the file.
+	if (size > source.size) {
+		const truncated = `the database spans ${size} bytes (${highWater} pages) but the file holds ${source.size}; the file is truncated`;
+		return {pageSize, meta, size, problems: [...problems, truncated], problemCount: problems.length + 1};
+	}
 	const scanner = new Scanner(source, pageSize, highWater, meta.freelist !== noFreelist);
 	for (const problem of problems) scanner.problem(problem);
-	if (size > source.size) scanner.problem(`the database spans ${size} bytes (${highWater} pages) but the file holds ${source.size}; the file is truncated`);
 	scanner.markMetaPages();
 	if (meta.freelist !== noFreelist) scanner.readFreelist(meta.freelist);
 
