@@ -109,10 +109,11 @@ export async function saveSnapshot(openStream: OpenSnapshotStream, options: Save
 		handle = await createPart(partPath);
 		created.push(partPath);
 		const stream = await receive(openStream, handle, controller.signal, idleTimer, options.onProgress);
+		// The member's part is done: a slow fsync of a large file is not a hung member.
+		clearTimeout(idleTimer);
 		await handle.sync();
 		await handle.close();
 		handle = undefined;
-		clearTimeout(idleTimer);
 		controller.signal.throwIfAborted();
 
 		const sidecars = (await options.beforeCommit?.(partPath, stream)) ?? [];
@@ -207,7 +208,11 @@ async function receive(
 				const count = blob.copy(batch, batchBytes, copied);
 				copied += count;
 				batchBytes += count;
-				if (batchBytes === batch.length) await flush();
+				if (batchBytes === batch.length) {
+					await flush();
+					// Time spent waiting for a slow disk is not the member's silence.
+					idleTimer.refresh();
+				}
 			}
 			onProgress?.({received, total});
 		}
