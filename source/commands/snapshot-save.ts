@@ -1,0 +1,177 @@
+import {statSync} from 'node:fs';
+import {basename, dirname, resolve} from 'node:path';
+import type {Config} from '../config/config.js';
+import {ConfigError} from '../config/errors.js';
+import {classifyError} from '../etcd/errors.js';
+import {MemberClient, type ConnectOptions} from '../etcd/member-client.js';
+import {SnapshotClient} from '../etcd/snapshot-stream.js';
+import type {MemberList} from '../etcd/types.js';
+import {openFileSource} from '../snapshot/bbolt.js';
+import {buildManifest, manifestPathOf, serializeManifest} from '../snapshot/manifest.js';
+import {saveSnapshot, SnapshotSaveError, type SaveProgress} from '../snapshot/save.js';
+import {readDbStatus} from '../snapshot/snapshot-status.js';
+import {chooseSourceMember, type EndpointProbe} from '../snapshot/source-member.js';
+import {humanizeBytes, type CommandIo} from './snapshot-status.js';
+
+export interface SnapshotSaveOptions {
+	/** --from: a member's name or hex ID. Default: the reachable voter with the highest applied index. */
+	readonly from?: string;
+	/** --overwrite: replace an existing FILE (and its manifest). */
+	readonly isOverwriting: boolean;
+	/** Abandon the save when the member sends nothing for this long. Default 15 s. */
+	readonly idleTimeoutMs?: number;
+	/** Aborts the save (ctrl-c). Without one, SIGINT and SIGTERM abort it while it runs. */
+	readonly signal?: AbortSignal;
+	readonly onProgress?: (progress: SaveProgress) => void;
+}
+
+const defaultIdleTimeoutMs = 15_000;
+
+export function connectOptionsOf(config: Config): ConnectOptions {
+	if (config.auth && config.auth.password === undefined) {
+		throw new ConfigError('--password', `a password is needed for user ${config.auth.username}`, 'use --user NAME:PASSWORD, --password or ETCDCTL_PASSWORD');
+	}
+	return {
+		...(config.tls ? {tls: config.tls} : {}),
+		...(config.auth ? {auth: {username: config.auth.username, password: config.auth.password!}} : {}),
+		dialTimeoutMs: config.dialTimeoutMs,
+		commandTimeoutMs: config.commandTimeoutMs,
+	};
+}
+
+async function probeCluster(config: Config, connect: ConnectOptions): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
+	const clients = new Map<string, MemberClient>();
+	const clientFor = (endpoint: string) => {
+		let client = clients.get(endpoint);
+		if (!client) {
+			client = new MemberClient(endpoint, connect);
+			clients.set(endpoint, client);
+		}
+		return client;
+	};
+	const probe = async (endpoint: string): Promise<EndpointProbe> => {
+		try {
+			return {endpoint, status: await clientFor(endpoint).status(config.commandTimeoutMs), failure: undefined};
+		} catch (error) {
+			const failure = classifyError(error);
+			return {endpoint, status: undefined, failure: `${failure.kind}: ${failure.message}`};
+		}
+	};
+	try {
+		const lists = await Promise.allSettled(config.endpoints.map(async endpoint => clientFor(endpoint).memberList(config.commandTimeoutMs)));
+		const list = lists.find((answer): answer is PromiseFulfilledResult<MemberList> => answer.status === 'fulfilled')?.value;
+		// The given endpoints first: a member's advertised URL may not be reachable from here (bastions, tunnels).
+		const discovered = config.isDiscovering && list ? list.members.flatMap(member => member.clientUrls) : [];
+		const endpoints = [...new Set([...config.endpoints, ...discovered])];
+		const probes = await Promise.all(endpoints.map(probe));
+		if (!list) {
+			const failures = lists.map((answer, index) => `${config.endpoints[index]}: ${answer.status === 'rejected' ? classifyError(answer.reason).message : 'no answer'}`);
+			return {list, probes: probes.map(p => (p.status ? p : {...p, failure: p.failure ?? failures.join('; ')}))};
+		}
+		return {list, probes};
+	} finally {
+		for (const client of clients.values()) client.close();
+	}
+}
+
+/**
+ * `etcdtop snapshot save FILE [--from NAME|ID] [--overwrite]`. Streams a verified snapshot from one member to
+ * FILE (with etcd's sha256 trailer, as etcdctl writes it) and FILE.meta.json. Returns 0 on success and 1 on
+ * failure, when neither FILE nor FILE.part is left behind. Usage problems throw ConfigError.
+ */
+export async function snapshotSaveCommand(config: Config, file: string, options: SnapshotSaveOptions, io: CommandIo): Promise<number> {
+	if (file.trim() === '') throw new ConfigError('FILE', 'the snapshot path is empty', 'give a file name, e.g. backup.db');
+	const path = resolve(file);
+	const directory = dirname(path);
+	let directoryProblem: string | undefined;
+	try {
+		if (!statSync(directory).isDirectory()) directoryProblem = `${directory} is not a directory`;
+	} catch (error) {
+		// Only a missing directory is a usage problem; permission errors surface from the save with the file's name.
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') directoryProblem = `the directory ${directory} does not exist`;
+	}
+	if (directoryProblem) throw new ConfigError('FILE', directoryProblem, 'create it first, or save elsewhere');
+	if (!options.isOverwriting) {
+		let isTaken = false;
+		try {
+			statSync(path);
+			isTaken = true;
+		} catch {}
+		if (isTaken) throw new ConfigError('FILE', `${path} already exists`, 'use --overwrite to replace it, or choose another name');
+	}
+	const connect = connectOptionsOf(config);
+
+	const {list, probes} = await probeCluster(config, connect);
+	if (!list) {
+		io.err(`snapshot save: no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
+		return 1;
+	}
+	const choice = chooseSourceMember(list.members, probes, options.from);
+	switch (choice.kind) {
+		case 'unknown-member':
+			throw new ConfigError('--from', `no member is named or has the ID "${choice.from}"`, `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`);
+		case 'unreachable':
+			io.err(`snapshot save: member ${choice.member.name} (${choice.member.id}) did not answer: ${choice.failures.join('; ')}`);
+			return 1;
+		case 'none-reachable':
+			io.err(`snapshot save: no voting member answered a status request: ${choice.failures.join('; ') || 'every reachable member is a learner'}`);
+			return 1;
+		case 'chosen':
+			break;
+	}
+	const {member, endpoint, status} = choice;
+	io.err(`fetching snapshot from ${member.name} (${member.id}) at ${endpoint}, applied index ${status.raftAppliedIndex}`);
+
+	const ownController = options.signal ? undefined : new AbortController();
+	const onSignal = () => ownController?.abort();
+	if (ownController) {
+		process.once('SIGINT', onSignal);
+		process.once('SIGTERM', onSignal);
+	}
+	const client = new SnapshotClient(endpoint, connect);
+	try {
+		const createdAt = new Date();
+		const result = await saveSnapshot(signal => client.snapshot(signal), {
+			path,
+			isOverwriting: options.isOverwriting,
+			idleTimeoutMs: options.idleTimeoutMs ?? defaultIdleTimeoutMs,
+			...(options.signal ?? ownController ? {signal: (options.signal ?? ownController!.signal)} : {}),
+			...(options.onProgress ? {onProgress: options.onProgress} : {}),
+			async beforeCommit(partPath, stream) {
+				// Reading the received database back proves it is a whole bbolt file and yields the revision and
+				// raft index the manifest records; page cache makes it cheap right after the write.
+				const source = openFileSource(partPath);
+				let db;
+				try {
+					// No CRC: the sha256 already vouches for the bytes, and the CRC would cost a second per 256 MB.
+					db = readDbStatus(source, {isHashing: false});
+				} finally {
+					source.close();
+				}
+				if (db.problemCount > 0) {
+					throw new SnapshotSaveError('invalid', `the received database fails its integrity check: ${db.problems.slice(0, 3).join('; ')}`);
+				}
+				if (db.totalSize !== stream.dbSize) {
+					throw new SnapshotSaveError('invalid', `the received database says it spans ${db.totalSize} bytes but ${stream.dbSize} were sent`);
+				}
+				const manifest = buildManifest({file: basename(path), createdAt, endpoint, status, memberName: member.name, members: list.members, stream, db});
+				return [{path: manifestPathOf(path), content: serializeManifest(manifest)}];
+			},
+		});
+		io.out(
+			`Snapshot saved at ${result.path} (${humanizeBytes(result.fileSize)}, sha256 ${result.sha256}) from ${member.name} (${member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`,
+		);
+		for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);
+		return 0;
+	} catch (error) {
+		const message = error instanceof SnapshotSaveError ? error.message : (error as Error).message;
+		io.err(`snapshot save failed: ${message}`);
+		return 1;
+	} finally {
+		client.close();
+		if (ownController) {
+			process.removeListener('SIGINT', onSignal);
+			process.removeListener('SIGTERM', onSignal);
+		}
+	}
+}

@@ -1,0 +1,338 @@
+import {createHash} from 'node:crypto';
+import {constants as fsConstants} from 'node:fs';
+import {link, open, rename, unlink, type FileHandle} from 'node:fs/promises';
+import {dirname} from 'node:path';
+import {classifyError} from '../etcd/errors.js';
+import type {SnapshotMessage} from '../etcd/snapshot-stream.js';
+import {sha256Size} from './snapshot-status.js';
+
+export type SaveFailureKind =
+	| 'exists'
+	| 'part-exists'
+	| 'no-directory'
+	| 'permission'
+	| 'no-space'
+	| 'io'
+	| 'stream'
+	| 'idle-timeout'
+	| 'aborted'
+	| 'truncated'
+	| 'hash-mismatch'
+	| 'invalid';
+
+/** Why a save failed, in words for an operator; by the time it is thrown no FILE and no FILE.part remain. */
+export class SnapshotSaveError extends Error {
+	override readonly name = 'SnapshotSaveError';
+	constructor(
+		readonly kind: SaveFailureKind,
+		message: string,
+		options?: {cause?: unknown},
+	) {
+		super(message, options);
+	}
+}
+
+export interface SaveProgress {
+	/** Database bytes received so far. */
+	readonly received: number;
+	/** Database bytes in all, known from the first message. */
+	readonly total: number | undefined;
+}
+
+/** The verified stream, as written to FILE.part: database bytes, then etcd's sha256 of them. */
+export interface SavedStream {
+	readonly dbSize: number;
+	readonly fileSize: number;
+	readonly sha256: string;
+}
+
+/** A small file committed with the snapshot (its manifest), written and renamed the same careful way. */
+export interface Sidecar {
+	readonly path: string;
+	readonly content: string;
+}
+
+export interface SaveSnapshotOptions {
+	readonly path: string;
+	readonly isOverwriting: boolean;
+	/** Abort when the member sends no bytes for this long: etcd sets no deadline and a hung member never ends the stream. */
+	readonly idleTimeoutMs: number;
+	readonly signal?: AbortSignal;
+	readonly onProgress?: (progress: SaveProgress) => void;
+	/**
+	 * Runs on the complete, synced FILE.part before anything is renamed; it may inspect the file and return
+	 * sidecar files to commit with it. Throwing fails the save like any other error.
+	 */
+	readonly beforeCommit?: (partPath: string, stream: SavedStream) => Promise<readonly Sidecar[]>;
+}
+
+export interface SaveResult extends SavedStream {
+	readonly path: string;
+	readonly sidecars: readonly string[];
+	readonly elapsedMs: number;
+}
+
+export type OpenSnapshotStream = (signal: AbortSignal) => AsyncIterable<SnapshotMessage>;
+
+/** Bytes gathered before each write: etcd sends 32 KiB messages, and one write per message costs more than the disk. */
+const writeBatchBytes = 1 << 20;
+
+export function partPathOf(path: string): string {
+	return `${path}.part`;
+}
+
+/**
+ * Streams a snapshot into FILE.part (mode 0600), hashing the database bytes as they pass and checking them
+ * against the sha256 etcd sends last; the file keeps that trailer, as `etcdctl snapshot save` does, so
+ * `etcdctl snapshot restore` verifies it too. Then fsync, rename (no-clobber unless overwriting) and fsync
+ * of the directory. Any failure removes what this call created and throws a SnapshotSaveError.
+ */
+export async function saveSnapshot(openStream: OpenSnapshotStream, options: SaveSnapshotOptions): Promise<SaveResult> {
+	const started = Date.now();
+	const {path, isOverwriting} = options;
+	const partPath = partPathOf(path);
+	const controller = new AbortController();
+	const onOuterAbort = () => controller.abort(new SnapshotSaveError('aborted', `the save was interrupted; ${path} was not written`));
+	if (options.signal?.aborted) onOuterAbort();
+	options.signal?.addEventListener('abort', onOuterAbort, {once: true});
+	const idleTimer = setTimeout(() => {
+		const seconds = (options.idleTimeoutMs / 1000).toFixed(1).replace(/\.0$/, '');
+		controller.abort(new SnapshotSaveError('idle-timeout', `the member sent no data for ${seconds}s (hung or overloaded?); the save was abandoned`));
+	}, options.idleTimeoutMs);
+
+	const created: string[] = [];
+	let handle: FileHandle | undefined;
+	try {
+		if (!isOverwriting && (await exists(path))) {
+			throw new SnapshotSaveError('exists', `${path} already exists (use --overwrite to replace it)`);
+		}
+		handle = await createPart(partPath);
+		created.push(partPath);
+		const stream = await receive(openStream, handle, controller.signal, idleTimer, options.onProgress);
+		// The member's part is done: a slow fsync of a large file is not a hung member.
+		clearTimeout(idleTimer);
+		await handle.sync();
+		await handle.close();
+		handle = undefined;
+		controller.signal.throwIfAborted();
+
+		const sidecars = (await options.beforeCommit?.(partPath, stream)) ?? [];
+		controller.signal.throwIfAborted();
+		for (const sidecar of sidecars) {
+			const sidecarPart = partPathOf(sidecar.path);
+			const sidecarHandle = await createPart(sidecarPart, true);
+			created.push(sidecarPart);
+			try {
+				await sidecarHandle.writeFile(sidecar.content);
+				await sidecarHandle.sync();
+			} finally {
+				await sidecarHandle.close();
+			}
+		}
+		controller.signal.throwIfAborted();
+
+		// The database first: a snapshot without its manifest misleads less than a manifest without its snapshot.
+		await commit(partPath, path, isOverwriting);
+		created.splice(created.indexOf(partPath), 1, path);
+		for (const sidecar of sidecars) {
+			await rename(partPathOf(sidecar.path), sidecar.path);
+			created.splice(created.indexOf(partPathOf(sidecar.path)), 1, sidecar.path);
+		}
+		await syncDirectory(dirname(path));
+		return {...stream, path, sidecars: sidecars.map(sidecar => sidecar.path), elapsedMs: Date.now() - started};
+	} catch (error) {
+		await handle?.close().catch(() => undefined);
+		for (const file of created) await unlink(file).catch(() => undefined);
+		if (created.length > 0) await syncDirectory(dirname(path)).catch(() => undefined);
+		throw toSaveError(controller.signal.aborted ? controller.signal.reason : error, partPath);
+	} finally {
+		clearTimeout(idleTimer);
+		options.signal?.removeEventListener('abort', onOuterAbort);
+		if (!controller.signal.aborted) controller.abort(new SnapshotSaveError('aborted', 'finished'));
+	}
+}
+
+async function receive(
+	openStream: OpenSnapshotStream,
+	handle: FileHandle,
+	signal: AbortSignal,
+	idleTimer: NodeJS.Timeout,
+	onProgress: ((progress: SaveProgress) => void) | undefined,
+): Promise<SavedStream> {
+	const hash = createHash('sha256');
+	const trailer: Buffer[] = [];
+	let trailerBytes = 0;
+	let total: number | undefined;
+	let received = 0;
+	// One reused buffer, so memory stays flat however large the snapshot.
+	const batch = Buffer.allocUnsafe(writeBatchBytes);
+	let batchBytes = 0;
+	const flush = async () => {
+		let written = 0;
+		while (written < batchBytes) written += (await handle.write(batch, written, batchBytes - written)).bytesWritten;
+		batchBytes = 0;
+	};
+
+	const iterator = openStream(signal)[Symbol.asyncIterator]();
+	try {
+		for (;;) {
+			// Raced with the signal, so even a source that ignores it cannot keep the save waiting.
+			const next = await raceAbort(iterator.next(), signal);
+			if (next.done) break;
+			const {blob, remainingBytes} = next.value;
+			if (blob.length === 0) continue;
+			idleTimer.refresh();
+			if (total === undefined) {
+				if (!Number.isSafeInteger(remainingBytes) || remainingBytes < 0) {
+					throw new SnapshotSaveError('invalid', `the member announced an impossible size (${remainingBytes} bytes remaining)`);
+				}
+				total = remainingBytes + blob.length;
+			}
+			const dataPart = Math.min(blob.length, total - received);
+			if (dataPart > 0) {
+				hash.update(dataPart === blob.length ? blob : blob.subarray(0, dataPart));
+				received += dataPart;
+				if (dataPart === blob.length && remainingBytes !== total - received) {
+					throw new SnapshotSaveError('invalid', `the member's byte counts disagree (${remainingBytes} remaining after ${received} of ${total})`);
+				}
+			}
+			if (dataPart < blob.length) {
+				trailerBytes += blob.length - dataPart;
+				if (trailerBytes > sha256Size) {
+					throw new SnapshotSaveError('invalid', `the member sent ${trailerBytes} bytes after the database, where etcd sends a ${sha256Size}-byte sha256`);
+				}
+				trailer.push(blob.subarray(dataPart));
+			}
+			// The whole blob, trailer included: the file must be byte-for-byte what etcdctl writes.
+			for (let copied = 0; copied < blob.length; ) {
+				const count = blob.copy(batch, batchBytes, copied);
+				copied += count;
+				batchBytes += count;
+				if (batchBytes === batch.length) {
+					await flush();
+					// Time spent waiting for a slow disk is not the member's silence.
+					idleTimer.refresh();
+				}
+			}
+			onProgress?.({received, total});
+		}
+	} finally {
+		void Promise.resolve(iterator.return?.()).catch(() => undefined);
+	}
+	await flush();
+
+	if (total === undefined) throw new SnapshotSaveError('truncated', 'the member closed the stream without sending any data');
+	if (received < total) throw new SnapshotSaveError('truncated', `the stream ended after ${received} of ${total} bytes`);
+	if (trailerBytes < sha256Size) {
+		throw new SnapshotSaveError('truncated', `the stream ended without etcd's sha256 checksum (${trailerBytes} of ${sha256Size} bytes)`);
+	}
+	const expected = Buffer.concat(trailer).toString('hex');
+	const actual = hash.digest('hex');
+	if (expected !== actual) {
+		throw new SnapshotSaveError('hash-mismatch', `sha256 mismatch: the data received hashes to ${actual}, etcd sent ${expected}; the snapshot was discarded`);
+	}
+	return {dbSize: total, fileSize: total + sha256Size, sha256: actual};
+}
+
+async function createPart(partPath: string, isReplacing = false): Promise<FileHandle> {
+	try {
+		// O_EXCL: a FILE.part we did not create is another save in progress (or a crashed one), not ours to clobber.
+		const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (isReplacing ? fsConstants.O_TRUNC : fsConstants.O_EXCL);
+		const handle = await open(partPath, flags, 0o600);
+		await handle.chmod(0o600);
+		return handle;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+			throw new SnapshotSaveError('part-exists', `${partPath} already exists: another save is running, or one crashed (remove it if none is running)`);
+		}
+		throw error;
+	}
+}
+
+async function commit(partPath: string, path: string, isOverwriting: boolean): Promise<void> {
+	if (isOverwriting) {
+		await rename(partPath, path);
+		return;
+	}
+	// link() fails when the target exists, so a FILE that appeared during the save is never replaced.
+	try {
+		await link(partPath, path);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'EEXIST') throw new SnapshotSaveError('exists', `${path} appeared during the save and was left alone (use --overwrite to replace it)`);
+		if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw error;
+		// Some filesystems have no hard links: check, then rename, accepting the small race.
+		if (await exists(path)) throw new SnapshotSaveError('exists', `${path} appeared during the save and was left alone (use --overwrite to replace it)`);
+		await rename(partPath, path);
+		return;
+	}
+	await unlink(partPath);
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+	const handle = await open(directory, fsConstants.O_RDONLY);
+	try {
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+}
+
+async function exists(path: string): Promise<boolean> {
+	try {
+		const handle = await open(path, fsConstants.O_RDONLY);
+		await handle.close();
+		return true;
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ENOENT') return false;
+		if (code === 'EACCES' || code === 'EISDIR') return true;
+		throw error;
+	}
+}
+
+async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+	// Once the abort wins, the source's own rejection (often the same cancellation) has no reader.
+	promise.catch(() => undefined);
+	signal.throwIfAborted();
+	let onAbort: (() => void) | undefined;
+	const aborted = new Promise<never>((_, reject) => {
+		onAbort = () => reject(signal.reason);
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+	try {
+		return await Promise.race([promise, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort!);
+	}
+}
+
+/** Any error -> SnapshotSaveError whose message names the file and the cause in an operator's words. */
+function toSaveError(error: unknown, partPath: string): SnapshotSaveError {
+	if (error instanceof SnapshotSaveError) return error;
+	const code = (error as NodeJS.ErrnoException | undefined)?.code;
+	const syscallPath = (error as NodeJS.ErrnoException | undefined)?.path ?? partPath;
+	switch (code) {
+		case 'ENOSPC':
+		case 'EDQUOT':
+			return new SnapshotSaveError('no-space', `no space left on the device writing ${syscallPath}; the partial snapshot was removed`, {cause: error});
+		case 'EACCES':
+		case 'EPERM':
+			return new SnapshotSaveError('permission', `permission denied writing ${syscallPath}`, {cause: error});
+		case 'EROFS':
+			return new SnapshotSaveError('permission', `${syscallPath} is on a read-only file system`, {cause: error});
+		case 'ENOENT':
+			return new SnapshotSaveError('no-directory', `the directory of ${syscallPath} does not exist`, {cause: error});
+		case 'EISDIR':
+			return new SnapshotSaveError('io', `${syscallPath} is a directory`, {cause: error});
+		case 'EIO':
+			return new SnapshotSaveError('io', `I/O error writing ${syscallPath}`, {cause: error});
+		default:
+			break;
+	}
+	if (code !== undefined && typeof code === 'string' && code.startsWith('E') && !/^ERR_/.test(code)) {
+		return new SnapshotSaveError('io', `${(error as Error).message}`, {cause: error});
+	}
+	const failure = classifyError(error);
+	return new SnapshotSaveError('stream', `the snapshot stream failed (${failure.kind}): ${failure.message}`, {cause: error});
+}

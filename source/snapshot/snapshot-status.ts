@@ -1,0 +1,119 @@
+import {createHash} from 'node:crypto';
+import {open} from 'node:fs/promises';
+import {scanBbolt, openFileSource, type ByteSource} from './bbolt.js';
+import {Crc32c} from './crc32c.js';
+
+/** etcd appends the sha256 of the database bytes to a snapshot; etcdctl recognises it by the size alone. */
+export const sha256Size = 32;
+
+/** etcd's own test (`hasChecksum`): 512 divides every page size, so a bare database is a multiple of 512. */
+export function hasSha256Trailer(fileSize: number): boolean {
+	return fileSize % 512 === sha256Size;
+}
+
+/** The numbers `etcdctl snapshot status` (v3.4) prints, computed the same way. */
+export interface DbStatus {
+	/** CRC-32C over each bucket name, then its keys and values, in cursor order. */
+	readonly hash: number;
+	/** Main revision of the last key in the "key" bucket. */
+	readonly revision: number;
+	/** Keys in all top-level buckets. */
+	readonly totalKey: number;
+	/** Tx.Size(): high-water page id × page size. */
+	readonly totalSize: number;
+	/** The raft index the backend has applied up to ("meta" bucket, "consistent_index"); undefined if absent. */
+	readonly consistentIndex: number | undefined;
+	readonly problems: readonly string[];
+	readonly problemCount: number;
+}
+
+export type TrailerState = 'ok' | 'mismatch' | 'missing';
+
+export interface SnapshotStatus extends DbStatus {
+	readonly sha256: TrailerState;
+	readonly fileSize: number;
+	/** Sound structure and, when there is a trailer, a matching one. */
+	readonly isSound: boolean;
+}
+
+const keyBucket = Buffer.from('key');
+const metaBucket = Buffer.from('meta');
+const consistentIndexKey = Buffer.from('consistent_index');
+
+/**
+ * One pass over the file: structure checks and etcdctl's numbers. Without `isHashing` the CRC (the slow part
+ * in JavaScript) is skipped and `hash` is 0, for callers that only need the structure and the revision.
+ */
+export function readDbStatus(source: ByteSource, {isHashing = true}: {isHashing?: boolean} = {}): DbStatus {
+	const crc = isHashing ? new Crc32c() : undefined;
+	let totalKey = 0;
+	let revision = 0;
+	let consistentIndex: number | undefined;
+	let current: 'key' | 'meta' | 'other' = 'other';
+	const extraProblems: string[] = [];
+	const scan = scanBbolt(source, {
+		onTopLevel(name, isBucket) {
+			// etcdctl aborts with "cannot get hash of bucket" on a root key that is not a bucket.
+			if (!isBucket) extraProblems.push(`cannot get hash of bucket ${JSON.stringify(name.toString('latin1'))}`);
+			crc?.update(name);
+			current = name.equals(keyBucket) ? 'key' : name.equals(metaBucket) ? 'meta' : 'other';
+		},
+		onEntry(key, value) {
+			crc?.update(key);
+			if (value) crc?.update(value);
+			totalKey++;
+			if (current === 'key') {
+				// mvcc's bytesToRev: an 8-byte big-endian main revision, '_', an 8-byte sub revision.
+				if (key.length >= 8) revision = Number(key.readBigInt64BE(0));
+				else extraProblems.push(`bucket "key": key ${key.toString('hex')} is too short to be a revision`);
+			} else if (current === 'meta' && value && key.equals(consistentIndexKey) && value.length === 8) {
+				consistentIndex = Number(value.readBigUInt64BE(0));
+			}
+		},
+	});
+	return {
+		hash: crc?.value ?? 0,
+		revision,
+		totalKey,
+		totalSize: scan.size,
+		consistentIndex,
+		problems: [...scan.problems, ...extraProblems],
+		problemCount: scan.problemCount + extraProblems.length,
+	};
+}
+
+/** Streams the file's database bytes through sha256 and compares with its trailer; one reused 1 MiB buffer. */
+export async function checkSha256Trailer(path: string, fileSize: number, signal?: AbortSignal): Promise<TrailerState> {
+	if (!hasSha256Trailer(fileSize)) return 'missing';
+	const hash = createHash('sha256');
+	const dataEnd = fileSize - sha256Size;
+	const buffer = Buffer.allocUnsafe(1 << 20);
+	const handle = await open(path, 'r');
+	try {
+		for (let position = 0; position < dataEnd; ) {
+			signal?.throwIfAborted();
+			const {bytesRead} = await handle.read(buffer, 0, Math.min(buffer.length, dataEnd - position), position);
+			if (bytesRead === 0) return 'mismatch';
+			hash.update(buffer.subarray(0, bytesRead));
+			position += bytesRead;
+		}
+		const trailer = Buffer.alloc(sha256Size);
+		const {bytesRead} = await handle.read(trailer, 0, sha256Size, dataEnd);
+		return bytesRead === sha256Size && hash.digest().equals(trailer) ? 'ok' : 'mismatch';
+	} finally {
+		await handle.close();
+	}
+}
+
+/** `etcdtop snapshot status FILE`: structure, etcdctl's numbers and the trailer, without the etcd binary. */
+export async function readSnapshotStatus(path: string, signal?: AbortSignal): Promise<SnapshotStatus> {
+	const source = openFileSource(path);
+	let status: DbStatus;
+	try {
+		status = readDbStatus(source);
+	} finally {
+		source.close();
+	}
+	const sha256 = await checkSha256Trailer(path, source.size, signal);
+	return {...status, sha256, fileSize: source.size, isSound: status.problemCount === 0 && sha256 !== 'mismatch'};
+}

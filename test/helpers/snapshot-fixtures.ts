@@ -1,0 +1,97 @@
+// Shared by the snapshot tests: real etcd content, real etcdctl answers, damaged copies.
+import {spawnSync} from 'node:child_process';
+import {createHash, randomBytes} from 'node:crypto';
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {Etcd3} from 'etcd3';
+import {hasEtcdBinary} from '../../source/demo/local-cluster.js';
+
+export const hasEtcd = hasEtcdBinary('etcd') && spawnSync('etcdctl', ['version'], {stdio: 'ignore'}).status === 0;
+
+/** etcdctl with none of the caller's ETCDCTL_* settings, so tests talk only to their own cluster. */
+export function etcdctl(args: readonly string[], {timeoutMs = 120_000, input}: {timeoutMs?: number; input?: string} = {}): {status: number | null; stdout: string; stderr: string} {
+	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCDCTL_') && !key.startsWith('ETCD_')));
+	const result = spawnSync('etcdctl', args, {env: {...env, ETCDCTL_API: '3'}, encoding: 'utf8', timeout: timeoutMs, ...(input === undefined ? {} : {input})});
+	return {status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? ''};
+}
+
+export function mustEtcdctl(args: readonly string[], options?: {timeoutMs?: number; input?: string}): string {
+	const result = etcdctl(args, options);
+	if (result.status !== 0) throw new Error(`etcdctl ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+	return result.stdout;
+}
+
+export interface EtcdctlStatus {
+	readonly hash: number;
+	readonly revision: number;
+	readonly totalKey: number;
+	readonly totalSize: number;
+}
+
+export function etcdctlStatus(file: string): EtcdctlStatus {
+	return JSON.parse(mustEtcdctl(['snapshot', 'status', '-w', 'json', file])) as EtcdctlStatus;
+}
+
+export function tempDir(prefix = 'etcdtop-snapshot-test-'): {readonly path: string; remove(): void} {
+	const path = mkdtempSync(join(tmpdir(), prefix));
+	return {path, remove: () => rmSync(path, {recursive: true, force: true})};
+}
+
+export function filesIn(directory: string): string[] {
+	return readdirSync(directory).sort();
+}
+
+export interface Content {
+	readonly keys: number;
+	readonly largeValues: number;
+	readonly largeValueBytes: number;
+}
+
+/**
+ * Writes varied content through a real client: many small keys with overwrites, large values, deletions,
+ * keys on a lease (granted with etcdctl, so no keep-alive runs in the background) and a physical compaction.
+ */
+export async function fillCluster(endpoint: string, content: Content, auth?: {username: string; password: string}): Promise<void> {
+	const client = new Etcd3({hosts: endpoint, ...(auth ? {auth} : {})});
+	try {
+		const batch = 64;
+		for (let start = 0; start < content.keys; start += batch) {
+			await Promise.all(
+				Array.from({length: Math.min(batch, content.keys - start)}, async (_, offset) => {
+					const index = start + offset;
+					await client.put(`/registry/pods/ns-${index % 17}/pod-${index}`).value(`{"index":${index},"pad":"${'x'.repeat(index % 300)}"}`);
+				}),
+			);
+		}
+		for (let index = 0; index < content.keys; index += 5) await client.put(`/registry/pods/ns-${index % 17}/pod-${index}`).value(`rewritten-${index}`);
+		for (let index = 0; index < content.largeValues; index++) await client.put(`/blobs/large-${index}`).value(randomBytes(content.largeValueBytes));
+		await client.delete().prefix('/registry/pods/ns-3/');
+		const authArgs = auth ? [`--user=${auth.username}:${auth.password}`] : [];
+		const lease = /lease ([0-9a-f]+) granted/.exec(mustEtcdctl([`--endpoints=${endpoint}`, ...authArgs, 'lease', 'grant', '36000']))?.[1];
+		if (!lease) throw new Error('no lease id from etcdctl');
+		for (let index = 0; index < 20; index++) await client.put(`/leases/held-${index}`).value(`v${index}`);
+		mustEtcdctl([`--endpoints=${endpoint}`, ...authArgs, 'put', `--lease=${lease}`, '/leases/leased-key', 'on-a-lease']);
+		const revision = Number((await client.get('/leases/held-0').exec()).header.revision);
+		mustEtcdctl([`--endpoints=${endpoint}`, ...authArgs, 'compaction', '--physical', String(revision - 50)]);
+		for (let index = 0; index < 30; index++) await client.put(`/after/compaction-${index}`).value(`v${index}`);
+	} finally {
+		client.close();
+	}
+}
+
+/** Turns on auth with a root user, as the etcd docs do; later calls need --user root:PASSWORD. */
+export function enableAuth(endpoint: string, password: string): void {
+	mustEtcdctl([`--endpoints=${endpoint}`, 'user', 'add', `root:${password}`]);
+	mustEtcdctl([`--endpoints=${endpoint}`, 'auth', 'enable']);
+}
+
+export function withFreshTrailer(db: Buffer): Buffer {
+	return Buffer.concat([db, createHash('sha256').update(db).digest()]);
+}
+
+export function flipped(file: Buffer, position: number, mask = 0xff): Buffer {
+	const copy = Buffer.from(file);
+	copy[position] = copy[position]! ^ mask;
+	return copy;
+}
