@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs';
 import type {Duplex} from 'node:stream';
-import {Client, utils, type AnyAuthMethod, type AuthenticationType, type ConnectConfig, type NextAuthHandler, type ParsedKey} from 'ssh2';
+// ssh2 is CommonJS: node's ESM loader only sees its default export.
+import ssh2, {type AnyAuthMethod, type AuthenticationType, type Client, type ConnectConfig, type NextAuthHandler, type ParsedKey} from 'ssh2';
 import {classifySshError, SshError} from './errors.js';
 import {
 	appendKnownHost,
@@ -74,7 +75,7 @@ export class Keyring {
 		} catch (error) {
 			return new SshError('config', `cannot read identity ${path}: ${(error as Error).message}`);
 		}
-		let parsed = utils.parseKey(data);
+		let parsed = ssh2.utils.parseKey(data);
 		if (!(parsed instanceof Error)) return firstPrivate(parsed, path);
 		if (!/no passphrase given/i.test(parsed.message)) return new SshError('config', `identity ${path} is not a usable private key: ${parsed.message}`);
 		if (!this.askPassphrase) {
@@ -90,7 +91,7 @@ export class Keyring {
 			} finally {
 				onPrompt?.(false);
 			}
-			parsed = utils.parseKey(data, passphrase);
+			parsed = ssh2.utils.parseKey(data, passphrase);
 			if (!(parsed instanceof Error)) return firstPrivate(parsed, path);
 		}
 		// The parser's message says nothing about the passphrase itself; ours does not either.
@@ -156,7 +157,7 @@ export function verifyHostKey(key: Buffer, host: string, port: number, policy: H
 export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 	const {host, hostKeys, keyring, signal} = options;
 	if (signal?.aborted) throw new SshError('cancelled', `connecting to ${describe(host)} was cancelled`);
-	const client = new Client();
+	const client = new ssh2.Client();
 	const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
 	const agentSocket = options.agentSocket ?? process.env.SSH_AUTH_SOCK ?? '';
 	const tried: string[] = [];

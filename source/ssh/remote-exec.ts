@@ -14,9 +14,32 @@ export interface RemoteCommand {
 	readonly env?: Readonly<Record<string, string>>;
 }
 
-/** The exact string sent in the exec request; also what the command log shows. */
+/** The command as the operator should read it (command log, confirmation screen). */
 export function commandLine(command: RemoteCommand): string {
 	return quoteArgv(withEnv(command.argv, command.env));
+}
+
+/**
+ * Without a pty, sshd neither signals a command when its channel closes nor (OpenSSH 9.2 here) acts
+ * on "signal" requests, so a timed-out `sleep 60` would run on. This fixed script runs the argv as
+ * "$@" in the background and kills it once the channel's stdin reaches EOF, which is what sshd
+ * delivers when the channel or the connection closes. The argv still travels as quoted positional
+ * parameters, never as script text. Only the direct child is signalled (POSIX sh has no portable
+ * way to kill its process group without a tty).
+ */
+const killOnCloseScript = [
+	'exec 3<&0',
+	'"$@" </dev/null & c=$!',
+	'(while IFS= read -r _ <&3; do :; done; kill -TERM "$c" 2>/dev/null) & w=$!',
+	'wait "$c"; s=$?',
+	'kill "$w" 2>/dev/null',
+	'exit "$s"',
+].join('\n');
+
+/** The exact string sent in the exec request. */
+export function wireCommandLine(command: RemoteCommand, isKilledOnClose = true): string {
+	const argv = withEnv(command.argv, command.env);
+	return quoteArgv(isKilledOnClose ? ['sh', '-c', killOnCloseScript, 'etcdtop-remote', ...argv] : argv);
 }
 
 export interface ExecOptions {
@@ -24,11 +47,13 @@ export interface ExecOptions {
 	readonly signal?: AbortSignal;
 	readonly onStdoutLine?: (line: string) => void;
 	readonly onStderrLine?: (line: string) => void;
+	/** Wrap the command so it is killed when the channel closes (timeout, cancel, drop). Default true. */
+	readonly isKilledOnClose?: boolean;
 }
 
 export interface RemoteResult {
 	readonly commandLine: string;
-	/** Null when the command was ended by a signal. */
+	/** Null when sshd reports a signal instead; the kill-on-close wrapper turns a signal into 128+n. */
 	readonly exitCode: number | null;
 	readonly signal: string | undefined;
 	readonly durationMs: number;
@@ -77,7 +102,7 @@ export async function execRemote(client: Client, command: RemoteCommand, options
 	if (options.signal?.aborted) throw new SshError('cancelled', `cancelled before running: ${line}`);
 	const channel = await new Promise<ClientChannel>((resolve, reject) => {
 		try {
-			client.exec(line, (error, stream) => (error ? reject(new SshError('error', `the SSH host refused to run the command: ${error.message}`)) : resolve(stream)));
+			client.exec(wireCommandLine(command, options.isKilledOnClose ?? true), (error, stream) => (error ? reject(new SshError('error', `the SSH host refused to run the command: ${error.message}`)) : resolve(stream)));
 		} catch (error) {
 			reject(new SshError('unreachable', `the SSH connection is gone: ${(error as Error).message}`));
 		}
