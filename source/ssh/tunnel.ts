@@ -13,7 +13,6 @@ export interface TunnelStatus {
 	readonly since: number;
 	/** Why it is down: the SSH connection's failure. */
 	readonly failure: SshFailure | undefined;
-	readonly activeSockets: number;
 }
 
 export interface TunnelEvents {
@@ -39,6 +38,7 @@ function tunnelState(status: ConnectionStatus): TunnelState {
  */
 export class SshTunnel extends EventEmitter<TunnelEvents> {
 	private readonly sockets = new Set<Socket>();
+	private forwarded = 0;
 	private statusValue: TunnelStatus;
 	private readonly onConnectionState = (status: ConnectionStatus) => this.follow(status);
 
@@ -49,7 +49,7 @@ export class SshTunnel extends EventEmitter<TunnelEvents> {
 		readonly localPort: number,
 	) {
 		super();
-		this.statusValue = Object.freeze({state: tunnelState(connection.status), since: Date.now(), failure: connection.status.failure, activeSockets: 0});
+		this.statusValue = Object.freeze({state: tunnelState(connection.status), since: Date.now(), failure: connection.status.failure});
 		connection.on('state-changed', this.onConnectionState);
 	}
 
@@ -83,6 +83,16 @@ export class SshTunnel extends EventEmitter<TunnelEvents> {
 		return this.statusValue.state;
 	}
 
+	/** Local connections being carried right now. */
+	get activeSockets(): number {
+		return this.sockets.size;
+	}
+
+	/** Channels opened since the tunnel was, i.e. connections that reached the target's side. */
+	get forwardedCount(): number {
+		return this.forwarded;
+	}
+
 	/** `127.0.0.1:port`, what the etcd client dials instead of the member. */
 	get localAddress(): string {
 		return `127.0.0.1:${this.localPort}`;
@@ -103,7 +113,7 @@ export class SshTunnel extends EventEmitter<TunnelEvents> {
 	}
 
 	private setStatus(change: Partial<TunnelStatus>): void {
-		const next = {...this.statusValue, ...change, activeSockets: this.sockets.size};
+		const next = {...this.statusValue, ...change};
 		if (change.state !== undefined && change.state !== this.statusValue.state) next.since = Date.now();
 		this.statusValue = Object.freeze(next);
 		this.emit('state-changed', this.statusValue);
@@ -132,6 +142,7 @@ export class SshTunnel extends EventEmitter<TunnelEvents> {
 			channel.destroy();
 			return;
 		}
+		this.forwarded++;
 		channel.on('error', (error: Error) => {
 			this.emit('socket-failed', classifySshError(error));
 			socket.destroy();
