@@ -13,6 +13,7 @@ import {
 	preferredHostKeyAlgorithms,
 	readKnownHosts,
 } from './known-hosts.js';
+import {quoteArgv} from './quote.js';
 import type {ResolvedSshHost} from './ssh-config.js';
 
 /** Asks the operator for a key's passphrase (a masked prompt in the TUI, /dev/tty in the CLI). */
@@ -129,7 +130,7 @@ export function verifyHostKey(key: Buffer, host: string, port: number, policy: H
 			return new SshError(
 				'host-key-changed',
 				`HOST KEY FOR ${name} HAS CHANGED: it now presents ${type} ${print}, which does not match ${policy.knownHostsPath} line ${verdict.lines.join(', ')}. Someone may be intercepting the connection; refusing to connect`,
-				`if the host was really re-keyed, verify the new fingerprint out of band, remove the old entry (ssh-keygen -R ${port === 22 ? host : `'[${host}]:${port}'`} -f ${policy.knownHostsPath}) and try again`,
+				`if the host was really re-keyed, verify the new fingerprint out of band, remove the old entry with ${quoteArgv(['ssh-keygen', '-R', name, '-f', policy.knownHostsPath])} and try again`,
 			);
 		case 'unknown': {
 			if (!policy.isAcceptingNew) {
