@@ -32,21 +32,21 @@ function isAlive(pid: number): boolean {
 	return parentOf(pid) !== undefined;
 }
 
-/** Every live descendant of pid: sshd forks one process per session (and one more for privsep). */
-function descendants(pid: number): number[] {
+function exists(pid: number): boolean {
+	return existsSync(`/proc/${pid}`);
+}
+
+/** Live descendants of pid by generation: sshd forks one process per session, which forks more. */
+function generations(pid: number): number[][] {
 	const all = readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number);
-	const found: number[] = [];
-	const queue = [pid];
-	while (queue.length > 0) {
-		const parent = queue.shift()!;
-		for (const candidate of all) {
-			if (parentOf(candidate) === parent && !found.includes(candidate)) {
-				found.push(candidate);
-				queue.push(candidate);
-			}
-		}
+	const levels: number[][] = [];
+	let parents = [pid];
+	while (parents.length > 0) {
+		const children = all.filter(candidate => parents.includes(parentOf(candidate) ?? -1));
+		if (children.length > 0) levels.push(children);
+		parents = children;
 	}
-	return found;
+	return levels;
 }
 
 export interface UserKeys {
@@ -126,21 +126,26 @@ export class TestSshd {
 		return match[1]!;
 	}
 
-	/** Ends sshd and every session it forked, by PID; resolves when all are gone. */
+	/**
+	 * Ends sshd and every session it forked, by PID, deepest first: each process dies while its parent
+	 * still lives to reap it, so nothing is left as a zombie for an init that may not reap.
+	 */
 	async stop(): Promise<void> {
 		const child = this.process;
 		this.process = undefined;
 		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-		const sessions = descendants(child.pid);
-		const exited = new Promise(resolve => child.once('exit', resolve));
-		for (const pid of [child.pid, ...sessions]) {
-			try {
-				process.kill(pid, 'SIGKILL');
-			} catch {}
+		for (const level of generations(child.pid).reverse()) {
+			for (const pid of level) {
+				try {
+					process.kill(pid, 'SIGKILL');
+				} catch {}
+			}
+			const deadline = Date.now() + 5000;
+			while (level.some(exists) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
 		}
+		const exited = new Promise(resolve => child.once('exit', resolve));
+		process.kill(child.pid, 'SIGKILL');
 		await exited;
-		const deadline = Date.now() + 10_000;
-		while (sessions.some(isAlive) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 50));
 	}
 
 	/** Starts again on the same port; with isNewHostKey the server presents a key known_hosts lacks. */
