@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -78,6 +78,7 @@ describe('host keys and authentication against a real sshd', {skip, timeout: 180
 		await connect({knownHostsPath: path, isAcceptingNew: true, onHostKey: event => recorded.push(event.fingerprint)});
 		assert.deepEqual(recorded, [sshd.hostFingerprint()]);
 		const text = readFileSync(path, 'utf8');
+		assert.equal(statSync(path).mode & 0o777, 0o600);
 		assert.match(text, /^\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+ ssh-ed25519 [A-Za-z0-9+/=]+\n$/);
 		assert.ok(!text.includes('127.0.0.1'), 'the host name was written in clear');
 		const [entry] = parseKnownHosts(text);

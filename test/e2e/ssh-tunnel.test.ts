@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import {connect as netConnect} from 'node:net';
 import {after, before, describe, it} from 'node:test';
+import {freePort} from '../../source/demo/free-port.js';
 import {hasEtcdBinary, LocalCluster} from '../../source/demo/local-cluster.js';
 import {MemberClient} from '../../source/etcd/member-client.js';
 import {Keyring} from '../../source/ssh/connect.js';
 import {SshConnection, type ConnectionState} from '../../source/ssh/connection.js';
+import type {SshFailure} from '../../source/ssh/errors.js';
 import {resolveSshHost} from '../../source/ssh/ssh-config.js';
 import {openTunnels, SshTunnel, type TunnelState} from '../../source/ssh/tunnel.js';
 import {hasSshd, TestSshd} from '../helpers/sshd.js';
@@ -85,6 +88,23 @@ describe('etcd through an SSH tunnel to a real sshd', {skip, timeout: 180_000}, 
 			await entry.tunnel.close();
 		}
 		assert.equal(entry.tunnel.state, 'closed');
+	});
+
+	it('reports a target the SSH host cannot reach per socket, and stays up', async () => {
+		const tunnel = await SshTunnel.open(connection, {host: '127.0.0.1', port: await freePort()});
+		try {
+			const failed = new Promise<SshFailure>(resolve => tunnel.once('socket-failed', resolve));
+			const socket = netConnect(tunnel.localPort, '127.0.0.1');
+			socket.on('error', () => {});
+			const closed = new Promise(resolve => socket.once('close', resolve));
+			const failure = await failed;
+			assert.equal(failure.kind, 'forward-refused', failure.message);
+			await closed;
+			assert.equal(tunnel.state, 'up');
+			assert.equal(tunnel.forwardedCount, 0);
+		} finally {
+			await tunnel.close();
+		}
 	});
 
 	it('goes down when sshd dies mid-session and recovers after it restarts', async () => {
