@@ -164,6 +164,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 	const tried: string[] = [];
 	let keyFailure: SshError | undefined;
 	let hostKeyFailure: SshError | undefined;
+	const entries = readKnownHosts(hostKeys.knownHostsPath);
 
 	return new Promise<Client>((resolve, reject) => {
 		let isSettled = false;
@@ -182,7 +183,7 @@ export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 			if (isSettled) return;
 			settle();
 			client.end();
-			// A destroyed socket would stay half-open when the server never answers.
+			// end() only asks politely; a server that never answers would keep the socket open.
 			(client as unknown as {_sock?: {destroy?: () => void}})._sock?.destroy?.();
 			reject(error);
 		};
@@ -211,10 +212,14 @@ export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 		const authHandler = (_methodsLeft: unknown, _partial: unknown, next: NextAuthHandler): void => {
 			void (async () => {
 				while (step < steps.length) {
-					const auth = await steps[step++]!();
+					const auth = await steps[step++]!().catch((error: unknown) => {
+						keyFailure ??= new SshError('config', `cannot use a key: ${(error as Error).message}`);
+						return undefined;
+					});
 					if (isSettled) return;
 					if (auth) return next(auth);
 				}
+				// ssh2's type says a method name, but false is its documented "nothing left to try".
 				next(false as unknown as AuthenticationType);
 			})();
 		};
@@ -240,7 +245,6 @@ export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 			resolve(client);
 		});
 
-		const entries = readKnownHosts(hostKeys.knownHostsPath);
 		const config: ConnectConfig = {
 			host: host.host,
 			port: host.port,
@@ -250,7 +254,12 @@ export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 			keepaliveCountMax: options.keepaliveCountMax ?? 3,
 			algorithms: {serverHostKey: preferredHostKeyAlgorithms(entries, host.host, host.port) as never},
 			hostVerifier: (key: Buffer) => {
-				hostKeyFailure = verifyHostKey(key, host.host, host.port, hostKeys, options.onHostKey);
+				try {
+					hostKeyFailure = verifyHostKey(key, host.host, host.port, hostKeys, options.onHostKey);
+				} catch (error) {
+					// An unreadable known_hosts must refuse the key, not throw inside ssh2's parser.
+					hostKeyFailure = error instanceof SshError ? error : new SshError('config', `cannot check the host key: ${(error as Error).message}`);
+				}
 				return hostKeyFailure === undefined;
 			},
 			authHandler,

@@ -125,7 +125,10 @@ export class SshConnection extends EventEmitter<ConnectionEvents> {
 		client?.end();
 	}
 
-	/** Drops the current connection as if the network had (for tests and a manual "reconnect" key). */
+	/**
+	 * Reconnects now: drops a live connection as if the network had, or retries a `down` or `failed`
+	 * one at once (after the operator fixed known_hosts, or from a "reconnect" key).
+	 */
 	reconnectNow(): void {
 		if (this.statusValue.state === 'closed') return;
 		clearTimeout(this.retryTimer);

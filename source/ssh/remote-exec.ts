@@ -117,7 +117,8 @@ export async function execRemote(client: Client, command: RemoteCommand, options
 			if (isSettled) return;
 			isSettled = true;
 			cleanup();
-			// Without a pty, closing the channel alone may leave the process running until it writes.
+			// Closing the channel is what the kill-on-close wrapper acts on; the signal request is for an
+			// sshd that honours it (and the only hope with isKilledOnClose false).
 			try {
 				channel.signal('TERM');
 			} catch {}
@@ -131,6 +132,8 @@ export async function execRemote(client: Client, command: RemoteCommand, options
 			options.signal?.removeEventListener('abort', onAbort);
 		};
 		options.signal?.addEventListener('abort', onAbort, {once: true});
+		// Aborted while the channel was opening: the event has already fired.
+		if (options.signal?.aborted) onAbort();
 		channel.on('data', (chunk: Buffer) => stdout.push(chunk));
 		channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 		channel.on('error', (error: Error) => stop(new SshError('unreachable', `the command's channel failed: ${error.message}`)));
