@@ -38,7 +38,7 @@ export class SshError extends Error implements SshFailure {
 const rules: ReadonlyArray<readonly [SshFailureKind, RegExp]> = [
 	['dns', /ENOTFOUND|EAI_AGAIN|getaddrinfo/i],
 	['refused', /ECONNREFUSED/i],
-	['timeout', /ETIMEDOUT|Timed out while waiting for handshake|timed out/i],
+	['timeout', /ETIMEDOUT|timed out|Keepalive timeout/i],
 	['auth', /All configured authentication methods failed|authentication/i],
 	['forward-refused', /Connection refused|administratively prohibited|open failed|Channel open failure/i],
 	['unreachable', /ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|Not connected|No response from server|Connection lost|socket hang up|closed/i],

@@ -136,6 +136,38 @@ describe('etcd through an SSH tunnel to a real sshd', {skip, timeout: 180_000}, 
 		}
 	});
 
+	it('notices a hung SSH host by keepalive, and recovers when it resumes', async () => {
+		const watched = new SshConnection({
+			host: resolveSshHost({host: '127.0.0.1', port: sshd.port, user: sshd.user}, {identityFile: sshd.keys.plain}),
+			hostKeys: {knownHostsPath: sshd.knownHostsFile, isAcceptingNew: false},
+			keyring: new Keyring(),
+			agentSocket: '',
+			keepaliveIntervalMs: 500,
+			keepaliveCountMax: 2,
+			readyTimeoutMs: 2000,
+			backoff: {initialMs: 100, maxMs: 1000},
+		}).start();
+		const member = cluster.members[0]!;
+		const tunnel = await SshTunnel.open(watched, {host: '127.0.0.1', port: Number(new URL(member.clientUrl).port)});
+		const client = new MemberClient(`http://${tunnel.localAddress}`, {dialTimeoutMs: 5000, commandTimeoutMs: 5000});
+		try {
+			await watched.waitUntilUp({timeoutMs: 30_000});
+			await client.status(10_000);
+			// No FIN, no RST: the host just stops answering, as a frozen VM or a dropped route does.
+			sshd.signalAll('SIGSTOP');
+			await waitForState(tunnel, 'down', 30_000);
+			assert.equal(watched.status.failure?.kind, 'timeout', watched.status.failure?.message);
+			sshd.signalAll('SIGCONT');
+			await waitForState(tunnel, 'up', 60_000);
+			await eventually(async () => client.status(3000), 30_000, 'no status after the host resumed');
+		} finally {
+			sshd.signalAll('SIGCONT');
+			client.close();
+			await tunnel.close();
+			watched.close();
+		}
+	});
+
 	it('stops reconnecting when closed', async () => {
 		const other = new SshConnection({
 			host: resolveSshHost({host: '127.0.0.1', port: sshd.port, user: sshd.user}, {identityFile: sshd.keys.plain}),

@@ -134,6 +134,8 @@ export class TestSshd {
 		const child = this.process;
 		this.process = undefined;
 		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+		// A stopped process would take SIGKILL only once continued; a hung-host test may end here.
+		this.signalAllOf(child.pid, 'SIGCONT');
 		for (const level of generations(child.pid).reverse()) {
 			for (const pid of level) {
 				try {
@@ -146,6 +148,21 @@ export class TestSshd {
 		const exited = new Promise(resolve => child.once('exit', resolve));
 		process.kill(child.pid, 'SIGKILL');
 		await exited;
+	}
+
+	/** Sends a real signal to sshd and all its sessions: SIGSTOP hangs the host, SIGCONT resumes it. */
+	signalAll(signal: NodeJS.Signals): void {
+		const pid = this.process?.pid;
+		if (pid === undefined) throw new Error('sshd is not running');
+		this.signalAllOf(pid, signal);
+	}
+
+	private signalAllOf(pid: number, signal: NodeJS.Signals): void {
+		for (const target of [pid, ...generations(pid).flat()]) {
+			try {
+				process.kill(target, signal);
+			} catch {}
+		}
 	}
 
 	/** Starts again on the same port; with isNewHostKey the server presents a key known_hosts lacks. */

@@ -67,6 +67,7 @@ describe('SSH targets', () => {
 		assert.equal(classifySshError(new Error('getaddrinfo ENOTFOUND nope')).kind, 'dns');
 		assert.equal(classifySshError(new Error('read ECONNRESET')).kind, 'unreachable');
 		assert.equal(classifySshError(new Error('Not connected')).kind, 'unreachable');
+		assert.equal(classifySshError(new Error('Keepalive timeout')).kind, 'timeout');
 		assert.equal(classifySshError(new Error('(SSH) Channel open failure: Connection refused')).kind, 'forward-refused');
 		assert.equal(classifySshError(new SshError('host-key-changed', 'x')).kind, 'host-key-changed');
 	});
