@@ -59,16 +59,16 @@ export class Keyring {
 	constructor(private readonly askPassphrase?: AskPassphrase) {}
 
 	/** The key at path, undefined when the file does not exist, an SshError when it cannot be used. */
-	async load(path: string, onPrompt?: (isOpen: boolean) => void): Promise<ParsedKey | SshError | undefined> {
+	async load(path: string): Promise<ParsedKey | SshError | undefined> {
 		let loaded = this.keys.get(path);
 		if (!loaded) {
-			loaded = this.read(path, onPrompt);
+			loaded = this.read(path);
 			this.keys.set(path, loaded);
 		}
 		return loaded;
 	}
 
-	private async read(path: string, onPrompt?: (isOpen: boolean) => void): Promise<ParsedKey | SshError | undefined> {
+	private async read(path: string): Promise<ParsedKey | SshError | undefined> {
 		if (!existsSync(path)) return undefined;
 		let data: Buffer;
 		try {
@@ -83,14 +83,11 @@ export class Keyring {
 			return new SshError('passphrase', `identity ${path} is encrypted and there is no terminal to ask for its passphrase`, `add it to ssh-agent first: ssh-add ${path}`);
 		}
 		for (let attempt = 1; attempt <= maxPassphraseAttempts; attempt++) {
-			onPrompt?.(true);
 			let passphrase: string;
 			try {
 				passphrase = await this.askPassphrase(path, attempt);
 			} catch {
 				return new SshError('cancelled', `no passphrase given for ${path}`);
-			} finally {
-				onPrompt?.(false);
 			}
 			parsed = ssh2.utils.parseKey(data, passphrase);
 			if (!(parsed instanceof Error)) return firstPrivate(parsed, path);
@@ -198,7 +195,10 @@ export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 		}
 		for (const path of host.identityFiles) {
 			steps.push(async () => {
-				const key = await keyring.load(path, isOpen => (isOpen ? clearTimeout(timer) : armTimer()));
+				// A passphrase prompt (ours, or another connection's for the same key) waits on a human.
+				clearTimeout(timer);
+				const key = await keyring.load(path);
+				if (!isSettled) armTimer();
 				if (key === undefined) return undefined;
 				if (key instanceof SshError) {
 					keyFailure ??= key;

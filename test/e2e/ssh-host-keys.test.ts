@@ -130,6 +130,14 @@ describe('host keys and authentication against a real sshd', {skip, timeout: 180
 		assert.deepEqual(asked, [1, 2]);
 	});
 
+	it('does not count a slow human at the passphrase prompt against the handshake timeout', async () => {
+		const keyring = new Keyring(async () => {
+			await new Promise(resolve => setTimeout(resolve, 2500));
+			return sshd.keys.passphrase;
+		});
+		await connect({host: host(sshd.keys.encrypted), keyring, readyTimeoutMs: 1000});
+	});
+
 	it('explains an encrypted key without a prompt, a wrong passphrase and an unauthorized key', async () => {
 		await assert.rejects(connect({host: host(sshd.keys.encrypted)}), isKind('passphrase'));
 		const wrong = new Keyring(async () => 'not it');
