@@ -52,9 +52,3 @@ export function classifySshError(error: unknown): SshFailure {
 	for (const [kind, pattern] of rules) if (pattern.test(message)) return {kind, message};
 	return {kind: 'error', message};
 }
-
-export function toSshError(error: unknown, context: string): SshError {
-	if (error instanceof SshError) return error;
-	const {kind, message} = classifySshError(error);
-	return new SshError(kind, `${context}: ${message}`);
-}
