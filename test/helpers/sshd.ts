@@ -1,0 +1,244 @@
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import {createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir, userInfo} from 'node:os';
+import {join} from 'node:path';
+import ssh2 from 'ssh2';
+import {freePort} from '../../source/demo/free-port.js';
+
+const sshdBinary = '/usr/sbin/sshd';
+
+export function hasSshd(): boolean {
+	return existsSync(sshdBinary) && spawnSync('ssh-keygen', ['-?'], {stdio: 'ignore'}).error === undefined;
+}
+
+function keygen(args: readonly string[]): void {
+	const result = spawnSync('ssh-keygen', ['-q', ...args], {stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'});
+	if (result.status !== 0) throw new Error(`ssh-keygen ${args.join(' ')} failed: ${result.stderr}`);
+}
+
+/** The parent PID of a process from /proc, or undefined when it is gone. */
+function parentOf(pid: number): number | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		// The command name in parentheses may hold spaces; the fields after the last ")" do not.
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		return fields[0] === 'Z' ? undefined : Number(fields[1]);
+	} catch {
+		return undefined;
+	}
+}
+
+function isAlive(pid: number): boolean {
+	return parentOf(pid) !== undefined;
+}
+
+function exists(pid: number): boolean {
+	return existsSync(`/proc/${pid}`);
+}
+
+/** Live descendants of pid by generation: sshd forks one process per session, which forks more. */
+function generations(pid: number): number[][] {
+	const all = readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number);
+	const levels: number[][] = [];
+	let parents = [pid];
+	while (parents.length > 0) {
+		const children = all.filter(candidate => parents.includes(parentOf(candidate) ?? -1));
+		if (children.length > 0) levels.push(children);
+		parents = children;
+	}
+	return levels;
+}
+
+export interface UserKeys {
+	/** ed25519, OpenSSH format, no passphrase (ssh-keygen). */
+	readonly plain: string;
+	/** RSA in the old PEM format (ssh-keygen -m PEM). */
+	readonly pem: string;
+	/** ed25519, OpenSSH format, encrypted with `passphrase` (made in-process so it is in no argv). */
+	readonly encrypted: string;
+	readonly passphrase: string;
+	/** A key sshd does not authorize. */
+	readonly stranger: string;
+}
+
+/**
+ * A real OpenSSH sshd on 127.0.0.1 with throwaway host and user keys in a temp dir, run in the
+ * foreground (-D -e) and ended by PID — its session processes too, which outlive the listener.
+ */
+export class TestSshd {
+	readonly user = userInfo().username;
+	readonly keys: UserKeys;
+	readonly knownHostsFile: string;
+	readonly logFile: string;
+	private process: ChildProcess | undefined;
+	private hostKeyGeneration = 0;
+
+	private constructor(
+		readonly dir: string,
+		readonly port: number,
+	) {
+		this.logFile = join(dir, 'sshd.log');
+		this.knownHostsFile = join(dir, 'known_hosts');
+		const passphrase = `pass-${Math.random().toString(36).slice(2)}`;
+		this.keys = {
+			plain: join(dir, 'id_ed25519'),
+			pem: join(dir, 'id_rsa_pem'),
+			encrypted: join(dir, 'id_ed25519_encrypted'),
+			passphrase,
+			stranger: join(dir, 'id_stranger'),
+		};
+	}
+
+	static async start(): Promise<TestSshd> {
+		const dir = mkdtempSync(join(tmpdir(), 'etcdtop-sshd-'));
+		const sshd = new TestSshd(dir, await freePort());
+		try {
+			sshd.makeKeys();
+			sshd.writeConfig();
+			writeFileSync(sshd.knownHostsFile, `${sshd.knownHostsLine()}\n`, {mode: 0o600});
+			await sshd.launch();
+			return sshd;
+		} catch (error) {
+			await sshd.stop();
+			throw error;
+		}
+	}
+
+	get hostKeyFile(): string {
+		return join(this.dir, `host_ed25519_${this.hostKeyGeneration}`);
+	}
+
+	get pid(): number | undefined {
+		return this.process?.pid;
+	}
+
+	/** The host key as known_hosts stores it: `[127.0.0.1]:port ssh-ed25519 AAAA…`. */
+	knownHostsLine(): string {
+		const [type, key] = readFileSync(`${this.hostKeyFile}.pub`, 'utf8').trim().split(/\s+/);
+		return `[127.0.0.1]:${this.port} ${type} ${key}`;
+	}
+
+	/** ssh-keygen's own fingerprint of the current host key: an independent check of ours. */
+	hostFingerprint(): string {
+		const result = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${this.hostKeyFile}.pub`], {encoding: 'utf8'});
+		const match = /(SHA256:\S+)/.exec(result.stdout);
+		if (!match) throw new Error(`ssh-keygen -l failed: ${result.stderr}`);
+		return match[1]!;
+	}
+
+	/**
+	 * Ends sshd and every session it forked, by PID, deepest first: each process dies while its parent
+	 * still lives to reap it, so nothing is left as a zombie for an init that may not reap.
+	 */
+	async stop(): Promise<void> {
+		const child = this.process;
+		this.process = undefined;
+		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+		// A stopped process would take SIGKILL only once continued; a hung-host test may end here.
+		this.signalAllOf(child.pid, 'SIGCONT');
+		for (const level of generations(child.pid).reverse()) {
+			for (const pid of level) {
+				try {
+					process.kill(pid, 'SIGKILL');
+				} catch {}
+			}
+			const deadline = Date.now() + 5000;
+			while (level.some(exists) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
+		}
+		const exited = new Promise(resolve => child.once('exit', resolve));
+		process.kill(child.pid, 'SIGKILL');
+		await exited;
+	}
+
+	/** Sends a real signal to sshd and all its sessions: SIGSTOP hangs the host, SIGCONT resumes it. */
+	signalAll(signal: NodeJS.Signals): void {
+		const pid = this.process?.pid;
+		if (pid === undefined) throw new Error('sshd is not running');
+		this.signalAllOf(pid, signal);
+	}
+
+	private signalAllOf(pid: number, signal: NodeJS.Signals): void {
+		for (const target of [pid, ...generations(pid).flat()]) {
+			try {
+				process.kill(target, signal);
+			} catch {}
+		}
+	}
+
+	/** Starts again on the same port; with isNewHostKey the server presents a key known_hosts lacks. */
+	async restart({isNewHostKey = false}: {readonly isNewHostKey?: boolean} = {}): Promise<void> {
+		await this.stop();
+		if (isNewHostKey) {
+			this.hostKeyGeneration++;
+			keygen(['-t', 'ed25519', '-N', '', '-f', this.hostKeyFile]);
+			this.writeConfig();
+		}
+		await this.launch();
+	}
+
+	/** Stops sshd and removes the temp dir (kept when isKeepingFiles, for a failed test's logs). */
+	async dispose({isKeepingFiles = false}: {readonly isKeepingFiles?: boolean} = {}): Promise<void> {
+		await this.stop();
+		if (!isKeepingFiles) rmSync(this.dir, {recursive: true, force: true});
+	}
+
+	private makeKeys(): void {
+		keygen(['-t', 'ed25519', '-N', '', '-f', this.hostKeyFile]);
+		keygen(['-t', 'ed25519', '-N', '', '-C', 'etcdtop-test', '-f', this.keys.plain]);
+		keygen(['-t', 'rsa', '-b', '2048', '-m', 'PEM', '-N', '', '-f', this.keys.pem]);
+		keygen(['-t', 'ed25519', '-N', '', '-f', this.keys.stranger]);
+		const encrypted = ssh2.utils.generateKeyPairSync('ed25519', {passphrase: this.keys.passphrase, cipher: 'aes256-ctr', rounds: 16, comment: 'etcdtop-encrypted'});
+		writeFileSync(this.keys.encrypted, encrypted.private, {mode: 0o600});
+		const authorized = [readFileSync(`${this.keys.plain}.pub`, 'utf8').trim(), readFileSync(`${this.keys.pem}.pub`, 'utf8').trim(), encrypted.public.trim()];
+		writeFileSync(join(this.dir, 'authorized_keys'), `${authorized.join('\n')}\n`, {mode: 0o600});
+	}
+
+	private writeConfig(): void {
+		const config = [
+			`Port ${this.port}`,
+			'ListenAddress 127.0.0.1',
+			`HostKey ${this.hostKeyFile}`,
+			`PidFile ${join(this.dir, 'sshd.pid')}`,
+			`AuthorizedKeysFile ${join(this.dir, 'authorized_keys')}`,
+			'UsePAM no',
+			'StrictModes no',
+			'PermitRootLogin prohibit-password',
+			'PasswordAuthentication no',
+			'KbdInteractiveAuthentication no',
+			'PubkeyAuthentication yes',
+			'AllowTcpForwarding yes',
+			'UseDNS no',
+			'LogLevel VERBOSE',
+			'MaxStartups 100',
+			'MaxSessions 100',
+		];
+		writeFileSync(join(this.dir, 'sshd_config'), `${config.join('\n')}\n`);
+	}
+
+	private async launch(): Promise<void> {
+		// sshd running as root insists on its privilege separation directory.
+		if (process.getuid?.() === 0) mkdirSync('/run/sshd', {recursive: true, mode: 0o755});
+		const log = createWriteStream(this.logFile, {flags: 'a'});
+		const child = spawn(sshdBinary, ['-D', '-e', '-f', join(this.dir, 'sshd_config')], {stdio: ['ignore', 'ignore', 'pipe']});
+		this.process = child;
+		child.stderr!.pipe(log);
+		await new Promise<void>((resolve, reject) => {
+			let text = '';
+			const timer = setTimeout(() => finish(new Error(`sshd did not start within 15s; log in ${this.logFile}:\n${text}`)), 15_000);
+			const onData = (chunk: Buffer) => {
+				text += chunk.toString();
+				if (text.includes('Server listening on')) finish();
+			};
+			const onExit = (code: number | null) => finish(new Error(`sshd exited with ${code} at start:\n${text}`));
+			const finish = (error?: Error) => {
+				clearTimeout(timer);
+				child.stderr!.off('data', onData);
+				child.off('exit', onExit);
+				if (error) reject(error);
+				else resolve();
+			};
+			child.stderr!.on('data', onData);
+			child.once('exit', onExit);
+		});
+	}
+}
