@@ -20,6 +20,10 @@ const help = `
     $ etcdtop status [-w table|json|simple]
                                       one round of health checks, for scripts
     $ etcdtop demo [--members N]      a throwaway local cluster with the console on it
+    $ etcdtop snapshot save FILE [--from NAME|ID] [--overwrite]
+                                      stream a verified snapshot to FILE (+ FILE.meta.json)
+    $ etcdtop snapshot status FILE [-w table|json|simple]
+                                      check a snapshot file without etcd: hash, revision, keys, sha256
 
   Connection (each also read from its ETCDCTL_* variable; a flag wins)
     --endpoints LIST                  comma-separated, default 127.0.0.1:2379
@@ -38,6 +42,8 @@ const help = `
     --no-discover                     watch only --endpoints, not every member of the list
     -w, --write-out FORMAT            status output: table (default), json, simple
     --members N                       demo cluster size, default 3
+    --from NAME|ID                    snapshot source, default the voter with the highest applied index
+    --overwrite                       let snapshot save replace an existing FILE
 
   Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable, 3 bad usage
 `;
@@ -62,10 +68,12 @@ const cli = meow(help, {
 		discover: {type: 'boolean'},
 		writeOut: {type: 'string', shortFlag: 'w'},
 		members: {type: 'string'},
+		from: {type: 'string'},
+		overwrite: {type: 'boolean'},
 	},
 });
 
-const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members']);
+const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members', 'from', 'overwrite']);
 
 function hideArgvFromProcessList(): void {
 	// On Linux the title overwrites the argv other users read in /proc/PID/cmdline, where a --password
@@ -80,6 +88,21 @@ async function withPassword(config: Config): Promise<Config> {
 	}
 	const password = await promptSecret(`Password for ${config.auth.username}: `);
 	return Object.freeze({...config, auth: Object.freeze({username: config.auth.username, password})});
+}
+
+const io = {out: (text: string) => process.stdout.write(`${text}\n`), err: (text: string) => process.stderr.write(`${text}\n`)};
+
+async function runSnapshot([action, file, ...extra]: readonly string[], config: () => Config): Promise<number> {
+	const usage = 'use: etcdtop snapshot save FILE | etcdtop snapshot status FILE';
+	if (action !== 'save' && action !== 'status') throw new ConfigError('snapshot', action ? `unknown action "${action}"` : 'an action is needed', usage);
+	if (!file) throw new ConfigError(`snapshot ${action}`, 'FILE is missing', usage);
+	if (extra.length > 0) throw new ConfigError(`snapshot ${action}`, `unexpected argument "${extra[0]}"`, usage);
+	if (action === 'status') {
+		const {snapshotStatusCommand} = await import('./commands/snapshot-status.js');
+		return snapshotStatusCommand(file, cli.flags.writeOut, io);
+	}
+	const {snapshotSaveCommand} = await import('./commands/snapshot-save.js');
+	return snapshotSaveCommand(await withPassword(config()), file, {from: cli.flags.from, isOverwriting: cli.flags.overwrite ?? false}, io);
 }
 
 async function main(): Promise<number> {
@@ -106,6 +129,8 @@ async function main(): Promise<number> {
 			const {runDemo} = await import('./commands/demo.js');
 			return runDemo(cli.flags);
 		}
+		case 'snapshot':
+			return runSnapshot(rest, config);
 		default:
 			throw new ConfigError(command, 'unknown command', 'use status, demo, or no command for the console; see etcdtop --help');
 	}

@@ -11,7 +11,8 @@ import {buildManifest, manifestPathOf, serializeManifest} from '../snapshot/mani
 import {saveSnapshot, SnapshotSaveError, type SaveProgress} from '../snapshot/save.js';
 import {readDbStatus} from '../snapshot/snapshot-status.js';
 import {chooseSourceMember, type EndpointProbe} from '../snapshot/source-member.js';
-import {humanizeBytes, type CommandIo} from './snapshot-status.js';
+import {humanBytes} from '../model/format.js';
+import type {CommandIo} from './snapshot-status.js';
 
 export interface SnapshotSaveOptions {
 	/** --from: a member's name or hex ID. Default: the reachable voter with the highest applied index. */
@@ -159,7 +160,7 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 			},
 		});
 		io.out(
-			`Snapshot saved at ${result.path} (${humanizeBytes(result.fileSize)}, sha256 ${result.sha256}) from ${member.name} (${member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`,
+			`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}) from ${member.name} (${member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`,
 		);
 		for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);
 		return 0;

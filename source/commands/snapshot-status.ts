@@ -1,5 +1,7 @@
 import {statSync} from 'node:fs';
 import {ConfigError} from '../config/errors.js';
+import {humanBytes} from '../model/format.js';
+import {renderTable} from '../output/table.js';
 import {readSnapshotStatus, type SnapshotStatus} from '../snapshot/snapshot-status.js';
 
 /** Where a command writes: `out` for results (stdout), `err` for diagnostics (stderr). Each call is one line or more. */
@@ -11,40 +13,18 @@ export interface CommandIo {
 export const statusFormats = ['table', 'json', 'simple'] as const;
 export type StatusFormat = (typeof statusFormats)[number];
 
-/** go-humanize's Bytes(), which etcdctl uses for TOTAL SIZE: SI units, one decimal below 10. */
-export function humanizeBytes(bytes: number): string {
-	if (bytes < 10) return `${bytes} B`;
-	const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-	const exponent = Math.floor(Math.log(bytes) / Math.log(1000));
-	const value = Math.floor((bytes / 1000 ** exponent) * 10 + 0.5) / 10;
-	return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ${units[exponent]}`;
-}
-
-/** etcdctl's table (olekukonko/tablewriter): centred upper-case headers, right-aligned cells. */
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-	const widths = headers.map((header, column) => Math.max(header.length, ...rows.map(row => (row[column] ?? '').length)));
-	const rule = `+${widths.map(width => '-'.repeat(width + 2)).join('+')}+`;
-	const centre = (text: string, width: number) => {
-		const gap = width - text.length;
-		return `${' '.repeat(Math.floor(gap / 2))}${text}${' '.repeat(Math.ceil(gap / 2))}`;
-	};
-	const header = `| ${headers.map((text, column) => centre(text.toUpperCase(), widths[column]!)).join(' | ')} |`;
-	const body = rows.map(row => `| ${row.map((text, column) => text.padStart(widths[column]!)).join(' | ')} |`);
-	return [rule, header, rule, ...body, rule].join('\n');
-}
-
 function render(status: SnapshotStatus, format: StatusFormat): string {
 	const hashHex = status.hash.toString(16);
 	switch (format) {
 		case 'json':
 			return JSON.stringify({hash: status.hash, revision: status.revision, totalKey: status.totalKey, totalSize: status.totalSize, sha256: status.sha256});
 		case 'simple':
-			return `${hashHex}, ${status.revision}, ${status.totalKey}, ${humanizeBytes(status.totalSize)}, ${status.sha256}`;
+			return `${hashHex}, ${status.revision}, ${status.totalKey}, ${humanBytes(status.totalSize)}, ${status.sha256}`;
 		case 'table':
 			return renderTable(
-				['hash', 'revision', 'total keys', 'total size', 'sha256'],
-				[[hashHex, String(status.revision), String(status.totalKey), humanizeBytes(status.totalSize), status.sha256]],
-			);
+				['HASH', 'REVISION', 'TOTAL KEYS', 'TOTAL SIZE', 'SHA256'],
+				[[hashHex, String(status.revision), String(status.totalKey), humanBytes(status.totalSize), status.sha256]],
+			).trimEnd();
 	}
 }
 

@@ -1,4 +1,4 @@
-/** An ASCII table in the style etcdctl uses (+---+ borders, centred headers). */
+/** An ASCII table exactly as etcdctl draws it (tablewriter: +---+ borders, centred headers, cells aligned right). */
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
 	const widths = headers.map((header, column) => Math.max(header.length, ...rows.map(row => (row[column] ?? '').length)));
 	const rule = `+${widths.map(width => '-'.repeat(width + 2)).join('+')}+`;
@@ -8,5 +8,5 @@ export function renderTable(headers: readonly string[], rows: ReadonlyArray<read
 	};
 	const line = (cells: readonly string[], align: (text: string, width: number) => string) =>
 		`| ${cells.map((cell, column) => align(cell, widths[column]!)).join(' | ')} |`;
-	return [rule, line(headers, centre), rule, ...rows.map(row => line(row, (text, width) => text.padEnd(width))), rule].join('\n') + '\n';
+	return [rule, line(headers, centre), rule, ...rows.map(row => line(row, (text, width) => text.padStart(width))), rule].join('\n') + '\n';
 }

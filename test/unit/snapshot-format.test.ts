@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {humanizeBytes, parseStatusFormat, renderTable} from '../../source/commands/snapshot-status.js';
+import {parseStatusFormat} from '../../source/commands/snapshot-status.js';
+import {humanBytes} from '../../source/model/format.js';
+import {renderTable} from '../../source/output/table.js';
 import {ConfigError} from '../../source/config/errors.js';
 import type {EndpointStatus, MemberInfo} from '../../source/etcd/types.js';
 import {chooseSourceMember, type EndpointProbe} from '../../source/snapshot/source-member.js';
 
-describe('humanizeBytes (go-humanize Bytes, as etcdctl prints TOTAL SIZE)', () => {
+describe('humanBytes (go-humanize Bytes, as etcdctl prints TOTAL SIZE)', () => {
 	const cases: ReadonlyArray<readonly [number, string]> = [
 		[0, '0 B'],
 		[9, '9 B'],
@@ -18,20 +20,24 @@ describe('humanizeBytes (go-humanize Bytes, as etcdctl prints TOTAL SIZE)', () =
 		[82_854_982, '83 MB'],
 		[2_147_483_648, '2.1 GB'],
 		[268_435_456, '268 MB'],
+		// Go's %.0f rounds a half to even: 106.5 kB prints as 106, as etcdctl shows it.
+		[106_496, '106 kB'],
+		[107_520, '108 kB'],
 	];
-	for (const [bytes, text] of cases) it(`${bytes} -> ${text}`, () => assert.equal(humanizeBytes(bytes), text));
+	for (const [bytes, text] of cases) it(`${bytes} -> ${text}`, () => assert.equal(humanBytes(bytes), text));
 });
 
 describe('renderTable', () => {
 	it('draws etcdctl’s table', () => {
 		assert.equal(
-			renderTable(['hash', 'revision', 'total keys', 'total size'], [['b44c64e1', '51', '54', '25 kB']]),
+			renderTable(['HASH', 'REVISION', 'TOTAL KEYS', 'TOTAL SIZE'], [['b44c64e1', '51', '54', '25 kB']]),
 			[
 				'+----------+----------+------------+------------+',
 				'|   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |',
 				'+----------+----------+------------+------------+',
 				'| b44c64e1 |       51 |         54 |      25 kB |',
 				'+----------+----------+------------+------------+',
+				'',
 			].join('\n'),
 		);
 	});
