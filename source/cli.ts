@@ -1,8 +1,14 @@
 import meow from 'meow';
+import {flags, flagSpelling} from './cli-flags.js';
+
+// React's development build checks and records every render, at several times the CPU; the console
+// is a production program unless someone asks otherwise.
+process.env['NODE_ENV'] ??= 'production';
 import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
 import {parseStatusFormat, runStatus} from './commands/status.js';
+import {startConsolePoller} from './commands/console.js';
 import {exitCodes} from './output/exit-code.js';
 
 // Node warns (DEP0123) when TLS is aimed at an IP address, which grpc does for every IP endpoint; the
@@ -52,28 +58,10 @@ const cli = meow(help, {
 	importMeta: import.meta,
 	allowUnknownFlags: true,
 	booleanDefault: undefined,
-	flags: {
-		endpoints: {type: 'string'},
-		cacert: {type: 'string'},
-		cert: {type: 'string'},
-		key: {type: 'string'},
-		user: {type: 'string'},
-		password: {type: 'string'},
-		insecureSkipTlsVerify: {type: 'boolean'},
-		dialTimeout: {type: 'string'},
-		commandTimeout: {type: 'string'},
-		interval: {type: 'string'},
-		probeTimeout: {type: 'string'},
-		readOnly: {type: 'boolean'},
-		discover: {type: 'boolean'},
-		writeOut: {type: 'string', shortFlag: 'w'},
-		members: {type: 'string'},
-		from: {type: 'string'},
-		overwrite: {type: 'boolean'},
-	},
+	flags,
 });
 
-const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members', 'from', 'overwrite']);
+const known = new Set(Object.keys(flags));
 
 function hideArgvFromProcessList(): void {
 	// On Linux the title overwrites the argv other users read in /proc/PID/cmdline, where a --password
@@ -107,10 +95,11 @@ async function runSnapshot([action, file, ...extra]: readonly string[], config: 
 
 async function main(): Promise<number> {
 	hideArgvFromProcessList();
+	// meow answers a bare --help itself; "etcdtop status --help" arrives here.
+	if ((cli.flags as Record<string, unknown>)['help'] === true) cli.showHelp(0);
 	const unknown = Object.keys(cli.flags).filter(flag => !known.has(flag));
 	if (unknown.length > 0) {
-		const name = unknown[0]!.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
-		throw new ConfigError(`--${name}`, 'unknown flag', 'see etcdtop --help');
+		throw new ConfigError(flagSpelling(unknown[0]!), 'unknown flag', 'see etcdtop --help');
 	}
 	const [command = 'console', ...rest] = cli.input;
 	const config = () => buildConfig(cli.flags);
@@ -122,8 +111,9 @@ async function main(): Promise<number> {
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
+			const poller = startConsolePoller(resolved);
 			const {runConsole} = await import('./ui/run-console.js');
-			return runConsole(resolved);
+			return runConsole(resolved, poller);
 		}
 		case 'demo': {
 			const {runDemo} = await import('./commands/demo.js');
