@@ -58,7 +58,11 @@ class Loop {
 		this.isRunning = true;
 		void this.task().finally(() => {
 			this.isRunning = false;
-			if (this.isActive && !this.isPaused()) this.timer = setTimeout(() => this.kick(), this.delayToNextTick());
+			if (!this.isActive || this.isPaused()) return;
+			// A pause that began while this timer waited holds too; resuming kicks every loop anew.
+			this.timer = setTimeout(() => {
+				if (!this.isPaused()) this.kick();
+			}, this.delayToNextTick());
 		});
 	}
 
