@@ -1,24 +1,10 @@
+import './process-setup.js';
 import meow from 'meow';
 import {flags, flagSpelling} from './cli-flags.js';
-
-// React's development build checks and records every render, at several times the CPU; the console
-// is a production program unless someone asks otherwise.
-process.env['NODE_ENV'] ??= 'production';
 import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
-import {parseStatusFormat, runStatus} from './commands/status.js';
-import {startConsolePoller} from './commands/console.js';
 import {exitCodes} from './output/exit-code.js';
-
-// Node warns (DEP0123) when TLS is aimed at an IP address, which grpc does for every IP endpoint; the
-// warning would land in the middle of the console's screen and says nothing an operator can act on.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-	const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as {code?: string}).code : rest[1];
-	if (code === 'DEP0123') return;
-	(emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 const help = `
   Usage
@@ -106,11 +92,14 @@ async function main(): Promise<number> {
 	switch (command) {
 		case 'status': {
 			if (rest.length > 0) throw new ConfigError('status', `unexpected argument "${rest[0]}"`, 'status takes only flags');
+			// Commands load their own modules: --help, --version and usage errors stay instant.
+			const {parseStatusFormat, runStatus} = await import('./commands/status.js');
 			const format = parseStatusFormat(cli.flags.writeOut);
 			return runStatus(await withPassword(config()), format);
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
+			const {startConsolePoller} = await import('./commands/console.js');
 			const poller = startConsolePoller(resolved);
 			const {runConsole} = await import('./ui/run-console.js');
 			return runConsole(resolved, poller);

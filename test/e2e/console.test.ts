@@ -132,3 +132,11 @@ test('demo starts a cluster, opens the console on it, and removes everything on 
 	assert.equal(existsSync(dataDir!), false, 'data removed');
 	assert.throws(() => process.kill(etcdPid, 0), 'etcd ended');
 });
+
+test('demo without etcd on PATH says how to install it, exit 3', async () => {
+	const {runCli} = await import('../helpers/cli.js');
+	const result = await runCli(['demo'], {env: {PATH: '/nonexistent'}});
+	assert.equal(result.code, 3);
+	assert.match(result.stderr, /"etcd" was not found on PATH.*apt-get install -y etcd-server/);
+	assert.doesNotMatch(result.stderr, /\n\s+at /);
+});
