@@ -13,4 +13,12 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 	(emitWarning as (...args: unknown[]) => void)(warning, ...rest);
 }) as typeof process.emitWarning;
 
+// Ink draws only a final frame when CI or CONTINUOUS_INTEGRATION is set, and build hosts often export
+// them in every shell. On a real terminal the console is interactive whatever the environment says.
+if (process.stdout.isTTY) {
+	for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) {
+		if (key in process.env) process.env[key] = 'false';
+	}
+}
+
 export {};
