@@ -4,6 +4,7 @@ import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
 import {parseStatusFormat, runStatus} from './commands/status.js';
 import {exitCodes} from './output/exit-code.js';
+import {openVia, type Via} from './commands/via.js';
 
 // Node warns (DEP0123) when TLS is aimed at an IP address, which grpc does for every IP endpoint; the
 // warning would land in the middle of the console's screen and says nothing an operator can act on.
@@ -35,6 +36,17 @@ const help = `
     --dial-timeout DURATION           default 2s
     --command-timeout DURATION        default 5s
 
+  SSH (reach etcd through a bastion; TLS to etcd stays end to end)
+    --via [user@]host[:port]          carry every etcd connection (status, discovered members, snapshots)
+                                      through this SSH host; a Host alias from ~/.ssh/config works
+    --ssh-identity FILE               private key to use (an encrypted one asks for its passphrase)
+    --ssh-known-hosts FILE            default ~/.ssh/known_hosts
+    --ssh-accept-new                  record an unknown host key on first use (a changed key is always refused)
+    --ssh-host NAME=[user@]host[:port]
+                                      where member NAME runs, for remote commands (repeatable)
+    An unknown, changed or revoked host key, a refused key or a bad passphrase stops etcdtop before it
+    starts, exit 3. A dropped SSH connection shows members as "tunnel down" while it reconnects.
+
   etcdtop
     --interval DURATION               poll period, default 1s
     --probe-timeout DURATION          deadline of one member's status call, default 1s
@@ -45,7 +57,8 @@ const help = `
     --from NAME|ID                    snapshot source, default the voter with the highest applied index
     --overwrite                       let snapshot save replace an existing FILE
 
-  Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable, 3 bad usage
+  Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable (also: the
+  --via host is unreachable, "tunnel down"), 3 bad usage or an SSH host key/authentication problem
 `;
 
 const cli = meow(help, {
@@ -70,10 +83,15 @@ const cli = meow(help, {
 		members: {type: 'string'},
 		from: {type: 'string'},
 		overwrite: {type: 'boolean'},
+		via: {type: 'string'},
+		sshIdentity: {type: 'string'},
+		sshKnownHosts: {type: 'string'},
+		sshAcceptNew: {type: 'boolean'},
+		sshHost: {type: 'string', isMultiple: true},
 	},
 });
 
-const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members', 'from', 'overwrite']);
+const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members', 'from', 'overwrite', 'via', 'sshIdentity', 'sshKnownHosts', 'sshAcceptNew', 'sshHost']);
 
 function hideArgvFromProcessList(): void {
 	// On Linux the title overwrites the argv other users read in /proc/PID/cmdline, where a --password
@@ -92,6 +110,16 @@ async function withPassword(config: Config): Promise<Config> {
 
 const io = {out: (text: string) => process.stdout.write(`${text}\n`), err: (text: string) => process.stderr.write(`${text}\n`)};
 
+/** Runs `body` with the --via SSH connection up (or retrying), and closes it after. */
+async function withVia<T>(config: Config, body: (via: Via | undefined) => Promise<T>): Promise<T> {
+	const via = await openVia(config, {warn: io.err});
+	try {
+		return await body(via);
+	} finally {
+		await via?.close();
+	}
+}
+
 async function runSnapshot([action, file, ...extra]: readonly string[], config: () => Config): Promise<number> {
 	const usage = 'use: etcdtop snapshot save FILE | etcdtop snapshot status FILE';
 	if (action !== 'save' && action !== 'status') throw new ConfigError('snapshot', action ? `unknown action "${action}"` : 'an action is needed', usage);
@@ -102,7 +130,10 @@ async function runSnapshot([action, file, ...extra]: readonly string[], config: 
 		return snapshotStatusCommand(file, cli.flags.writeOut, io);
 	}
 	const {snapshotSaveCommand} = await import('./commands/snapshot-save.js');
-	return snapshotSaveCommand(await withPassword(config()), file, {from: cli.flags.from, isOverwriting: cli.flags.overwrite ?? false}, io);
+	const resolved = await withPassword(config());
+	return withVia(resolved, async via =>
+		snapshotSaveCommand(resolved, file, {from: cli.flags.from, isOverwriting: cli.flags.overwrite ?? false, ...(via ? {routeFor: via.routeFor} : {})}, io),
+	);
 }
 
 async function main(): Promise<number> {
@@ -118,14 +149,17 @@ async function main(): Promise<number> {
 		case 'status': {
 			if (rest.length > 0) throw new ConfigError('status', `unexpected argument "${rest[0]}"`, 'status takes only flags');
 			const format = parseStatusFormat(cli.flags.writeOut);
-			return runStatus(await withPassword(config()), format);
+			const resolved = await withPassword(config());
+			return withVia(resolved, async via => runStatus(resolved, format, undefined, via ? {createSource: via.createSource} : {}));
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
 			const {runConsole} = await import('./ui/run-console.js');
-			return runConsole(resolved);
+			// SSH is up (or retrying) before the console takes the screen: a host key prompt or refusal stays readable.
+			return withVia(resolved, async via => runConsole(resolved, via ? {createSource: via.createSource} : {}));
 		}
 		case 'demo': {
+			if (cli.flags.via !== undefined) throw new ConfigError('--via', 'demo runs its own cluster on this machine', 'drop --via, or run etcdtop without "demo"');
 			const {runDemo} = await import('./commands/demo.js');
 			return runDemo(cli.flags);
 		}

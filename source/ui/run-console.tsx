@@ -1,6 +1,6 @@
 import {render} from 'ink';
 import type {Config} from '../config/config.js';
-import {Poller} from '../poller/poller.js';
+import {Poller, type PollerOptions} from '../poller/poller.js';
 import {App} from './app.js';
 import {buildKeymap} from './keymap.js';
 
@@ -11,10 +11,14 @@ const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
  * The full-screen console. Ink 6 has no alternate-screen option, so it is entered here and left on
  * every way out: quit, ctrl-c, signals, and crashes.
  */
-export async function runConsole(config: Config, {onExit}: {onExit?: () => Promise<void> | void} = {}): Promise<number> {
+export async function runConsole(
+	config: Config,
+	{onExit, createSource}: {onExit?: () => Promise<void> | void; createSource?: PollerOptions['createSource']} = {},
+): Promise<number> {
 	const stdout = process.stdout;
 	const isTty = stdout.isTTY === true;
-	const poller = new Poller(config);
+	// createSource: members reached another way (through --via's SSH tunnels).
+	const poller = new Poller(config, createSource ? {createSource} : {});
 	let hasLeft = false;
 	let isTerminalGone = false;
 	const leave = () => {

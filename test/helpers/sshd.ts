@@ -76,6 +76,8 @@ export class TestSshd {
 	private constructor(
 		readonly dir: string,
 		readonly port: number,
+		/** DEBUG1 logs every direct-tcpip channel ("server_request_direct_tcpip: ... target HOST port N"). */
+		private readonly logLevel = 'VERBOSE',
 	) {
 		this.logFile = join(dir, 'sshd.log');
 		this.knownHostsFile = join(dir, 'known_hosts');
@@ -89,9 +91,9 @@ export class TestSshd {
 		};
 	}
 
-	static async start(): Promise<TestSshd> {
+	static async start({logLevel}: {readonly logLevel?: 'VERBOSE' | 'DEBUG1'} = {}): Promise<TestSshd> {
 		const dir = mkdtempSync(join(tmpdir(), 'etcdtop-sshd-'));
-		const sshd = new TestSshd(dir, await freePort());
+		const sshd = new TestSshd(dir, await freePort(), logLevel);
 		try {
 			sshd.makeKeys();
 			sshd.writeConfig();
@@ -110,6 +112,12 @@ export class TestSshd {
 
 	get pid(): number | undefined {
 		return this.process?.pid;
+	}
+
+	/** The targets of every direct-tcpip channel so far (needs logLevel DEBUG1): "host:port". */
+	forwardedTargets(): string[] {
+		const log = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+		return [...log.matchAll(/server_request_direct_tcpip: originator \S+ port \d+, target (\S+) port (\d+)/g)].map(match => `${match[1]}:${match[2]}`);
 	}
 
 	/** The host key as known_hosts stores it: `[127.0.0.1]:port ssh-ed25519 AAAA…`. */
@@ -208,7 +216,7 @@ export class TestSshd {
 			'PubkeyAuthentication yes',
 			'AllowTcpForwarding yes',
 			'UseDNS no',
-			'LogLevel VERBOSE',
+			`LogLevel ${this.logLevel}`,
 			'MaxStartups 100',
 			'MaxSessions 100',
 		];
