@@ -28,6 +28,15 @@ function parentOf(pid: number): number | undefined {
 	}
 }
 
+function stateOf(pid: number): string | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+	} catch {
+		return undefined;
+	}
+}
+
 function isAlive(pid: number): boolean {
 	return parentOf(pid) !== undefined;
 }
@@ -144,18 +153,31 @@ export class TestSshd {
 		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
 		// A stopped process would take SIGKILL only once continued; a hung-host test may end here.
 		this.signalAllOf(child.pid, 'SIGCONT');
-		for (const level of generations(child.pid).reverse()) {
-			for (const pid of level) {
+		// A client that reconnects at once (etcdtop does) gets a fresh session forked while the old ones
+		// die: repeat until the listener, stopped so that it cannot fork, has no child left.
+		for (let round = 0; round < 50; round++) {
+			await this.killSessions(child.pid);
+			process.kill(child.pid, 'SIGSTOP');
+			const deadline = Date.now() + 2000;
+			while (stateOf(child.pid) !== 'T' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 5));
+			if (generations(child.pid).length === 0) break;
+			process.kill(child.pid, 'SIGCONT');
+		}
+		const exited = new Promise(resolve => child.once('exit', resolve));
+		process.kill(child.pid, 'SIGKILL');
+		await exited;
+	}
+
+	private async killSessions(pid: number): Promise<void> {
+		for (const level of generations(pid).reverse()) {
+			for (const session of level) {
 				try {
-					process.kill(pid, 'SIGKILL');
+					process.kill(session, 'SIGKILL');
 				} catch {}
 			}
 			const deadline = Date.now() + 5000;
 			while (level.some(exists) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
 		}
-		const exited = new Promise(resolve => child.once('exit', resolve));
-		process.kill(child.pid, 'SIGKILL');
-		await exited;
 	}
 
 	/** Sends a real signal to sshd and all its sessions: SIGSTOP hangs the host, SIGCONT resumes it. */

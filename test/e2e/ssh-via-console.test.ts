@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import {hasEtcdBinary, LocalCluster} from '../../source/demo/local-cluster.js';
+import {cliPath} from '../helpers/cli.js';
+import {hasSshd, TestSshd} from '../helpers/sshd.js';
+import {TmuxSession} from '../helpers/tmux.js';
+
+const skip = !hasSshd() ? 'OpenSSH sshd is not installed' : !hasEtcdBinary() ? 'etcd is not installed' : false;
+const names = ['etcd-1', 'etcd-2', 'etcd-3'];
+
+/** The row of one member on the dashboard, e.g. "  etcd-2       tunnel down  ...". */
+function row(screen: string, name: string): string {
+	return screen.split('\n').find(line => new RegExp(`^[> ] ${name} `).test(line)) ?? '';
+}
+
+const dataAge = (screen: string) => /data (\S+) old/.exec(screen)?.[1];
+
+describe('the console through --via a real sshd', {skip, timeout: 300_000}, () => {
+	let sshd: TestSshd;
+	let cluster: LocalCluster;
+	let scratch: string;
+	const sessions: TmuxSession[] = [];
+
+	before(async () => {
+		[sshd, cluster] = await Promise.all([TestSshd.start(), LocalCluster.start({members: 3})]);
+		scratch = mkdtempSync(join(tmpdir(), 'etcdtop-via-console-'));
+	});
+
+	after(async () => {
+		for (const session of sessions) session.close();
+		const isFailed = process.exitCode !== undefined && process.exitCode !== 0;
+		await Promise.all([sshd?.dispose({isKeepingFiles: isFailed}), cluster?.stop({isKeepingFiles: isFailed})]);
+		if (scratch) rmSync(scratch, {recursive: true, force: true});
+	});
+
+	const open = (args: readonly string[]): TmuxSession => {
+		const argv = [process.execPath, cliPath, '--endpoints', cluster.endpoints[0]!, '--via', `${sshd.user}@127.0.0.1:${sshd.port}`, ...args];
+		const session = TmuxSession.start(argv, {env: {SSH_AUTH_SOCK: ''}});
+		sessions.push(session);
+		return session;
+	};
+
+	it('shows "tunnel down" on every row while sshd is gone, stays responsive, and recovers', async () => {
+		const session = open(['--ssh-identity', sshd.keys.plain, '--ssh-known-hosts', sshd.knownHostsFile]);
+		await session.waitFor(text => names.every(name => row(text, name).includes(' ok ')), 30_000);
+		assert.equal(session.format('alternate_on'), '1');
+		await sshd.stop();
+		try {
+			const down = await session.waitFor(text => names.every(name => row(text, name).includes('tunnel down')), 20_000);
+			assert.match(down, /etcd-1 unreachable \(tunnel down\)/);
+			// Not frozen: the data age keeps counting and keys still work while SSH reconnects.
+			const age = dataAge(down);
+			await session.waitFor(text => dataAge(text) !== age, 10_000);
+			session.sendKeys('?');
+			await session.waitFor('select next member', 10_000);
+			session.sendKeys('Escape');
+			session.sendKeys('3');
+			await session.waitFor(/etcd-\d is unreachable: tunnel down \(SSH to .* is down/, 10_000);
+			session.sendKeys('1');
+		} finally {
+			await sshd.restart();
+		}
+		await session.waitFor(text => names.every(name => row(text, name).includes(' ok ')), 60_000);
+		session.sendKeys('q');
+		assert.equal(await session.waitForExit(), 0);
+		assert.equal(session.format('alternate_on'), '0');
+	});
+
+	it('an unknown host is refused before the console takes the screen: one message, exit 3', async () => {
+		const empty = join(scratch, 'known_hosts_empty');
+		writeFileSync(empty, '');
+		const session = open(['--ssh-identity', sshd.keys.plain, '--ssh-known-hosts', empty]);
+		assert.equal(await session.waitForExit(30_000), 3);
+		const screen = session.capture();
+		assert.equal(session.format('alternate_on'), '0');
+		assert.ok(screen.replace(/\n/g, '').includes(sshd.hostFingerprint()), screen);
+		assert.match(screen.replace(/\n/g, ''), /etcdtop: --via: host \[127\.0\.0\.1\]:\d+ is not in/);
+		assert.doesNotMatch(screen, /\s+at \S+ \(/, 'no stack trace');
+	});
+
+	it('asks for an encrypted key\'s passphrase without echo, then runs through the tunnel', async () => {
+		const session = open(['--ssh-identity', sshd.keys.encrypted, '--ssh-known-hosts', sshd.knownHostsFile]);
+		await session.waitFor('Enter passphrase for key', 30_000);
+		session.sendKeys('-l', sshd.keys.passphrase);
+		// Typed, not yet entered: nothing of it is on the screen.
+		await new Promise(resolve => setTimeout(resolve, 300));
+		assert.ok(!session.capture().includes(sshd.keys.passphrase), 'the passphrase was echoed');
+		session.sendKeys('Enter');
+		const screen = await session.waitFor(text => names.every(name => row(text, name).includes(' ok ')), 30_000);
+		assert.ok(!screen.includes(sshd.keys.passphrase));
+		session.sendKeys('q');
+		assert.equal(await session.waitForExit(), 0);
+	});
+});
