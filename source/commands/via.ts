@@ -1,6 +1,7 @@
 import type {Config} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
 import {promptSecret} from '../config/secret-prompt.js';
+import type {Failure} from '../etcd/errors.js';
 import type {ConnectOptions, MemberRoute} from '../etcd/member-client.js';
 import {explainTunnelledError, TunnelledSource, tunnelRoute} from '../poller/tunnelled-source.js';
 import type {StatusSource} from '../poller/poller.js';
@@ -8,7 +9,7 @@ import {Keyring, type AskPassphrase} from '../ssh/connect.js';
 import {SshConnection} from '../ssh/connection.js';
 import {SshError} from '../ssh/errors.js';
 import {formatTarget} from '../ssh/target.js';
-import {loadSshConfig, resolveSshHost} from '../ssh/ssh-config.js';
+import {loadSshConfig, resolveSshHost, type ResolvedSshHost} from '../ssh/ssh-config.js';
 import {TunnelPool} from '../ssh/tunnel-pool.js';
 
 /** The SSH host every etcd connection goes through (`--via`), up and ready to carry tunnels. */
@@ -20,7 +21,7 @@ export interface Via {
 	/** Where a one-off client (a snapshot stream) dials for one member. */
 	routeFor(endpoint: string): Promise<MemberRoute>;
 	/** Any error from a call through the tunnel, as a Failure (`tunnel-down` while SSH is down). */
-	explain: typeof explainTunnelledError extends (pool: TunnelPool, ...rest: infer R) => infer F ? (...rest: R) => F : never;
+	explain(endpoint: string, error: unknown): Failure;
 	close(): Promise<void>;
 }
 
@@ -57,13 +58,25 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 	};
 	const input = '--via';
 	let connection: SshConnection;
+	let host: ResolvedSshHost;
+	let keyring: Keyring;
+	// Prompts only before the command takes the terminal: a reconnect inside the console must never
+	// write a prompt over its screen or read its keys.
+	let isPromptAllowed = true;
+	const ask = options.askPassphrase ?? terminalPassphrase();
+	const askPassphrase: AskPassphrase | undefined = ask
+		? async (path, attempt) => {
+				if (!isPromptAllowed) throw new Error('no terminal to ask on');
+				return ask(path, attempt);
+			}
+		: undefined;
 	try {
-		const host = resolveSshHost(ssh.via, {blocks: loadSshConfig(), ...(ssh.identityFile === undefined ? {} : {identityFile: ssh.identityFile})});
-		const askPassphrase = options.askPassphrase ?? terminalPassphrase();
+		host = resolveSshHost(ssh.via, {blocks: loadSshConfig(), ...(ssh.identityFile === undefined ? {} : {identityFile: ssh.identityFile})});
+		keyring = new Keyring(askPassphrase);
 		connection = new SshConnection({
 			host,
 			hostKeys: {knownHostsPath: ssh.knownHostsPath, isAcceptingNew: ssh.isAcceptingNew},
-			keyring: new Keyring(askPassphrase),
+			keyring,
 			readyTimeoutMs: Math.max(10_000, config.dialTimeoutMs),
 			...(options.agentSocket === undefined ? {} : {agentSocket: options.agentSocket}),
 			onHostKey: event => {
@@ -92,8 +105,18 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 		throw new ConfigError(input, error?.problem ?? failure?.message ?? `SSH to ${formatTarget(ssh.via)} failed`, error?.fix);
 	}
 	if (connection.state !== 'up') {
+		// The host did not answer, so no key was asked for yet: ask now, while the terminal is ours, so
+		// that the reconnect that succeeds later has the key in memory.
+		for (const path of host.identityFiles) {
+			const key = await keyring.load(path);
+			if (key instanceof SshError && key.kind !== 'config') {
+				connection.close();
+				throw new ConfigError('--ssh-identity', key.problem, key.fix);
+			}
+		}
 		options.warn(`etcdtop: SSH to ${connection.label} is not up (${failure?.message ?? 'no answer'}); retrying in the background, members show "tunnel down" until it is`);
 	}
+	isPromptAllowed = false;
 	const pool = new TunnelPool(connection);
 	return {
 		connection,

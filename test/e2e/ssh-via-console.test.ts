@@ -74,10 +74,11 @@ describe('the console through --via a real sshd', {skip, timeout: 300_000}, () =
 		writeFileSync(empty, '');
 		const session = open(['--ssh-identity', sshd.keys.plain, '--ssh-known-hosts', empty]);
 		assert.equal(await session.waitForExit(30_000), 3);
-		const screen = session.capture();
+		// -J joins the lines the terminal wrapped, so the message reads as the one line it is.
+		const screen = session.captureAll();
 		assert.equal(session.format('alternate_on'), '0');
-		assert.ok(screen.replace(/\n/g, '').includes(sshd.hostFingerprint()), screen);
-		assert.match(screen.replace(/\n/g, ''), /etcdtop: --via: host \[127\.0\.0\.1\]:\d+ is not in/);
+		assert.ok(screen.includes(sshd.hostFingerprint()), screen);
+		assert.match(screen, /^etcdtop: --via: host \[127\.0\.0\.1\]:\d+ is not in .* it presents ssh-ed25519 SHA256:\S+ \(check the fingerprint out of band, then run: ssh-keyscan .*--ssh-accept-new.*\)$/m);
 		assert.doesNotMatch(screen, /\s+at \S+ \(/, 'no stack trace');
 	});
 
@@ -91,6 +92,26 @@ describe('the console through --via a real sshd', {skip, timeout: 300_000}, () =
 		session.sendKeys('Enter');
 		const screen = await session.waitFor(text => names.every(name => row(text, name).includes(' ok ')), 30_000);
 		assert.ok(!screen.includes(sshd.keys.passphrase));
+		session.sendKeys('q');
+		assert.equal(await session.waitForExit(), 0);
+	});
+
+	it('with the SSH host down at start, asks for the passphrase before the screen, then connects when it is back', async () => {
+		await sshd.stop();
+		let session: TmuxSession;
+		try {
+			session = open(['--ssh-identity', sshd.keys.encrypted, '--ssh-known-hosts', sshd.knownHostsFile]);
+			await session.waitFor('Enter passphrase for key', 30_000);
+			assert.equal(session.format('alternate_on'), '0');
+			session.sendKeys('-l', sshd.keys.passphrase);
+			session.sendKeys('Enter');
+			// No member list yet: one row, named by its endpoint.
+			await session.waitFor(text => /^[> ] \S+ +tunnel down/m.test(text), 30_000);
+		} finally {
+			await sshd.restart();
+		}
+		const screen = await session.waitFor(text => names.every(name => row(text, name).includes(' ok ')), 60_000);
+		assert.doesNotMatch(screen, /passphrase/i, 'no prompt inside the console');
 		session.sendKeys('q');
 		assert.equal(await session.waitForExit(), 0);
 	});
