@@ -114,7 +114,7 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 				throw new ConfigError('--ssh-identity', key.problem, key.fix);
 			}
 		}
-		options.warn(`etcdtop: SSH to ${connection.label} is not up (${failure?.message ?? 'no answer'}); retrying in the background, members show "tunnel down" until it is`);
+		options.warn(`etcdtop: SSH to ${connection.label} is not up (${failure?.message.replace(`SSH to ${connection.label}: `, '') ?? 'no answer'}); retrying in the background, members show "tunnel down" until it is`);
 	}
 	isPromptAllowed = false;
 	const pool = new TunnelPool(connection);

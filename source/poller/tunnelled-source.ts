@@ -10,7 +10,8 @@ import type {StatusSource} from './poller.js';
 export function tunnelDownFailure(connection: SshConnection): Failure | undefined {
 	const {state, failure, retryAt} = connection.status;
 	if (state === 'up') return undefined;
-	const why = failure ? `: ${failure.message}` : '';
+	// The connection's own messages start "SSH to <label>: …"; once is enough.
+	const why = failure ? `: ${failure.message.replace(`SSH to ${connection.label}: `, '')}` : '';
 	switch (state) {
 		case 'connecting':
 			return {kind: 'tunnel-down', message: `SSH to ${connection.label} is not connected yet`};
