@@ -101,8 +101,8 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 	const failure = connection.status.failure;
 	if (connection.state === 'failed' || (failure && needsOperator.has(failure.kind))) {
 		connection.close();
-		const error = failure instanceof SshError ? failure : undefined;
-		throw new ConfigError(input, error?.problem ?? failure?.message ?? `SSH to ${formatTarget(ssh.via)} failed`, error?.fix);
+		// The message already carries its fix (ssh-keyscan, ssh-keygen -R, ssh-add) in parentheses.
+		throw new ConfigError(input, failure?.message ?? `SSH to ${formatTarget(ssh.via)} failed`);
 	}
 	if (connection.state !== 'up') {
 		// The host did not answer, so no key was asked for yet: ask now, while the terminal is ours, so
