@@ -81,7 +81,8 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 			...(options.agentSocket === undefined ? {} : {agentSocket: options.agentSocket}),
 			onHostKey: event => {
 				const name = event.port === 22 ? event.host : `[${event.host}]:${event.port}`;
-				options.warn(`etcdtop: recorded the host key of ${name} (${event.fingerprint}) in ${event.path}`);
+				// Once the command owns the terminal (the console's screen), a line here would land on it.
+				if (isPromptAllowed) options.warn(`etcdtop: recorded the host key of ${name} (${event.fingerprint}) in ${event.path}`);
 			},
 		}).start();
 	} catch (error) {
