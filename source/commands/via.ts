@@ -62,11 +62,11 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 	let keyring: Keyring;
 	// Prompts only before the command takes the terminal: a reconnect inside the console must never
 	// write a prompt over its screen or read its keys.
-	let isPromptAllowed = true;
+	let isTerminalOurs = true;
 	const ask = options.askPassphrase ?? terminalPassphrase();
 	const askPassphrase: AskPassphrase | undefined = ask
 		? async (path, attempt) => {
-				if (!isPromptAllowed) throw new Error('no terminal to ask on');
+				if (!isTerminalOurs) throw new Error('no terminal to ask on');
 				return ask(path, attempt);
 			}
 		: undefined;
@@ -82,7 +82,7 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 			onHostKey: event => {
 				const name = event.port === 22 ? event.host : `[${event.host}]:${event.port}`;
 				// Once the command owns the terminal (the console's screen), a line here would land on it.
-				if (isPromptAllowed) options.warn(`etcdtop: recorded the host key of ${name} (${event.fingerprint}) in ${event.path}`);
+				if (isTerminalOurs) options.warn(`etcdtop: recorded the host key of ${name} (${event.fingerprint}) in ${event.path}`);
 			},
 		}).start();
 	} catch (error) {
@@ -117,7 +117,7 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 		}
 		options.warn(`etcdtop: SSH to ${connection.label} is not up (${failure?.message.replace(`SSH to ${connection.label}: `, '') ?? 'no answer'}); retrying in the background, members show "tunnel down" until it is`);
 	}
-	isPromptAllowed = false;
+	isTerminalOurs = false;
 	const pool = new TunnelPool(connection);
 	return {
 		connection,
