@@ -17,6 +17,11 @@ export const flags = {
 	members: {type: 'string'},
 	from: {type: 'string'},
 	overwrite: {type: 'boolean'},
+	via: {type: 'string'},
+	sshIdentity: {type: 'string'},
+	sshKnownHosts: {type: 'string'},
+	sshAcceptNew: {type: 'boolean'},
+	sshHost: {type: 'string', isMultiple: true},
 } as const;
 
 /** "insecureSkipTlsVerify" -> "--insecure-skip-tls-verify"; booleans that default on read as --no-X. */

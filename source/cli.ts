@@ -5,6 +5,7 @@ import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
 import {exitCodes} from './output/exit-code.js';
+import type {Via} from './commands/via.js';
 
 const help = `
   Usage
@@ -27,6 +28,17 @@ const help = `
     --dial-timeout DURATION           default 2s
     --command-timeout DURATION        default 5s
 
+  SSH (reach etcd through a bastion; TLS to etcd stays end to end)
+    --via [user@]host[:port]          carry every etcd connection (status, discovered members, snapshots)
+                                      through this SSH host; a Host alias from ~/.ssh/config works
+    --ssh-identity FILE               private key to use (an encrypted one asks for its passphrase)
+    --ssh-known-hosts FILE            default ~/.ssh/known_hosts
+    --ssh-accept-new                  record an unknown host key on first use (a changed key is always refused)
+    --ssh-host NAME=[user@]host[:port]
+                                      where member NAME runs, for remote commands (repeatable)
+    An unknown, changed or revoked host key, a refused key or a bad passphrase stops etcdtop before it
+    starts, exit 3. A dropped SSH connection shows members as "tunnel down" while it reconnects.
+
   etcdtop
     --interval DURATION               poll period, default 1s
     --probe-timeout DURATION          deadline of one member's status call, default 1s
@@ -37,7 +49,8 @@ const help = `
     --from NAME|ID                    snapshot source, default the voter with the highest applied index
     --overwrite                       let snapshot save replace an existing FILE
 
-  Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable, 3 bad usage
+  Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable (also: the
+  --via host is unreachable, "tunnel down"), 3 bad usage or an SSH host key/authentication problem
 `;
 
 const cli = meow(help, {
@@ -66,6 +79,19 @@ async function withPassword(config: Config): Promise<Config> {
 
 const io = {out: (text: string) => process.stdout.write(`${text}\n`), err: (text: string) => process.stderr.write(`${text}\n`)};
 
+/** Runs `body` with the --via SSH connection up (or retrying), and closes it after. */
+async function withVia<T>(config: Config, body: (via: Via | undefined) => Promise<T>): Promise<T> {
+	// ssh2 loads only when --via asks for it.
+	if (!config.ssh?.via) return body(undefined);
+	const {openVia} = await import('./commands/via.js');
+	const via = await openVia(config, {warn: io.err});
+	try {
+		return await body(via);
+	} finally {
+		await via?.close();
+	}
+}
+
 async function runSnapshot([action, file, ...extra]: readonly string[], config: () => Config): Promise<number> {
 	const usage = 'use: etcdtop snapshot save FILE | etcdtop snapshot status FILE';
 	if (action !== 'save' && action !== 'status') throw new ConfigError('snapshot', action ? `unknown action "${action}"` : 'an action is needed', usage);
@@ -76,7 +102,10 @@ async function runSnapshot([action, file, ...extra]: readonly string[], config: 
 		return snapshotStatusCommand(file, cli.flags.writeOut, io);
 	}
 	const {snapshotSaveCommand} = await import('./commands/snapshot-save.js');
-	return snapshotSaveCommand(await withPassword(config()), file, {from: cli.flags.from, isOverwriting: cli.flags.overwrite ?? false}, io);
+	const resolved = await withPassword(config());
+	return withVia(resolved, async via =>
+		snapshotSaveCommand(resolved, file, {from: cli.flags.from, isOverwriting: cli.flags.overwrite ?? false, ...(via ? {routeFor: via.routeFor} : {})}, io),
+	);
 }
 
 async function main(): Promise<number> {
@@ -95,16 +124,21 @@ async function main(): Promise<number> {
 			// Commands load their own modules: --help, --version and usage errors stay instant.
 			const {parseStatusFormat, runStatus} = await import('./commands/status.js');
 			const format = parseStatusFormat(cli.flags.writeOut);
-			return runStatus(await withPassword(config()), format);
+			const resolved = await withPassword(config());
+			return withVia(resolved, async via => runStatus(resolved, format, undefined, via ? {createSource: via.createSource} : {}));
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
-			const {startConsolePoller} = await import('./commands/console.js');
-			const poller = startConsolePoller(resolved);
-			const {runConsole} = await import('./ui/run-console.js');
-			return runConsole(resolved, poller);
+			// SSH is up (or retrying) before the console takes the screen: a host key prompt or refusal stays readable.
+			return withVia(resolved, async via => {
+				const {startConsolePoller} = await import('./commands/console.js');
+				const poller = startConsolePoller(resolved, via ? {createSource: via.createSource} : {});
+				const {runConsole} = await import('./ui/run-console.js');
+				return runConsole(resolved, poller);
+			});
 		}
 		case 'demo': {
+			if (cli.flags.via !== undefined) throw new ConfigError('--via', 'demo runs its own cluster on this machine', 'drop --via, or run etcdtop without "demo"');
 			const {runDemo} = await import('./commands/demo.js');
 			return runDemo(cli.flags);
 		}

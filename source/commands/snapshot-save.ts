@@ -3,7 +3,7 @@ import {basename, dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
 import {classifyError} from '../etcd/errors.js';
-import {MemberClient, type ConnectOptions} from '../etcd/member-client.js';
+import {MemberClient, type ConnectOptions, type MemberRoute} from '../etcd/member-client.js';
 import {SnapshotClient} from '../etcd/snapshot-stream.js';
 import type {MemberList} from '../etcd/types.js';
 import {openFileSource} from '../snapshot/bbolt.js';
@@ -24,6 +24,8 @@ export interface SnapshotSaveOptions {
 	/** Aborts the save (ctrl-c). Without one, SIGINT and SIGTERM abort it while it runs. */
 	readonly signal?: AbortSignal;
 	readonly onProgress?: (progress: SaveProgress) => void;
+	/** Where to dial each member instead of its endpoint (--via: its SSH tunnel). */
+	readonly routeFor?: (endpoint: string) => Promise<MemberRoute | undefined>;
 }
 
 const defaultIdleTimeoutMs = 15_000;
@@ -40,26 +42,30 @@ export function connectOptionsOf(config: Config): ConnectOptions {
 	};
 }
 
-async function probeCluster(config: Config, connect: ConnectOptions): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
-	const clients = new Map<string, MemberClient>();
-	const clientFor = (endpoint: string) => {
+async function probeCluster(
+	config: Config,
+	connect: ConnectOptions,
+	routeFor: SnapshotSaveOptions['routeFor'],
+): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
+	const clients = new Map<string, Promise<MemberClient>>();
+	const clientFor = async (endpoint: string) => {
 		let client = clients.get(endpoint);
 		if (!client) {
-			client = new MemberClient(endpoint, connect);
+			client = (async () => new MemberClient(endpoint, connect, await routeFor?.(endpoint)))();
 			clients.set(endpoint, client);
 		}
 		return client;
 	};
 	const probe = async (endpoint: string): Promise<EndpointProbe> => {
 		try {
-			return {endpoint, status: await clientFor(endpoint).status(config.commandTimeoutMs), failure: undefined};
+			return {endpoint, status: await (await clientFor(endpoint)).status(config.commandTimeoutMs), failure: undefined};
 		} catch (error) {
 			const failure = classifyError(error);
 			return {endpoint, status: undefined, failure: `${failure.kind}: ${failure.message}`};
 		}
 	};
 	try {
-		const lists = await Promise.allSettled(config.endpoints.map(async endpoint => clientFor(endpoint).memberList(config.commandTimeoutMs)));
+		const lists = await Promise.allSettled(config.endpoints.map(async endpoint => (await clientFor(endpoint)).memberList(config.commandTimeoutMs)));
 		const list = lists.find((answer): answer is PromiseFulfilledResult<MemberList> => answer.status === 'fulfilled')?.value;
 		// The given endpoints first: a member's advertised URL may not be reachable from here (bastions, tunnels).
 		const discovered = config.isDiscovering && list ? list.members.flatMap(member => member.clientUrls) : [];
@@ -71,7 +77,7 @@ async function probeCluster(config: Config, connect: ConnectOptions): Promise<{l
 		}
 		return {list, probes};
 	} finally {
-		for (const client of clients.values()) client.close();
+		for (const client of clients.values()) void client.then(open => open.close(), () => undefined);
 	}
 }
 
@@ -102,7 +108,7 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	}
 	const connect = connectOptionsOf(config);
 
-	const {list, probes} = await probeCluster(config, connect);
+	const {list, probes} = await probeCluster(config, connect, options.routeFor);
 	if (!list) {
 		io.err(`snapshot save: no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
 		return 1;
@@ -123,13 +129,20 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	const {member, endpoint, status} = choice;
 	io.err(`fetching snapshot from ${member.name} (${member.id}) at ${endpoint}, applied index ${status.raftAppliedIndex}`);
 
+	let route: MemberRoute | undefined;
+	try {
+		route = await options.routeFor?.(endpoint);
+	} catch (error) {
+		io.err(`snapshot save failed: ${(error as Error).message}`);
+		return 1;
+	}
 	const ownController = options.signal ? undefined : new AbortController();
 	const onSignal = () => ownController?.abort();
 	if (ownController) {
 		process.once('SIGINT', onSignal);
 		process.once('SIGTERM', onSignal);
 	}
-	const client = new SnapshotClient(endpoint, connect);
+	const client = new SnapshotClient(endpoint, connect, route);
 	try {
 		const createdAt = new Date();
 		const result = await saveSnapshot(signal => client.snapshot(signal), {

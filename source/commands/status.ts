@@ -3,7 +3,7 @@ import {ConfigError} from '../config/errors.js';
 import {exitCodeFor} from '../output/exit-code.js';
 import {statusJson} from '../output/status-json.js';
 import {statusSimple, statusTable} from '../output/status-text.js';
-import {Poller} from '../poller/poller.js';
+import {Poller, type PollerOptions} from '../poller/poller.js';
 
 export type StatusFormat = 'table' | 'json' | 'simple';
 
@@ -14,8 +14,13 @@ export function parseStatusFormat(value: string | undefined): StatusFormat {
 }
 
 /** One round of probes, printed once; the exit code says how healthy the cluster is. */
-export async function runStatus(config: Config, format: StatusFormat, write: (text: string) => void = text => process.stdout.write(text)): Promise<number> {
-	const poller = new Poller(config);
+export async function runStatus(
+	config: Config,
+	format: StatusFormat,
+	write: (text: string) => void = text => process.stdout.write(text),
+	pollerOptions: PollerOptions = {},
+): Promise<number> {
+	const poller = new Poller(config, pollerOptions);
 	poller.start();
 	try {
 		const {view} = await poller.settled();

@@ -1,4 +1,8 @@
-import {readFileSync} from 'node:fs';
+import {readFileSync, statSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import {SshError} from '../ssh/errors.js';
+import {parseHostMap, parseTarget, type SshTarget} from '../ssh/target.js';
 import {parseDuration} from './duration.js';
 import {parseEndpoints} from './endpoints.js';
 import {ConfigError} from './errors.js';
@@ -16,6 +20,20 @@ export interface AuthConfig {
 	readonly password: string | undefined;
 }
 
+/** How etcdtop reaches etcd and member hosts over SSH. */
+export interface SshSettings {
+	/** `--via [user@]host[:port]`: every etcd connection is carried through this SSH host. */
+	readonly via: SshTarget | undefined;
+	/** `--ssh-identity FILE`: tried instead of ~/.ssh/config's IdentityFile and the default keys. */
+	readonly identityFile: string | undefined;
+	/** `--ssh-known-hosts FILE`, default ~/.ssh/known_hosts. */
+	readonly knownHostsPath: string;
+	/** `--ssh-accept-new`: record an unknown host's key on first use (a changed key is refused anyway). */
+	readonly isAcceptingNew: boolean;
+	/** `--ssh-host NAME=[user@]host[:port]`: where a member's remote commands run. */
+	readonly hostMap: ReadonlyMap<string, SshTarget>;
+}
+
 export interface Config {
 	readonly endpoints: readonly string[];
 	readonly tls: TlsConfig | undefined;
@@ -26,6 +44,8 @@ export interface Config {
 	readonly probeTimeoutMs: number;
 	readonly isReadOnly: boolean;
 	readonly isDiscovering: boolean;
+	/** Undefined only in Configs built by hand (tests); buildConfig always sets it. */
+	readonly ssh?: SshSettings;
 }
 
 /** The connection flags as meow hands them over; undefined means "not given". */
@@ -43,6 +63,11 @@ export interface ConnectionFlags {
 	readonly probeTimeout?: string;
 	readonly readOnly?: boolean;
 	readonly discover?: boolean;
+	readonly via?: string;
+	readonly sshIdentity?: string;
+	readonly sshKnownHosts?: string;
+	readonly sshAcceptNew?: boolean;
+	readonly sshHost?: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -88,6 +113,66 @@ function readMaterial(path: string | undefined, input: string, readFile: ReadFil
 
 function isTruthy(value: string | undefined): boolean {
 	return value !== undefined && /^(1|true|yes|on)$/i.test(value);
+}
+
+function sshConfigError(input: string, error: unknown): never {
+	if (error instanceof SshError) throw new ConfigError(input, error.problem, error.fix);
+	throw error;
+}
+
+function fileProblem(path: string, stat: (path: string) => {isFile(): boolean} | undefined): string | undefined {
+	try {
+		const stats = stat(path);
+		if (stats && !stats.isFile()) return `${path} is not a regular file`;
+		return stats ? undefined : `${path} does not exist`;
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		return code === 'EACCES' ? `${path} is not readable (permission denied)` : `${path} cannot be read (${code ?? 'error'})`;
+	}
+}
+
+function defaultStat(path: string): {isFile(): boolean} | undefined {
+	try {
+		return statSync(path);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+		throw error;
+	}
+}
+
+/** The SSH flags, checked: a bad target, a missing identity or a known_hosts that is a directory stop here. */
+export function buildSshSettings(flags: ConnectionFlags, stat: (path: string) => {isFile(): boolean} | undefined = defaultStat, home = homedir()): SshSettings {
+	let via: SshTarget | undefined;
+	if (flags.via !== undefined) {
+		try {
+			via = parseTarget(flags.via);
+		} catch (error) {
+			sshConfigError('--via', error);
+		}
+	}
+	let hostMap: ReadonlyMap<string, SshTarget> = new Map();
+	try {
+		hostMap = parseHostMap(flags.sshHost ?? []);
+	} catch (error) {
+		sshConfigError('--ssh-host', error);
+	}
+	const expand = (path: string) => (path === '~' ? home : path.startsWith('~/') ? join(home, path.slice(2)) : path);
+	let identityFile: string | undefined;
+	if (flags.sshIdentity !== undefined) {
+		if (flags.sshIdentity.trim() === '') throw new ConfigError('--ssh-identity', 'the path is empty', 'give a private key file, e.g. ~/.ssh/id_ed25519');
+		identityFile = expand(flags.sshIdentity);
+		const problem = fileProblem(identityFile, stat);
+		if (problem) throw new ConfigError('--ssh-identity', problem, 'give a readable private key file (OpenSSH or PEM format)');
+	}
+	let knownHostsPath = join(home, '.ssh', 'known_hosts');
+	if (flags.sshKnownHosts !== undefined) {
+		if (flags.sshKnownHosts.trim() === '') throw new ConfigError('--ssh-known-hosts', 'the path is empty', 'give a known_hosts file');
+		knownHostsPath = expand(flags.sshKnownHosts);
+		const problem = fileProblem(knownHostsPath, stat);
+		// A known_hosts that does not exist yet is empty: every host is unknown, and --ssh-accept-new creates it.
+		if (problem && !problem.endsWith('does not exist')) throw new ConfigError('--ssh-known-hosts', problem, 'give a known_hosts file (it may not exist yet)');
+	}
+	return Object.freeze({via, identityFile, knownHostsPath, isAcceptingNew: flags.sshAcceptNew ?? false, hostMap});
 }
 
 export function buildConfig(flags: ConnectionFlags, env: Env = process.env, readFile: ReadFile = path => readFileSync(path)): Config {
@@ -139,5 +224,6 @@ export function buildConfig(flags: ConnectionFlags, env: Env = process.env, read
 		probeTimeoutMs,
 		isReadOnly: flags.readOnly ?? false,
 		isDiscovering: flags.discover ?? true,
+		ssh: buildSshSettings(flags),
 	});
 }

@@ -8,6 +8,8 @@ export type FailureKind =
 	| 'no-leader'
 	| 'unreachable'
 	| 'not-started'
+	// The SSH connection that carries this member's traffic (--via) is down: the member is not seen, not dead.
+	| 'tunnel-down'
 	| 'error';
 
 export interface Failure {
@@ -25,8 +27,17 @@ const rules: ReadonlyArray<readonly [FailureKind, RegExp]> = [
 	['unreachable', /ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|UNAVAILABLE|No connection established|Connection dropped|socket hang up/i],
 ];
 
+/** An error whose kind is already known (a route that is down says so itself); classifyError keeps it. */
+export class ClassifiedError extends Error {
+	override readonly name = 'ClassifiedError';
+	constructor(readonly failure: Failure) {
+		super(failure.message);
+	}
+}
+
 /** grpc/etcd3 error -> Failure. The grpc status code is the first signal; the message text refines it. */
 export function classifyError(error: unknown): Failure {
+	if (error instanceof ClassifiedError) return error.failure;
 	const raw = error instanceof Error ? error.message : String(error);
 	const code = (error as {code?: unknown} | undefined)?.code;
 	const message = cleanMessage(raw);

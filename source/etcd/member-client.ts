@@ -17,7 +17,17 @@ export interface ConnectOptions {
 	readonly commandTimeoutMs: number;
 }
 
-const channelOptions = {
+/**
+ * How one member is reached when it is not dialled at its own endpoint (an SSH tunnel): the address to
+ * dial, and channel options to merge over ours (a TLS name override, a wider window). The endpoint
+ * stays the member's identity everywhere else.
+ */
+export interface MemberRoute {
+	readonly dialEndpoint: string;
+	readonly channelOptions?: Readonly<Record<string, string | number>>;
+}
+
+export const memberChannelOptions: Readonly<Record<string, string | number>> = {
 	// grpc-js backs off up to two minutes after a refused connect: a restarted member would stay
 	// "down" long after it came back.
 	'grpc.initial_reconnect_backoff_ms': 200,
@@ -32,6 +42,44 @@ function deadline(ms: number): {deadline: Date} {
 }
 
 /**
+ * An etcd3 client for exactly one member, shared by MemberClient and SnapshotClient: no retries, no
+ * circuit breakers, a deadline on the auth exchange, and `--insecure-skip-tls-verify` honoured.
+ * `extraChannelOptions` (then the route's) are merged over the defaults.
+ */
+export function createMemberEtcd(endpoint: string, options: ConnectOptions, route?: MemberRoute, extraChannelOptions: Readonly<Record<string, string | number>> = {}): Etcd3 {
+	const {tls, auth} = options;
+	const dialEndpoint = route?.dialEndpoint ?? endpoint;
+	const isTls = tls !== undefined && dialEndpoint.startsWith('https:');
+	const etcdOptions: IOptions = {
+		hosts: dialEndpoint,
+		dialTimeout: options.dialTimeoutMs,
+		grpcOptions: {...memberChannelOptions, ...extraChannelOptions, ...route?.channelOptions},
+		faultHandling: {host: () => noop, global: noop},
+		...(isTls ? {credentials: {rootCertificate: tls.ca as Buffer, privateKey: tls.key, certChain: tls.cert}} : {}),
+		...(auth
+			? {auth: {username: auth.username, password: auth.password, callOptions: () => deadline(options.commandTimeoutMs)}}
+			: {}),
+	};
+	const client = new Etcd3(etcdOptions);
+	if (isTls && tls.isInsecureSkipVerify) skipServerVerification(client, tls);
+	return client;
+}
+
+/**
+ * etcd3 builds its TLS credentials without verify options; --insecure-skip-tls-verify needs them,
+ * so the channel credentials of its single host (and its authenticator) are replaced before first use.
+ */
+function skipServerVerification(client: Etcd3, tls: NonNullable<ConnectOptions['tls']>): void {
+	const insecure: ChannelCredentials = grpcCredentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, {
+		rejectUnauthorized: false,
+		checkServerIdentity: () => undefined,
+	});
+	const pool = (client as unknown as {pool: {hosts: Array<{channelCredentials: ChannelCredentials}>; authenticator?: {credentials: ChannelCredentials}}}).pool;
+	for (const host of pool.hosts) host.channelCredentials = insecure;
+	if (pool.authenticator) pool.authenticator.credentials = insecure;
+}
+
+/**
  * One etcd3 client aimed at exactly one member. etcd3 would otherwise spread calls over its hosts,
  * retry them and open circuit breakers, hiding which member is sick: every policy here is a no-op and
  * every call carries a deadline.
@@ -42,22 +90,10 @@ export class MemberClient {
 	constructor(
 		readonly endpoint: string,
 		options: ConnectOptions,
+		/** Dial elsewhere (a tunnel's local port) while `endpoint` names the member. */
+		route?: MemberRoute,
 	) {
-		const {tls, auth} = options;
-		const etcdOptions: IOptions = {
-			hosts: endpoint,
-			dialTimeout: options.dialTimeoutMs,
-			grpcOptions: channelOptions,
-			faultHandling: {host: () => noop, global: noop},
-			...(tls && endpoint.startsWith('https:')
-				? {credentials: {rootCertificate: tls.ca as Buffer, privateKey: tls.key, certChain: tls.cert}}
-				: {}),
-			...(auth
-				? {auth: {username: auth.username, password: auth.password, callOptions: () => deadline(options.commandTimeoutMs)}}
-				: {}),
-		};
-		this.client = new Etcd3(etcdOptions);
-		if (tls?.isInsecureSkipVerify && endpoint.startsWith('https:')) this.skipServerVerification(tls);
+		this.client = createMemberEtcd(endpoint, options, route);
 	}
 
 	async status(timeoutMs: number): Promise<EndpointStatus> {
@@ -102,19 +138,5 @@ export class MemberClient {
 
 	close(): void {
 		this.client.close();
-	}
-
-	/**
-	 * etcd3 builds its TLS credentials without verify options; --insecure-skip-tls-verify needs them,
-	 * so the channel credentials of its single host (and its authenticator) are replaced before first use.
-	 */
-	private skipServerVerification(tls: NonNullable<ConnectOptions['tls']>): void {
-		const insecure: ChannelCredentials = grpcCredentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, {
-			rejectUnauthorized: false,
-			checkServerIdentity: () => undefined,
-		});
-		const pool = (this.client as unknown as {pool: {hosts: Array<{channelCredentials: ChannelCredentials}>; authenticator?: {credentials: ChannelCredentials}}}).pool;
-		for (const host of pool.hosts) host.channelCredentials = insecure;
-		if (pool.authenticator) pool.authenticator.credentials = insecure;
 	}
 }

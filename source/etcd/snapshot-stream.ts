@@ -1,7 +1,5 @@
-import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grpc-js';
-import {noop} from 'cockatiel';
-import {Etcd3, type IOptions} from 'etcd3';
-import type {ConnectOptions} from './member-client.js';
+import type {Etcd3} from 'etcd3';
+import {createMemberEtcd, type ConnectOptions, type MemberRoute} from './member-client.js';
 
 /** One message of etcd's Maintenance.Snapshot stream: database bytes, and finally the 32-byte sha256 of them. */
 export interface SnapshotMessage {
@@ -10,14 +8,9 @@ export interface SnapshotMessage {
 	readonly remainingBytes: number;
 }
 
-// The same channel as MemberClient's, plus a wide HTTP/2 window: with grpc-node's 64 KiB default the
-// server stalls every 64 KiB for a round trip, which through an SSH tunnel makes a snapshot ~100x slower.
+// MemberClient's channel plus a wide HTTP/2 window: with grpc-node's 64 KiB default the server stalls
+// every 64 KiB for a round trip, which through an SSH tunnel makes a snapshot ~100x slower.
 const snapshotChannelOptions = {
-	'grpc.initial_reconnect_backoff_ms': 200,
-	'grpc.min_reconnect_backoff_ms': 200,
-	'grpc.max_reconnect_backoff_ms': 2000,
-	'grpc.keepalive_time_ms': 30_000,
-	'grpc.keepalive_timeout_ms': 5000,
 	'grpc-node.flow_control_window': 8 * 1024 * 1024,
 };
 
@@ -42,31 +35,10 @@ export class SnapshotClient {
 	constructor(
 		readonly endpoint: string,
 		options: ConnectOptions,
+		/** Dial elsewhere (a tunnel's local port) while `endpoint` names the member. */
+		route?: MemberRoute,
 	) {
-		const {tls, auth} = options;
-		const etcdOptions: IOptions = {
-			hosts: endpoint,
-			dialTimeout: options.dialTimeoutMs,
-			grpcOptions: snapshotChannelOptions,
-			faultHandling: {host: () => noop, global: noop},
-			...(tls && endpoint.startsWith('https:')
-				? {credentials: {rootCertificate: tls.ca as Buffer, privateKey: tls.key, certChain: tls.cert}}
-				: {}),
-			...(auth
-				? {auth: {username: auth.username, password: auth.password, callOptions: () => ({deadline: new Date(Date.now() + options.commandTimeoutMs)})}}
-				: {}),
-		};
-		this.client = new Etcd3(etcdOptions);
-		if (tls?.isInsecureSkipVerify && endpoint.startsWith('https:')) {
-			// As MemberClient does: etcd3 builds its TLS credentials without verify options.
-			const insecure: ChannelCredentials = grpcCredentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null, {
-				rejectUnauthorized: false,
-				checkServerIdentity: () => undefined,
-			});
-			const pool = (this.client as unknown as {pool: {hosts: Array<{channelCredentials: ChannelCredentials}>; authenticator?: {credentials: ChannelCredentials}}}).pool;
-			for (const host of pool.hosts) host.channelCredentials = insecure;
-			if (pool.authenticator) pool.authenticator.credentials = insecure;
-		}
+		this.client = createMemberEtcd(endpoint, options, route, snapshotChannelOptions);
 	}
 
 	/** The raw stream, message by message, with backpressure: etcd sends no faster than the caller consumes. */

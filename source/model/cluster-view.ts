@@ -1,6 +1,7 @@
 import type {Failure} from '../etcd/errors.js';
 import type {Alarm, EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
 import type {Sample} from './history.js';
+import {failureLabel} from './failure-label.js';
 import {failuresTolerated, quorumOf} from './quorum.js';
 
 export type Probe =
@@ -175,7 +176,7 @@ export function deriveView(input: ViewInput): ClusterView {
 
 	const reasons: string[] = [];
 	for (const row of members) {
-		if (row.health === 'unreachable') reasons.push(`${memberLabel(row)} unreachable (${row.failure?.kind ?? 'error'})`);
+		if (row.health === 'unreachable') reasons.push(`${memberLabel(row)} unreachable (${failureLabel(row.failure)})`);
 		else if (row.health === 'unstarted') reasons.push(`${memberLabel(row)} added but not started`);
 		else if (row.health === 'pending') reasons.push(`${memberLabel(row)} not answered yet`);
 	}

@@ -1,4 +1,5 @@
 import type {ClusterView, MemberView} from './cluster-view.js';
+import {failureLabel} from './failure-label.js';
 import {memberLabel} from './cluster-view.js';
 
 export type ClusterEventType =
@@ -48,7 +49,7 @@ export function diffEvents(previous: ClusterView | undefined, next: ClusterView,
 		const old = before.get(member.key);
 		const name = memberLabel(member);
 		if (member.health === 'unreachable' && old?.health !== 'unreachable') {
-			add('member-down', 'error', `${name} is unreachable: ${member.failure?.kind ?? 'error'} (${member.failure?.message ?? ''})`);
+			add('member-down', 'error', `${name} is unreachable: ${failureLabel(member.failure)} (${member.failure?.message ?? ''})`);
 		} else if (member.health === 'ok' && old?.health === 'unreachable') {
 			add('member-up', 'info', `${name} answers again`);
 		}

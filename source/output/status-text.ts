@@ -1,3 +1,4 @@
+import {failureLabel} from '../model/failure-label.js';
 import {formatLatency, humanBytes} from '../model/format.js';
 import type {ClusterView, MemberView} from '../model/cluster-view.js';
 import {renderTable} from './table.js';
@@ -5,7 +6,7 @@ import {renderTable} from './table.js';
 const headers = ['ENDPOINT', 'NAME', 'ID', 'STATE', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'LATENCY', 'ERRORS'];
 
 function memberState(member: MemberView): string {
-	if (member.health === 'unreachable') return member.failure?.kind ?? 'unreachable';
+	if (member.health === 'unreachable') return failureLabel(member.failure, 'unreachable');
 	if (member.health === 'unstarted') return 'unstarted';
 	return member.health;
 }

@@ -241,6 +241,8 @@ export async function connectSsh(options: SshConnectOptions): Promise<Client> {
 		client.on('close', () => fail(hostKeyFailure ?? new SshError('unreachable', `${describe(host)} closed the connection during the SSH handshake`)));
 		client.on('ready', () => {
 			if (isSettled) return client.end();
+			// Tunnelled etcd calls are small request/response pairs: Nagle would hold each for an ACK.
+			client.setNoDelay(true);
 			settle();
 			resolve(client);
 		});

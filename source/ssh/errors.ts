@@ -25,6 +25,8 @@ export interface SshFailure {
 
 export class SshError extends Error implements SshFailure {
 	override readonly name = 'SshError';
+	/** The message without the fix, for callers that show the two apart. */
+	readonly problem: string;
 	constructor(
 		readonly kind: SshFailureKind,
 		message: string,
@@ -32,6 +34,7 @@ export class SshError extends Error implements SshFailure {
 		readonly fix?: string,
 	) {
 		super(fix ? `${message} (${fix})` : message);
+		this.problem = message;
 	}
 }
 

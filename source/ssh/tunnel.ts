@@ -127,6 +127,7 @@ export class SshTunnel extends EventEmitter<TunnelEvents> {
 			return;
 		}
 		this.sockets.add(socket);
+		socket.setNoDelay(true);
 		socket.once('close', () => this.sockets.delete(socket));
 		forwardOut(client, this.target.host, this.target.port, {address: socket.remoteAddress, port: socket.remotePort}).then(
 			channel => this.pipe(socket, channel),

@@ -28,6 +28,15 @@ function parentOf(pid: number): number | undefined {
 	}
 }
 
+function stateOf(pid: number): string | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+	} catch {
+		return undefined;
+	}
+}
+
 function isAlive(pid: number): boolean {
 	return parentOf(pid) !== undefined;
 }
@@ -76,6 +85,8 @@ export class TestSshd {
 	private constructor(
 		readonly dir: string,
 		readonly port: number,
+		/** DEBUG1 logs every direct-tcpip channel ("server_request_direct_tcpip: ... target HOST port N"). */
+		private readonly logLevel = 'VERBOSE',
 	) {
 		this.logFile = join(dir, 'sshd.log');
 		this.knownHostsFile = join(dir, 'known_hosts');
@@ -89,9 +100,9 @@ export class TestSshd {
 		};
 	}
 
-	static async start(): Promise<TestSshd> {
+	static async start({logLevel}: {readonly logLevel?: 'VERBOSE' | 'DEBUG1'} = {}): Promise<TestSshd> {
 		const dir = mkdtempSync(join(tmpdir(), 'etcdtop-sshd-'));
-		const sshd = new TestSshd(dir, await freePort());
+		const sshd = new TestSshd(dir, await freePort(), logLevel);
 		try {
 			sshd.makeKeys();
 			sshd.writeConfig();
@@ -110,6 +121,12 @@ export class TestSshd {
 
 	get pid(): number | undefined {
 		return this.process?.pid;
+	}
+
+	/** The targets of every direct-tcpip channel so far (needs logLevel DEBUG1): "host:port". */
+	forwardedTargets(): string[] {
+		const log = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+		return [...log.matchAll(/server_request_direct_tcpip: originator \S+ port \d+, target (\S+) port (\d+)/g)].map(match => `${match[1]}:${match[2]}`);
 	}
 
 	/** The host key as known_hosts stores it: `[127.0.0.1]:port ssh-ed25519 AAAA…`. */
@@ -136,18 +153,31 @@ export class TestSshd {
 		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
 		// A stopped process would take SIGKILL only once continued; a hung-host test may end here.
 		this.signalAllOf(child.pid, 'SIGCONT');
-		for (const level of generations(child.pid).reverse()) {
-			for (const pid of level) {
+		// A client that reconnects at once (etcdtop does) gets a fresh session forked while the old ones
+		// die: repeat until the listener, stopped so that it cannot fork, has no child left.
+		for (let round = 0; round < 50; round++) {
+			await this.killSessions(child.pid);
+			process.kill(child.pid, 'SIGSTOP');
+			const deadline = Date.now() + 2000;
+			while (stateOf(child.pid) !== 'T' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 5));
+			if (generations(child.pid).length === 0) break;
+			process.kill(child.pid, 'SIGCONT');
+		}
+		const exited = new Promise(resolve => child.once('exit', resolve));
+		process.kill(child.pid, 'SIGKILL');
+		await exited;
+	}
+
+	private async killSessions(pid: number): Promise<void> {
+		for (const level of generations(pid).reverse()) {
+			for (const session of level) {
 				try {
-					process.kill(pid, 'SIGKILL');
+					process.kill(session, 'SIGKILL');
 				} catch {}
 			}
 			const deadline = Date.now() + 5000;
 			while (level.some(exists) && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20));
 		}
-		const exited = new Promise(resolve => child.once('exit', resolve));
-		process.kill(child.pid, 'SIGKILL');
-		await exited;
 	}
 
 	/** Sends a real signal to sshd and all its sessions: SIGSTOP hangs the host, SIGCONT resumes it. */
@@ -208,7 +238,7 @@ export class TestSshd {
 			'PubkeyAuthentication yes',
 			'AllowTcpForwarding yes',
 			'UseDNS no',
-			'LogLevel VERBOSE',
+			`LogLevel ${this.logLevel}`,
 			'MaxStartups 100',
 			'MaxSessions 100',
 		];

@@ -45,6 +45,11 @@ export class TmuxSession {
 		return this.tmux(['capture-pane', '-p', '-t', 'test']);
 	}
 
+	/** The screen and its scrollback: tmux's "Pane is dead" line can scroll a dead program's first line away. */
+	captureAll(): string {
+		return this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', 'test']);
+	}
+
 	/** The screen with its escape sequences, to check colours. */
 	captureWithEscapes(): string {
 		return this.tmux(['capture-pane', '-p', '-e', '-t', 'test']);

@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import type {ClusterView, MemberView} from '../../model/cluster-view.js';
 import {memberLabel} from '../../model/cluster-view.js';
+import {failureLabel} from '../../model/failure-label.js';
 import {clockTime, formatLatency, formatRate, humanBytes, shortAge} from '../../model/format.js';
 import {writeRates} from '../../model/history.js';
 import {sparkline} from '../sparkline.js';
@@ -37,7 +38,7 @@ export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
 	const boxWidth = Math.min(width, 110);
 	const half = Math.floor((boxWidth - 4) / 2);
 	const sparkWidth = Math.max(10, Math.min(60, boxWidth - 30));
-	const errors = [...(status?.errors ?? []), ...(member.failure ? [`${member.failure.kind}: ${member.failure.message}`] : [])].join('; ');
+	const errors = [...(status?.errors ?? []), ...(member.failure ? [`${failureLabel(member.failure)}: ${member.failure.message}`] : [])].join('; ');
 	return (
 		<Box flexDirection="column" flexShrink={0} borderStyle="round" paddingX={1} width={boxWidth}>
 			<Text bold wrap="truncate">

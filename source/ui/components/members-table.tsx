@@ -1,6 +1,7 @@
 import {Box, Text} from 'ink';
 import type {ClusterView, MemberView} from '../../model/cluster-view.js';
 import {memberLabel} from '../../model/cluster-view.js';
+import {failureLabel} from '../../model/failure-label.js';
 import {formatLatency, humanBytes, shortAge} from '../../model/format.js';
 import {writeRates} from '../../model/history.js';
 import {sparkline} from '../sparkline.js';
@@ -20,12 +21,19 @@ interface Column {
 	readonly cell: (member: MemberView, now: number) => string;
 }
 
+const stateWidth = 13;
+
 export function memberState(member: MemberView, now: number): string {
 	switch (member.health) {
 		case 'ok':
 			return member.alarms.length > 0 ? `ok ${member.alarms.join(',')}` : 'ok';
 		case 'unreachable':
-			return `${member.failure?.kind ?? 'down'} ${shortAge(now - (member.downSince ?? now))}`;
+		{
+			const label = failureLabel(member.failure, 'down');
+			const withAge = `${label} ${shortAge(now - (member.downSince ?? now))}`;
+			// "tunnel down 3s" is wider than the column: the words matter more than the age.
+			return withAge.length <= stateWidth ? withAge : label;
+		}
 		case 'unstarted':
 			return 'unstarted';
 		case 'pending':
@@ -44,7 +52,7 @@ const number = (value: number | undefined) => (value === undefined ? dash : Stri
 
 const baseColumns: readonly Column[] = [
 	{title: 'NAME', width: 12, cell: member => memberLabel(member)},
-	{title: 'STATE', width: 13, cell: memberState},
+	{title: 'STATE', width: stateWidth, cell: memberState},
 	{title: 'ROLE', width: 8, cell: role},
 	{title: 'TERM', width: 5, isRight: true, cell: member => number(member.status?.raftTerm)},
 	{title: 'INDEX', width: 8, isRight: true, cell: member => number(member.status?.raftIndex)},

@@ -1,0 +1,133 @@
+import type {Config} from '../config/config.js';
+import {ConfigError} from '../config/errors.js';
+import {promptSecret} from '../config/secret-prompt.js';
+import type {Failure} from '../etcd/errors.js';
+import type {ConnectOptions, MemberRoute} from '../etcd/member-client.js';
+import {explainTunnelledError, TunnelledSource, tunnelRoute} from '../poller/tunnelled-source.js';
+import type {StatusSource} from '../poller/poller.js';
+import {Keyring, type AskPassphrase} from '../ssh/connect.js';
+import {SshConnection} from '../ssh/connection.js';
+import {SshError} from '../ssh/errors.js';
+import {formatTarget} from '../ssh/target.js';
+import {loadSshConfig, resolveSshHost, type ResolvedSshHost} from '../ssh/ssh-config.js';
+import {TunnelPool} from '../ssh/tunnel-pool.js';
+
+/** The SSH host every etcd connection goes through (`--via`), up and ready to carry tunnels. */
+export interface Via {
+	readonly connection: SshConnection;
+	readonly pool: TunnelPool;
+	/** A poller source for one member, through its own tunnel. */
+	createSource(endpoint: string): StatusSource;
+	/** Where a one-off client (a snapshot stream) dials for one member. */
+	routeFor(endpoint: string): Promise<MemberRoute>;
+	/** Any error from a call through the tunnel, as a Failure (`tunnel-down` while SSH is down). */
+	explain(endpoint: string, error: unknown): Failure;
+	close(): Promise<void>;
+}
+
+export interface OpenViaOptions {
+	/** Diagnostics (a recorded host key, a bastion still unreachable). */
+	readonly warn: (text: string) => void;
+	/** Asks for an encrypted key's passphrase; default: a no-echo prompt when stdin is a terminal. */
+	readonly askPassphrase?: AskPassphrase;
+	readonly agentSocket?: string;
+}
+
+/** Kinds that a person must fix: the command stops before it starts, with exit 3, as for a bad flag. */
+const needsOperator = new Set(['host-unknown', 'host-key-changed', 'host-key-revoked', 'passphrase', 'auth', 'config', 'bad-target', 'cancelled']);
+
+function terminalPassphrase(): AskPassphrase | undefined {
+	if (!process.stdin.isTTY) return undefined;
+	return async (path, attempt) => promptSecret(`${attempt > 1 ? 'Wrong passphrase. ' : ''}Enter passphrase for key ${path}: `);
+}
+
+/**
+ * Connects to the `--via` host before anything else runs, so that a host key or key problem is one
+ * message on a normal terminal (never inside the console's screen) and exit 3. A host that does not
+ * answer yet is not fatal: the connection keeps retrying with backoff and rows say "tunnel down".
+ */
+export async function openVia(config: Config, options: OpenViaOptions): Promise<Via | undefined> {
+	const ssh = config.ssh;
+	if (!ssh?.via) return undefined;
+	// As the poller's own clients: a user still without a password is asked before this runs.
+	const connect: ConnectOptions = {
+		tls: config.tls,
+		auth: config.auth?.password === undefined ? undefined : {username: config.auth.username, password: config.auth.password},
+		dialTimeoutMs: config.dialTimeoutMs,
+		commandTimeoutMs: config.commandTimeoutMs,
+	};
+	const input = '--via';
+	let connection: SshConnection;
+	let host: ResolvedSshHost;
+	let keyring: Keyring;
+	// Prompts only before the command takes the terminal: a reconnect inside the console must never
+	// write a prompt over its screen or read its keys.
+	let isTerminalOurs = true;
+	const ask = options.askPassphrase ?? terminalPassphrase();
+	const askPassphrase: AskPassphrase | undefined = ask
+		? async (path, attempt) => {
+				if (!isTerminalOurs) throw new Error('no terminal to ask on');
+				return ask(path, attempt);
+			}
+		: undefined;
+	try {
+		host = resolveSshHost(ssh.via, {blocks: loadSshConfig(), ...(ssh.identityFile === undefined ? {} : {identityFile: ssh.identityFile})});
+		keyring = new Keyring(askPassphrase);
+		connection = new SshConnection({
+			host,
+			hostKeys: {knownHostsPath: ssh.knownHostsPath, isAcceptingNew: ssh.isAcceptingNew},
+			keyring,
+			readyTimeoutMs: Math.max(10_000, config.dialTimeoutMs),
+			...(options.agentSocket === undefined ? {} : {agentSocket: options.agentSocket}),
+			onHostKey: event => {
+				const name = event.port === 22 ? event.host : `[${event.host}]:${event.port}`;
+				// Once the command owns the terminal (the console's screen), a line here would land on it.
+				if (isTerminalOurs) options.warn(`etcdtop: recorded the host key of ${name} (${event.fingerprint}) in ${event.path}`);
+			},
+		}).start();
+	} catch (error) {
+		if (error instanceof SshError) throw new ConfigError(input, error.problem, error.fix);
+		throw error;
+	}
+	// The first attempt's outcome decides: up, failed for good (exit 3), or down and retrying.
+	await new Promise<void>(resolve => {
+		const onState = () => {
+			if (connection.state === 'connecting') return;
+			connection.off('state-changed', onState);
+			resolve();
+		};
+		connection.on('state-changed', onState);
+		onState();
+	});
+	const failure = connection.status.failure;
+	if (connection.state === 'failed' || (failure && needsOperator.has(failure.kind))) {
+		connection.close();
+		// The message already carries its fix (ssh-keyscan, ssh-keygen -R, ssh-add) in parentheses.
+		throw new ConfigError(input, failure?.message ?? `SSH to ${formatTarget(ssh.via)} failed`);
+	}
+	if (connection.state !== 'up') {
+		// The host did not answer, so no key was asked for yet: ask now, while the terminal is ours, so
+		// that the reconnect that succeeds later has the key in memory.
+		for (const path of host.identityFiles) {
+			const key = await keyring.load(path);
+			if (key instanceof SshError && key.kind !== 'config') {
+				connection.close();
+				throw new ConfigError('--ssh-identity', key.problem, key.fix);
+			}
+		}
+		options.warn(`etcdtop: SSH to ${connection.label} is not up (${failure?.message.replace(`SSH to ${connection.label}: `, '') ?? 'no answer'}); retrying in the background, members show "tunnel down" until it is`);
+	}
+	isTerminalOurs = false;
+	const pool = new TunnelPool(connection);
+	return {
+		connection,
+		pool,
+		createSource: endpoint => new TunnelledSource(endpoint, connect, pool),
+		routeFor: async endpoint => tunnelRoute(pool, endpoint, connect.tls !== undefined && endpoint.startsWith('https:')),
+		explain: (endpoint, error) => explainTunnelledError(pool, endpoint, error),
+		async close() {
+			await pool.close();
+			connection.close();
+		},
+	};
+}
