@@ -64,6 +64,13 @@ export interface SaveSnapshotOptions {
 	 * sidecar files to commit with it. Throwing fails the save like any other error.
 	 */
 	readonly beforeCommit?: (partPath: string, stream: SavedStream) => Promise<readonly Sidecar[]>;
+	/** Encrypts on the way to the disk (an AgeEncryptor): FILE.part only ever holds ciphertext. */
+	readonly encryptor?: StreamEncryptor;
+}
+
+export interface StreamEncryptor {
+	push(data: Buffer, emit: (bytes: Buffer) => void): void;
+	end(emit: (bytes: Buffer) => void): void;
 }
 
 export interface SaveResult extends SavedStream {
@@ -108,7 +115,7 @@ export async function saveSnapshot(openStream: OpenSnapshotStream, options: Save
 		}
 		handle = await createPart(partPath);
 		created.push(partPath);
-		const stream = await receive(openStream, handle, controller.signal, idleTimer, options.onProgress);
+		const stream = await receive(openStream, handle, controller.signal, idleTimer, options.onProgress, options.encryptor);
 		// The member's part is done: a slow fsync of a large file is not a hung member.
 		clearTimeout(idleTimer);
 		await handle.sync();
@@ -158,6 +165,7 @@ async function receive(
 	signal: AbortSignal,
 	idleTimer: NodeJS.Timeout,
 	onProgress: ((progress: SaveProgress) => void) | undefined,
+	encryptor: StreamEncryptor | undefined,
 ): Promise<SavedStream> {
 	const hash = createHash('sha256');
 	const trailer: Buffer[] = [];
@@ -171,6 +179,23 @@ async function receive(
 		let written = 0;
 		while (written < batchBytes) written += (await handle.write(batch, written, batchBytes - written)).bytesWritten;
 		batchBytes = 0;
+	};
+
+	const emitted: Buffer[] = [];
+	const emit = (bytes: Buffer) => emitted.push(bytes);
+	const put = async (pieces: readonly Buffer[]) => {
+		for (const piece of pieces) {
+			for (let copied = 0; copied < piece.length; ) {
+				const count = piece.copy(batch, batchBytes, copied);
+				copied += count;
+				batchBytes += count;
+				if (batchBytes === batch.length) {
+					await flush();
+					// Time spent waiting for a slow disk is not the member's silence.
+					idleTimer.refresh();
+				}
+			}
+		}
 	};
 
 	const iterator = openStream(signal)[Symbol.asyncIterator]();
@@ -204,20 +229,20 @@ async function receive(
 				trailer.push(blob.subarray(dataPart));
 			}
 			// The whole blob, trailer included: the file must be byte-for-byte what etcdctl writes.
-			for (let copied = 0; copied < blob.length; ) {
-				const count = blob.copy(batch, batchBytes, copied);
-				copied += count;
-				batchBytes += count;
-				if (batchBytes === batch.length) {
-					await flush();
-					// Time spent waiting for a slow disk is not the member's silence.
-					idleTimer.refresh();
-				}
+			if (encryptor) {
+				encryptor.push(blob, emit);
+				await put(emitted.splice(0));
+			} else {
+				await put([blob]);
 			}
 			onProgress?.({received, total});
 		}
 	} finally {
 		void Promise.resolve(iterator.return?.()).catch(() => undefined);
+	}
+	if (encryptor && total !== undefined) {
+		encryptor.end(emit);
+		await put(emitted.splice(0));
 	}
 	await flush();
 
@@ -231,7 +256,8 @@ async function receive(
 	if (expected !== actual) {
 		throw new SnapshotSaveError('hash-mismatch', `sha256 mismatch: the data received hashes to ${actual}, etcd sent ${expected}; the snapshot was discarded`);
 	}
-	return {dbSize: total, fileSize: total + sha256Size, sha256: actual};
+	const fileSize = encryptor ? (await handle.stat()).size : total + sha256Size;
+	return {dbSize: total, fileSize, sha256: actual};
 }
 
 async function createPart(partPath: string, isReplacing = false): Promise<FileHandle> {

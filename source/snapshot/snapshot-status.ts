@@ -117,3 +117,25 @@ export async function readSnapshotStatus(path: string, signal?: AbortSignal): Pr
 	const sha256 = await checkSha256Trailer(path, source.size, signal);
 	return {...status, sha256, fileSize: source.size, isSound: status.problemCount === 0 && sha256 !== 'mismatch'};
 }
+
+/** The sha256 trailer check over any ByteSource (a decrypting one for FILE.age), synchronously. */
+export function checkSourceSha256Trailer(source: ByteSource): TrailerState {
+	if (!hasSha256Trailer(source.size)) return 'missing';
+	const hash = createHash('sha256');
+	const dataEnd = source.size - sha256Size;
+	const buffer = Buffer.allocUnsafe(1 << 20);
+	for (let position = 0; position < dataEnd; ) {
+		const bytesRead = source.readInto(buffer.subarray(0, Math.min(buffer.length, dataEnd - position)), position);
+		if (bytesRead === 0) return 'mismatch';
+		hash.update(buffer.subarray(0, bytesRead));
+		position += bytesRead;
+	}
+	return hash.digest().equals(source.read(dataEnd, sha256Size)) ? 'ok' : 'mismatch';
+}
+
+/** readSnapshotStatus for a snapshot behind any ByteSource (an encrypted file, through its decryptor). */
+export function readSourceSnapshotStatus(source: ByteSource): SnapshotStatus {
+	const status = readDbStatus(source);
+	const sha256 = checkSourceSha256Trailer(source);
+	return {...status, sha256, fileSize: source.size, isSound: status.problemCount === 0 && sha256 !== 'mismatch'};
+}
