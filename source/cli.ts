@@ -187,8 +187,18 @@ async function main(): Promise<number> {
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
+			const options = snapshotOptions();
+			const passphrase = options.isPassphraseEncrypting ? await readPassphrase(true) : process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'] || undefined;
 			const {runConsole} = await import('./ui/run-console.js');
-			return runConsole(resolved);
+			return runConsole(resolved, {
+				snapshots: {
+					directory: options.snapshotDir,
+					keep: options.keep,
+					everyMs: options.everyMs,
+					recipients: recipientsOf(options, passphrase),
+					decryptKeys: {identityFiles: options.identityFiles, passphrase},
+				},
+			});
 		}
 		case 'demo': {
 			const {runDemo} = await import('./commands/demo.js');

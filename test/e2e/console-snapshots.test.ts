@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import {existsSync, readdirSync} from 'node:fs';
+import {join} from 'node:path';
+import {after, test} from 'node:test';
+import {cliPath, runEtcdctl} from '../helpers/cli.js';
+import {startCluster} from '../helpers/cluster.js';
+import {tempDir} from '../helpers/snapshot-fixtures.js';
+import {TmuxSession} from '../helpers/tmux.js';
+
+const cluster = await startCluster({members: 3});
+const endpoints = cluster.endpoints.join(',');
+const dir = tempDir('etcdtop-pane-');
+const sessions: TmuxSession[] = [];
+after(() => {
+	for (const session of sessions) session.close();
+	dir.remove();
+});
+
+test('pane 2: s saves from the console with progress, the file appears verified, v re-verifies, d deletes after typing its name', {timeout: 300_000}, async () => {
+	for (let index = 0; index < 200; index++) await runEtcdctl(['--endpoints', endpoints, 'put', `pane-key-${index}`, 'x'.repeat(2000)]);
+	const snapshots = join(dir.path, 'snaps');
+	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoints, '--snapshot-dir', snapshots], {columns: 140, rows: 40});
+	sessions.push(session);
+	await session.waitFor('etcd-1', 30_000);
+	session.sendKeys('2');
+	await session.waitFor(/no snapshots yet/, 30_000);
+	session.sendKeys('s');
+	const saved = await session.waitFor(/etcd-snapshot-\S+\.db .* sha256 ok/, 60_000);
+	assert.match(saved, /saved etcd-snapshot-/);
+	const names = readdirSync(snapshots);
+	const file = names.find(name => name.endsWith('.db'))!;
+	assert.ok(names.includes(`${file}.meta.json`), names.join(' '));
+	assert.ok(!names.some(name => name.endsWith('.part')));
+
+	session.sendKeys('v');
+	await session.waitFor(new RegExp(`${file.replaceAll('.', '\\.')} verified`), 60_000);
+	session.sendKeys('Enter');
+	await session.waitFor('Restore plan', 30_000);
+	// The plan is longer than the screen: j scrolls until the restore commands show.
+	let details = session.capture();
+	for (let step = 0; step < 40 && !/--initial-cluster-token/.test(details); step++) {
+		session.sendKeys('j');
+		details = await session.waitFor(screen => screen !== details, 5000).catch(() => session.capture());
+	}
+	assert.match(details, /etcdctl snapshot restore \S+ --name etcd-\d --initial-cluster/);
+	assert.match(details, /--initial-cluster-token etcd-restore-/);
+	session.sendKeys('Escape');
+	await session.waitFor(/VERIFIED/);
+
+	session.sendKeys('d');
+	await session.waitFor('Type the file name');
+	session.sendKeys('-l', 'nope');
+	session.sendKeys('Enter');
+	await session.waitFor(/confirm.*nope/);
+	assert.ok(existsSync(join(snapshots, file)), 'a wrong name deletes nothing');
+	session.sendKeys('Escape');
+	await session.waitFor(screen => !screen.includes('Type the file name'));
+	assert.ok(existsSync(join(snapshots, file)), 'escape cancels');
+	session.sendKeys('d');
+	await session.waitFor('Type the file name');
+	session.sendKeys('-l', file);
+	session.sendKeys('Enter');
+	await session.waitFor(`deleted ${file}`, 30_000);
+	assert.deepEqual(readdirSync(snapshots), []);
+	session.sendKeys('q');
+	assert.equal(await session.waitForExit(30_000), 0);
+});
+
+test('--read-only: the pane has no delete', {timeout: 120_000}, async () => {
+	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoints, '--snapshot-dir', join(dir.path, 'ro'), '--read-only'], {columns: 140, rows: 40});
+	sessions.push(session);
+	await session.waitFor('etcd-1', 30_000);
+	session.sendKeys('2');
+	const screen = await session.waitFor('SNAPSHOTS in');
+	assert.match(screen, /s save/);
+	assert.doesNotMatch(screen, /d delete/);
+	session.sendKeys('q');
+	await session.waitForExit(30_000);
+});
