@@ -27,6 +27,13 @@ export interface AppProps {
 	readonly snapshots?: SnapshotPaneStore;
 }
 
+/** The hint bar shows what works here; in the snapshots pane its own keys come first, so they survive truncation. */
+function hintsFor(keymap: readonly KeyAction[], ui: UiState): readonly KeyAction[] {
+	const active = keymap.filter(action => activeScopes(ui).includes(action.scope));
+	if (ui.pane !== 'snapshots' || ui.modal.kind !== 'none') return active;
+	return [...active.filter(action => action.scope === 'snapshots'), ...active.filter(action => action.scope !== 'snapshots')];
+}
+
 const noSnapshotsState = initialSnapshotsPane('(not set up)');
 const noSnapshots: SnapshotPaneStore = {
 	subscribe: () => () => undefined,
@@ -140,7 +147,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 			<Box flexDirection="column" height={bodyHeight} overflow="hidden">
 				{body}
 			</Box>
-			<KeyHints keymap={keymap.filter(action => activeScopes(ui).includes(action.scope))} />
+			<KeyHints keymap={hintsFor(keymap, ui)} />
 		</Box>
 	);
 }

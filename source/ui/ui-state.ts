@@ -48,8 +48,17 @@ export function reduceConfirmKey(ui: UiState, name: string, input: string): {ui:
 	if (name === 'escape') return {ui: {...ui, modal: {kind: 'none'}}};
 	if (name === 'enter') return modal.typed === modal.name ? {ui: {...ui, modal: {kind: 'none'}}, confirmed: modal.name} : {ui};
 	if (name === 'backspace') return {ui: {...ui, modal: {...modal, typed: modal.typed.slice(0, -1)}}};
-	if (input.length > 0 && !name.startsWith('ctrl+') && !['up', 'down', 'tab'].includes(name)) return {ui: {...ui, modal: {...modal, typed: modal.typed + input}}};
-	return {ui};
+	if (input.length === 0 || name.startsWith('ctrl+') || ['up', 'down', 'tab'].includes(name)) return {ui};
+	// A paste (or keys faster than a render) arrives as one chunk, enter and backspace included.
+	let typed = modal.typed;
+	for (const char of input) {
+		if (char === '\r' || char === '\n') {
+			return typed === modal.name ? {ui: {...ui, modal: {kind: 'none'}}, confirmed: modal.name} : {ui: {...ui, modal: {...modal, typed}}};
+		}
+		if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
+		else if (char >= ' ') typed += char;
+	}
+	return {ui: {...ui, modal: {...modal, typed}}};
 }
 
 /** Pure: the console's own navigation state after an action, given the member keys in display order. */
