@@ -118,24 +118,27 @@ export async function saveSnapshot(openStream: OpenSnapshotStream, options: Save
 		const stream = await receive(openStream, handle, controller.signal, idleTimer, options.onProgress, options.encryptor);
 		// The member's part is done: a slow fsync of a large file is not a hung member.
 		clearTimeout(idleTimer);
-		await handle.sync();
-		await handle.close();
-		handle = undefined;
 		controller.signal.throwIfAborted();
 
+		// Inspected from the page cache before the fsync, so the database and its sidecars are made durable
+		// together: one journal commit instead of two in a row.
 		const sidecars = (await options.beforeCommit?.(partPath, stream)) ?? [];
 		controller.signal.throwIfAborted();
-		for (const sidecar of sidecars) {
-			const sidecarPart = partPathOf(sidecar.path);
-			const sidecarHandle = await createPart(sidecarPart, true);
-			created.push(sidecarPart);
-			try {
+		const sidecarHandles: FileHandle[] = [];
+		try {
+			for (const sidecar of sidecars) {
+				const sidecarPart = partPathOf(sidecar.path);
+				const sidecarHandle = await createPart(sidecarPart, true);
+				sidecarHandles.push(sidecarHandle);
+				created.push(sidecarPart);
 				await sidecarHandle.writeFile(sidecar.content);
-				await sidecarHandle.sync();
-			} finally {
-				await sidecarHandle.close();
 			}
+			await Promise.all([handle.sync(), ...sidecarHandles.map(async sidecarHandle => sidecarHandle.sync())]);
+		} finally {
+			for (const sidecarHandle of sidecarHandles) await sidecarHandle.close().catch(() => undefined);
 		}
+		await handle.close();
+		handle = undefined;
 		controller.signal.throwIfAborted();
 
 		// The database first: a snapshot without its manifest misleads less than a manifest without its snapshot.
@@ -172,28 +175,32 @@ async function receive(
 	let trailerBytes = 0;
 	let total: number | undefined;
 	let received = 0;
-	// One reused buffer, so memory stays flat however large the snapshot.
-	const batch = Buffer.allocUnsafe(writeBatchBytes);
-	let batchBytes = 0;
+	// The received buffers themselves are gathered (gRPC hands each message its own) and written with one
+	// writev per MiB: no copy, one system call per ~32 messages, and at most a MiB held, however large the file.
+	let pending: Buffer[] = [];
+	let pendingBytes = 0;
 	const flush = async () => {
-		let written = 0;
-		while (written < batchBytes) written += (await handle.write(batch, written, batchBytes - written)).bytesWritten;
-		batchBytes = 0;
+		let pieces = pending;
+		pending = [];
+		pendingBytes = 0;
+		while (pieces.length > 0) {
+			let {bytesWritten} = await handle.writev(pieces);
+			// A short write resumes where it stopped.
+			while (pieces.length > 0 && bytesWritten >= pieces[0]!.length) bytesWritten -= pieces.shift()!.length;
+			if (bytesWritten > 0) pieces[0] = pieces[0]!.subarray(bytesWritten);
+		}
 	};
-
 	const emitted: Buffer[] = [];
 	const emit = (bytes: Buffer) => emitted.push(bytes);
 	const put = async (pieces: readonly Buffer[]) => {
 		for (const piece of pieces) {
-			for (let copied = 0; copied < piece.length; ) {
-				const count = piece.copy(batch, batchBytes, copied);
-				copied += count;
-				batchBytes += count;
-				if (batchBytes === batch.length) {
-					await flush();
-					// Time spent waiting for a slow disk is not the member's silence.
-					idleTimer.refresh();
-				}
+			if (piece.length === 0) continue;
+			pending.push(piece);
+			pendingBytes += piece.length;
+			if (pendingBytes >= writeBatchBytes || pending.length >= 1024) {
+				await flush();
+				// Time spent waiting for a slow disk is not the member's silence.
+				idleTimer.refresh();
 			}
 		}
 	};
