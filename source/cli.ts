@@ -156,6 +156,7 @@ async function runSnapshot([action, file, ...extra]: readonly string[], config: 
 		const {snapshotRestorePlanCommand} = await import('./commands/snapshot-restore-plan.js');
 		return snapshotRestorePlanCommand(config, file!, {dataDir: cli.flags.dataDir, format: cli.flags.writeOut, tool: cli.flags.tool}, io);
 	}
+	if (options.everyMs !== undefined) throw new ConfigError('--snapshot-every', 'is for the console, which saves on that schedule while it runs', 'use cron or a systemd timer to run etcdtop snapshot save --keep N');
 	const {snapshotSaveCommand, resolveSaveTarget} = await import('./commands/snapshot-save.js');
 	const resolved = await withPassword(config());
 	const recipients = recipientsOf(options, options.isPassphraseEncrypting ? await readPassphrase(true) : undefined);

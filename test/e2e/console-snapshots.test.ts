@@ -77,3 +77,29 @@ test('--read-only: the pane has no delete', {timeout: 120_000}, async () => {
 	session.sendKeys('q');
 	await session.waitForExit(30_000);
 });
+
+test('--snapshot-every saves on a schedule while the console runs, and --keep 1 keeps the newest', {timeout: 180_000}, async () => {
+	const snapshots = join(dir.path, 'scheduled');
+	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoints, '--snapshot-dir', snapshots, '--snapshot-every', '10s', '--keep', '1'], {columns: 140, rows: 40});
+	sessions.push(session);
+	await session.waitFor('etcd-1', 30_000);
+	session.sendKeys('2');
+	await session.waitFor(/next scheduled save in \d+s/, 30_000);
+	const databases = () => (existsSync(snapshots) ? readdirSync(snapshots).filter(name => name.endsWith('.db')) : []);
+	const first = await waitUntil(() => (databases().length === 1 ? databases()[0] : undefined), 60_000);
+	const second = await waitUntil(() => databases().find(name => name !== first), 60_000);
+	await waitUntil(() => (databases().length === 1 && databases()[0] === second ? true : undefined), 30_000);
+	await session.waitFor(/--keep removed etcd-snapshot-/, 30_000);
+	session.sendKeys('q');
+	assert.equal(await session.waitForExit(30_000), 0);
+});
+
+async function waitUntil<T>(probe: () => T | undefined, timeoutMs: number): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = probe();
+		if (value !== undefined) return value;
+		if (Date.now() > deadline) throw new Error('timed out');
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
+}
