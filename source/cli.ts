@@ -166,7 +166,7 @@ async function runSnapshot([action, file, ...extra]: readonly string[], config: 
 		isOverwriting: cli.flags.overwrite ?? false,
 		recipients,
 		...(options.keep !== undefined ? {keep: options.keep} : {}),
-		isCreatingDirectory: file === undefined,
+		isCreatingDirectory: target.isInSnapshotDir,
 	}, io);
 }
 

@@ -36,6 +36,7 @@ export class SnapshotStore implements SnapshotPaneStore {
 	private readonly workers = new Set<Worker>();
 	private timer: NodeJS.Timeout | undefined;
 	private lastProgressAt = 0;
+	private running: Promise<void> = Promise.resolve();
 	private readonly now: () => number;
 
 	constructor(private readonly options: SnapshotStoreOptions) {
@@ -55,10 +56,12 @@ export class SnapshotStore implements SnapshotPaneStore {
 		this.schedule();
 	}
 
-	stop(): void {
+	/** Stops the schedule, aborts a running save and waits for it to remove its partial files. */
+	async stop(): Promise<void> {
 		if (this.timer) clearTimeout(this.timer);
 		this.controller.abort();
 		for (const worker of this.workers) void worker.terminate();
+		await this.running;
 	}
 
 	reload = () => {
@@ -69,7 +72,7 @@ export class SnapshotStore implements SnapshotPaneStore {
 		}
 	};
 
-	save = () => void this.runSave(false);
+	save = () => void this.track(this.runSave(false));
 
 	verify = (name: string) => {
 		const entry = this.state.entries.find(candidate => candidate.name === name);
@@ -113,8 +116,13 @@ export class SnapshotStore implements SnapshotPaneStore {
 		const at = this.now() + everyMs;
 		this.dispatch({type: 'scheduled', at});
 		this.timer = setTimeout(() => {
-			void this.runSave(true).finally(() => this.schedule());
+			void this.track(this.runSave(true)).finally(() => this.schedule());
 		}, everyMs);
+	}
+
+	private track(save: Promise<void>): Promise<void> {
+		this.running = this.running.then(async () => save);
+		return save;
 	}
 
 	private async runSave(isScheduled: boolean): Promise<void> {

@@ -68,7 +68,8 @@ export async function runConsole(
 	} finally {
 		instance.unmount();
 		poller.stop();
-		snapshots.stop();
+		// A save in progress is abandoned, and its FILE.part removed, before the process may exit.
+		await snapshots.stop();
 		leave();
 		for (const signal of signals) process.off(signal, onSignal);
 		process.off('uncaughtException', onCrash);
