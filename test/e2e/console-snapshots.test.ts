@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import {existsSync, readdirSync} from 'node:fs';
+import {existsSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
+import {generateIdentity} from '../../source/snapshot/age.js';
 import {cliPath, runEtcdctl} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
 import {tempDir} from '../helpers/snapshot-fixtures.js';
@@ -103,3 +104,25 @@ async function waitUntil<T>(probe: () => T | undefined, timeoutMs: number): Prom
 		await new Promise(resolve => setTimeout(resolve, 200));
 	}
 }
+
+test('with --encrypt-to the pane saves FILE.age, and v verifies it through --identity in the worker', {timeout: 180_000}, async () => {
+	const {identity, recipient} = generateIdentity();
+	const keyFile = join(dir.path, 'key.txt');
+	writeFileSync(keyFile, `${identity}\n`, {mode: 0o600});
+	const snapshots = join(dir.path, 'encrypted');
+	const session = TmuxSession.start(
+		[process.execPath, cliPath, '--endpoints', endpoints, '--snapshot-dir', snapshots, '--encrypt-to', recipient, '--identity', keyFile],
+		{columns: 140, rows: 40},
+	);
+	sessions.push(session);
+	await session.waitFor('etcd-1', 30_000);
+	session.sendKeys('2');
+	await session.waitFor('SNAPSHOTS in');
+	session.sendKeys('s');
+	await session.waitFor(/etcd-snapshot-\S+\.db\.age .*sha256 ok \(age\)/, 60_000);
+	assert.deepEqual(readdirSync(snapshots).filter(name => !name.endsWith('.age') && !name.endsWith('.age.meta.json')), []);
+	session.sendKeys('v');
+	await session.waitFor(/\.db\.age verified/, 60_000);
+	session.sendKeys('q');
+	assert.equal(await session.waitForExit(30_000), 0);
+});
