@@ -22,6 +22,14 @@ export const flags = {
 	sshKnownHosts: {type: 'string'},
 	sshAcceptNew: {type: 'boolean'},
 	sshHost: {type: 'string', isMultiple: true},
+	snapshotDir: {type: 'string'},
+	keep: {type: 'string'},
+	snapshotEvery: {type: 'string'},
+	encryptTo: {type: 'string', isMultiple: true},
+	encryptPassphrase: {type: 'boolean'},
+	identity: {type: 'string', isMultiple: true},
+	dataDir: {type: 'string'},
+	tool: {type: 'string'},
 } as const;
 
 /** "insecureSkipTlsVerify" -> "--insecure-skip-tls-verify"; booleans that default on read as --no-X. */

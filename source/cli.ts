@@ -4,6 +4,8 @@ import {flags, flagSpelling} from './cli-flags.js';
 import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
+import {parseSnapshotOptions, recipientsOf, type SnapshotOptions} from './config/snapshot-options.js';
+import type {DecryptKeys} from './snapshot/verify.js';
 import {exitCodes} from './output/exit-code.js';
 import type {Via} from './commands/via.js';
 
@@ -13,10 +15,16 @@ const help = `
     $ etcdtop status [-w table|json|simple]
                                       one round of health checks, for scripts
     $ etcdtop demo [--members N]      a throwaway local cluster with the console on it
-    $ etcdtop snapshot save FILE [--from NAME|ID] [--overwrite]
-                                      stream a verified snapshot to FILE (+ FILE.meta.json)
-    $ etcdtop snapshot status FILE [-w table|json|simple]
+    $ etcdtop snapshot save [FILE] [--from NAME|ID] [--overwrite] [--keep N] [--encrypt-to age1…]
+                                      stream a verified snapshot to FILE (+ FILE.meta.json); without FILE a
+                                      timestamped name in --snapshot-dir; a bare name (no /) goes into
+                                      --snapshot-dir only when that flag is given, else the working directory
+    $ etcdtop snapshot status FILE [-w table|json|simple] [--identity KEYFILE]
                                       check a snapshot file without etcd: hash, revision, keys, sha256
+                                      (FILE.age: decrypted in memory with --identity or the passphrase)
+    $ etcdtop snapshot restore-plan FILE --data-dir DIR [-w json] [--tool etcdctl|etcdutl]
+                                      print the restore commands for every member (runs nothing);
+                                      {name} in DIR becomes each member's name
 
   Connection (each also read from its ETCDCTL_* variable; a flag wins)
     --endpoints LIST                  comma-separated, default 127.0.0.1:2379
@@ -48,6 +56,16 @@ const help = `
     --members N                       demo cluster size, default 3
     --from NAME|ID                    snapshot source, default the voter with the highest applied index
     --overwrite                       let snapshot save replace an existing FILE
+
+  Snapshots (console pane 2 and snapshot save)
+    --snapshot-dir DIR                default $XDG_DATA_HOME/etcdtop/snapshots (~/.local/share/…)
+    --keep N                          after each successful save keep the newest N snapshots etcdtop wrote
+                                      in that directory (files with a .meta.json); never the only verified one
+    --snapshot-every DURATION         console: save into --snapshot-dir on this schedule (e.g. 6h)
+    --encrypt-to RECIPIENT            age X25519 public key (age1…), repeatable: writes FILE.age
+    --encrypt-passphrase              age passphrase from ETCDTOP_SNAPSHOT_PASSPHRASE or a no-echo prompt
+    --identity FILE                   age identity file to read FILE.age (status, verify), repeatable
+    --data-dir DIR / --tool NAME      restore-plan: the new data dir; etcdctl or etcdutl (default by version)
 
   Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable (also: the
   --via host is unreachable, "tunnel down"), 3 bad usage or an SSH host key/authentication problem
@@ -92,19 +110,59 @@ async function withVia<T>(config: Config, body: (via: Via | undefined) => Promis
 	}
 }
 
+function snapshotOptions(): SnapshotOptions {
+	return parseSnapshotOptions(cli.flags);
+}
+
+/** The passphrase: ETCDTOP_SNAPSHOT_PASSPHRASE, else a no-echo prompt (twice when encrypting); never argv. */
+async function readPassphrase(isConfirming: boolean): Promise<string> {
+	const fromEnv = process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'];
+	if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+	if (!process.stdin.isTTY) throw new ConfigError('--encrypt-passphrase', 'no passphrase', 'set ETCDTOP_SNAPSHOT_PASSPHRASE, or run in a terminal to be asked');
+	const first = await promptSecret('Snapshot passphrase: ');
+	if (isConfirming && (await promptSecret('Again: ')) !== first) throw new ConfigError('--encrypt-passphrase', 'the two passphrases differ', 'try again');
+	return first;
+}
+
+async function decryptKeys(file: string, options: SnapshotOptions): Promise<DecryptKeys> {
+	const {isAgeFile} = await import('./snapshot/age.js');
+	let passphrase = process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'] || undefined;
+	let isAge = false;
+	try {
+		isAge = isAgeFile(file);
+	} catch {}
+	if (isAge && passphrase === undefined && options.identityFiles.length === 0 && process.stdin.isTTY) passphrase = await readPassphrase(false);
+	return {identityFiles: options.identityFiles, passphrase};
+}
+
 async function runSnapshot([action, file, ...extra]: readonly string[], config: () => Config): Promise<number> {
-	const usage = 'use: etcdtop snapshot save FILE | etcdtop snapshot status FILE';
-	if (action !== 'save' && action !== 'status') throw new ConfigError('snapshot', action ? `unknown action "${action}"` : 'an action is needed', usage);
-	if (!file) throw new ConfigError(`snapshot ${action}`, 'FILE is missing', usage);
+	const usage = 'use: etcdtop snapshot save [FILE] | status FILE | restore-plan FILE --data-dir DIR';
+	if (action !== 'save' && action !== 'status' && action !== 'restore-plan') throw new ConfigError('snapshot', action ? `unknown action "${action}"` : 'an action is needed', usage);
+	if (!file && action !== 'save') throw new ConfigError(`snapshot ${action}`, 'FILE is missing', usage);
 	if (extra.length > 0) throw new ConfigError(`snapshot ${action}`, `unexpected argument "${extra[0]}"`, usage);
+	const options = snapshotOptions();
 	if (action === 'status') {
 		const {snapshotStatusCommand} = await import('./commands/snapshot-status.js');
-		return snapshotStatusCommand(file, cli.flags.writeOut, io);
+		return snapshotStatusCommand(file!, cli.flags.writeOut, io, await decryptKeys(file!, options));
 	}
-	const {snapshotSaveCommand} = await import('./commands/snapshot-save.js');
+	if (action === 'restore-plan') {
+		const {snapshotRestorePlanCommand} = await import('./commands/snapshot-restore-plan.js');
+		return snapshotRestorePlanCommand(config, file!, {dataDir: cli.flags.dataDir, format: cli.flags.writeOut, tool: cli.flags.tool}, io);
+	}
+	if (options.everyMs !== undefined) throw new ConfigError('--snapshot-every', 'is for the console, which saves on that schedule while it runs', 'use cron or a systemd timer to run etcdtop snapshot save --keep N');
+	const {snapshotSaveCommand, resolveSaveTarget} = await import('./commands/snapshot-save.js');
 	const resolved = await withPassword(config());
+	const recipients = recipientsOf(options, options.isPassphraseEncrypting ? await readPassphrase(true) : undefined);
+	const target = resolveSaveTarget(file, options, recipients.length > 0, new Date());
 	return withVia(resolved, async via =>
-		snapshotSaveCommand(resolved, file, {from: cli.flags.from, isOverwriting: cli.flags.overwrite ?? false, ...(via ? {routeFor: via.routeFor} : {})}, io),
+		snapshotSaveCommand(resolved, target.path, {
+			from: cli.flags.from,
+			isOverwriting: cli.flags.overwrite ?? false,
+			recipients,
+			...(options.keep !== undefined ? {keep: options.keep} : {}),
+			isCreatingDirectory: target.isInSnapshotDir,
+			...(via ? {routeFor: via.routeFor} : {}),
+		}, io),
 	);
 }
 
@@ -129,12 +187,21 @@ async function main(): Promise<number> {
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
+			const options = snapshotOptions();
+			const passphrase = options.isPassphraseEncrypting ? await readPassphrase(true) : process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'] || undefined;
+			const snapshots = {
+				directory: options.snapshotDir,
+				keep: options.keep,
+				everyMs: options.everyMs,
+				recipients: recipientsOf(options, passphrase),
+				decryptKeys: {identityFiles: options.identityFiles, passphrase},
+			};
 			// SSH is up (or retrying) before the console takes the screen: a host key prompt or refusal stays readable.
 			return withVia(resolved, async via => {
 				const {startConsolePoller} = await import('./commands/console.js');
 				const poller = startConsolePoller(resolved, via ? {createSource: via.createSource} : {});
 				const {runConsole} = await import('./ui/run-console.js');
-				return runConsole(resolved, poller);
+				return runConsole(resolved, poller, {snapshots});
 			});
 		}
 		case 'demo': {

@@ -6,7 +6,11 @@ import {classifyError} from '../etcd/errors.js';
 import {MemberClient, type ConnectOptions, type MemberRoute} from '../etcd/member-client.js';
 import {SnapshotClient} from '../etcd/snapshot-stream.js';
 import type {MemberList} from '../etcd/types.js';
+import {mkdirSync} from 'node:fs';
+import {AgeEncryptor, bech32Encode, type AgeRecipient} from '../snapshot/age.js';
+import {openAgeFileSource} from '../snapshot/age.js';
 import {openFileSource} from '../snapshot/bbolt.js';
+import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
 import {buildManifest, manifestPathOf, serializeManifest} from '../snapshot/manifest.js';
 import {saveSnapshot, SnapshotSaveError, type SaveProgress} from '../snapshot/save.js';
 import {readDbStatus} from '../snapshot/snapshot-status.js';
@@ -26,6 +30,38 @@ export interface SnapshotSaveOptions {
 	readonly onProgress?: (progress: SaveProgress) => void;
 	/** Where to dial each member instead of its endpoint (--via: its SSH tunnel). */
 	readonly routeFor?: (endpoint: string) => Promise<MemberRoute | undefined>;
+	/** Encrypt to these age recipients: FILE.age, never a plaintext copy on disk. */
+	readonly recipients?: readonly AgeRecipient[];
+	/** --keep N: after a successful save, keep the newest N snapshots etcdtop wrote in the file's directory. */
+	readonly keep?: number;
+	/** Create FILE's directory (the default --snapshot-dir) when missing. */
+	readonly isCreatingDirectory?: boolean;
+}
+
+/**
+ * Where `snapshot save` writes: FILE as given (a path, relative to the working directory, like etcdctl); a
+ * bare name goes into --snapshot-dir when that flag was given; no FILE at all means a timestamped name in
+ * --snapshot-dir (created 0700 if missing). Encrypted saves end in .age.
+ */
+export function resolveSaveTarget(
+	file: string | undefined,
+	snapshot: {readonly snapshotDir: string; readonly isSnapshotDirExplicit: boolean},
+	isEncrypted: boolean,
+	now: Date,
+): {path: string; isInSnapshotDir: boolean} {
+	let path: string;
+	let isInSnapshotDir = false;
+	if (file === undefined) {
+		path = resolve(snapshot.snapshotDir, snapshotFileName(now, isEncrypted));
+		isInSnapshotDir = true;
+	} else if (snapshot.isSnapshotDirExplicit && !file.includes('/')) {
+		path = resolve(snapshot.snapshotDir, file);
+		isInSnapshotDir = true;
+	} else {
+		path = resolve(file);
+	}
+	if (isEncrypted && !path.endsWith('.age')) path = `${path}.age`;
+	return {path, isInSnapshotDir};
 }
 
 const defaultIdleTimeoutMs = 15_000;
@@ -90,6 +126,7 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	if (file.trim() === '') throw new ConfigError('FILE', 'the snapshot path is empty', 'give a file name, e.g. backup.db');
 	const path = resolve(file);
 	const directory = dirname(path);
+	if (options.isCreatingDirectory) mkdirSync(directory, {recursive: true, mode: 0o700});
 	let directoryProblem: string | undefined;
 	try {
 		if (!statSync(directory).isDirectory()) directoryProblem = `${directory} is not a directory`;
@@ -143,6 +180,7 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 		process.once('SIGTERM', onSignal);
 	}
 	const client = new SnapshotClient(endpoint, connect, route);
+	const encryptor = options.recipients && options.recipients.length > 0 ? new AgeEncryptor(options.recipients) : undefined;
 	try {
 		const createdAt = new Date();
 		const result = await saveSnapshot(signal => client.snapshot(signal), {
@@ -151,10 +189,12 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 			idleTimeoutMs: options.idleTimeoutMs ?? defaultIdleTimeoutMs,
 			...(options.signal ?? ownController ? {signal: (options.signal ?? ownController!.signal)} : {}),
 			...(options.onProgress ? {onProgress: options.onProgress} : {}),
+			...(encryptor ? {encryptor} : {}),
 			async beforeCommit(partPath, stream) {
 				// Reading the received database back proves it is a whole bbolt file and yields the revision and
 				// raft index the manifest records; page cache makes it cheap right after the write.
-				const source = openFileSource(partPath);
+				// An encrypted part is read back through its decryptor with the file key only this process holds.
+				const source = encryptor ? openAgeFileSource(partPath, {fileKey: encryptor.fileKey}) : openFileSource(partPath);
 				let db;
 				try {
 					// No CRC: the sha256 already vouches for the bytes, and the CRC would cost a second per 256 MB.
@@ -168,7 +208,8 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 				if (db.totalSize !== stream.dbSize) {
 					throw new SnapshotSaveError('invalid', `the received database says it spans ${db.totalSize} bytes but ${stream.dbSize} were sent`);
 				}
-				const manifest = buildManifest({file: basename(path), createdAt, endpoint, status, memberName: member.name, members: list.members, stream, db});
+				const encryption = options.recipients && options.recipients.length > 0 ? encryptionOf(options.recipients) : undefined;
+				const manifest = buildManifest({file: basename(path), createdAt, endpoint, status, memberName: member.name, members: list.members, stream, db, ...(encryption ? {encryption} : {})});
 				return [{path: manifestPathOf(path), content: serializeManifest(manifest)}];
 			},
 		});
@@ -176,6 +217,15 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 			`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}) from ${member.name} (${member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`,
 		);
 		for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);
+		if (options.keep !== undefined) {
+			try {
+				const removed = applyRetention(dirname(path), options.keep);
+				if (removed.length > 0) io.out(`--keep ${options.keep}: removed ${removed.join(', ')}`);
+			} catch (error) {
+				io.err(`--keep ${options.keep}: retention failed: ${(error as Error).message}`);
+				return 1;
+			}
+		}
 		return 0;
 	} catch (error) {
 		const message = error instanceof SnapshotSaveError ? error.message : (error as Error).message;
@@ -188,4 +238,9 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 			process.removeListener('SIGTERM', onSignal);
 		}
 	}
+}
+
+function encryptionOf(recipients: readonly AgeRecipient[]): {readonly kind: 'x25519'; readonly recipients: readonly string[]} | {readonly kind: 'scrypt'} {
+	if (recipients.some(recipient => recipient.kind === 'scrypt')) return {kind: 'scrypt'};
+	return {kind: 'x25519', recipients: recipients.map(recipient => (recipient.kind === 'x25519' ? bech32Encode('age', recipient.publicKey) : ''))};
 }

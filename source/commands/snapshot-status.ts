@@ -2,7 +2,8 @@ import {statSync} from 'node:fs';
 import {ConfigError} from '../config/errors.js';
 import {humanBytes} from '../model/format.js';
 import {renderTable} from '../output/table.js';
-import {readSnapshotStatus, type SnapshotStatus} from '../snapshot/snapshot-status.js';
+import type {SnapshotStatus} from '../snapshot/snapshot-status.js';
+import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from '../snapshot/verify.js';
 
 /** Where a command writes: `out` for results (stdout), `err` for diagnostics (stderr). Each call is one line or more. */
 export interface CommandIo {
@@ -39,7 +40,7 @@ export function parseStatusFormat(format: string | undefined): StatusFormat {
  * plus whether etcd's sha256 trailer matches. Returns 0 when the file is sound, 1 when its structure is
  * damaged or the trailer does not match. A file without a trailer (a db copied from a data dir) is sound.
  */
-export async function snapshotStatusCommand(file: string, format: string | undefined, io: CommandIo): Promise<number> {
+export async function snapshotStatusCommand(file: string, format: string | undefined, io: CommandIo, keys?: DecryptKeys): Promise<number> {
 	const writeFormat = parseStatusFormat(format);
 	let stats;
 	try {
@@ -52,8 +53,9 @@ export async function snapshotStatusCommand(file: string, format: string | undef
 
 	let status: SnapshotStatus;
 	try {
-		status = await readSnapshotStatus(file);
+		status = await verifySnapshotFile(file, keys);
 	} catch (error) {
+		if (error instanceof NoDecryptKeyError) throw new ConfigError('--identity', error.message, 'e.g. --identity key.txt');
 		io.err(`snapshot status: cannot read ${file}: ${(error as Error).message}`);
 		return 1;
 	}

@@ -29,7 +29,11 @@ export interface SnapshotManifest {
 		readonly clientUrls: readonly string[];
 		readonly isLearner: boolean;
 	}>;
+	/** Set when FILE is age-encrypted: to whom, so an operator knows which key opens it. */
+	readonly encryption?: ManifestEncryption;
 }
+
+export type ManifestEncryption = {readonly kind: 'x25519'; readonly recipients: readonly string[]} | {readonly kind: 'scrypt'};
 
 export interface ManifestInputs {
 	readonly file: string;
@@ -41,6 +45,7 @@ export interface ManifestInputs {
 	readonly members: readonly MemberInfo[];
 	readonly stream: SavedStream;
 	readonly db: DbStatus;
+	readonly encryption?: ManifestEncryption;
 }
 
 export function manifestPathOf(path: string): string {
@@ -70,6 +75,7 @@ export function buildManifest(inputs: ManifestInputs): SnapshotManifest {
 			clientUrls: [...member.clientUrls],
 			isLearner: member.isLearner,
 		})),
+		...(inputs.encryption ? {encryption: inputs.encryption} : {}),
 	};
 }
 

@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto';
 import {open} from 'node:fs/promises';
+import {Worker} from 'node:worker_threads';
 import {scanBbolt, openFileSource, type ByteSource} from './bbolt.js';
 import {Crc32c} from './crc32c.js';
 
@@ -105,15 +106,49 @@ export async function checkSha256Trailer(path: string, fileSize: number, signal?
 	}
 }
 
+function trailerInWorker(path: string, fileSize: number): Promise<TrailerState> {
+	return new Promise((resolve, reject) => {
+		const worker = new Worker(new URL('./sha256-worker.js', import.meta.url), {workerData: {path, fileSize}});
+		worker.once('message', (message: {state?: TrailerState; error?: string}) => (message.state ? resolve(message.state) : reject(new Error(message.error))));
+		worker.once('error', reject);
+		worker.once('exit', code => reject(new Error(`the sha256 worker exited (${code})`)));
+	});
+}
+
 /** `etcdtop snapshot status FILE`: structure, etcdctl's numbers and the trailer, without the etcd binary. */
 export async function readSnapshotStatus(path: string, signal?: AbortSignal): Promise<SnapshotStatus> {
 	const source = openFileSource(path);
+	// Started first so the hashing runs beside the synchronous tree walk below.
+	const trailer = hasSha256Trailer(source.size) && source.size > 16 * 1024 * 1024 && !signal ? trailerInWorker(path, source.size) : undefined;
+	trailer?.catch(() => undefined);
 	let status: DbStatus;
 	try {
 		status = readDbStatus(source);
 	} finally {
 		source.close();
 	}
-	const sha256 = await checkSha256Trailer(path, source.size, signal);
+	const sha256 = trailer ? await trailer.catch(() => checkSha256Trailer(path, source.size, signal)) : await checkSha256Trailer(path, source.size, signal);
+	return {...status, sha256, fileSize: source.size, isSound: status.problemCount === 0 && sha256 !== 'mismatch'};
+}
+
+/** The sha256 trailer check over any ByteSource (a decrypting one for FILE.age), synchronously. */
+export function checkSourceSha256Trailer(source: ByteSource): TrailerState {
+	if (!hasSha256Trailer(source.size)) return 'missing';
+	const hash = createHash('sha256');
+	const dataEnd = source.size - sha256Size;
+	const buffer = Buffer.allocUnsafe(1 << 20);
+	for (let position = 0; position < dataEnd; ) {
+		const bytesRead = source.readInto(buffer.subarray(0, Math.min(buffer.length, dataEnd - position)), position);
+		if (bytesRead === 0) return 'mismatch';
+		hash.update(buffer.subarray(0, bytesRead));
+		position += bytesRead;
+	}
+	return hash.digest().equals(source.read(dataEnd, sha256Size)) ? 'ok' : 'mismatch';
+}
+
+/** readSnapshotStatus for a snapshot behind any ByteSource (an encrypted file, through its decryptor). */
+export function readSourceSnapshotStatus(source: ByteSource): SnapshotStatus {
+	const status = readDbStatus(source);
+	const sha256 = checkSourceSha256Trailer(source);
 	return {...status, sha256, fileSize: source.size, isSound: status.problemCount === 0 && sha256 !== 'mismatch'};
 }

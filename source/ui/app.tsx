@@ -10,7 +10,11 @@ import {MembersTable} from './components/members-table.js';
 import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {keyName, type KeyAction} from './keymap.js';
-import {initialUi, reduceUi, resolveKey, stepInterval, type UiState} from './ui-state.js';
+import {activeScopes, initialUi, reduceConfirmKey, reduceUi, resolveKey, stepInterval, type UiState} from './ui-state.js';
+import {initialSnapshotsPane} from '../model/snapshots-pane.js';
+import type {SnapshotPaneStore} from '../snapshot/pane-store.js';
+import {ConfirmDelete, SnapshotDetails} from './components/snapshot-details.js';
+import {SnapshotsPane} from './components/snapshots-pane.js';
 import {color} from './theme.js';
 
 export interface AppProps {
@@ -19,11 +23,31 @@ export interface AppProps {
 	readonly isReadOnly: boolean;
 	readonly onQuit: () => void;
 	readonly now?: () => number;
+	/** The snapshots pane's store; without one the pane says snapshots are not set up. */
+	readonly snapshots?: SnapshotPaneStore;
 }
 
-export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: AppProps) {
+/** The hint bar shows what works here; in the snapshots pane its own keys come first, so they survive truncation. */
+function hintsFor(keymap: readonly KeyAction[], ui: UiState): readonly KeyAction[] {
+	const active = keymap.filter(action => activeScopes(ui).includes(action.scope));
+	if (ui.pane !== 'snapshots' || ui.modal.kind !== 'none') return active;
+	return [...active.filter(action => action.scope === 'snapshots'), ...active.filter(action => action.scope !== 'snapshots')];
+}
+
+const noSnapshotsState = initialSnapshotsPane('(not set up)');
+const noSnapshots: SnapshotPaneStore = {
+	subscribe: () => () => undefined,
+	getSnapshot: () => noSnapshotsState,
+	reload: () => undefined,
+	save: () => undefined,
+	verify: () => undefined,
+	remove: () => undefined,
+};
+
+export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, snapshots = noSnapshots}: AppProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {view, events} = snapshot.cluster;
+	const snapshotsState = useSyncExternalStore(snapshots.subscribe, snapshots.getSnapshot);
 	const now = useNow(1000, clock);
 	const {columns, rows} = useTerminalSize();
 	const {isRawModeSupported} = useStdin();
@@ -44,8 +68,19 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: 
 		(input, key) => {
 			const current = uiRef.current;
 			const latest = store.getSnapshot();
-			const action = resolveKey(keymap, current, keyName(input, key));
+			const name = keyName(input, key);
+			if (current.modal.kind === 'confirm-delete') {
+				// The confirmation owns the keyboard: every key is typed, so "q" or "d" in a file name is text.
+				if (name === 'ctrl+c') return onQuit();
+				const {ui: next, confirmed} = reduceConfirmKey(current, name, input);
+				update(next);
+				if (confirmed) snapshots.remove(confirmed);
+				return;
+			}
+			const action = resolveKey(keymap, current, name);
 			if (!action || action.disabledReason) return;
+			const snapshotNames = snapshots.getSnapshot().entries.map(entry => entry.name);
+			const selectedSnapshot = current.selectedSnapshot ?? snapshotNames[0];
 			switch (action.id) {
 				case 'quit':
 					return onQuit();
@@ -57,8 +92,16 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: 
 					return store.setInterval(stepInterval(latest.intervalMs, 1));
 				case 'faster':
 					return store.setInterval(stepInterval(latest.intervalMs, -1));
+				case 'snapshot-save':
+					return snapshots.save();
+				case 'snapshot-verify':
+					if (selectedSnapshot) snapshots.verify(selectedSnapshot);
+					return;
+				case 'snapshots':
+					snapshots.reload();
+					return update(reduceUi(current, action.id, [], snapshotNames));
 				default:
-					return update(reduceUi(current, action.id, latest.cluster.view.members.map(member => member.key)));
+					return update(reduceUi(current, action.id, latest.cluster.view.members.map(member => member.key), snapshotNames));
 			}
 		},
 		{isActive: isRawModeSupported === true},
@@ -76,6 +119,14 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: 
 	} else if (modal.kind === 'member-details') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
 		body = member ? <MemberDetails member={member} view={view} now={now} width={width} /> : <Text color={color('warn')}>that member is no longer in the list (esc)</Text>;
+	} else if (modal.kind === 'snapshot-details') {
+		const entry = snapshotsState.entries.find(candidate => candidate.name === modal.name);
+		body = entry ? <SnapshotDetails entry={entry} state={snapshotsState} width={width} height={bodyHeight} offset={modal.offset} /> : <Text color={color('warn')}>that file is no longer there (esc)</Text>;
+	} else if (modal.kind === 'confirm-delete') {
+		body = <ConfirmDelete name={modal.name} typed={modal.typed} />;
+	} else if (pane === 'snapshots') {
+		const selectedName = ui.selectedSnapshot ?? snapshotsState.entries[0]?.name;
+		body = <SnapshotsPane state={snapshotsState} selectedName={selectedName} now={now} width={width} height={bodyHeight} />;
 	} else if (pane === 'log') {
 		body = <EventLog events={events} height={bodyHeight} width={width} title="EVENT LOG" />;
 	} else {
@@ -96,7 +147,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: 
 			<Box flexDirection="column" height={bodyHeight} overflow="hidden">
 				{body}
 			</Box>
-			<KeyHints keymap={keymap} />
+			<KeyHints keymap={hintsFor(keymap, ui)} />
 		</Box>
 	);
 }

@@ -1,6 +1,8 @@
-export type ActionId = 'quit' | 'help' | 'down' | 'up' | 'details' | 'pause' | 'refresh' | 'slower' | 'faster' | 'dashboard' | 'log' | 'close';
+export type ActionId =
+	| 'quit' | 'help' | 'down' | 'up' | 'details' | 'pause' | 'refresh' | 'slower' | 'faster' | 'dashboard' | 'log' | 'close'
+	| 'snapshots' | 'snapshot-down' | 'snapshot-up' | 'snapshot-save' | 'snapshot-verify' | 'snapshot-delete' | 'snapshot-details';
 
-export type Scope = 'global' | 'dashboard' | 'modal';
+export type Scope = 'global' | 'dashboard' | 'snapshots' | 'modal';
 
 export interface KeyAction {
 	readonly id: ActionId;
@@ -26,6 +28,13 @@ const actions: readonly KeyAction[] = [
 	{id: 'slower', keys: ['+'], description: 'poll less often (longer interval)', scope: 'global', isDangerous: false},
 	{id: 'faster', keys: ['-'], description: 'poll more often (shorter interval)', scope: 'global', isDangerous: false},
 	{id: 'dashboard', keys: ['1'], description: 'dashboard pane', scope: 'global', isDangerous: false, hint: 'dashboard'},
+	{id: 'snapshots', keys: ['2'], description: 'snapshots pane', scope: 'global', isDangerous: false, hint: 'snapshots'},
+	{id: 'snapshot-down', keys: ['j', 'down'], description: 'select next snapshot', scope: 'snapshots', isDangerous: false},
+	{id: 'snapshot-up', keys: ['k', 'up'], description: 'select previous snapshot', scope: 'snapshots', isDangerous: false},
+	{id: 'snapshot-save', keys: ['s'], description: 'save a snapshot now', scope: 'snapshots', isDangerous: false, hint: 'save'},
+	{id: 'snapshot-verify', keys: ['v'], description: 'verify the selected snapshot', scope: 'snapshots', isDangerous: false, hint: 'verify'},
+	{id: 'snapshot-delete', keys: ['d'], description: 'delete snapshot (type its name)', scope: 'snapshots', isDangerous: true, hint: 'delete'},
+	{id: 'snapshot-details', keys: ['enter'], description: 'snapshot details, restore plan', scope: 'snapshots', isDangerous: false, hint: 'details'},
 	{id: 'log', keys: ['3'], description: 'event log pane', scope: 'global', isDangerous: false, hint: 'log'},
 	{id: 'close', keys: ['escape'], description: 'close the overlay', scope: 'modal', isDangerous: false},
 ];

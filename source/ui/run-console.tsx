@@ -3,6 +3,8 @@ import type {Config} from '../config/config.js';
 import type {Poller} from '../poller/poller.js';
 import {App} from './app.js';
 import {buildKeymap} from './keymap.js';
+import {SnapshotStore, type SnapshotStoreOptions} from '../snapshot/pane-store.js';
+import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
@@ -11,7 +13,11 @@ const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
  * The full-screen console. Ink 6 has no alternate-screen option, so it is entered here and left on
  * every way out: quit, ctrl-c, signals, and crashes.
  */
-export async function runConsole(config: Config, poller: Poller, {onExit}: {onExit?: () => Promise<void> | void} = {}): Promise<number> {
+export async function runConsole(
+	config: Config,
+	poller: Poller,
+	{onExit, snapshots: snapshotOptions}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>} = {},
+): Promise<number> {
 	const stdout = process.stdout;
 	const isTty = stdout.isTTY === true;
 	let hasLeft = false;
@@ -47,7 +53,12 @@ export async function runConsole(config: Config, poller: Poller, {onExit}: {onEx
 	process.on('uncaughtException', onCrash);
 	process.on('unhandledRejection', onCrash);
 
-	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} />, {
+	const snapshots = new SnapshotStore({
+		config,
+		...(snapshotOptions ?? {directory: defaultSnapshotDir(), keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}}),
+	});
+	snapshots.start();
+	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} />, {
 		exitOnCtrlC: false,
 		patchConsole: true,
 	});
@@ -56,6 +67,8 @@ export async function runConsole(config: Config, poller: Poller, {onExit}: {onEx
 	} finally {
 		instance.unmount();
 		poller.stop();
+		// A save in progress is abandoned, and its FILE.part removed, before the process may exit.
+		await snapshots.stop();
 		leave();
 		for (const signal of signals) process.off(signal, onSignal);
 		process.off('uncaughtException', onCrash);

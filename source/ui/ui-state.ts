@@ -1,20 +1,29 @@
 import {findAction, type ActionId, type KeyAction, type Scope} from './keymap.js';
 
-export type Pane = 'dashboard' | 'log';
+export type Pane = 'dashboard' | 'snapshots' | 'log';
 
 /** Which overlay is open: one union rather than a flag per overlay. */
-export type Modal = {readonly kind: 'none'} | {readonly kind: 'help'} | {readonly kind: 'member-details'; readonly memberKey: string};
+export type Modal =
+	| {readonly kind: 'none'}
+	| {readonly kind: 'help'}
+	| {readonly kind: 'member-details'; readonly memberKey: string}
+	| {readonly kind: 'snapshot-details'; readonly name: string; readonly offset: number}
+	| {readonly kind: 'confirm-delete'; readonly name: string; readonly typed: string};
 
 export interface UiState {
 	readonly pane: Pane;
 	readonly modal: Modal;
 	readonly selectedKey: string | undefined;
+	/** The selected file in the snapshots pane, by name. */
+	readonly selectedSnapshot?: string | undefined;
 }
 
 export const initialUi: UiState = Object.freeze({pane: 'dashboard' as const, modal: {kind: 'none' as const}, selectedKey: undefined});
 
 function scopesFor(ui: UiState): readonly Scope[] {
+	if (ui.modal.kind === 'snapshot-details') return ['global', 'modal', 'snapshots'];
 	if (ui.modal.kind !== 'none') return ['global', 'modal'];
+	if (ui.pane === 'snapshots') return ['global', 'snapshots'];
 	return ui.pane === 'dashboard' ? ['global', 'dashboard'] : ['global'];
 }
 
@@ -24,8 +33,37 @@ export function resolveKey(keymap: readonly KeyAction[], ui: UiState, name: stri
 	return findAction(keymap, name, scopesFor(ui));
 }
 
+/** The scopes whose actions apply where the operator is; the hint bar shows only these. */
+export function activeScopes(ui: UiState): readonly Scope[] {
+	return scopesFor(ui);
+}
+
+/**
+ * Typing the file name into the delete confirmation. Returns the name to delete once enter is pressed
+ * on an exact match; escape cancels, and cancel is also what any other way out does.
+ */
+export function reduceConfirmKey(ui: UiState, name: string, input: string): {ui: UiState; confirmed?: string} {
+	if (ui.modal.kind !== 'confirm-delete') return {ui};
+	const modal = ui.modal;
+	if (name === 'escape') return {ui: {...ui, modal: {kind: 'none'}}};
+	if (name === 'enter') return modal.typed === modal.name ? {ui: {...ui, modal: {kind: 'none'}}, confirmed: modal.name} : {ui};
+	if (name === 'backspace') return {ui: {...ui, modal: {...modal, typed: modal.typed.slice(0, -1)}}};
+	if (input.length === 0 || name.startsWith('ctrl+') || ['up', 'down', 'tab'].includes(name)) return {ui};
+	// A paste (or keys faster than a render) arrives as one chunk, enter and backspace included.
+	let typed = modal.typed;
+	for (const char of input) {
+		if (char === '\r' || char === '\n') {
+			return typed === modal.name ? {ui: {...ui, modal: {kind: 'none'}}, confirmed: modal.name} : {ui: {...ui, modal: {...modal, typed}}};
+		}
+		if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
+		else if (char >= ' ') typed += char;
+	}
+	return {ui: {...ui, modal: {...modal, typed}}};
+}
+
 /** Pure: the console's own navigation state after an action, given the member keys in display order. */
-export function reduceUi(ui: UiState, id: ActionId, memberKeys: readonly string[]): UiState {
+export function reduceUi(ui: UiState, id: ActionId, memberKeys: readonly string[], snapshotNames: readonly string[] = []): UiState {
+	const snapshotIndex = Math.max(0, snapshotNames.indexOf(ui.selectedSnapshot ?? snapshotNames[0] ?? ''));
 	const index = Math.max(0, memberKeys.indexOf(ui.selectedKey ?? memberKeys[0] ?? ''));
 	switch (id) {
 		case 'help':
@@ -44,6 +82,22 @@ export function reduceUi(ui: UiState, id: ActionId, memberKeys: readonly string[
 			return {...ui, pane: 'dashboard', modal: {kind: 'none'}};
 		case 'log':
 			return {...ui, pane: 'log', modal: {kind: 'none'}};
+		case 'snapshots':
+			return {...ui, pane: 'snapshots', modal: {kind: 'none'}};
+		case 'snapshot-down':
+			if (ui.modal.kind === 'snapshot-details') return {...ui, modal: {...ui.modal, offset: ui.modal.offset + 1}};
+			return {...ui, selectedSnapshot: snapshotNames[Math.min(snapshotNames.length - 1, snapshotIndex + 1)]};
+		case 'snapshot-up':
+			if (ui.modal.kind === 'snapshot-details') return {...ui, modal: {...ui.modal, offset: Math.max(0, ui.modal.offset - 1)}};
+			return {...ui, selectedSnapshot: snapshotNames[Math.max(0, snapshotIndex - 1)]};
+		case 'snapshot-details': {
+			const name = snapshotNames[snapshotIndex];
+			return name ? {...ui, selectedSnapshot: name, modal: {kind: 'snapshot-details', name, offset: 0}} : ui;
+		}
+		case 'snapshot-delete': {
+			const name = snapshotNames[snapshotIndex];
+			return name ? {...ui, selectedSnapshot: name, modal: {kind: 'confirm-delete', name, typed: ''}} : ui;
+		}
 		default:
 			return ui;
 	}

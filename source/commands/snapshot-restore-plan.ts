@@ -1,0 +1,76 @@
+import {randomBytes} from 'node:crypto';
+import {statSync} from 'node:fs';
+import {resolve} from 'node:path';
+import type {Config} from '../config/config.js';
+import {ConfigError} from '../config/errors.js';
+import {MemberClient} from '../etcd/member-client.js';
+import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
+import {readManifestOf} from '../snapshot/snapshot-dir.js';
+import {connectOptionsOf} from './snapshot-save.js';
+import type {CommandIo} from './snapshot-status.js';
+
+export interface RestorePlanOptions {
+	readonly dataDir: string | undefined;
+	readonly format: string | undefined;
+	readonly tool: string | undefined;
+}
+
+/** A fresh --initial-cluster-token: the restored cluster must not accept the old cluster's peers. */
+export function freshToken(): string {
+	return `etcd-restore-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
+}
+
+async function liveMembers(config: Config): Promise<{members: PlanMember[]; version: string | undefined} | undefined> {
+	const connect = {...connectOptionsOf(config), dialTimeoutMs: Math.min(config.dialTimeoutMs, 2000)};
+	for (const endpoint of config.endpoints) {
+		const client = new MemberClient(endpoint, connect);
+		try {
+			const list = await client.memberList(config.commandTimeoutMs);
+			const status = await client.status(config.commandTimeoutMs).catch(() => undefined);
+			return {members: list.members.map(member => ({name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls, isLearner: member.isLearner})), version: status?.version};
+		} catch {
+			// The next endpoint, then the manifest: a restore plan is most needed when the cluster is gone.
+		} finally {
+			client.close();
+		}
+	}
+	return undefined;
+}
+
+/**
+ * `etcdtop snapshot restore-plan FILE --data-dir DIR [-w json] [--tool etcdctl|etcdutl]`: prints the restore
+ * commands for every member (from the live member list, else the manifest) in the runbook's order. Runs nothing.
+ */
+export async function snapshotRestorePlanCommand(config: (() => Config) | undefined, file: string, options: RestorePlanOptions, io: CommandIo): Promise<number> {
+	if (!options.dataDir) throw new ConfigError('--data-dir', 'the new data dir is needed', 'e.g. --data-dir /var/lib/etcd-restored ({name} becomes each member\'s name)');
+	const format = options.format ?? 'table';
+	if (format !== 'table' && format !== 'json') throw new ConfigError('--write-out', `"${format}" is not an output format for restore-plan`, 'use table or json');
+	if (options.tool !== undefined && options.tool !== 'etcdctl' && options.tool !== 'etcdutl') {
+		throw new ConfigError('--tool', `"${options.tool}" is not a restore tool`, 'use etcdctl (etcd 3.4) or etcdutl (etcd 3.5+)');
+	}
+	const path = resolve(file);
+	try {
+		statSync(path);
+	} catch {
+		throw new ConfigError('FILE', `${file} does not exist`, 'give the path of a snapshot file');
+	}
+	const manifest = readManifestOf(path);
+	const live = config ? await liveMembers(config()).catch(() => undefined) : undefined;
+	const members = live?.members ?? manifest?.members;
+	if (!members || members.length === 0) {
+		io.err(`snapshot restore-plan: the cluster did not answer and ${path}.meta.json is missing: no member list to plan with`);
+		return 1;
+	}
+	const plan = buildRestorePlan({
+		snapshotPath: path,
+		isEncrypted: path.endsWith('.age') || manifest?.encryption !== undefined,
+		dataDir: options.dataDir,
+		members,
+		etcdVersion: live?.version ?? manifest?.etcdVersion,
+		...(options.tool ? {tool: options.tool as RestoreTool} : {}),
+		token: freshToken(),
+		membersFrom: live ? 'live' : 'manifest',
+	});
+	io.out(format === 'json' ? JSON.stringify(plan, undefined, 2) : renderRestorePlan(plan));
+	return 0;
+}

@@ -1,0 +1,77 @@
+import {statSync} from 'node:fs';
+import {parseRecipient, type AgeRecipient} from '../snapshot/age.js';
+import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
+import {parseDuration} from './duration.js';
+import {ConfigError} from './errors.js';
+
+/** The snapshot flags as meow hands them over. */
+export interface SnapshotFlags {
+	readonly snapshotDir?: string;
+	readonly keep?: string;
+	readonly snapshotEvery?: string;
+	readonly encryptTo?: readonly string[];
+	readonly encryptPassphrase?: boolean;
+	readonly identity?: readonly string[];
+}
+
+export interface SnapshotOptions {
+	readonly snapshotDir: string;
+	readonly isSnapshotDirExplicit: boolean;
+	readonly keep: number | undefined;
+	readonly everyMs: number | undefined;
+	/** Public keys (age1…), or 'passphrase' when the passphrase is still to be read. */
+	readonly encryptTo: readonly Buffer[];
+	readonly isPassphraseEncrypting: boolean;
+	readonly identityFiles: readonly string[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function parseSnapshotOptions(flags: SnapshotFlags, env: Env = process.env): SnapshotOptions {
+	let keep: number | undefined;
+	if (flags.keep !== undefined) {
+		if (!/^[1-9][0-9]{0,5}$/.test(flags.keep.trim())) throw new ConfigError('--keep', `"${flags.keep}" is not a positive whole number`, 'e.g. --keep 7 keeps the newest 7 snapshots');
+		keep = Number(flags.keep.trim());
+	}
+	let everyMs: number | undefined;
+	if (flags.snapshotEvery !== undefined) {
+		everyMs = parseDuration(flags.snapshotEvery);
+		if (everyMs === undefined) throw new ConfigError('--snapshot-every', `"${flags.snapshotEvery}" is not a duration`, 'use a number with a unit: 30m, 6h');
+		if (everyMs < 10_000) throw new ConfigError('--snapshot-every', `${flags.snapshotEvery} is too short`, 'use at least 10s');
+	}
+	const encryptTo = (flags.encryptTo ?? []).map(text => {
+		const key = parseRecipient(text);
+		if (!key) throw new ConfigError('--encrypt-to', `"${text}" is not an age X25519 recipient`, 'give a public key starting with age1…, as age-keygen prints it');
+		return key;
+	});
+	const isPassphraseEncrypting = flags.encryptPassphrase ?? false;
+	if (isPassphraseEncrypting && encryptTo.length > 0) {
+		throw new ConfigError('--encrypt-passphrase', 'cannot be combined with --encrypt-to', 'age files are for recipients or for a passphrase, not both');
+	}
+	const identityFiles = [...(flags.identity ?? [])];
+	for (const file of identityFiles) {
+		try {
+			if (!statSync(file).isFile()) throw new Error('not a file');
+		} catch {
+			throw new ConfigError('--identity', `${file} is not a readable file`, 'give an age identity file, as age-keygen writes it');
+		}
+	}
+	return Object.freeze({
+		snapshotDir: flags.snapshotDir ?? defaultSnapshotDir(env),
+		isSnapshotDirExplicit: flags.snapshotDir !== undefined,
+		keep,
+		everyMs,
+		encryptTo,
+		isPassphraseEncrypting,
+		identityFiles,
+	});
+}
+
+/** The recipients to encrypt to, once the passphrase (if any) is known; empty = no encryption. */
+export function recipientsOf(options: SnapshotOptions, passphrase: string | undefined): AgeRecipient[] {
+	if (options.isPassphraseEncrypting) {
+		if (!passphrase) throw new ConfigError('--encrypt-passphrase', 'the passphrase is empty', 'set ETCDTOP_SNAPSHOT_PASSPHRASE or type one at the prompt');
+		return [{kind: 'scrypt', passphrase}];
+	}
+	return options.encryptTo.map(publicKey => ({kind: 'x25519' as const, publicKey}));
+}

@@ -1,0 +1,167 @@
+import {basename} from 'node:path';
+import {Worker} from 'node:worker_threads';
+import type {Config} from '../config/config.js';
+import {initialSnapshotsPane, failedNames, reduceSnapshots, type SnapshotsEvent, type SnapshotsPane} from '../model/snapshots-pane.js';
+import type {AgeRecipient} from './age.js';
+import {applyRetention, deleteSnapshot, listSnapshotDir, snapshotFileName} from './snapshot-dir.js';
+import type {DecryptKeys} from './verify.js';
+
+type WorkerAnswer = {kind: 'done'; isSound: boolean; revision: number; totalKey: number; reason?: string} | {kind: 'locked'; message: string} | {kind: 'error'; message: string};
+
+/** What the snapshots pane needs; component tests hand it a fixture store. */
+export interface SnapshotPaneStore {
+	subscribe(listener: () => void): () => void;
+	getSnapshot(): SnapshotsPane;
+	reload(): void;
+	save(): void;
+	verify(name: string): void;
+	remove(name: string): void;
+}
+
+export interface SnapshotStoreOptions {
+	readonly directory: string;
+	readonly config: Config;
+	readonly keep: number | undefined;
+	readonly everyMs: number | undefined;
+	readonly recipients: readonly AgeRecipient[];
+	readonly decryptKeys: DecryptKeys;
+	readonly now?: () => number;
+}
+
+/** Runs the pane's effects (save, verify in a worker, delete, schedule) and feeds results to the pure reducer. */
+export class SnapshotStore implements SnapshotPaneStore {
+	private state: SnapshotsPane;
+	private readonly listeners = new Set<() => void>();
+	private readonly controller = new AbortController();
+	private readonly workers = new Set<Worker>();
+	private timer: NodeJS.Timeout | undefined;
+	private lastProgressAt = 0;
+	private running: Promise<void> = Promise.resolve();
+	private readonly now: () => number;
+
+	constructor(private readonly options: SnapshotStoreOptions) {
+		this.state = initialSnapshotsPane(options.directory);
+		this.now = options.now ?? Date.now;
+	}
+
+	subscribe = (listener: () => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+
+	getSnapshot = () => this.state;
+
+	start(): void {
+		this.reload();
+		this.schedule();
+	}
+
+	/** Stops the schedule, aborts a running save and waits for it to remove its partial files. */
+	async stop(): Promise<void> {
+		if (this.timer) clearTimeout(this.timer);
+		this.controller.abort();
+		for (const worker of this.workers) void worker.terminate();
+		await this.running;
+	}
+
+	reload = () => {
+		try {
+			this.dispatch({type: 'listed', entries: listSnapshotDir(this.options.directory)});
+		} catch (error) {
+			this.dispatch({type: 'list-failed', message: (error as Error).message});
+		}
+	};
+
+	save = () => void this.track(this.runSave(false));
+
+	verify = (name: string) => {
+		const entry = this.state.entries.find(candidate => candidate.name === name);
+		if (!entry || this.state.verify[name]?.kind === 'verifying') return;
+		this.dispatch({type: 'verify-started', name, at: this.now()});
+		const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {workerData: {path: entry.path, keys: this.options.decryptKeys}});
+		this.workers.add(worker);
+		let isAnswered = false;
+		worker.once('message', (message: WorkerAnswer) => {
+			isAnswered = true;
+			if (message.kind === 'locked') this.dispatch({type: 'verify-locked', name});
+			else if (message.kind === 'error') this.dispatch({type: 'verify-failed', name, reason: message.message});
+			else if (message.isSound) this.dispatch({type: 'verify-finished', name, at: this.now(), revision: message.revision, totalKey: message.totalKey});
+			else this.dispatch({type: 'verify-failed', name, reason: message.reason ?? 'unsound'});
+		});
+		worker.once('error', error => {
+			isAnswered = true;
+			this.dispatch({type: 'verify-failed', name, reason: error.message});
+		});
+		worker.once('exit', () => {
+			this.workers.delete(worker);
+			if (!isAnswered && !this.controller.signal.aborted) this.dispatch({type: 'verify-failed', name, reason: 'the verifier stopped'});
+		});
+	};
+
+	remove = (name: string) => {
+		const entry = this.state.entries.find(candidate => candidate.name === name);
+		if (!entry) return;
+		try {
+			deleteSnapshot(entry.path);
+			this.dispatch({type: 'deleted', name});
+		} catch (error) {
+			this.dispatch({type: 'delete-failed', name, message: (error as Error).message});
+		}
+		this.reload();
+	};
+
+	private schedule(): void {
+		const everyMs = this.options.everyMs;
+		if (everyMs === undefined || this.controller.signal.aborted) return;
+		const at = this.now() + everyMs;
+		this.dispatch({type: 'scheduled', at});
+		this.timer = setTimeout(() => {
+			void this.track(this.runSave(true)).finally(() => this.schedule());
+		}, everyMs);
+	}
+
+	private track(save: Promise<void>): Promise<void> {
+		this.running = this.running.then(async () => save);
+		return save;
+	}
+
+	private async runSave(isScheduled: boolean): Promise<void> {
+		if (this.state.save.kind === 'saving') return;
+		const path = `${this.options.directory}/${snapshotFileName(new Date(this.now()), this.options.recipients.length > 0)}`;
+		this.dispatch({type: 'save-started', at: this.now(), isScheduled});
+		const errors: string[] = [];
+		try {
+			const {snapshotSaveCommand} = await import('../commands/snapshot-save.js');
+			const code = await snapshotSaveCommand(
+				this.options.config,
+				path,
+				{
+					isOverwriting: false,
+					isCreatingDirectory: true,
+					recipients: this.options.recipients,
+					signal: this.controller.signal,
+					onProgress: ({received, total}) => {
+						const now = this.now();
+						if (now - this.lastProgressAt < 100 && received !== total) return;
+						this.lastProgressAt = now;
+						this.dispatch({type: 'save-progress', received, total});
+					},
+				},
+				{out: () => undefined, err: text => errors.push(text)},
+			);
+			if (code !== 0) throw new Error(errors.filter(line => !line.startsWith('fetching')).join('; ') || `exit ${code}`);
+			let removed: string[] = [];
+			if (this.options.keep !== undefined) removed = applyRetention(this.options.directory, this.options.keep, failedNames(this.state));
+			this.dispatch({type: 'save-finished', name: basename(path), at: this.now(), removed});
+		} catch (error) {
+			if (!this.controller.signal.aborted) this.dispatch({type: 'save-failed', message: (error as Error).message, at: this.now()});
+		}
+		this.reload();
+	}
+
+	private dispatch(event: SnapshotsEvent): void {
+		if (this.controller.signal.aborted && event.type !== 'listed') return;
+		this.state = reduceSnapshots(this.state, event);
+		for (const listener of this.listeners) listener();
+	}
+}

@@ -1,0 +1,168 @@
+import {quoteArgv} from '../ssh/quote.js';
+
+export type RestoreTool = 'etcdctl' | 'etcdutl';
+
+/** A member as the plan needs it, from the live member list or the snapshot's manifest. */
+export interface PlanMember {
+	readonly name: string;
+	readonly peerUrls: readonly string[];
+	readonly clientUrls: readonly string[];
+	readonly isLearner: boolean;
+}
+
+export interface RestorePlanInput {
+	/** The snapshot as each member host will see it (copy it there first). */
+	readonly snapshotPath: string;
+	/** FILE.age: decrypt on the member host right before the restore. */
+	readonly isEncrypted: boolean;
+	/** The new data dir; `{name}` is replaced by the member's name (several members on one host). */
+	readonly dataDir: string;
+	readonly members: readonly PlanMember[];
+	readonly etcdVersion: string | undefined;
+	readonly tool?: RestoreTool;
+	/** A fresh --initial-cluster-token, so the restored members never join the old cluster's peers. */
+	readonly token: string;
+	readonly membersFrom: 'live' | 'manifest';
+}
+
+export interface PlanStep {
+	readonly member?: string;
+	readonly argv?: readonly string[];
+	/** argv quoted for a POSIX shell, by the one quoting function. */
+	readonly command?: string;
+	readonly text?: string;
+}
+
+export interface PlanPhase {
+	readonly title: string;
+	readonly steps: readonly PlanStep[];
+}
+
+export interface RestorePlan {
+	readonly tool: RestoreTool;
+	readonly token: string;
+	readonly membersFrom: 'live' | 'manifest';
+	readonly phases: readonly PlanPhase[];
+	readonly notes: readonly string[];
+}
+
+/** etcdutl from 3.5 (etcdctl's restore is deprecated there and gone in 3.6); etcdctl for 3.4 and older. */
+export function toolForVersion(version: string | undefined): RestoreTool {
+	const match = /^v?(\d+)\.(\d+)/.exec(version ?? '');
+	if (!match) return 'etcdctl';
+	const [major, minor] = [Number(match[1]), Number(match[2])];
+	return major > 3 || (major === 3 && minor >= 5) ? 'etcdutl' : 'etcdctl';
+}
+
+export function dataDirFor(template: string, name: string): string {
+	return template.replaceAll('{name}', name);
+}
+
+export function initialClusterOf(members: readonly PlanMember[]): string {
+	return members.flatMap(member => member.peerUrls.map(url => `${member.name}=${url}`)).join(',');
+}
+
+export function decryptedPathOf(path: string): string {
+	return path.endsWith('.age') ? path.slice(0, -'.age'.length) : `${path}.decrypted`;
+}
+
+export function restoreArgv(tool: RestoreTool, snapshot: string, member: PlanMember, initialCluster: string, token: string, dataDir: string): string[] {
+	return [
+		tool,
+		'snapshot',
+		'restore',
+		snapshot,
+		'--name',
+		member.name,
+		'--initial-cluster',
+		initialCluster,
+		'--initial-cluster-token',
+		token,
+		'--initial-advertise-peer-urls',
+		member.peerUrls.join(','),
+		'--data-dir',
+		dataDir,
+	];
+}
+
+export function startArgv(member: PlanMember, dataDir: string): string[] {
+	const peers = member.peerUrls.join(',');
+	const clients = member.clientUrls.join(',');
+	return [
+		'etcd',
+		'--name',
+		member.name,
+		'--data-dir',
+		dataDir,
+		'--listen-peer-urls',
+		peers,
+		'--initial-advertise-peer-urls',
+		peers,
+		'--listen-client-urls',
+		clients,
+		'--advertise-client-urls',
+		clients,
+	];
+}
+
+const step = (member: string | undefined, argv: readonly string[]): PlanStep => ({...(member ? {member} : {}), argv, command: quoteArgv(argv)});
+
+/**
+ * The restore, in the runbook's order (Kubernetes "Operating etcd clusters": stop all API servers, restore
+ * state in all etcd instances, restart all API servers): every command as argv, built here and quoted once.
+ */
+export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
+	const tool = input.tool ?? toolForVersion(input.etcdVersion);
+	const notes: string[] = [];
+	const voters = input.members.filter(member => !member.isLearner && member.name !== '' && member.peerUrls.length > 0);
+	const skipped = input.members.filter(member => !voters.includes(member));
+	for (const member of skipped) {
+		notes.push(
+			member.isLearner
+				? `${member.name || member.peerUrls.join(',')} is a learner: it is not restored; add it again with etcdctl member add --learner afterwards`
+				: `a member with peer URLs ${member.peerUrls.join(',') || '(none)'} has no name yet (never started): it is not restored`,
+		);
+	}
+	const initialCluster = initialClusterOf(voters);
+	const snapshot = input.isEncrypted ? decryptedPathOf(input.snapshotPath) : input.snapshotPath;
+	const phases: PlanPhase[] = [
+		{title: 'Stop every API server that uses this cluster', steps: [{text: 'stop all kube-apiserver instances (e.g. move /etc/kubernetes/manifests/kube-apiserver.yaml aside on every control-plane node) and any other writer'}]},
+		{title: 'Stop etcd on every member', steps: voters.map(member => ({member: member.name, text: `stop etcd on ${member.name} (systemctl stop etcd, or move its static pod manifest aside) and move its old data dir out of the way`}))},
+	];
+	if (input.isEncrypted) {
+		phases.push({
+			title: 'Decrypt the snapshot on every member host (the plaintext exists only for the restore)',
+			steps: voters.map(member => step(member.name, ['age', '--decrypt', '--identity', 'KEY_FILE', '--output', snapshot, input.snapshotPath])),
+		});
+	}
+	phases.push(
+		{
+			title: 'Restore every member (the new data dir must not exist yet)',
+			steps: voters.map(member => step(member.name, restoreArgv(tool, snapshot, member, initialCluster, input.token, dataDirFor(input.dataDir, member.name)))),
+		},
+		{title: 'Start etcd on every member', steps: voters.map(member => step(member.name, startArgv(member, dataDirFor(input.dataDir, member.name))))},
+		{title: 'Check the restored cluster', steps: [step(undefined, ['etcdctl', '--endpoints', voters.flatMap(member => member.clientUrls).join(','), 'endpoint', 'health'])]},
+		{title: 'Restart every API server', steps: [{text: 'start all kube-apiserver instances again, then restart kube-scheduler, kube-controller-manager and kubelet so none relies on stale data'}]},
+	);
+	if (input.isEncrypted) notes.push(`remove ${snapshot} from every host once the members are up: it is the unencrypted database`);
+	if (input.membersFrom === 'manifest') notes.push('members come from the snapshot manifest: the cluster did not answer; check the URLs still fit the hosts');
+	notes.push('in a static pod or systemd unit, put the same --data-dir and URLs in the existing configuration instead of running etcd by hand');
+	return {tool, token: input.token, membersFrom: input.membersFrom, phases, notes};
+}
+
+/** The plan as text for a terminal: numbered phases, one command per member. */
+export function renderRestorePlan(plan: RestorePlan): string {
+	const lines: string[] = [];
+	plan.phases.forEach((phase, index) => {
+		lines.push(`${index + 1}. ${phase.title}`);
+		for (const entry of phase.steps) {
+			const prefix = entry.member ? `   [${entry.member}] ` : '   ';
+			lines.push(`${prefix}${entry.command ?? entry.text ?? ''}`);
+		}
+	});
+	if (plan.notes.length > 0) {
+		lines.push('Notes');
+		for (const note of plan.notes) lines.push(`   - ${note}`);
+	}
+	return lines.join('\n');
+}

@@ -1,0 +1,97 @@
+import {readdirSync, readFileSync, statSync, unlinkSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import type {SnapshotManifest} from './manifest.js';
+import {manifestPathOf} from './manifest.js';
+import {chooseDeletions} from './retention.js';
+
+/** --snapshot-dir's default: $XDG_DATA_HOME/etcdtop/snapshots, i.e. ~/.local/share/etcdtop/snapshots. */
+export function defaultSnapshotDir(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): string {
+	const dataHome = env['XDG_DATA_HOME'] && env['XDG_DATA_HOME'].startsWith('/') ? env['XDG_DATA_HOME'] : join(home, '.local', 'share');
+	return join(dataHome, 'etcdtop', 'snapshots');
+}
+
+/** A timestamped name for a save without FILE: sorts by time, no characters a shell or Windows dislikes. */
+export function snapshotFileName(at: Date, isEncrypted: boolean): string {
+	const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+	return `etcd-snapshot-${stamp}.db${isEncrypted ? '.age' : ''}`;
+}
+
+/** One file in the snapshot directory, as the pane lists it. */
+export interface SnapshotEntry {
+	readonly name: string;
+	readonly path: string;
+	readonly fileSize: number;
+	readonly modifiedAt: number;
+	readonly isEncrypted: boolean;
+	/** FILE.meta.json, when etcdtop wrote the file (and so verified its sha256 while saving). */
+	readonly manifest: SnapshotManifest | undefined;
+}
+
+function readManifest(path: string): SnapshotManifest | undefined {
+	try {
+		const parsed = JSON.parse(readFileSync(manifestPathOf(path), 'utf8')) as SnapshotManifest;
+		return parsed && parsed.manifestVersion === 1 ? parsed : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+export function readManifestOf(path: string): SnapshotManifest | undefined {
+	return readManifest(path);
+}
+
+/** Snapshot files in a directory, newest first: every regular file but manifests and unfinished .part files. */
+export function listSnapshotDir(directory: string): SnapshotEntry[] {
+	let names: string[];
+	try {
+		names = readdirSync(directory);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+		throw error;
+	}
+	const entries: SnapshotEntry[] = [];
+	for (const name of names) {
+		if (name.endsWith('.meta.json') || name.endsWith('.part') || name.startsWith('.')) continue;
+		const path = join(directory, name);
+		let stats;
+		try {
+			stats = statSync(path);
+		} catch {
+			continue;
+		}
+		if (!stats.isFile()) continue;
+		entries.push({name, path, fileSize: stats.size, modifiedAt: stats.mtimeMs, isEncrypted: name.endsWith('.age'), manifest: readManifest(path)});
+	}
+	return entries.sort((a, b) => createdAtOf(b) - createdAtOf(a) || b.name.localeCompare(a.name));
+}
+
+export function createdAtOf(entry: SnapshotEntry): number {
+	const fromManifest = entry.manifest ? Date.parse(entry.manifest.createdAt) : Number.NaN;
+	return Number.isFinite(fromManifest) ? fromManifest : entry.modifiedAt;
+}
+
+/** Removes a snapshot and its manifest. */
+export function deleteSnapshot(path: string): void {
+	unlinkSync(path);
+	try {
+		unlinkSync(manifestPathOf(path));
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+	}
+}
+
+/**
+ * --keep N after a successful save: among the files etcdtop wrote (those with a manifest) in the directory,
+ * removes all but the newest N, never the newest verified one. `failed` names files whose verification failed.
+ * Returns the names removed.
+ */
+export function applyRetention(directory: string, keep: number, failed: ReadonlySet<string> = new Set()): string[] {
+	const managed = listSnapshotDir(directory).filter(entry => entry.manifest !== undefined);
+	const doomed = chooseDeletions(
+		managed.map(entry => ({name: entry.name, createdAt: createdAtOf(entry), isVerified: !failed.has(entry.name)})),
+		keep,
+	);
+	for (const name of doomed) deleteSnapshot(join(directory, name));
+	return [...doomed];
+}

@@ -1,0 +1,96 @@
+import {Box, Text} from 'ink';
+import {humanBytes} from '../../model/format.js';
+import {verifyLabel, verifyStateOf, type SnapshotsPane} from '../../model/snapshots-pane.js';
+import {buildRestorePlan, renderRestorePlan} from '../../snapshot/restore-plan.js';
+import type {SnapshotEntry} from '../../snapshot/snapshot-dir.js';
+import {color} from '../theme.js';
+
+/** Long lines broken at the width, continuations indented, so a scroll offset counts screen rows. */
+export function wrapLines(lines: readonly string[], width: number): string[] {
+	const room = Math.max(20, width);
+	return lines.flatMap(line => {
+		if (line.length <= room) return [line];
+		const pieces = [line.slice(0, room)];
+		for (let at = room; at < line.length; at += room - 6) pieces.push(`      ${line.slice(at, at + room - 6)}`);
+		return pieces;
+	});
+}
+
+export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane): string[] {
+	const manifest = entry.manifest;
+	const verify = verifyStateOf(state, entry);
+	const field = (label: string, value: string) => `${label.padEnd(12)}${value}`;
+	const lines = [
+		field('path', entry.path),
+		field('size', `${humanBytes(entry.fileSize)}${entry.isEncrypted ? ' (age-encrypted)' : ''}`),
+		field('verified', `${verifyLabel(verify)}${verify.kind === 'failed' ? `: ${verify.reason}` : ''}`),
+	];
+	if (!manifest) return [...lines, `no manifest (${entry.name}.meta.json): etcdtop did not write this file; its origin is unknown`];
+	const plan = buildRestorePlan({
+		snapshotPath: entry.path,
+		isEncrypted: entry.isEncrypted,
+		dataDir: '/var/lib/etcd-restored',
+		members: manifest.members,
+		etcdVersion: manifest.etcdVersion,
+		// Shown for reading: `etcdtop snapshot restore-plan` makes a fresh token for the real run.
+		token: `etcd-restore-${manifest.sha256.slice(0, 8)}`,
+		membersFrom: 'manifest',
+	});
+	return [
+		...lines,
+		field('taken', `${manifest.createdAt} from ${manifest.member.name} (${manifest.member.id}) at ${manifest.member.endpoint}`),
+		field('revision', `${manifest.revision}, raft index ${manifest.raftIndex}, term ${manifest.raftTerm}, ${manifest.totalKey} keys`),
+		field('sha256', manifest.sha256),
+		field('etcd', `${manifest.etcdVersion}, cluster ${manifest.clusterId}, ${manifest.members.length} members`),
+		'',
+		'Restore plan (new data dir /var/lib/etcd-restored; `etcdtop snapshot restore-plan FILE --data-dir DIR` prints yours)',
+		...renderRestorePlan(plan).split('\n'),
+	];
+}
+
+export interface SnapshotDetailsProps {
+	readonly entry: SnapshotEntry;
+	readonly state: SnapshotsPane;
+	readonly width: number;
+	readonly height: number;
+	readonly offset: number;
+}
+
+/** A file's manifest and how to restore it (the plan `etcdtop snapshot restore-plan` prints); j/k scroll. */
+export function SnapshotDetails({entry, state, width, height, offset}: SnapshotDetailsProps) {
+	const boxWidth = Math.min(width, 160);
+	const lines = wrapLines(snapshotDetailLines(entry, state), boxWidth - 4);
+	const rows = Math.max(3, height - 4);
+	const first = Math.max(0, Math.min(offset, lines.length - rows));
+	const more = lines.length - first - rows;
+	return (
+		<Box flexDirection="column" borderStyle="round" paddingX={1} width={boxWidth}>
+			<Text bold wrap="truncate">
+				{entry.name}
+			</Text>
+			{lines.slice(first, first + rows).map((line, index) => (
+				<Text key={first + index} wrap="truncate">
+					{line}
+				</Text>
+			))}
+			<Text color={color('muted')} wrap="truncate">
+				{more > 0 ? `j/k scroll (${more} more lines)  ` : ''}esc closes
+			</Text>
+		</Box>
+	);
+}
+
+export function ConfirmDelete({name, typed}: {readonly name: string; readonly typed: string}) {
+	return (
+		<Box flexDirection="column" borderStyle="round" borderColor={color('bad')} paddingX={1}>
+			<Text bold color={color('bad')}>
+				Delete {name} and its manifest?
+			</Text>
+			<Text>This removes the file from disk (rm {name} {name}.meta.json). It cannot be undone.</Text>
+			<Text>
+				Type the file name to confirm, enter to delete, esc to cancel: <Text bold>{typed}</Text>
+				<Text inverse> </Text>
+			</Text>
+		</Box>
+	);
+}

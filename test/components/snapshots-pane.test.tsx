@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import {describe, test, type TestContext} from 'node:test';
+import {render} from 'ink-testing-library';
+import {initialSnapshotsPane, reduceSnapshots, saveProgress, type SnapshotsEvent, type SnapshotsPane} from '../../source/model/snapshots-pane.js';
+import type {ClusterState} from '../../source/model/cluster-state.js';
+import type {PollerSnapshot} from '../../source/poller/poller.js';
+import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
+import type {SnapshotPaneStore} from '../../source/snapshot/pane-store.js';
+import type {SnapshotEntry} from '../../source/snapshot/snapshot-dir.js';
+import {App} from '../../source/ui/app.js';
+import type {ConsoleStore} from '../../source/ui/console-store.js';
+import {buildKeymap} from '../../source/ui/keymap.js';
+import {initialUi, reduceConfirmKey, type UiState} from '../../source/ui/ui-state.js';
+import {ClusterBuilder, t0} from '../helpers/cluster-builder.js';
+
+const ansi = /\u001B\[[0-9;?]*[A-Za-z]/g;
+const strip = (text: string | undefined) => (text ?? '').replace(ansi, '');
+
+const now = t0 + 5000;
+
+function manifest(name: string, revision: number, createdAt: number): SnapshotManifest {
+	return {
+		manifestVersion: 1,
+		file: name,
+		createdAt: new Date(createdAt).toISOString(),
+		clusterId: 'c0ffee',
+		member: {id: 'a1', name: 'etcd-2', endpoint: 'http://127.0.0.1:2379'},
+		revision,
+		raftTerm: 3,
+		raftIndex: revision + 7,
+		sha256: 'ab'.repeat(32),
+		size: 1_000_000,
+		fileSize: 1_000_032,
+		totalKey: 42,
+		etcdVersion: '3.5.12',
+		members: [
+			{name: 'etcd-1', id: 'a0', peerUrls: ['http://10.0.0.1:2380'], clientUrls: ['http://10.0.0.1:2379'], isLearner: false},
+			{name: 'etcd-2', id: 'a1', peerUrls: ['http://10.0.0.2:2380'], clientUrls: ['http://10.0.0.2:2379'], isLearner: false},
+		],
+	};
+}
+
+const entries: SnapshotEntry[] = [
+	{name: 'newest.db', path: '/snaps/newest.db', fileSize: 1_000_032, modifiedAt: now - 60_000, isEncrypted: false, manifest: manifest('newest.db', 900, now - 60_000)},
+	{name: 'older.db.age', path: '/snaps/older.db.age', fileSize: 1_000_400, modifiedAt: now - 7_200_000, isEncrypted: true, manifest: manifest('older.db.age', 800, now - 7_200_000)},
+	{name: 'copied.db', path: '/snaps/copied.db', fileSize: 4096, modifiedAt: now - 3 * 86_400_000, isEncrypted: false, manifest: undefined},
+];
+
+class FixtureSnapshots implements SnapshotPaneStore {
+	state: SnapshotsPane;
+	calls: string[] = [];
+	private readonly listeners = new Set<() => void>();
+	constructor(events: SnapshotsEvent[] = []) {
+		this.state = events.reduce(reduceSnapshots, reduceSnapshots(initialSnapshotsPane('/snaps'), {type: 'listed', entries}));
+	}
+	subscribe = (listener: () => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+	getSnapshot = () => this.state;
+	dispatch(event: SnapshotsEvent) {
+		this.state = reduceSnapshots(this.state, event);
+		for (const listener of this.listeners) listener();
+	}
+	reload = () => this.calls.push('reload');
+	save = () => this.calls.push('save');
+	verify = (name: string) => this.calls.push(`verify:${name}`);
+	remove = (name: string) => this.calls.push(`remove:${name}`);
+}
+
+class StaticCluster implements ConsoleStore {
+	snapshot: PollerSnapshot;
+	constructor(cluster: ClusterState) {
+		this.snapshot = {cluster, intervalMs: 1000, isPaused: false};
+	}
+	subscribe = () => () => undefined;
+	getSnapshot = () => this.snapshot;
+	refresh = () => undefined;
+	setPaused = () => undefined;
+	setInterval = () => undefined;
+}
+
+async function frameWith(lastFrame: () => string | undefined, text: string | RegExp, timeoutMs = 3000): Promise<string> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const frame = strip(lastFrame());
+		if (typeof text === 'string' ? frame.includes(text) : text.test(frame)) return frame;
+		if (Date.now() > deadline) assert.fail(`no frame with ${String(text)}; last frame:\n${frame}`);
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+}
+
+function mount(t: TestContext, snapshots: FixtureSnapshots, {isReadOnly = false} = {}) {
+	const cluster = new StaticCluster(new ClusterBuilder().list().allOk().state);
+	const view = render(<App store={cluster} keymap={buildKeymap({isReadOnly})} isReadOnly={isReadOnly} onQuit={() => undefined} now={() => now} snapshots={snapshots} />);
+	t.after(() => view.unmount());
+	return view;
+}
+
+test('2 lists the directory: file, age, revision, size, source member, verified state', async t => {
+	const snapshots = new FixtureSnapshots([{type: 'verify-failed', name: 'copied.db', reason: 'page 3: bad flags'}]);
+	const {lastFrame, stdin} = mount(t, snapshots);
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('2');
+	const frame = await frameWith(lastFrame, 'SNAPSHOTS in /snaps');
+	assert.deepEqual(snapshots.calls, ['reload']);
+	assert.match(frame, /> newest\.db\s+1m\s+900\s+1\.0 MB\s+etcd-2\s+sha256 ok/);
+	assert.match(frame, /older\.db\.age\s+2h\s+800\s+1\.0 MB\s+etcd-2\s+sha256 ok \(age\)/);
+	assert.match(frame, /copied\.db\s+3d\s+-\s+4\.1 kB\s+-\s+FAILED/);
+	assert.match(frame, /^s save\s+v verify\s+d delete\s+enter details/m);
+});
+
+test('s saves, v verifies the selected file, j moves the selection', async t => {
+	const snapshots = new FixtureSnapshots();
+	const {lastFrame, stdin} = mount(t, snapshots);
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('2');
+	await frameWith(lastFrame, '> newest.db');
+	stdin.write('s');
+	stdin.write('j');
+	await frameWith(lastFrame, '> older.db.age');
+	stdin.write('v');
+	await new Promise(resolve => setTimeout(resolve, 20));
+	assert.deepEqual(snapshots.calls, ['reload', 'save', 'verify:older.db.age']);
+	snapshots.dispatch({type: 'verify-started', name: 'older.db.age', at: now});
+	await frameWith(lastFrame, /older\.db\.age.*verifying…/);
+	snapshots.dispatch({type: 'verify-finished', name: 'older.db.age', at: now, revision: 800, totalKey: 42});
+	await frameWith(lastFrame, /older\.db\.age.*verified/);
+});
+
+test('a running save shows a bar with bytes, rate and ETA from the DB size', async t => {
+	const snapshots = new FixtureSnapshots([
+		{type: 'save-started', at: now - 2000, isScheduled: false},
+		{type: 'save-progress', received: 50_000_000, total: 200_000_000},
+	]);
+	const {lastFrame, stdin} = mount(t, snapshots);
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('2');
+	const frame = await frameWith(lastFrame, 'saving');
+	assert.match(frame, /saving \[#+\.+\] 25% 50 MB of 200 MB at 25 MB\/s, ETA 6s/);
+});
+
+test('d asks for the file name; only the exact name deletes, escape cancels', async t => {
+	const snapshots = new FixtureSnapshots();
+	const {lastFrame, stdin} = mount(t, snapshots);
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('2');
+	await frameWith(lastFrame, '> newest.db');
+	stdin.write('d');
+	await frameWith(lastFrame, 'Type the file name');
+	stdin.write('newest');
+	stdin.write('\r');
+	await frameWith(lastFrame, 'cancel: newest');
+	stdin.write('\u001B');
+	await frameWith(lastFrame, /^(?![\s\S]*Type the file name)/);
+	stdin.write('d');
+	await frameWith(lastFrame, 'Type the file name');
+	stdin.write('newest.db');
+	await frameWith(lastFrame, 'cancel: newest.db');
+	stdin.write('\r');
+	await frameWith(lastFrame, /^(?![\s\S]*Type the file name)/);
+	assert.deepEqual(snapshots.calls, ['reload', 'remove:newest.db']);
+});
+
+test('--read-only: no delete key, no delete hint', async t => {
+	const snapshots = new FixtureSnapshots();
+	const {lastFrame, stdin} = mount(t, snapshots, {isReadOnly: true});
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('2');
+	const frame = await frameWith(lastFrame, '> newest.db');
+	assert.doesNotMatch(frame, /d delete/);
+	stdin.write('d');
+	await new Promise(resolve => setTimeout(resolve, 50));
+	assert.doesNotMatch(strip(lastFrame()), /Type the file name/);
+});
+
+test('enter shows the manifest and a restore plan with etcdutl for 3.5', async t => {
+	const snapshots = new FixtureSnapshots();
+	const {lastFrame, stdin} = mount(t, snapshots);
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('2');
+	await frameWith(lastFrame, '> newest.db');
+	stdin.write('\r');
+	let frame = await frameWith(lastFrame, 'Restore plan');
+	assert.match(frame, /revision\s+900, raft index 907, term 3, 42 keys/);
+	for (let step = 0; step < 30 && !frame.includes('etcdutl snapshot restore'); step++) {
+		stdin.write('j');
+		await new Promise(resolve => setTimeout(resolve, 20));
+		frame = strip(lastFrame());
+	}
+	assert.match(frame, /etcdutl snapshot restore \/snaps\/newest\.db --name etcd-1/);
+});
+
+describe('pane model', () => {
+	test('save progress: rate and ETA', () => {
+		const saving = {kind: 'saving' as const, startedAt: 0, received: 100, total: 400, isScheduled: false};
+		assert.deepEqual(saveProgress(saving, 1000), {received: 100, total: 400, fraction: 0.25, rate: 100, etaMs: 3000});
+		assert.equal(saveProgress({kind: 'idle'}, 1000), undefined);
+	});
+	test('a listing drops verification states of files that are gone', () => {
+		let state = reduceSnapshots(initialSnapshotsPane('/s'), {type: 'listed', entries});
+		state = reduceSnapshots(state, {type: 'verify-failed', name: 'copied.db', reason: 'x'});
+		state = reduceSnapshots(state, {type: 'listed', entries: entries.slice(0, 1)});
+		assert.deepEqual(state.verify, {});
+	});
+	test('typed confirmation: paste with enter in one chunk, backspace', () => {
+		const ui: UiState = {...initialUi, modal: {kind: 'confirm-delete', name: 'a.db', typed: ''}};
+		assert.equal(reduceConfirmKey(ui, 'a.db\r', 'a.db\r').confirmed, 'a.db');
+		assert.equal(reduceConfirmKey(ui, 'a.dbx\u007f\r', 'a.dbx\u007f\r').confirmed, 'a.db');
+		assert.equal(reduceConfirmKey(ui, 'a.d\r', 'a.d\r').confirmed, undefined);
+		assert.equal(reduceConfirmKey(ui, 'escape', '').ui.modal.kind, 'none');
+	});
+});
