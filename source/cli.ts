@@ -24,6 +24,13 @@ const help = `
                                       stream a verified snapshot to FILE (+ FILE.meta.json)
     $ etcdtop snapshot status FILE [-w table|json|simple]
                                       check a snapshot file without etcd: hash, revision, keys, sha256
+    $ etcdtop member replace FAILED --new-name NAME --new-peer-url URL [--new-client-url URL]
+                [--no-learner] [--start-command CMD] [--yes] [--wait-timeout DURATION]
+                                      remove a failed member, add its replacement (a learner, promoted
+                                      once in sync), start it over SSH or wait for you; runs again to
+                                      resume after an interruption; exit 0 once it is a healthy voter
+    $ etcdtop member add NAME --peer-url URL [--client-url URL] [--learner] [--start-command CMD]
+    $ etcdtop member remove|promote|move-leader NAME|ID [--yes]
 
   Connection (each also read from its ETCDCTL_* variable; a flag wins)
     --endpoints LIST                  comma-separated, default 127.0.0.1:2379
@@ -44,6 +51,15 @@ const help = `
     --members N                       demo cluster size, default 3
     --from NAME|ID                    snapshot source, default the voter with the highest applied index
     --overwrite                       let snapshot save replace an existing FILE
+
+  member (every change is checked against quorum first; that check cannot be skipped)
+    --yes                             no typed confirmation before a member is removed
+    --start-command CMD               shell line run on the new member's host over SSH, with
+                                      ETCD_NAME, ETCD_INITIAL_CLUSTER, … in its environment
+    --wait-timeout DURATION           bound of each wait (start, catch-up, verify), default 5m
+    --command-log FILE                append every change and remote command to FILE
+    --ssh-host NAME=[user@]host[:port] where member NAME's commands run (default: its peer URL host)
+    --ssh-identity FILE / --ssh-known-hosts FILE
 
   Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable, 3 bad usage
 `;
@@ -70,10 +86,25 @@ const cli = meow(help, {
 		members: {type: 'string'},
 		from: {type: 'string'},
 		overwrite: {type: 'boolean'},
+		newName: {type: 'string'},
+		newPeerUrl: {type: 'string'},
+		newClientUrl: {type: 'string'},
+		peerUrl: {type: 'string'},
+		clientUrl: {type: 'string'},
+		learner: {type: 'boolean'},
+		startCommand: {type: 'string'},
+		yes: {type: 'boolean'},
+		waitTimeout: {type: 'string'},
+		commandLog: {type: 'string'},
+		sshHost: {type: 'string', isMultiple: true},
+		sshIdentity: {type: 'string'},
+		sshKnownHosts: {type: 'string'},
 	},
 });
 
 const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members', 'from', 'overwrite']);
+// member … flags, kept apart so the lists above stay as the other commands left them.
+for (const flag of ['newName', 'newPeerUrl', 'newClientUrl', 'peerUrl', 'clientUrl', 'learner', 'startCommand', 'yes', 'waitTimeout', 'commandLog', 'sshHost', 'sshIdentity', 'sshKnownHosts']) known.add(flag);
 
 function hideArgvFromProcessList(): void {
 	// On Linux the title overwrites the argv other users read in /proc/PID/cmdline, where a --password
@@ -131,8 +162,12 @@ async function main(): Promise<number> {
 		}
 		case 'snapshot':
 			return runSnapshot(rest, config);
+		case 'member': {
+			const {memberCommand} = await import('./commands/member.js');
+			return memberCommand(await withPassword(config()), rest, cli.flags, io);
+		}
 		default:
-			throw new ConfigError(command, 'unknown command', 'use status, demo, or no command for the console; see etcdtop --help');
+			throw new ConfigError(command, 'unknown command', 'use status, snapshot, member, demo, or no command for the console; see etcdtop --help');
 	}
 }
 

@@ -62,6 +62,8 @@ export type OperationEvent =
 	| {readonly type: 'start-command-finished'; readonly exitCode: number | null; readonly output: readonly string[]}
 	| {readonly type: 'promoted'}
 	| {readonly type: 'promote-not-in-sync'; readonly message: string}
+	/** etcd's strict reconfiguration check: a member joined or came back less than 5s ago. Try again shortly. */
+	| {readonly type: 'change-deferred'; readonly action: Effect['type']; readonly message: string}
 	| {readonly type: 'action-failed'; readonly action: Effect['type']; readonly message: string};
 
 export type Outcome =
@@ -85,6 +87,7 @@ export interface OperationState {
 	readonly hasRunStart: boolean;
 	readonly hasMovedLeader: boolean;
 	readonly promoteAttempts: number;
+	readonly deferrals: number;
 	readonly actionFailures: number;
 	readonly observeFailures: number;
 	/** When the current wait (start, catch-up, verify) began; its bound is plan.waitTimeoutMs. */
@@ -116,6 +119,7 @@ export function initialState(plan: OperationPlan): OperationState {
 		hasRunStart: false,
 		hasMovedLeader: false,
 		promoteAttempts: 0,
+		deferrals: 0,
 		actionFailures: 0,
 		observeFailures: 0,
 		waitingSince: undefined,
@@ -173,6 +177,11 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 			const attempts = state.promoteAttempts + 1;
 			if (attempts >= state.plan.maxPromoteAttempts) return finish(state, {type: 'failed', message: `etcd refused to promote ${attempts} times: ${event.message}`}, {promoteAttempts: attempts});
 			return {...state, promoteAttempts: attempts, next: {type: 'observe', delayMs: pollDelayMs * 2}, notes: note(state, `not in sync yet (${event.message}); waiting`)};
+		}
+		case 'change-deferred': {
+			const deferrals = state.deferrals + 1;
+			if (deferrals >= state.plan.maxPromoteAttempts) return finish(state, {type: 'failed', message: `etcd deferred ${event.action} ${deferrals} times: ${event.message}`});
+			return {...state, deferrals, next: {type: 'observe', delayMs: pollDelayMs * 2}, notes: note(state, `etcd defers the change (${event.message}); trying again shortly`)};
 		}
 		case 'action-failed': {
 			const failures = state.actionFailures + 1;

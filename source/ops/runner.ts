@@ -37,7 +37,15 @@ export interface OperationIo {
 
 export type {ConnectOptions};
 
-const notInSync = /in sync with leader|not in sync|too many learner|learner.*not.*ready/i;
+const notInSync = /in sync with leader|not in sync|learner.*not.*ready/i;
+/** etcd's --strict-reconfig-check answers while a member joined or returned less than 5s ago. */
+const deferred = /unhealthy cluster|too many learner/i;
+
+function failed(action: Effect['type'], error: unknown): OperationEvent {
+	const raw = error instanceof Error ? error.message : String(error);
+	if (deferred.test(raw)) return {type: 'change-deferred', action, message: classifyError(error).message};
+	return {type: 'action-failed', action, message: classifyError(error).message};
+}
 
 async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<OperationEvent> {
 	const now = io.now ?? Date.now;
@@ -121,7 +129,7 @@ async function execute(effect: Effect, state: OperationState, io: OperationIo): 
 				return {type: 'leader-moved'};
 			} catch (error) {
 				log('move-leader', effect.command, `failed: ${message(error)}`);
-				return {type: 'action-failed', action: effect.type, message: message(error)};
+				return failed(effect.type, error);
 			}
 		}
 		case 'remove-member': {
@@ -132,7 +140,7 @@ async function execute(effect: Effect, state: OperationState, io: OperationIo): 
 				return {type: 'member-removed', id: effect.member.id};
 			} catch (error) {
 				log('remove', effect.command, `failed: ${message(error)}`);
-				return {type: 'action-failed', action: effect.type, message: message(error)};
+				return failed(effect.type, error);
 			}
 		}
 		case 'add-member': {
@@ -143,7 +151,7 @@ async function execute(effect: Effect, state: OperationState, io: OperationIo): 
 				return {type: 'member-added', member};
 			} catch (error) {
 				log('add', effect.command, `failed: ${message(error)}`);
-				return {type: 'action-failed', action: effect.type, message: message(error)};
+				return failed(effect.type, error);
 			}
 		}
 		case 'run-start-command': {
@@ -170,7 +178,7 @@ async function execute(effect: Effect, state: OperationState, io: OperationIo): 
 					return {type: 'promote-not-in-sync', message: message(error)};
 				}
 				log('promote', effect.command, `failed: ${message(error)}`);
-				return {type: 'action-failed', action: effect.type, message: message(error)};
+				return failed(effect.type, error);
 			}
 		}
 	}

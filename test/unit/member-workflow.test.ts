@@ -223,6 +223,15 @@ describe('replace: bounded waits and failures', () => {
 		state = walk(state, threeOneDown, {type: 'action-failed', action: 'remove-member', message: 'x'}, threeOneDown, {type: 'action-failed', action: 'remove-member', message: 'x'});
 		assert.equal(state.outcome?.type, 'failed');
 	});
+	it('etcd\'s "unhealthy cluster" (a member joined under 5s ago) defers, bounded', () => {
+		let state = walk(initialState(plan({kind: 'add', target: undefined, maxPromoteAttempts: 2})), observed([m1, m2, m3], {a1: 1, b2: 1, c3: 1}));
+		state = reduce(state, {type: 'change-deferred', action: 'add-member', message: 'etcdserver: unhealthy cluster'});
+		assert.deepEqual(effectFor(state), {type: 'observe', delayMs: 1000});
+		state = walk(state, observed([m1, m2, m3], {a1: 1, b2: 1, c3: 1}));
+		assert.equal(effectType(state), 'add-member');
+		state = reduce(state, {type: 'change-deferred', action: 'add-member', message: 'etcdserver: unhealthy cluster'});
+		assert.equal(state.outcome?.type, 'failed');
+	});
 	it('a removal that applied before its error is not repeated', () => {
 		const state = walk(initialState(plan({isPreConfirmed: true})), threeOneDown, {type: 'action-failed', action: 'remove-member', message: 'deadline exceeded'}, observed([m1, m2], {a1: 1, b2: 1}));
 		assert.equal(effectType(state), 'add-member');

@@ -1,0 +1,52 @@
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import {ConfigError} from '../config/errors.js';
+import type {Effect} from '../ops/member-workflow.js';
+import type {StartResult} from '../ops/runner.js';
+import {Keyring} from '../ssh/connect.js';
+import {SshError} from '../ssh/errors.js';
+import {commandLine, memberSshHost, runOnMember, type MemberHostOptions} from '../ssh/remote-exec.js';
+import {loadSshConfig} from '../ssh/ssh-config.js';
+import {formatTarget, parseHostMap} from '../ssh/target.js';
+
+export interface MemberSshFlags {
+	/** `--ssh-host NAME=[user@]host[:port]`, repeatable. */
+	readonly sshHost?: readonly string[];
+	readonly sshIdentity?: string;
+	readonly sshKnownHosts?: string;
+}
+
+/**
+ * The one place the member commands turn SSH flags into a way to run the start command on the new member's
+ * host (its peer URL's host unless `--ssh-host` maps it). Kept to this function so it can be reconciled with
+ * the console's `--via`/`--ssh-host` wiring in one spot.
+ */
+export function startCommandRunner(flags: MemberSshFlags, timeoutMs: number): (effect: Extract<Effect, {type: 'run-start-command'}>) => Promise<StartResult> {
+	let hostMap: MemberHostOptions['hostMap'];
+	try {
+		hostMap = parseHostMap(flags.sshHost ?? []);
+	} catch (error) {
+		if (error instanceof SshError) throw new ConfigError('--ssh-host', error.message, 'use --ssh-host NAME=[user@]host[:port]');
+		throw error;
+	}
+	const keyring = new Keyring();
+	return async effect => {
+		const options: MemberHostOptions = {
+			member: effect.member,
+			hostMap,
+			sshConfig: loadSshConfig(),
+			...(flags.sshIdentity === undefined ? {} : {identityFile: flags.sshIdentity}),
+			hostKeys: {knownHostsPath: flags.sshKnownHosts ?? join(homedir(), '.ssh', 'known_hosts'), isAcceptingNew: false},
+			keyring,
+		};
+		const host = memberSshHost(options);
+		const output: string[] = [];
+		const keep = (line: string) => {
+			output.push(line);
+			if (output.length > 20) output.shift();
+		};
+		const command = {argv: effect.argv, env: effect.env};
+		const result = await runOnMember({...options, command, timeoutMs, onStdoutLine: keep, onStderrLine: keep});
+		return {exitCode: result.exitCode, output, commandLine: commandLine(command), host: formatTarget({user: host.user, host: host.host, port: host.port})};
+	};
+}
