@@ -154,7 +154,8 @@ async function main(): Promise<number> {
 		case 'console': {
 			const resolved = await withPassword(config());
 			const {runConsole} = await import('./ui/run-console.js');
-			return runConsole(resolved);
+			const {consoleMemberOps} = await import('./commands/member.js');
+			return runConsole(resolved, {memberOps: await consoleMemberOps(resolved, cli.flags)});
 		}
 		case 'demo': {
 			const {runDemo} = await import('./commands/demo.js');

@@ -3,12 +3,14 @@ import {createInterface} from 'node:readline/promises';
 import type {Config} from '../config/config.js';
 import {parseDuration, formatDuration} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
-import {MemberClient} from '../etcd/member-client.js';
 import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
+import {liveOperationIo} from '../ops/live-io.js';
 import {runOperation, type CommandLogEntry} from '../ops/runner.js';
-import {startCommandRunner, type MemberSshFlags} from './member-ssh.js';
+import type {MemberSshFlags} from '../ops/ssh-start.js';
+import {SshError} from '../ssh/errors.js';
+import {parseHostMap} from '../ssh/target.js';
 
 export interface MemberFlags extends MemberSshFlags {
 	readonly newName?: string;
@@ -148,31 +150,27 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 	if (!plan.isPreConfirmed && (plan.kind === 'replace' || plan.kind === 'remove') && !process.stdin.isTTY) {
 		throw new ConfigError('--yes', `member ${plan.kind} removes a member and there is no terminal to type its name`, 'run it in a terminal, or add --yes');
 	}
-	const clients = new Map<string, MemberClient>();
 	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
-	const client = (endpoint: string) => {
-		let found = clients.get(endpoint);
-		if (!found) {
-			found = new MemberClient(endpoint, connect);
-			clients.set(endpoint, found);
-		}
-		return found;
-	};
 	const report = reporter(io);
+	let live;
 	try {
-		const final = await runOperation(initialState(plan), {
-			client,
-			seedEndpoints: config.endpoints,
-			commandTimeoutMs: config.commandTimeoutMs,
-			probeTimeoutMs: Math.max(config.probeTimeoutMs, 2000),
-			confirm: async effect => askTyped(effect, io),
-			runStart: startCommandRunner(flags, Math.min(plan.waitTimeoutMs, 120_000)),
-			log: entry => {
-				io.out(`  $ ${entry.command}  # ${entry.result}`);
-				if (flags.commandLog) appendFileSync(flags.commandLog, `${formatLog(entry)}\n`, {mode: 0o600});
+		live = liveOperationIo(
+			{endpoints: config.endpoints, connect, probeTimeoutMs: config.probeTimeoutMs, ssh: flags, sshTimeoutMs: Math.min(plan.waitTimeoutMs, 120_000)},
+			{
+				confirm: async effect => askTyped(effect, io),
+				log: entry => {
+					io.out(`  $ ${entry.command}  # ${entry.result}`);
+					if (flags.commandLog) appendFileSync(flags.commandLog, `${formatLog(entry)}\n`, {mode: 0o600});
+				},
+				onState: report,
 			},
-			onState: report,
-		});
+		);
+	} catch (error) {
+		if (error instanceof SshError) throw new ConfigError('--ssh-host', error.message, 'use --ssh-host NAME=[user@]host[:port]');
+		throw error;
+	}
+	try {
+		const final = await runOperation(initialState(plan), live);
 		const outcome = final.outcome;
 		if (!outcome) return exitCodes.critical;
 		switch (outcome.type) {
@@ -189,6 +187,32 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 				return exitCodes.critical;
 		}
 	} finally {
-		for (const member of clients.values()) member.close();
+		live.close();
 	}
+}
+
+/** The console's member wizard backend: same io as the commands, SSH flags and command log file included. */
+export async function consoleMemberOps(config: Config, flags: MemberFlags) {
+	const {liveMemberOps} = await import('../ui/member-ops.js');
+	const waitText = flags.waitTimeout ?? '5m';
+	const waitTimeoutMs = parseDuration(waitText);
+	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
+	try {
+		// Parsed now so a bad --ssh-host stops the console before it starts, not in the middle of a wizard.
+		parseHostMap(flags.sshHost ?? []);
+	} catch (error) {
+		if (error instanceof SshError) throw new ConfigError('--ssh-host', error.message, 'use --ssh-host NAME=[user@]host[:port]');
+		throw error;
+	}
+	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
+	return liveMemberOps({
+		endpoints: config.endpoints,
+		connect,
+		probeTimeoutMs: config.probeTimeoutMs,
+		ssh: flags,
+		sshTimeoutMs: Math.min(waitTimeoutMs, 120_000),
+		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
+		waitTimeoutMs,
+		...(flags.commandLog ? {onLogLine: (entry: CommandLogEntry) => appendFileSync(flags.commandLog!, `${formatLog(entry)}\n`, {mode: 0o600})} : {}),
+	});
 }

@@ -55,7 +55,7 @@ export type OperationEvent =
 	| {readonly type: 'observed'; readonly observation: Observation}
 	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string}
 	| {readonly type: 'confirmed'}
-	| {readonly type: 'cancelled'}
+	| {readonly type: 'cancelled'; readonly reason?: string}
 	| {readonly type: 'leader-moved'}
 	| {readonly type: 'member-removed'; readonly id: string}
 	| {readonly type: 'member-added'; readonly member: MemberInfo}
@@ -158,7 +158,7 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 		case 'confirmed':
 			return {...state, isConfirmed: true, next: observeNow, notes: note(state, 'confirmed')};
 		case 'cancelled':
-			return finish(state, {type: 'cancelled', message: 'nothing was changed by this step; the confirmation was not given'});
+			return finish(state, {type: 'cancelled', message: event.reason ?? 'nothing was changed by this step; the confirmation was not given'});
 		case 'leader-moved':
 			return {...state, actionFailures: 0, hasMovedLeader: true, next: observeNow, notes: note(state, 'leadership moved')};
 		case 'member-removed':

@@ -190,7 +190,7 @@ export async function runOperation(initial: OperationState, io: OperationIo): Pr
 	io.onState?.(state);
 	for (let effect = effectFor(state); effect; effect = effectFor(state)) {
 		if (io.signal?.aborted) {
-			state = reduce(state, {type: 'cancelled'});
+			state = reduce(state, {type: 'cancelled', reason: 'stopped before the next step; run the same action again to continue from where the cluster stands'});
 			break;
 		}
 		const event = await execute(effect, state, io);

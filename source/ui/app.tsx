@@ -7,6 +7,8 @@ import {HelpOverlay} from './components/help-overlay.js';
 import {KeyHints} from './components/key-hints.js';
 import {MemberDetails} from './components/member-details.js';
 import {MembersTable} from './components/members-table.js';
+import {MemberWizard} from './components/member-wizard.js';
+import type {MemberOpsBackend} from './member-ops.js';
 import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {keyName, type KeyAction} from './keymap.js';
@@ -19,9 +21,11 @@ export interface AppProps {
 	readonly isReadOnly: boolean;
 	readonly onQuit: () => void;
 	readonly now?: () => number;
+	/** Member changes (R, a, D, L); without it those keys say they are unavailable. */
+	readonly memberOps?: MemberOpsBackend;
 }
 
-export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: AppProps) {
+export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, memberOps}: AppProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {view, events} = snapshot.cluster;
 	const now = useNow(1000, clock);
@@ -43,6 +47,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: 
 	useInput(
 		(input, key) => {
 			const current = uiRef.current;
+			// The member wizard reads every key itself (names, URLs, the typed confirmation).
+			if (current.modal.kind === 'member-op') return;
 			const latest = store.getSnapshot();
 			const action = resolveKey(keymap, current, keyName(input, key));
 			if (!action || action.disabledReason) return;
@@ -71,7 +77,15 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: 
 	const bodyHeight = height - headerHeight - hintsHeight - 1;
 
 	let body: React.ReactNode;
-	if (modal.kind === 'help') {
+	if (modal.kind === 'member-op') {
+		const member = members.find(candidate => candidate.key === modal.memberKey);
+		const close = () => update({...uiRef.current, modal: {kind: 'none'}});
+		body = memberOps ? (
+			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} action={modal.action} member={member} backend={memberOps} onClose={close} width={width} height={bodyHeight} />
+		) : (
+			<MemberOpUnavailable onClose={close} />
+		);
+	} else if (modal.kind === 'help') {
 		body = <HelpOverlay keymap={keymap} isReadOnly={isReadOnly} />;
 	} else if (modal.kind === 'member-details') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
@@ -99,4 +113,11 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now}: 
 			<KeyHints keymap={keymap} />
 		</Box>
 	);
+}
+
+function MemberOpUnavailable({onClose}: {readonly onClose: () => void}) {
+	useInput((_input, key) => {
+		if (key.escape || key.return) onClose();
+	});
+	return <Text color={color('warn')}>member changes are not available in this console (esc)</Text>;
 }

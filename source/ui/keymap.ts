@@ -1,4 +1,7 @@
-export type ActionId = 'quit' | 'help' | 'down' | 'up' | 'details' | 'pause' | 'refresh' | 'slower' | 'faster' | 'dashboard' | 'log' | 'close';
+export type ActionId = 'quit' | 'help' | 'down' | 'up' | 'details' | 'pause' | 'refresh' | 'slower' | 'faster' | 'dashboard' | 'log' | 'close' | MemberActionId;
+
+/** Actions that change membership; each opens the member wizard (same state machine as `etcdtop member …`). */
+export type MemberActionId = 'replace-member' | 'add-member' | 'remove-member' | 'move-leader';
 
 export type Scope = 'global' | 'dashboard' | 'modal';
 
@@ -28,6 +31,10 @@ const actions: readonly KeyAction[] = [
 	{id: 'dashboard', keys: ['1'], description: 'dashboard pane', scope: 'global', isDangerous: false, hint: 'dashboard'},
 	{id: 'log', keys: ['3'], description: 'event log pane', scope: 'global', isDangerous: false, hint: 'log'},
 	{id: 'close', keys: ['escape'], description: 'close the overlay', scope: 'modal', isDangerous: false},
+	{id: 'replace-member', keys: ['R'], description: 'replace the selected failed member', scope: 'dashboard', isDangerous: true, hint: 'replace'},
+	{id: 'add-member', keys: ['a'], description: 'add a member', scope: 'dashboard', isDangerous: true},
+	{id: 'remove-member', keys: ['D'], description: 'remove the selected member', scope: 'dashboard', isDangerous: true},
+	{id: 'move-leader', keys: ['L'], description: 'move leadership to the selected member', scope: 'dashboard', isDangerous: true},
 ];
 
 export interface KeymapOptions {

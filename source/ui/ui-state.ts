@@ -1,9 +1,14 @@
-import {findAction, type ActionId, type KeyAction, type Scope} from './keymap.js';
+import {findAction, type ActionId, type KeyAction, type MemberActionId, type Scope} from './keymap.js';
 
 export type Pane = 'dashboard' | 'log';
 
 /** Which overlay is open: one union rather than a flag per overlay. */
-export type Modal = {readonly kind: 'none'} | {readonly kind: 'help'} | {readonly kind: 'member-details'; readonly memberKey: string};
+export type Modal =
+	| {readonly kind: 'none'}
+	| {readonly kind: 'help'}
+	| {readonly kind: 'member-details'; readonly memberKey: string}
+	/** The member wizard; it reads every key itself until it closes. `memberKey` is unset for add. */
+	| {readonly kind: 'member-op'; readonly action: MemberActionId; readonly memberKey: string | undefined};
 
 export interface UiState {
 	readonly pane: Pane;
@@ -40,6 +45,14 @@ export function reduceUi(ui: UiState, id: ActionId, memberKeys: readonly string[
 			const key = memberKeys[index];
 			return key ? {...ui, selectedKey: key, modal: {kind: 'member-details', memberKey: key}} : ui;
 		}
+		case 'replace-member':
+		case 'remove-member':
+		case 'move-leader': {
+			const key = memberKeys[index];
+			return key ? {...ui, selectedKey: key, modal: {kind: 'member-op', action: id, memberKey: key}} : ui;
+		}
+		case 'add-member':
+			return {...ui, modal: {kind: 'member-op', action: id, memberKey: undefined}};
 		case 'dashboard':
 			return {...ui, pane: 'dashboard', modal: {kind: 'none'}};
 		case 'log':

@@ -1,13 +1,11 @@
 import {homedir} from 'node:os';
 import {join} from 'node:path';
-import {ConfigError} from '../config/errors.js';
-import type {Effect} from '../ops/member-workflow.js';
-import type {StartResult} from '../ops/runner.js';
 import {Keyring} from '../ssh/connect.js';
-import {SshError} from '../ssh/errors.js';
 import {commandLine, memberSshHost, runOnMember, type MemberHostOptions} from '../ssh/remote-exec.js';
 import {loadSshConfig} from '../ssh/ssh-config.js';
 import {formatTarget, parseHostMap} from '../ssh/target.js';
+import type {Effect} from './member-workflow.js';
+import type {StartResult} from './runner.js';
 
 export interface MemberSshFlags {
 	/** `--ssh-host NAME=[user@]host[:port]`, repeatable. */
@@ -17,18 +15,13 @@ export interface MemberSshFlags {
 }
 
 /**
- * The one place the member commands turn SSH flags into a way to run the start command on the new member's
- * host (its peer URL's host unless `--ssh-host` maps it). Kept to this function so it can be reconciled with
- * the console's `--via`/`--ssh-host` wiring in one spot.
+ * The one place member changes turn SSH flags into a way to run the start command on the new member's
+ * host (its peer URL's host unless `--ssh-host` maps it). Kept to this function so it can be reconciled
+ * with the console's `--via`/`--ssh-host` wiring in one spot. A bad `--ssh-host` throws SshError (bad-target)
+ * here, before anything changes.
  */
 export function startCommandRunner(flags: MemberSshFlags, timeoutMs: number): (effect: Extract<Effect, {type: 'run-start-command'}>) => Promise<StartResult> {
-	let hostMap: MemberHostOptions['hostMap'];
-	try {
-		hostMap = parseHostMap(flags.sshHost ?? []);
-	} catch (error) {
-		if (error instanceof SshError) throw new ConfigError('--ssh-host', error.message, 'use --ssh-host NAME=[user@]host[:port]');
-		throw error;
-	}
+	const hostMap = parseHostMap(flags.sshHost ?? []);
 	const keyring = new Keyring();
 	return async effect => {
 		const options: MemberHostOptions = {
