@@ -66,8 +66,8 @@ test('R walks a replacement: form, quorum numbers, typed name, then every step t
 		stdin.write('\r');
 		answered = await frameWith(lastFrame, 'new member name is required', 50).then(() => true, () => false);
 	}
-	await type(stdin, 'etcd-4');
-	stdin.write('\r');
+	// One chunk, as a paste or tmux delivers it: the line ending still moves to the next field.
+	stdin.write('etcd-4\r');
 	await type(stdin, '10.0.0.4:2380');
 	stdin.write('\r');
 	await frameWith(lastFrame, 'has no scheme');

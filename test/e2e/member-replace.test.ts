@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {Etcd3} from 'etcd3';
-import {freePort} from '../../source/demo/free-port.js';
 import type {LocalCluster as LocalClusterType} from '../../source/demo/local-cluster.js';
 import {cliPath, runCli, runEtcdctl} from '../helpers/cli.js';
 import {startCluster, until} from '../helpers/cluster.js';
+import {newUrls, RemoteMembers, sshFlags} from '../helpers/remote-members.js';
 import {hasSshd, TestSshd} from '../helpers/sshd.js';
 
 const skip = hasSshd() ? false : 'OpenSSH sshd is not installed';
@@ -25,46 +24,6 @@ async function memberList(endpoints: string): Promise<ListedMember[]> {
 	const result = await runEtcdctl(['--endpoints', endpoints, 'member', 'list', '-w', 'json']);
 	assert.equal(result.code, 0, result.stderr);
 	return (JSON.parse(result.stdout.replace(/"ID":(\d+)/g, '"ID":"$1"')) as {members: ListedMember[]}).members;
-}
-
-/** Members started over SSH by the start command: their PIDs are in files, each ended by PID. */
-class RemoteMembers {
-	readonly dir = mkdtempSync(join(tmpdir(), 'etcdtop-remote-members-'));
-	private readonly names: string[] = [];
-
-	/** A start command for the new member: etcd reads every ETCD_* setting etcdtop puts in its environment. */
-	startCommand(name: string): string {
-		this.names.push(name);
-		return `etcd --data-dir=${join(this.dir, name)} --logger=zap --log-outputs=stderr >>${join(this.dir, `${name}.log`)} 2>&1 & echo $! >${join(this.dir, `${name}.pid`)}`;
-	}
-
-	pid(name: string): number | undefined {
-		const file = join(this.dir, `${name}.pid`);
-		return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
-	}
-
-	async stop(isKeeping: boolean): Promise<void> {
-		for (const name of this.names) {
-			const pid = this.pid(name);
-			if (pid === undefined) continue;
-			try {
-				process.kill(pid, 'SIGTERM');
-			} catch {
-				continue;
-			}
-			await until(`${name} (pid ${pid}) to exit`, () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 10_000).catch(() => process.kill(pid, 'SIGKILL'));
-		}
-		if (isKeeping) console.error(`remote member logs kept in ${this.dir}`);
-		else rmSync(this.dir, {recursive: true, force: true});
-	}
-}
-
-async function newUrls(): Promise<{peer: string; client: string}> {
-	return {peer: `http://127.0.0.1:${await freePort()}`, client: `http://127.0.0.1:${await freePort()}`};
-}
-
-function sshFlags(sshd: TestSshd, name: string): string[] {
-	return ['--ssh-host', `${name}=${sshd.user}@127.0.0.1:${sshd.port}`, '--ssh-identity', sshd.keys.plain, '--ssh-known-hosts', sshd.knownHostsFile];
 }
 
 // Top level, as the other e2e files: startCluster registers its own after() for this file.

@@ -121,7 +121,20 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
 
+	// A paste or a fast terminal delivers "etcd-4\r" as one chunk, which Ink hands over as text: split it
+	// so each line ending is an enter.
 	useInput((input, key) => {
+		if (!key.return && /[\r\n]/.test(input)) {
+			for (const piece of input.split(/([\r\n])/)) {
+				if (piece === '\r' || piece === '\n') handleKey('', {return: true});
+				else if (piece !== '') handleKey(piece, {});
+			}
+			return;
+		}
+		handleKey(input, key);
+	});
+
+	function handleKey(input: string, key: {readonly return?: boolean; readonly escape?: boolean; readonly backspace?: boolean; readonly delete?: boolean; readonly ctrl?: boolean; readonly meta?: boolean; readonly tab?: boolean}): void {
 		const current = phaseRef.current;
 		if (current.kind === 'form') {
 			const field = formFields[current.index]!;
@@ -161,7 +174,7 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 			if (current.kind === 'running') abort.current.abort();
 			else onClose();
 		}
-	});
+	}
 
 	const title = `${titles[action]}${member ? ` ${member.name || member.id}` : ''}`;
 	const steps = stepsFor[action];
