@@ -59,8 +59,8 @@ export function parseMemberCommand(args: readonly string[], flags: MemberFlags, 
 	const common = {
 		isPreConfirmed: flags.yes ?? false,
 		waitTimeoutMs,
-		// etcd answers "not in sync" within a heartbeat; one try per second for the wait bound.
-		maxPromoteAttempts: Math.max(5, Math.ceil(waitTimeoutMs / 1000)),
+		// etcd answers "not in sync" or "unhealthy cluster" at once; about one try per half second over the wait bound.
+		maxPromoteAttempts: Math.max(5, Math.ceil(waitTimeoutMs / 500)),
 		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
 		...(flags.startCommand === undefined ? {} : {startCommand: flags.startCommand}),
 	};

@@ -103,7 +103,8 @@ export interface OperationState {
 }
 
 export const observeNow: Effect = {type: 'observe', delayMs: 0};
-const pollDelayMs = 500;
+/** Waits poll at this pace: a member's status is a cheap local call, and each tick is latency added to the change. */
+const pollDelayMs = 250;
 const maxActionFailures = 3;
 const maxObserveFailures = 10;
 /** etcd promotes a learner whose log reaches 90% of the leader's; try only from there. */
@@ -181,7 +182,7 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 		case 'change-deferred': {
 			const deferrals = state.deferrals + 1;
 			if (deferrals >= state.plan.maxPromoteAttempts) return finish(state, {type: 'failed', message: `etcd deferred ${event.action} ${deferrals} times: ${event.message}`});
-			return {...state, deferrals, next: {type: 'observe', delayMs: pollDelayMs * 2}, notes: note(state, `etcd defers the change (${event.message}); trying again shortly`)};
+			return {...state, deferrals, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `etcd defers the change (${event.message}); trying again shortly`)};
 		}
 		case 'action-failed': {
 			const failures = state.actionFailures + 1;

@@ -89,9 +89,10 @@ async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<O
 	return {type: 'observed', observation};
 }
 
+/** Member changes go to the leader when it answers; right after a leader dies the others still name it. */
 function leaderClient(io: OperationIo, observation: Observation | undefined) {
 	const leaderId = observation ? leaderOf(observation) : undefined;
-	const leader = observation?.members.find(member => member.id === leaderId);
+	const leader = observation?.members.find(member => member.id === leaderId && observation.statuses[member.id] !== undefined);
 	const endpoint = leader?.clientUrls[0] ?? reachableEndpoint(observation) ?? io.seedEndpoints[0]!;
 	return {client: io.client(endpoint), endpoint};
 }

@@ -39,3 +39,13 @@ test('an abort stops before the next step', async () => {
 	assert.equal(final.outcome?.type, 'cancelled');
 	assert.deepEqual(cluster.calls, []);
 });
+
+test('right after the leader died the survivors still name it: changes go to a member that answers', async () => {
+	const cluster = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)], 1);
+	cluster.leader = 'c3';
+	cluster.down.add('c3');
+	const results: string[] = [];
+	const final = await runOperation(initialState(plan({isPreConfirmed: true, startCommand: undefined, kind: 'remove'})), cluster.io({log: entry => results.push(`${entry.step} ${entry.result}`)}));
+	assert.equal(final.outcome?.type, 'done', final.notes.join('\n'));
+	assert.deepEqual(results, ['assess 3 members, 2 answering', 'remove ok']);
+});

@@ -93,7 +93,7 @@ describe('replace: the whole walk', () => {
 		assert.equal(state.step, 'start');
 
 		state = walk(state, {type: 'start-command-finished', exitCode: 0, output: []}, observed([m1, m2, newUnstarted], {a1: 103, b2: 103}));
-		assert.deepEqual(effectFor(state), {type: 'observe', delayMs: 500}, 'waits for the member to start, without running the command twice');
+		assert.deepEqual(effectFor(state), {type: 'observe', delayMs: 250}, 'waits for the member to start, without running the command twice');
 
 		state = reduce(state, observed([m1, m2, newLearner], {a1: 1000, b2: 1000, d4: 10}));
 		assert.equal(state.step, 'catch-up');
@@ -219,14 +219,14 @@ describe('replace: bounded waits and failures', () => {
 	it('a failed action re-reads the cluster, and stops after three', () => {
 		let state = walk(initialState(plan({isPreConfirmed: true})), threeOneDown);
 		state = reduce(state, {type: 'action-failed', action: 'remove-member', message: 'deadline exceeded'});
-		assert.deepEqual(effectFor(state), {type: 'observe', delayMs: 500});
+		assert.deepEqual(effectFor(state), {type: 'observe', delayMs: 250});
 		state = walk(state, threeOneDown, {type: 'action-failed', action: 'remove-member', message: 'x'}, threeOneDown, {type: 'action-failed', action: 'remove-member', message: 'x'});
 		assert.equal(state.outcome?.type, 'failed');
 	});
 	it('etcd\'s "unhealthy cluster" (a member joined under 5s ago) defers, bounded', () => {
 		let state = walk(initialState(plan({kind: 'add', target: undefined, maxPromoteAttempts: 2})), observed([m1, m2, m3], {a1: 1, b2: 1, c3: 1}));
 		state = reduce(state, {type: 'change-deferred', action: 'add-member', message: 'etcdserver: unhealthy cluster'});
-		assert.deepEqual(effectFor(state), {type: 'observe', delayMs: 1000});
+		assert.deepEqual(effectFor(state), {type: 'observe', delayMs: 250});
 		state = walk(state, observed([m1, m2, m3], {a1: 1, b2: 1, c3: 1}));
 		assert.equal(effectType(state), 'add-member');
 		state = reduce(state, {type: 'change-deferred', action: 'add-member', message: 'etcdserver: unhealthy cluster'});

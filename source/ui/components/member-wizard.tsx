@@ -99,7 +99,7 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 			...(form.start.trim() === '' ? {} : {startCommand: form.start.trim()}),
 			isPreConfirmed: false,
 			waitTimeoutMs: backend.waitTimeoutMs,
-			maxPromoteAttempts: Math.max(5, Math.ceil(backend.waitTimeoutMs / 1000)),
+			maxPromoteAttempts: Math.max(5, Math.ceil(backend.waitTimeoutMs / 500)),
 			connection: backend.connection,
 			inputs: {target: 'member', name: 'name', peer: 'peer URL', client: 'client URL'},
 		};
