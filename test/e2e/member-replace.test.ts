@@ -138,23 +138,35 @@ describe('member replace against a real cluster and a real sshd', {skip, timeout
 		assert.equal(read.stdout.split('\n').filter(line => line.startsWith('data/')).length, keys);
 	});
 
-	it('scales 3 -> 5 with member add (started over SSH), then back to 3 with member remove', async () => {
+	it('scales 3 -> 5 with member add (started over SSH; one as a learner, then promoted), then back to 3 with member remove', async () => {
 		const live = async () => (await memberList(endpoints)).filter(member => member.name);
 		const seed = cluster!.member('etcd-1').clientUrl;
-		for (const name of ['etcd-5', 'etcd-6']) {
+		for (const [name, extra] of [['etcd-5', []], ['etcd-6', ['--learner']]] as const) {
 			const urls = await newUrls();
-			const result = await runCli(['member', 'add', name, '--peer-url', urls.peer, '--client-url', urls.client, '--start-command', remote.startCommand(name), '--endpoints', seed, ...sshFlags(sshd, name)], {timeoutMs: 240_000});
+			const result = await runCli(['member', 'add', name, '--peer-url', urls.peer, '--client-url', urls.client, ...extra, '--start-command', remote.startCommand(name), '--endpoints', seed, ...sshFlags(sshd, name)], {timeoutMs: 240_000});
 			assert.equal(result.code, 0, result.stdout + result.stderr);
-			assert.match(result.stdout, new RegExp(`member add ${name} --peer-urls=\\S+ {2}# ok`));
+			assert.match(result.stdout, new RegExp(`member add ${name} --peer-urls=\\S+${extra.length > 0 ? ' --learner' : ''} {2}# ok`));
 		}
+		assert.ok((await memberList(seed)).find(member => member.name === 'etcd-6')?.isLearner, 'etcd-6 joined as a learner');
+		const promote = await runCli(['member', 'promote', 'etcd-6', '--endpoints', seed], {timeoutMs: 120_000});
+		assert.equal(promote.code, 0, promote.stdout + promote.stderr);
 		const five = await memberList(seed);
 		assert.equal(five.length, 5);
-		assert.ok(five.every(member => member.name && !member.isLearner));
-		for (const name of ['etcd-6', 'etcd-5']) {
-			const result = await runCli(['member', 'remove', name, '--yes', '--endpoints', seed], {timeoutMs: 60_000});
+		assert.ok(five.every(member => member.name && !member.isLearner), JSON.stringify(five));
+
+		// Leadership to etcd-5, then remove it: etcdtop hands leadership on before the leader leaves.
+		const move = await runCli(['member', 'move-leader', 'etcd-5', '--endpoints', seed], {timeoutMs: 60_000});
+		assert.equal(move.code, 0, move.stdout + move.stderr);
+		assert.match(move.stdout, /move-leader [0-9a-f]+ {2}# ok/);
+		assert.match(move.stdout, /done: etcd-5 .* leads/);
+		for (const name of ['etcd-5', 'etcd-6']) {
+			const result = await runCli(['member', 'remove', name, '--yes', '--endpoints', seed], {timeoutMs: 120_000});
 			assert.equal(result.code, 0, result.stdout + result.stderr);
+			if (name === 'etcd-5') assert.match(result.stdout, /etcd-5 .* is the leader: moving leadership to/);
 			assert.match(result.stdout, /member remove [0-9a-f]+ {2}# ok/);
 		}
 		assert.deepEqual((await live()).map(member => member.name).sort(), ['etcd-1', 'etcd-2', 'etcd-4']);
+		const health = await runCli(['status', '-w', 'json', '--endpoints', seed]);
+		assert.equal(health.code, 0, health.stdout);
 	});
 });
