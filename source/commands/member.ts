@@ -10,6 +10,7 @@ import {liveOperationIo} from '../ops/live-io.js';
 import {runOperation, type CommandLogEntry} from '../ops/runner.js';
 import type {MemberSshFlags} from '../ops/ssh-start.js';
 import {SshError} from '../ssh/errors.js';
+import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
 import {parseHostMap} from '../ssh/target.js';
 
 export interface MemberFlags extends MemberSshFlags {
@@ -128,9 +129,9 @@ function reporter(io: MemberIo) {
 			const {settings} = state;
 			io.out('Start the new member with these settings (data dir empty):');
 			io.out('  as environment:');
-			for (const [name, value] of Object.entries(settings.env)) io.out(`    export ${name}=${JSON.stringify(value)}`);
+			for (const [name, value] of Object.entries(settings.env)) io.out(`    export ${name}=${quoteShellArg(value)}`);
 			io.out('  as etcd flags:');
-			io.out(`    etcd ${settings.flags.join(' ')} --data-dir=EMPTY_DIR`);
+			io.out(`    ${quoteArgv(['etcd', ...settings.flags, '--data-dir=EMPTY_DIR'])}`);
 			io.out('  in a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml, command:):');
 			for (const line of settings.manifestLines) io.out(line);
 			for (const warning of settings.warnings) io.out(`  warning: ${warning}`);
