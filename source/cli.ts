@@ -55,7 +55,8 @@ const help = `
   member (every change is checked against quorum first; that check cannot be skipped)
     --yes                             no typed confirmation before a member is removed
     --start-command CMD               shell line run on the new member's host over SSH, with
-                                      ETCD_NAME, ETCD_INITIAL_CLUSTER, … in its environment
+                                      ETCD_NAME, ETCD_INITIAL_CLUSTER, … in its environment; it must
+                                      return once etcd runs (systemctl start, docker run -d, … &)
     --wait-timeout DURATION           bound of each wait (start, catch-up, verify), default 5m
     --command-log FILE                append every change and remote command to FILE
     --ssh-host NAME=[user@]host[:port] where member NAME's commands run (default: its peer URL host)

@@ -123,3 +123,13 @@ test('read-only: R, a, D and L do nothing and are not in the keymap', async t =>
 	const ids = buildKeymap({isReadOnly: true}).map(action => action.id);
 	for (const id of ['replace-member', 'add-member', 'remove-member', 'move-leader']) assert.ok(!ids.includes(id as never));
 });
+
+test('L moves leadership to the selected member without a typed name', async t => {
+	const {lastFrame, stdin, members} = mount(t);
+	await frameWith(lastFrame, '> etcd-1');
+	stdin.write('j');
+	await frameWith(lastFrame, '> etcd-2');
+	stdin.write('L');
+	await frameWith(lastFrame, /done: etcd-2 .* leads/);
+	assert.deepEqual(members.calls, [`move-leader ${cluster3.memberList.members[1]!.id}`]);
+});
