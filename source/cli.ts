@@ -1,18 +1,10 @@
+import './process-setup.js';
 import meow from 'meow';
+import {flags, flagSpelling} from './cli-flags.js';
 import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
-import {parseStatusFormat, runStatus} from './commands/status.js';
 import {exitCodes} from './output/exit-code.js';
-
-// Node warns (DEP0123) when TLS is aimed at an IP address, which grpc does for every IP endpoint; the
-// warning would land in the middle of the console's screen and says nothing an operator can act on.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-	const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as {code?: string}).code : rest[1];
-	if (code === 'DEP0123') return;
-	(emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 const help = `
   Usage
@@ -69,43 +61,10 @@ const cli = meow(help, {
 	importMeta: import.meta,
 	allowUnknownFlags: true,
 	booleanDefault: undefined,
-	flags: {
-		endpoints: {type: 'string'},
-		cacert: {type: 'string'},
-		cert: {type: 'string'},
-		key: {type: 'string'},
-		user: {type: 'string'},
-		password: {type: 'string'},
-		insecureSkipTlsVerify: {type: 'boolean'},
-		dialTimeout: {type: 'string'},
-		commandTimeout: {type: 'string'},
-		interval: {type: 'string'},
-		probeTimeout: {type: 'string'},
-		readOnly: {type: 'boolean'},
-		discover: {type: 'boolean'},
-		writeOut: {type: 'string', shortFlag: 'w'},
-		members: {type: 'string'},
-		from: {type: 'string'},
-		overwrite: {type: 'boolean'},
-		newName: {type: 'string'},
-		newPeerUrl: {type: 'string'},
-		newClientUrl: {type: 'string'},
-		peerUrl: {type: 'string'},
-		clientUrl: {type: 'string'},
-		learner: {type: 'boolean'},
-		startCommand: {type: 'string'},
-		yes: {type: 'boolean'},
-		waitTimeout: {type: 'string'},
-		commandLog: {type: 'string'},
-		sshHost: {type: 'string', isMultiple: true},
-		sshIdentity: {type: 'string'},
-		sshKnownHosts: {type: 'string'},
-	},
+	flags,
 });
 
-const known = new Set(['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'interval', 'probeTimeout', 'readOnly', 'discover', 'writeOut', 'members', 'from', 'overwrite']);
-// member … flags, kept apart so the lists above stay as the other commands left them.
-for (const flag of ['newName', 'newPeerUrl', 'newClientUrl', 'peerUrl', 'clientUrl', 'learner', 'startCommand', 'yes', 'waitTimeout', 'commandLog', 'sshHost', 'sshIdentity', 'sshKnownHosts']) known.add(flag);
+const known = new Set(Object.keys(flags));
 
 function hideArgvFromProcessList(): void {
 	// On Linux the title overwrites the argv other users read in /proc/PID/cmdline, where a --password
@@ -139,24 +98,29 @@ async function runSnapshot([action, file, ...extra]: readonly string[], config: 
 
 async function main(): Promise<number> {
 	hideArgvFromProcessList();
+	// meow answers a bare --help itself; "etcdtop status --help" arrives here.
+	if ((cli.flags as Record<string, unknown>)['help'] === true) cli.showHelp(0);
 	const unknown = Object.keys(cli.flags).filter(flag => !known.has(flag));
 	if (unknown.length > 0) {
-		const name = unknown[0]!.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`);
-		throw new ConfigError(`--${name}`, 'unknown flag', 'see etcdtop --help');
+		throw new ConfigError(flagSpelling(unknown[0]!), 'unknown flag', 'see etcdtop --help');
 	}
 	const [command = 'console', ...rest] = cli.input;
 	const config = () => buildConfig(cli.flags);
 	switch (command) {
 		case 'status': {
 			if (rest.length > 0) throw new ConfigError('status', `unexpected argument "${rest[0]}"`, 'status takes only flags');
+			// Commands load their own modules: --help, --version and usage errors stay instant.
+			const {parseStatusFormat, runStatus} = await import('./commands/status.js');
 			const format = parseStatusFormat(cli.flags.writeOut);
 			return runStatus(await withPassword(config()), format);
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
+			const {startConsolePoller} = await import('./commands/console.js');
+			const poller = startConsolePoller(resolved);
 			const {runConsole} = await import('./ui/run-console.js');
 			const {consoleMemberOps} = await import('./commands/member.js');
-			return runConsole(resolved, {memberOps: await consoleMemberOps(resolved, cli.flags)});
+			return runConsole(resolved, poller, {memberOps: await consoleMemberOps(resolved, cli.flags)});
 		}
 		case 'demo': {
 			const {runDemo} = await import('./commands/demo.js');

@@ -1,6 +1,7 @@
 import {buildConfig, type ConnectionFlags} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
 import {EtcdNotFoundError, LocalCluster} from '../demo/local-cluster.js';
+import {startConsolePoller} from './console.js';
 
 export interface DemoFlags extends ConnectionFlags {
 	readonly members?: string;
@@ -35,8 +36,9 @@ export async function runDemo(flags: DemoFlags): Promise<number> {
 	process.once('exit', () => cluster.destroySync());
 	try {
 		const config = buildConfig({...flags, endpoints: cluster.endpoints.join(',')}, {});
+		const poller = startConsolePoller(config);
 		const {runConsole} = await import('../ui/run-console.js');
-		return await runConsole(config, {onExit: stopCluster});
+		return await runConsole(config, poller, {onExit: stopCluster});
 	} finally {
 		await stopCluster();
 		if (process.stderr.writable) process.stderr.write('etcdtop demo: cluster stopped and its data removed.\n');

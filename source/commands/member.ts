@@ -6,7 +6,6 @@ import {ConfigError} from '../config/errors.js';
 import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
-import {liveOperationIo} from '../ops/live-io.js';
 import {runOperation, type CommandLogEntry} from '../ops/runner.js';
 import type {MemberSshFlags} from '../ops/ssh-start.js';
 import {SshError} from '../ssh/errors.js';
@@ -153,6 +152,8 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 	}
 	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
 	const report = reporter(io);
+	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
+	const {liveOperationIo} = await import('../ops/live-io.js');
 	let live;
 	try {
 		live = liveOperationIo(

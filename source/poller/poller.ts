@@ -18,11 +18,18 @@ export type PollerConfig = Pick<Config, 'endpoints' | 'isDiscovering' | 'interva
 export interface PollerOptions {
 	readonly createSource?: (endpoint: string) => StatusSource;
 	readonly now?: () => number;
+	/**
+	 * Gathers the observations of this many milliseconds into one published snapshot (the console
+	 * re-renders once per batch); 0 publishes each at once (status wants its answer without delay).
+	 */
+	readonly batchMs?: number;
 }
 
 /**
- * A loop that runs `task` now, then `interval` after each run finished: runs never overlap, and a slow
- * run delays only its own next run.
+ * A loop that runs `task` now, then again at the next tick of a grid shared by every loop (multiples
+ * of the interval from one epoch), scheduled only once the run finished: runs never overlap, a slow
+ * run delays only its own next run, and healthy members are probed together, so their answers
+ * arrive together and cost one screen update rather than one each.
  */
 class Loop {
 	private timer: NodeJS.Timeout | undefined;
@@ -33,7 +40,15 @@ class Loop {
 		private readonly task: () => Promise<void>,
 		private readonly interval: () => number,
 		private readonly isPaused: () => boolean,
+		private readonly epoch: number,
 	) {}
+
+	private delayToNextTick(): number {
+		const interval = this.interval();
+		const now = performance.now();
+		const next = this.epoch + Math.ceil((now - this.epoch + 1) / interval) * interval;
+		return next - now;
+	}
 
 	/** Runs at once unless a run is under way (which then is the fresh one). */
 	kick(): void {
@@ -43,7 +58,11 @@ class Loop {
 		this.isRunning = true;
 		void this.task().finally(() => {
 			this.isRunning = false;
-			if (this.isActive && !this.isPaused()) this.timer = setTimeout(() => this.kick(), this.interval());
+			if (!this.isActive || this.isPaused()) return;
+			// A pause that began while this timer waited holds too; resuming kicks every loop anew.
+			this.timer = setTimeout(() => {
+				if (!this.isPaused()) this.kick();
+			}, this.delayToNextTick());
 		});
 	}
 
@@ -77,6 +96,9 @@ export class Poller {
 	private isPaused = false;
 	private isStopped = false;
 	private readonly now: () => number;
+	private readonly epoch = performance.now();
+	private readonly batchMs: number;
+	private batchTimer: NodeJS.Timeout | undefined;
 	private readonly createSource: (endpoint: string) => StatusSource;
 
 	constructor(
@@ -84,6 +106,7 @@ export class Poller {
 		options: PollerOptions = {},
 	) {
 		this.now = options.now ?? Date.now;
+		this.batchMs = options.batchMs ?? 0;
 		this.intervalMs = config.intervalMs;
 		this.state = initialClusterState(config.endpoints, config.isDiscovering, this.now());
 		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});
@@ -106,7 +129,8 @@ export class Poller {
 	readonly getSnapshot = (): PollerSnapshot => this.snapshot;
 
 	start(): void {
-		this.discoveryLoop = new Loop(async () => this.discover(), () => this.intervalMs, () => this.isPaused);
+		// Membership and alarms change rarely; asking every third poll halves the console's calls.
+		this.discoveryLoop = new Loop(async () => this.discover(), () => this.intervalMs * 3, () => this.isPaused, this.epoch);
 		this.discoveryLoop.kick();
 		this.reconcile();
 	}
@@ -144,6 +168,7 @@ export class Poller {
 
 	stop(): void {
 		this.isStopped = true;
+		clearTimeout(this.batchTimer);
 		this.discoveryLoop?.stop();
 		for (const loop of this.probeLoops.values()) loop.stop();
 		this.probeLoops.clear();
@@ -155,7 +180,11 @@ export class Poller {
 		if (this.isStopped) return;
 		this.state = reduceCluster(this.state, action);
 		this.reconcile();
-		this.emit();
+		if (this.batchMs === 0) this.emit();
+		else this.batchTimer ??= setTimeout(() => {
+			this.batchTimer = undefined;
+			this.emit();
+		}, this.batchMs);
 	}
 
 	private emit(): void {
@@ -187,7 +216,7 @@ export class Poller {
 		}
 		for (const endpoint of watched) {
 			if (this.probeLoops.has(endpoint)) continue;
-			const loop = new Loop(async () => this.probe(endpoint), () => this.intervalMs, () => this.isPaused);
+			const loop = new Loop(async () => this.probe(endpoint), () => this.intervalMs, () => this.isPaused, this.epoch);
 			this.probeLoops.set(endpoint, loop);
 			loop.kick();
 		}

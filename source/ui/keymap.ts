@@ -76,3 +76,9 @@ export function findAction(keymap: readonly KeyAction[], name: string, scopes: r
 export function formatKeys(action: KeyAction): string {
 	return action.keys.join('/');
 }
+
+/** The readme's key table, generated here so the two cannot drift apart (a test compares them). */
+export function keyTableMarkdown(keymap: readonly KeyAction[]): string {
+	const rows = keymap.map(action => `| ${action.keys.map(key => `\`${key}\``).join(' ')} | ${action.description} | ${action.scope}${action.isDangerous ? ', changes the cluster (absent with --read-only)' : ''} |`);
+	return ['| keys | action | where |', '| --- | --- | --- |', ...rows].join('\n');
+}

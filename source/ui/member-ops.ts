@@ -1,5 +1,5 @@
 import {initialState, type Effect, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
-import {liveOperationIo, type LiveIoOptions} from '../ops/live-io.js';
+import type {LiveIoOptions} from '../ops/live-io.js';
 import {runOperation, type CommandLogEntry} from '../ops/runner.js';
 import type {EtcdctlBase} from '../ops/commands.js';
 
@@ -23,6 +23,8 @@ export function liveMemberOps(options: LiveIoOptions & {readonly connection: Etc
 		connection: options.connection,
 		waitTimeoutMs: options.waitTimeoutMs,
 		run: async (plan, handlers) => {
+			// ssh2 and the member clients load on first use, so the console starts as fast without them.
+			const {liveOperationIo} = await import('../ops/live-io.js');
 			const io = liveOperationIo(options, {
 				confirm: handlers.confirm,
 				onState: handlers.onState,

@@ -1,6 +1,6 @@
 import {render} from 'ink';
 import type {Config} from '../config/config.js';
-import {Poller} from '../poller/poller.js';
+import type {Poller} from '../poller/poller.js';
 import {App} from './app.js';
 import {buildKeymap} from './keymap.js';
 import type {MemberOpsBackend} from './member-ops.js';
@@ -12,10 +12,9 @@ const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
  * The full-screen console. Ink 6 has no alternate-screen option, so it is entered here and left on
  * every way out: quit, ctrl-c, signals, and crashes.
  */
-export async function runConsole(config: Config, {onExit, memberOps}: {onExit?: () => Promise<void> | void; memberOps?: MemberOpsBackend} = {}): Promise<number> {
+export async function runConsole(config: Config, poller: Poller, {onExit, memberOps}: {onExit?: () => Promise<void> | void; memberOps?: MemberOpsBackend} = {}): Promise<number> {
 	const stdout = process.stdout;
 	const isTty = stdout.isTTY === true;
-	const poller = new Poller(config);
 	let hasLeft = false;
 	let isTerminalGone = false;
 	const leave = () => {
@@ -49,7 +48,6 @@ export async function runConsole(config: Config, {onExit, memberOps}: {onExit?: 
 	process.on('uncaughtException', onCrash);
 	process.on('unhandledRejection', onCrash);
 
-	poller.start();
 	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} {...(memberOps && !config.isReadOnly ? {memberOps} : {})} />, {
 		exitOnCtrlC: false,
 		patchConsole: true,

@@ -52,6 +52,23 @@ test('the console fills the screen, shows every member, and q leaves the alterna
 	assert.equal(session.format('alternate_on'), '0');
 });
 
+test('the dashboard agrees with etcdctl endpoint status: IDs, leader, term, version', async () => {
+	const session = open([], {columns: 160, rows: 30});
+	const screen = await session.waitFor(text => ['etcd-1', 'etcd-2', 'etcd-3'].every(name => row(text, name).includes(' ok ')) && leaderOf(text) !== undefined);
+	const theirs = await runEtcdctl(['--endpoints', endpoints, 'endpoint', 'status', '-w', 'json']);
+	const etcdctl = JSON.parse(theirs.stdout.replace(/:(\d{16,})/g, ':"$1"')) as Array<{Status: {header: {member_id: string}; leader: string; raftTerm: number; version: string}}>;
+	for (const entry of etcdctl) {
+		const id = BigInt(entry.Status.header.member_id).toString(16);
+		const line = screen.split('\n').find(candidate => candidate.includes(` ${id} `));
+		assert.ok(line, `member ${id} is on the dashboard`);
+		assert.match(line, new RegExp(`(leader|follower)\\s+${entry.Status.raftTerm}\\s`), 'same raft term');
+		assert.ok(line.includes(entry.Status.version), 'same version');
+		assert.equal(/\bleader\b/.test(line.replace(/^[> ] \S+\s+\S+\s+/, '')), BigInt(entry.Status.leader).toString(16) === id, 'same leader');
+	}
+	session.sendKeys('q');
+	assert.equal(await session.waitForExit(), 0);
+});
+
 test('a SIGSTOPped follower shows "timeout" while the others keep updating', async () => {
 	const session = open();
 	const first = await session.waitFor(text => leaderOf(text) !== undefined && ['etcd-1', 'etcd-2', 'etcd-3'].every(name => row(text, name).includes(' ok ')));
@@ -131,4 +148,12 @@ test('demo starts a cluster, opens the console on it, and removes everything on 
 	assert.equal(await session.waitForExit(20_000), 0);
 	assert.equal(existsSync(dataDir!), false, 'data removed');
 	assert.throws(() => process.kill(etcdPid, 0), 'etcd ended');
+});
+
+test('demo without etcd on PATH says how to install it, exit 3', async () => {
+	const {runCli} = await import('../helpers/cli.js');
+	const result = await runCli(['demo'], {env: {PATH: '/nonexistent'}});
+	assert.equal(result.code, 3);
+	assert.match(result.stderr, /"etcd" was not found on PATH.*apt-get install -y etcd-server/);
+	assert.doesNotMatch(result.stderr, /\n\s+at /);
 });

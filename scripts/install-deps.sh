@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what etcdtop's demo and tests need on Debian/Ubuntu, skipping what is already there:
+# etcd and etcdctl, tmux (console tests), OpenSSH (SSH tests), openssl (test certificates), age
+# (encrypted snapshot tests), then the npm packages from the lockfile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v etcd >/dev/null 2>&1 || need+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || need+=(etcd-client)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v age >/dev/null 2>&1 || need+=(age)
+
+if [ ${#need[@]} -gt 0 ]; then
+	sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	echo "installing: ${need[*]}"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+	echo "Node.js 20 or newer is needed: https://nodejs.org or your distribution's nodejs package" >&2
+	exit 1
+fi
+npm ci --no-audit --no-fund
+npm run build
