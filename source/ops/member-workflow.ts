@@ -407,8 +407,21 @@ function decideReplace(state: OperationState, observation: Observation): Operati
 		return removalStep(state, observation, target, 'replace');
 	}
 	if (newMember === undefined) {
-		const notes = state.step === 'assess' ? note(state, `${state.plan.target} is not in the member list: taken as already removed`) : state.notes;
-		return addStep({...state, notes}, observation, []);
+		if (state.step === 'assess') {
+			// A second run after the removal finds an even number of voters (2 of 3, 4 of 5). An odd number with
+			// FAILED absent more likely means a mistyped name, which must not grow a healthy cluster.
+			const voters = observation.members.filter(member => !member.isLearner).length;
+			if (voters % 2 === 1) {
+				const problem = {
+					input: state.plan.inputs?.target ?? 'FAILED',
+					problem: `no member is named or numbered "${state.plan.target}", and the ${voters} voters look complete`,
+					fix: 'check the name with etcdtop status; if it was removed already, use etcdtop member add',
+				};
+				return finish(state, {type: 'refused', message: problem.problem, problem});
+			}
+			return addStep({...state, notes: note(state, `${state.plan.target} is not in the member list: taken as already removed`)}, observation, []);
+		}
+		return addStep(state, observation, []);
 	}
 	return joinSteps(state, observation, newMember, true);
 }

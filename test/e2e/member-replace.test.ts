@@ -84,6 +84,9 @@ describe('member replace against a real cluster and a real sshd', {skip, timeout
 			assert.equal(result.code, 3, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
 			assert.match(result.stderr, pattern);
 		}
+		const typo = await runCli(['member', 'replace', 'etcd-33', '--new-name', 'etcd-4', '--new-peer-url', 'http://127.0.0.1:1', '--yes', '--endpoints', endpoints]);
+		assert.equal(typo.code, 3, typo.stdout + typo.stderr);
+		assert.match(typo.stderr, /FAILED: no member is named or numbered "etcd-33", and the 3 voters look complete/);
 		const noTerminal = await runCli(['member', 'remove', 'etcd-3', '--endpoints', endpoints]);
 		assert.equal(noTerminal.code, 3);
 		assert.match(noTerminal.stderr, /--yes: .*no terminal to type its name/);

@@ -170,6 +170,12 @@ describe('replace: resume where the cluster stands', () => {
 		assert.equal(effectType(state), 'add-member');
 		assert.match(state.notes.join('\n'), /not in the member list: taken as already removed/);
 	});
+	it('FAILED absent from a complete (odd) set of voters is a typo, not a removal', () => {
+		const state = reduce(initialState(plan({target: 'etcd-33', inputs: {target: 'FAILED'}})), observed([m1, m2, m3], {a1: 1, b2: 1, c3: 1}));
+		assert.equal(state.outcome?.type, 'refused');
+		assert.equal(state.outcome?.type === 'refused' && state.outcome.problem?.input, 'FAILED');
+		assert.match(state.outcome!.message, /3 voters look complete/);
+	});
 	it('added but not started: run the start command', () => {
 		const state = reduce(initialState(plan()), observed([m1, m2, newUnstarted], {a1: 1, b2: 1}));
 		assert.equal(effectType(state), 'run-start-command');
