@@ -4,6 +4,7 @@ import type {BenchRow} from './measure.js';
 const benches: Readonly<Record<string, () => Promise<{run: (log: (line: string) => void) => Promise<BenchRow[]>}>>> = {
 	status: async () => import('./status.js'),
 	console: async () => import('./console.js'),
+	'member-replace': async () => import('./member-replace.js'),
 };
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);

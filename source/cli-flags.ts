@@ -30,6 +30,17 @@ export const flags = {
 	identity: {type: 'string', isMultiple: true},
 	dataDir: {type: 'string'},
 	tool: {type: 'string'},
+	// member …
+	newName: {type: 'string'},
+	newPeerUrl: {type: 'string'},
+	newClientUrl: {type: 'string'},
+	peerUrl: {type: 'string'},
+	clientUrl: {type: 'string'},
+	learner: {type: 'boolean'},
+	startCommand: {type: 'string'},
+	yes: {type: 'boolean'},
+	waitTimeout: {type: 'string'},
+	commandLog: {type: 'string'},
 } as const;
 
 /** "insecureSkipTlsVerify" -> "--insecure-skip-tls-verify"; booleans that default on read as --no-X. */

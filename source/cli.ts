@@ -25,6 +25,13 @@ const help = `
     $ etcdtop snapshot restore-plan FILE --data-dir DIR [-w json] [--tool etcdctl|etcdutl]
                                       print the restore commands for every member (runs nothing);
                                       {name} in DIR becomes each member's name
+    $ etcdtop member replace FAILED --new-name NAME --new-peer-url URL [--new-client-url URL]
+                [--no-learner] [--start-command CMD] [--yes] [--wait-timeout DURATION]
+                                      remove a failed member, add its replacement (a learner, promoted
+                                      once in sync), start it over SSH or wait for you; runs again to
+                                      resume after an interruption; exit 0 once it is a healthy voter
+    $ etcdtop member add NAME --peer-url URL [--client-url URL] [--learner] [--start-command CMD]
+    $ etcdtop member remove|promote|move-leader NAME|ID [--yes]
 
   Connection (each also read from its ETCDCTL_* variable; a flag wins)
     --endpoints LIST                  comma-separated, default 127.0.0.1:2379
@@ -66,6 +73,14 @@ const help = `
     --encrypt-passphrase              age passphrase from ETCDTOP_SNAPSHOT_PASSPHRASE or a no-echo prompt
     --identity FILE                   age identity file to read FILE.age (status, verify), repeatable
     --data-dir DIR / --tool NAME      restore-plan: the new data dir; etcdctl or etcdutl (default by version)
+
+  member (every change is checked against quorum first; that check cannot be skipped)
+    --yes                             no typed confirmation before a member is removed
+    --start-command CMD               shell line run on the new member's host over SSH, with
+                                      ETCD_NAME, ETCD_INITIAL_CLUSTER, … in its environment; it must
+                                      return once etcd runs (systemctl start, docker run -d, … &)
+    --wait-timeout DURATION           bound of each wait (start, catch-up, verify), default 5m
+    --command-log FILE                append every change and remote command to FILE
 
   Exit codes (status): 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable (also: the
   --via host is unreachable, "tunnel down"), 3 bad usage or an SSH host key/authentication problem
@@ -201,7 +216,8 @@ async function main(): Promise<number> {
 				const {startConsolePoller} = await import('./commands/console.js');
 				const poller = startConsolePoller(resolved, via ? {createSource: via.createSource} : {});
 				const {runConsole} = await import('./ui/run-console.js');
-				return runConsole(resolved, poller, {snapshots});
+				const {consoleMemberOps} = await import('./commands/member.js');
+				return runConsole(resolved, poller, {snapshots, memberOps: await consoleMemberOps(resolved, cli.flags)});
 			});
 		}
 		case 'demo': {
@@ -211,8 +227,12 @@ async function main(): Promise<number> {
 		}
 		case 'snapshot':
 			return runSnapshot(rest, config);
+		case 'member': {
+			const {memberCommand} = await import('./commands/member.js');
+			return memberCommand(await withPassword(config()), rest, cli.flags, io);
+		}
 		default:
-			throw new ConfigError(command, 'unknown command', 'use status, demo, or no command for the console; see etcdtop --help');
+			throw new ConfigError(command, 'unknown command', 'use status, snapshot, member, demo, or no command for the console; see etcdtop --help');
 	}
 }
 

@@ -112,6 +112,27 @@ export class LocalCluster {
 		this.launch(this.member(name), initialCluster, 'existing');
 	}
 
+	/**
+	 * Starts one more etcd process outside the initial cluster — a member being added — configured by `env`
+	 * (etcd reads ETCD_* variables as flags) and `args`, with a fresh data dir and log here. It is tracked by
+	 * PID and ended by stop() like the others.
+	 */
+	startExtra(name: string, {env = {}, args = []}: {readonly env?: Readonly<Record<string, string>>; readonly args?: readonly string[]} = {}): {readonly dataDir: string; readonly logFile: string; readonly pid: number | undefined} {
+		if (this.processes.has(name)) throw new Error(`member ${name} is already running`);
+		const dataDir = join(this.baseDir, name, 'data');
+		mkdirSync(join(this.baseDir, name), {recursive: true, mode: 0o700});
+		const logFile = join(this.baseDir, `${name}.log`);
+		const log = openSync(logFile, 'a');
+		const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCD_')));
+		const child = spawn(this.binary, [`--data-dir=${dataDir}`, '--logger=zap', '--log-outputs=stderr', ...args], {stdio: ['ignore', log, log], env: {...inherited, ...env}});
+		closeSync(log);
+		child.on('exit', () => {
+			if (this.processes.get(name) === child) this.processes.delete(name);
+		});
+		this.processes.set(name, child);
+		return {dataDir, logFile, pid: child.pid};
+	}
+
 	async waitReady(timeoutMs = this.options.readyTimeoutMs ?? 30_000): Promise<void> {
 		const deadline = Date.now() + timeoutMs;
 		const clients = this.members

@@ -1,8 +1,8 @@
 import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grpc-js';
 import {noop} from 'cockatiel';
 import {AlarmAction, Etcd3, type IOptions} from 'etcd3';
-import {toHexId, toNumber} from './ids.js';
-import type {Alarm, EndpointStatus, MemberList} from './types.js';
+import {toDecimalId, toHexId, toNumber} from './ids.js';
+import type {Alarm, EndpointStatus, MemberInfo, MemberList} from './types.js';
 
 export interface ConnectOptions {
 	readonly tls?: {
@@ -119,14 +119,33 @@ export class MemberClient {
 		return {
 			clusterId: toHexId(reply.header.cluster_id),
 			memberId: toHexId(reply.header.member_id),
-			members: reply.members.map(member => ({
-				id: toHexId(member.ID),
-				name: member.name,
-				peerUrls: member.peerURLs,
-				clientUrls: member.clientURLs,
-				isLearner: member.isLearner ?? false,
-			})),
+			members: reply.members.map(toMemberInfo),
 		};
+	}
+
+	/**
+	 * Member changes go to one member and are never retried here (the policies are no-ops): a repeated
+	 * add would create a second member. The caller re-reads the member list to learn what happened.
+	 */
+	async memberAdd(peerUrls: readonly string[], isLearner: boolean, timeoutMs: number): Promise<{readonly member: MemberInfo; readonly members: readonly MemberInfo[]}> {
+		const reply = await this.client.cluster.memberAdd({peerURLs: [...peerUrls], isLearner}, deadline(timeoutMs));
+		return {member: toMemberInfo(reply.member), members: reply.members.map(toMemberInfo)};
+	}
+
+	async memberRemove(hexId: string, timeoutMs: number): Promise<readonly MemberInfo[]> {
+		const reply = await this.client.cluster.memberRemove({ID: toDecimalId(hexId)}, deadline(timeoutMs));
+		return reply.members.map(toMemberInfo);
+	}
+
+	/** etcd answers "can only promote a learner member which is in sync with leader" until it caught up. */
+	async memberPromote(hexId: string, timeoutMs: number): Promise<readonly MemberInfo[]> {
+		const reply = await this.client.cluster.memberPromote({ID: toDecimalId(hexId)}, deadline(timeoutMs));
+		return reply.members.map(toMemberInfo);
+	}
+
+	/** Must be sent to the current leader. */
+	async moveLeader(hexId: string, timeoutMs: number): Promise<void> {
+		await this.client.maintenance.moveLeader({targetID: toDecimalId(hexId)}, deadline(timeoutMs));
 	}
 
 	async alarms(timeoutMs: number): Promise<readonly Alarm[]> {
@@ -139,4 +158,14 @@ export class MemberClient {
 	close(): void {
 		this.client.close();
 	}
+}
+
+function toMemberInfo(member: {ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner?: boolean}): MemberInfo {
+	return {
+		id: toHexId(member.ID),
+		name: member.name,
+		peerUrls: member.peerURLs,
+		clientUrls: member.clientURLs,
+		isLearner: member.isLearner ?? false,
+	};
 }

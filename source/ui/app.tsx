@@ -7,6 +7,8 @@ import {HelpOverlay} from './components/help-overlay.js';
 import {KeyHints} from './components/key-hints.js';
 import {MemberDetails} from './components/member-details.js';
 import {MembersTable} from './components/members-table.js';
+import {MemberWizard} from './components/member-wizard.js';
+import type {MemberOpsBackend} from './member-ops.js';
 import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {keyName, type KeyAction} from './keymap.js';
@@ -25,6 +27,8 @@ export interface AppProps {
 	readonly now?: () => number;
 	/** The snapshots pane's store; without one the pane says snapshots are not set up. */
 	readonly snapshots?: SnapshotPaneStore;
+	/** Member changes (R, a, D, L); without it those keys say they are unavailable. */
+	readonly memberOps?: MemberOpsBackend;
 }
 
 /** The hint bar shows what works here; in the snapshots pane its own keys come first, so they survive truncation. */
@@ -44,7 +48,7 @@ const noSnapshots: SnapshotPaneStore = {
 	remove: () => undefined,
 };
 
-export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, snapshots = noSnapshots}: AppProps) {
+export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, snapshots = noSnapshots, memberOps}: AppProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {view, events} = snapshot.cluster;
 	const snapshotsState = useSyncExternalStore(snapshots.subscribe, snapshots.getSnapshot);
@@ -67,6 +71,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	useInput(
 		(input, key) => {
 			const current = uiRef.current;
+			// The member wizard reads every key itself (names, URLs, the typed confirmation).
+			if (current.modal.kind === 'member-op') return;
 			const latest = store.getSnapshot();
 			const name = keyName(input, key);
 			if (current.modal.kind === 'confirm-delete') {
@@ -114,7 +120,15 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const bodyHeight = height - headerHeight - hintsHeight - 1;
 
 	let body: React.ReactNode;
-	if (modal.kind === 'help') {
+	if (modal.kind === 'member-op') {
+		const member = members.find(candidate => candidate.key === modal.memberKey);
+		const close = () => update({...uiRef.current, modal: {kind: 'none'}});
+		body = memberOps ? (
+			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} action={modal.action} member={member} backend={memberOps} onClose={close} width={width} height={bodyHeight} />
+		) : (
+			<MemberOpUnavailable onClose={close} />
+		);
+	} else if (modal.kind === 'help') {
 		body = <HelpOverlay keymap={keymap} isReadOnly={isReadOnly} />;
 	} else if (modal.kind === 'member-details') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
@@ -150,4 +164,11 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 			<KeyHints keymap={hintsFor(keymap, ui)} />
 		</Box>
 	);
+}
+
+function MemberOpUnavailable({onClose}: {readonly onClose: () => void}) {
+	useInput((_input, key) => {
+		if (key.escape || key.return) onClose();
+	});
+	return <Text color={color('warn')}>member changes are not available in this console (esc)</Text>;
 }

@@ -1,6 +1,10 @@
 export type ActionId =
 	| 'quit' | 'help' | 'down' | 'up' | 'details' | 'pause' | 'refresh' | 'slower' | 'faster' | 'dashboard' | 'log' | 'close'
-	| 'snapshots' | 'snapshot-down' | 'snapshot-up' | 'snapshot-save' | 'snapshot-verify' | 'snapshot-delete' | 'snapshot-details';
+	| 'snapshots' | 'snapshot-down' | 'snapshot-up' | 'snapshot-save' | 'snapshot-verify' | 'snapshot-delete' | 'snapshot-details'
+	| MemberActionId;
+
+/** Actions that change membership; each opens the member wizard (same state machine as `etcdtop member …`). */
+export type MemberActionId = 'replace-member' | 'add-member' | 'remove-member' | 'move-leader';
 
 export type Scope = 'global' | 'dashboard' | 'snapshots' | 'modal';
 
@@ -22,21 +26,25 @@ const actions: readonly KeyAction[] = [
 	{id: 'help', keys: ['?'], description: 'help: every key', scope: 'global', isDangerous: false, hint: 'help'},
 	{id: 'down', keys: ['j', 'down'], description: 'select next member', scope: 'dashboard', isDangerous: false},
 	{id: 'up', keys: ['k', 'up'], description: 'select previous member', scope: 'dashboard', isDangerous: false},
-	{id: 'details', keys: ['enter'], description: 'details of the selected member', scope: 'dashboard', isDangerous: false, hint: 'details'},
+	{id: 'details', keys: ['enter'], description: 'member details', scope: 'dashboard', isDangerous: false, hint: 'details'},
 	{id: 'pause', keys: ['p'], description: 'pause / resume polling', scope: 'global', isDangerous: false, hint: 'pause'},
 	{id: 'refresh', keys: ['r'], description: 'refresh now', scope: 'global', isDangerous: false, hint: 'refresh'},
-	{id: 'slower', keys: ['+'], description: 'poll less often (longer interval)', scope: 'global', isDangerous: false},
-	{id: 'faster', keys: ['-'], description: 'poll more often (shorter interval)', scope: 'global', isDangerous: false},
+	{id: 'slower', keys: ['+'], description: 'longer poll interval', scope: 'global', isDangerous: false},
+	{id: 'faster', keys: ['-'], description: 'shorter poll interval', scope: 'global', isDangerous: false},
 	{id: 'dashboard', keys: ['1'], description: 'dashboard pane', scope: 'global', isDangerous: false, hint: 'dashboard'},
 	{id: 'snapshots', keys: ['2'], description: 'snapshots pane', scope: 'global', isDangerous: false, hint: 'snapshots'},
 	{id: 'snapshot-down', keys: ['j', 'down'], description: 'select next snapshot', scope: 'snapshots', isDangerous: false},
 	{id: 'snapshot-up', keys: ['k', 'up'], description: 'select previous snapshot', scope: 'snapshots', isDangerous: false},
 	{id: 'snapshot-save', keys: ['s'], description: 'save a snapshot now', scope: 'snapshots', isDangerous: false, hint: 'save'},
-	{id: 'snapshot-verify', keys: ['v'], description: 'verify the selected snapshot', scope: 'snapshots', isDangerous: false, hint: 'verify'},
-	{id: 'snapshot-delete', keys: ['d'], description: 'delete snapshot (type its name)', scope: 'snapshots', isDangerous: true, hint: 'delete'},
-	{id: 'snapshot-details', keys: ['enter'], description: 'snapshot details, restore plan', scope: 'snapshots', isDangerous: false, hint: 'details'},
+	{id: 'snapshot-verify', keys: ['v'], description: 'verify snapshot', scope: 'snapshots', isDangerous: false, hint: 'verify'},
+	{id: 'snapshot-delete', keys: ['d'], description: 'delete snapshot (typed)', scope: 'snapshots', isDangerous: true, hint: 'delete'},
+	{id: 'snapshot-details', keys: ['enter'], description: 'details, restore plan', scope: 'snapshots', isDangerous: false, hint: 'details'},
 	{id: 'log', keys: ['3'], description: 'event log pane', scope: 'global', isDangerous: false, hint: 'log'},
 	{id: 'close', keys: ['escape'], description: 'close the overlay', scope: 'modal', isDangerous: false},
+	{id: 'replace-member', keys: ['R'], description: 'replace failed member', scope: 'dashboard', isDangerous: true, hint: 'replace'},
+	{id: 'add-member', keys: ['a'], description: 'add a member', scope: 'dashboard', isDangerous: true},
+	{id: 'remove-member', keys: ['D'], description: 'remove member', scope: 'dashboard', isDangerous: true},
+	{id: 'move-leader', keys: ['L'], description: 'move leadership here', scope: 'dashboard', isDangerous: true},
 ];
 
 export interface KeymapOptions {

@@ -5,6 +5,7 @@ import {App} from './app.js';
 import {buildKeymap} from './keymap.js';
 import {SnapshotStore, type SnapshotStoreOptions} from '../snapshot/pane-store.js';
 import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
+import type {MemberOpsBackend} from './member-ops.js';
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
@@ -16,7 +17,11 @@ const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
 export async function runConsole(
 	config: Config,
 	poller: Poller,
-	{onExit, snapshots: snapshotOptions}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>} = {},
+	{
+		onExit,
+		snapshots: snapshotOptions,
+		memberOps,
+	}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>; memberOps?: MemberOpsBackend} = {},
 ): Promise<number> {
 	const stdout = process.stdout;
 	const isTty = stdout.isTTY === true;
@@ -58,7 +63,7 @@ export async function runConsole(
 		...(snapshotOptions ?? {directory: defaultSnapshotDir(), keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}}),
 	});
 	snapshots.start();
-	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} />, {
+	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} {...(memberOps && !config.isReadOnly ? {memberOps} : {})} />, {
 		exitOnCtrlC: false,
 		patchConsole: true,
 	});

@@ -1,4 +1,4 @@
-import {findAction, type ActionId, type KeyAction, type Scope} from './keymap.js';
+import {findAction, type ActionId, type KeyAction, type MemberActionId, type Scope} from './keymap.js';
 
 export type Pane = 'dashboard' | 'snapshots' | 'log';
 
@@ -8,7 +8,9 @@ export type Modal =
 	| {readonly kind: 'help'}
 	| {readonly kind: 'member-details'; readonly memberKey: string}
 	| {readonly kind: 'snapshot-details'; readonly name: string; readonly offset: number}
-	| {readonly kind: 'confirm-delete'; readonly name: string; readonly typed: string};
+	| {readonly kind: 'confirm-delete'; readonly name: string; readonly typed: string}
+	/** The member wizard; it reads every key itself until it closes. `memberKey` is unset for add. */
+	| {readonly kind: 'member-op'; readonly action: MemberActionId; readonly memberKey: string | undefined};
 
 export interface UiState {
 	readonly pane: Pane;
@@ -78,6 +80,14 @@ export function reduceUi(ui: UiState, id: ActionId, memberKeys: readonly string[
 			const key = memberKeys[index];
 			return key ? {...ui, selectedKey: key, modal: {kind: 'member-details', memberKey: key}} : ui;
 		}
+		case 'replace-member':
+		case 'remove-member':
+		case 'move-leader': {
+			const key = memberKeys[index];
+			return key ? {...ui, selectedKey: key, modal: {kind: 'member-op', action: id, memberKey: key}} : ui;
+		}
+		case 'add-member':
+			return {...ui, modal: {kind: 'member-op', action: id, memberKey: undefined}};
 		case 'dashboard':
 			return {...ui, pane: 'dashboard', modal: {kind: 'none'}};
 		case 'log':

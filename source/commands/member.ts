@@ -1,0 +1,209 @@
+import {appendFileSync} from 'node:fs';
+import {createInterface} from 'node:readline/promises';
+import {buildSshSettings, type Config} from '../config/config.js';
+import {parseDuration, formatDuration} from '../config/duration.js';
+import {ConfigError} from '../config/errors.js';
+import {exitCodes} from '../output/exit-code.js';
+import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
+import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
+import {runOperation, type CommandLogEntry} from '../ops/runner.js';
+import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
+
+export interface MemberFlags {
+	readonly newName?: string;
+	readonly newPeerUrl?: string;
+	readonly newClientUrl?: string;
+	readonly peerUrl?: string;
+	readonly clientUrl?: string;
+	/** undefined: the default for the action (replace: learner; add: voter). */
+	readonly learner?: boolean;
+	readonly startCommand?: string;
+	readonly yes?: boolean;
+	readonly waitTimeout?: string;
+	readonly commandLog?: string;
+}
+
+export interface MemberIo {
+	readonly out: (text: string) => void;
+	readonly err: (text: string) => void;
+}
+
+/** --ssh-host, --ssh-identity, --ssh-known-hosts as buildConfig validated them (a bad value is exit 3 there). */
+function sshOf(config: Config) {
+	return config.ssh ?? buildSshSettings({});
+}
+
+const usage = 'use: etcdtop member replace FAILED --new-name NAME --new-peer-url URL | member add NAME --peer-url URL | member remove|promote|move-leader NAME|ID';
+const actions: readonly OperationKind[] = ['replace', 'add', 'remove', 'promote', 'move-leader'];
+
+function urls(value: string | undefined, input: string, isRequired: boolean): readonly string[] {
+	if (value === undefined) {
+		if (isRequired) throw new ConfigError(input, 'is required', `e.g. ${input} https://10.0.0.4:2380`);
+		return [];
+	}
+	const parsed = parseMemberUrls(value, input);
+	if (isInputProblem(parsed)) throw new ConfigError(parsed.input, parsed.problem, parsed.fix);
+	return parsed;
+}
+
+/** argv + flags -> plan; every bad input is a ConfigError naming the flag. */
+export function parseMemberCommand(args: readonly string[], flags: MemberFlags, config: Pick<Config, 'endpoints' | 'auth'>): OperationPlan {
+	const [action, target, ...extra] = args;
+	if (action === undefined) throw new ConfigError('member', 'an action is needed', usage);
+	if (!actions.includes(action as OperationKind)) throw new ConfigError('member', `unknown action "${action}"`, usage);
+	const kind = action as OperationKind;
+	if (target === undefined || target === '') throw new ConfigError(`member ${kind}`, kind === 'replace' ? 'the FAILED member is missing' : kind === 'add' ? 'the new member NAME is missing' : 'NAME|ID is missing', usage);
+	if (extra.length > 0) throw new ConfigError(`member ${kind}`, `unexpected argument "${extra[0]}"`, usage);
+	const waitText = flags.waitTimeout ?? '5m';
+	const waitTimeoutMs = parseDuration(waitText);
+	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
+	if (flags.startCommand !== undefined && flags.startCommand.trim() === '') throw new ConfigError('--start-command', 'is empty', 'give the command that starts etcd on the new host, e.g. "systemctl start etcd"');
+	const common = {
+		isPreConfirmed: flags.yes ?? false,
+		waitTimeoutMs,
+		// etcd answers "not in sync" or "unhealthy cluster" at once; about one try per half second over the wait bound.
+		maxPromoteAttempts: Math.max(5, Math.ceil(waitTimeoutMs / 500)),
+		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
+		...(flags.startCommand === undefined ? {} : {startCommand: flags.startCommand}),
+	};
+	const forbid = (names: ReadonlyArray<keyof MemberFlags>) => {
+		for (const name of names) {
+			if (flags[name] !== undefined) throw new ConfigError(`--${name.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)}`, `does not apply to member ${kind}`, usage);
+		}
+	};
+	switch (kind) {
+		case 'replace':
+			forbid(['peerUrl', 'clientUrl']);
+			if (flags.newName === undefined) throw new ConfigError('--new-name', 'is required', 'name the replacement member, e.g. --new-name etcd-4');
+			return {
+				kind,
+				target,
+				newName: flags.newName,
+				newPeerUrls: urls(flags.newPeerUrl, '--new-peer-url', true),
+				newClientUrls: urls(flags.newClientUrl, '--new-client-url', false),
+				isLearner: flags.learner ?? true,
+				inputs: {target: 'FAILED', name: '--new-name', peer: '--new-peer-url', client: '--new-client-url'},
+				...common,
+			};
+		case 'add':
+			forbid(['newName', 'newPeerUrl', 'newClientUrl']);
+			return {
+				kind,
+				newName: target,
+				newPeerUrls: urls(flags.peerUrl, '--peer-url', true),
+				newClientUrls: urls(flags.clientUrl, '--client-url', false),
+				isLearner: flags.learner ?? false,
+				inputs: {name: 'member add NAME', peer: '--peer-url', client: '--client-url'},
+				...common,
+			};
+		default:
+			forbid(['newName', 'newPeerUrl', 'newClientUrl', 'peerUrl', 'clientUrl', 'learner', 'startCommand']);
+			return {kind, target, newPeerUrls: [], newClientUrls: [], isLearner: false, inputs: {target: `member ${kind} NAME|ID`}, ...common};
+	}
+}
+
+async function askTyped(effect: Extract<Effect, {type: 'confirm'}>, io: MemberIo): Promise<boolean> {
+	for (const line of effect.summary) io.out(line);
+	const prompt = createInterface({input: process.stdin, output: process.stderr});
+	try {
+		const answer = await prompt.question(`Type the member name "${effect.expected}" to remove it (anything else cancels): `);
+		return answer.trim() === effect.expected;
+	} finally {
+		prompt.close();
+	}
+}
+
+function formatLog(entry: CommandLogEntry): string {
+	return `${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`;
+}
+
+/** Prints what changed between two states: new notes, start settings once, catch-up progress at most once a second. */
+function reporter(io: MemberIo) {
+	let printedNotes = 0;
+	let hasPrintedSettings = false;
+	let lastCatchUp = 0;
+	return (state: OperationState) => {
+		for (const line of state.notes.slice(printedNotes)) io.out(line);
+		printedNotes = state.notes.length;
+		if (state.settings && !hasPrintedSettings && !state.outcome?.type.startsWith('refused')) {
+			hasPrintedSettings = true;
+			const {settings} = state;
+			io.out('Start the new member with these settings (data dir empty):');
+			io.out('  as environment:');
+			for (const [name, value] of Object.entries(settings.env)) io.out(`    export ${name}=${quoteShellArg(value)}`);
+			io.out('  as etcd flags:');
+			io.out(`    ${quoteArgv(['etcd', ...settings.flags, '--data-dir=EMPTY_DIR'])}`);
+			io.out('  in a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml, command:):');
+			for (const line of settings.manifestLines) io.out(line);
+			for (const warning of settings.warnings) io.out(`  warning: ${warning}`);
+			if (!state.plan.startCommand && !state.outcome) io.out(`waiting up to ${formatDuration(state.plan.waitTimeoutMs)} for it to start…`);
+		}
+		if (state.catchUp && state.step === 'catch-up' && Date.now() - lastCatchUp >= 1000) {
+			lastCatchUp = Date.now();
+			const {leaderApplied, memberApplied, lag} = state.catchUp;
+			io.out(`catch-up: applied ${memberApplied ?? '?'} of leader's ${leaderApplied}${lag === undefined ? '' : ` (lag ${lag})`}`);
+		}
+	};
+}
+
+export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo): Promise<number> {
+	const plan = parseMemberCommand(args, flags, config);
+	if (config.isReadOnly) throw new ConfigError('--read-only', `member ${plan.kind} changes the cluster`, 'drop --read-only to change members');
+	if (!plan.isPreConfirmed && (plan.kind === 'replace' || plan.kind === 'remove') && !process.stdin.isTTY) {
+		throw new ConfigError('--yes', `member ${plan.kind} removes a member and there is no terminal to type its name`, 'run it in a terminal, or add --yes');
+	}
+	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
+	const report = reporter(io);
+	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
+	const {liveOperationIo} = await import('../ops/live-io.js');
+	const live = liveOperationIo(
+		{endpoints: config.endpoints, connect, probeTimeoutMs: config.probeTimeoutMs, ssh: sshOf(config), sshTimeoutMs: Math.min(plan.waitTimeoutMs, 120_000)},
+		{
+			confirm: async effect => askTyped(effect, io),
+			log: entry => {
+				io.out(`  $ ${entry.command}  # ${entry.result}`);
+				if (flags.commandLog) appendFileSync(flags.commandLog, `${formatLog(entry)}\n`, {mode: 0o600});
+			},
+			onState: report,
+		},
+	);
+	try {
+		const final = await runOperation(initialState(plan), live);
+		const outcome = final.outcome;
+		if (!outcome) return exitCodes.critical;
+		switch (outcome.type) {
+			case 'done':
+				return exitCodes.ok;
+			case 'refused':
+				if (outcome.problem) throw new ConfigError(outcome.problem.input, outcome.problem.problem, outcome.problem.fix);
+				io.err(`etcdtop: refused: ${outcome.message}`);
+				return exitCodes.critical;
+			case 'cancelled':
+				return exitCodes.warning;
+			default:
+				io.err(`etcdtop: ${outcome.message}`);
+				return exitCodes.critical;
+		}
+	} finally {
+		live.close();
+	}
+}
+
+/** The console's member wizard backend: same io as the commands, SSH flags and command log file included. */
+export async function consoleMemberOps(config: Config, flags: MemberFlags) {
+	const {liveMemberOps} = await import('../ui/member-ops.js');
+	const waitText = flags.waitTimeout ?? '5m';
+	const waitTimeoutMs = parseDuration(waitText);
+	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
+	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
+	return liveMemberOps({
+		endpoints: config.endpoints,
+		connect,
+		probeTimeoutMs: config.probeTimeoutMs,
+		ssh: sshOf(config),
+		sshTimeoutMs: Math.min(waitTimeoutMs, 120_000),
+		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
+		waitTimeoutMs,
+		...(flags.commandLog ? {onLogLine: (entry: CommandLogEntry) => appendFileSync(flags.commandLog!, `${formatLog(entry)}\n`, {mode: 0o600})} : {}),
+	});
+}

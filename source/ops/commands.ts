@@ -1,0 +1,97 @@
+import type {MemberInfo} from '../etcd/types.js';
+import {quoteArgv} from '../ssh/quote.js';
+import {sameUrl} from './member-urls.js';
+
+/** What every etcdctl line needs to reach the cluster. Never a password: the log and the screen show these. */
+export interface EtcdctlBase {
+	readonly endpoints: readonly string[];
+	readonly user?: string;
+}
+
+function base(connection: EtcdctlBase, endpoints = connection.endpoints): string[] {
+	return ['etcdctl', `--endpoints=${endpoints.join(',')}`, ...(connection.user ? [`--user=${connection.user}`] : [])];
+}
+
+export const etcdctl = {
+	memberList: (c: EtcdctlBase) => [...base(c), 'member', 'list', '-w', 'table'],
+	endpointStatus: (c: EtcdctlBase) => [...base(c), 'endpoint', 'status', '--cluster', '-w', 'table'],
+	endpointHealth: (c: EtcdctlBase) => [...base(c), 'endpoint', 'health', '--cluster'],
+	memberRemove: (c: EtcdctlBase, id: string) => [...base(c), 'member', 'remove', id],
+	memberAdd: (c: EtcdctlBase, name: string, peerUrls: readonly string[], isLearner: boolean) => [
+		...base(c),
+		'member',
+		'add',
+		name,
+		`--peer-urls=${peerUrls.join(',')}`,
+		...(isLearner ? ['--learner'] : []),
+	],
+	memberPromote: (c: EtcdctlBase, id: string) => [...base(c), 'member', 'promote', id],
+	/** etcdctl sends move-leader to the leader among --endpoints, so the leader's endpoint is given. */
+	moveLeader: (c: EtcdctlBase, leaderEndpoints: readonly string[], id: string) => [...base(c, leaderEndpoints.length > 0 ? leaderEndpoints : c.endpoints), 'move-leader', id],
+} as const;
+
+export function commandText(argv: readonly string[]): string {
+	return quoteArgv(argv);
+}
+
+/** How the new member must be started: etcd reads each ETCD_* variable as the flag of the same name. */
+export interface StartSettings {
+	readonly env: Readonly<Record<string, string>>;
+	readonly flags: readonly string[];
+	/** For the `command:` list of a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml). */
+	readonly manifestLines: readonly string[];
+	readonly warnings: readonly string[];
+}
+
+function isIpHost(url: string): boolean {
+	try {
+		const host = new URL(url).hostname;
+		return /^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith('[') || host === 'localhost';
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * ETCD_INITIAL_CLUSTER lists every member by name and peer URL, the new one under its new name (it has
+ * none in the member list until it starts), as `etcdctl member add` prints it.
+ */
+export function startSettings(members: readonly MemberInfo[], newMember: {readonly name: string; readonly peerUrls: readonly string[]; readonly clientUrls: readonly string[]}): StartSettings {
+	const entries: string[] = [];
+	let hasNew = false;
+	for (const member of members) {
+		const isNew = member.peerUrls.some(url => newMember.peerUrls.some(peer => sameUrl(url, peer)));
+		hasNew ||= isNew;
+		for (const url of member.peerUrls) entries.push(`${isNew ? newMember.name : member.name}=${url}`);
+	}
+	if (!hasNew) for (const url of newMember.peerUrls) entries.push(`${newMember.name}=${url}`);
+	const env: Record<string, string> = {
+		ETCD_NAME: newMember.name,
+		ETCD_INITIAL_CLUSTER: entries.join(','),
+		ETCD_INITIAL_ADVERTISE_PEER_URLS: newMember.peerUrls.join(','),
+		ETCD_INITIAL_CLUSTER_STATE: 'existing',
+	};
+	const warnings = ['the data dir on the new host must be empty (or absent): a data dir from an earlier member would make it rejoin with a stale identity'];
+	// etcd listens only on IP addresses; a DNS name in a URL is for advertising.
+	if (newMember.peerUrls.every(isIpHost)) env['ETCD_LISTEN_PEER_URLS'] = newMember.peerUrls.join(',');
+	else warnings.push('set --listen-peer-urls to the IP address(es) behind the peer URL');
+	if (newMember.clientUrls.length > 0) {
+		env['ETCD_ADVERTISE_CLIENT_URLS'] = newMember.clientUrls.join(',');
+		if (newMember.clientUrls.every(isIpHost)) env['ETCD_LISTEN_CLIENT_URLS'] = newMember.clientUrls.join(',');
+	} else {
+		warnings.push('no --new-client-url: set --advertise-client-urls and --listen-client-urls for the new member yourself');
+	}
+	if (entries.some(entry => entry.startsWith('='))) warnings.push('a member without a name (added but never started) is in the list: start it, or remove it, before this one');
+	const flags = Object.entries(env).map(([name, value]) => `--${name.slice('ETCD_'.length).toLowerCase().replaceAll('_', '-')}=${value}`);
+	return {env, flags, manifestLines: flags.map(flag => `    - ${flag}`), warnings};
+}
+
+/** The operator's start command runs through `sh -c` so it may be any shell line; it travels as one quoted argument. */
+export function startCommandArgv(command: string): readonly string[] {
+	return ['sh', '-c', command];
+}
+
+/** The `--etcd-servers` value for kube-apiservers after the change: every started member's client URLs. */
+export function etcdServers(members: readonly MemberInfo[]): string {
+	return members.flatMap(member => member.clientUrls).join(',');
+}

@@ -1,0 +1,484 @@
+import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
+import {commandText, etcdctl, etcdServers, startCommandArgv, startSettings, type EtcdctlBase, type StartSettings} from './commands.js';
+import {checkNewMember, sharesUrl, type InputProblem} from './member-urls.js';
+import {describeNumbers, guardAddition, guardRemoval, type QuorumNumbers} from './quorum-guard.js';
+
+/**
+ * Member changes as one pure state machine: `reduce(state, event)` and `effectFor(state)`. Every decision
+ * is taken on a fresh observation of the cluster (member list + each member's status), never on what an
+ * earlier step believed: a second run after an interruption therefore continues where the cluster stands,
+ * and a retried step cannot repeat a change that already happened.
+ */
+export type OperationKind = 'replace' | 'add' | 'remove' | 'promote' | 'move-leader';
+
+export interface OperationPlan {
+	readonly kind: OperationKind;
+	/** replace: the failed member; remove/promote/move-leader: the member. Name or hex ID. */
+	readonly target?: string;
+	readonly newName?: string;
+	readonly newPeerUrls: readonly string[];
+	readonly newClientUrls: readonly string[];
+	/** replace: default true (promoted once in sync); add: default false, as etcdctl. */
+	readonly isLearner: boolean;
+	readonly startCommand?: string;
+	/** --yes: no typed confirmation. The quorum guard still applies. */
+	readonly isPreConfirmed: boolean;
+	readonly waitTimeoutMs: number;
+	/** How many "not in sync" answers to promote before giving up. */
+	readonly maxPromoteAttempts: number;
+	readonly connection: EtcdctlBase;
+	/** The flag names the inputs came from, for messages. */
+	readonly inputs?: Partial<Record<'target' | 'name' | 'peer' | 'client', string>>;
+}
+
+export interface Observation {
+	readonly at: number;
+	readonly members: readonly MemberInfo[];
+	/** By hex member ID, for members that answered. */
+	readonly statuses: Readonly<Record<string, EndpointStatus>>;
+	/** By hex member ID, why a member did not answer. */
+	readonly failures: Readonly<Record<string, string>>;
+}
+
+export type Step = 'assess' | 'move-leader' | 'remove' | 'add' | 'start' | 'catch-up' | 'promote' | 'verify' | 'done';
+
+export type Effect =
+	| {readonly type: 'observe'; readonly delayMs: number}
+	| {readonly type: 'confirm'; readonly member: MemberInfo; readonly expected: string; readonly summary: readonly string[]; readonly command: string}
+	| {readonly type: 'move-leader'; readonly from: MemberInfo; readonly to: MemberInfo; readonly command: string}
+	| {readonly type: 'remove-member'; readonly member: MemberInfo; readonly command: string}
+	| {readonly type: 'add-member'; readonly name: string; readonly peerUrls: readonly string[]; readonly isLearner: boolean; readonly command: string}
+	| {readonly type: 'run-start-command'; readonly member: {readonly name: string; readonly peerUrls: readonly string[]}; readonly argv: readonly string[]; readonly env: Readonly<Record<string, string>>}
+	| {readonly type: 'promote-member'; readonly member: MemberInfo; readonly command: string};
+
+export type OperationEvent =
+	| {readonly type: 'observed'; readonly observation: Observation}
+	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string}
+	| {readonly type: 'confirmed'}
+	| {readonly type: 'cancelled'; readonly reason?: string}
+	| {readonly type: 'leader-moved'}
+	| {readonly type: 'member-removed'; readonly id: string}
+	| {readonly type: 'member-added'; readonly member: MemberInfo}
+	| {readonly type: 'start-command-finished'; readonly exitCode: number | null; readonly output: readonly string[]}
+	| {readonly type: 'promoted'}
+	| {readonly type: 'promote-not-in-sync'; readonly message: string}
+	/** etcd's strict reconfiguration check: a member joined or came back less than 5s ago. Try again shortly. */
+	| {readonly type: 'change-deferred'; readonly action: Effect['type']; readonly message: string}
+	| {readonly type: 'action-failed'; readonly action: Effect['type']; readonly message: string};
+
+export type Outcome =
+	| {readonly type: 'done'; readonly message: string}
+	| {readonly type: 'refused'; readonly message: string; readonly numbers?: QuorumNumbers; readonly problem?: InputProblem}
+	| {readonly type: 'cancelled'; readonly message: string}
+	| {readonly type: 'failed'; readonly message: string};
+
+export interface CatchUp {
+	readonly leaderApplied: number;
+	readonly memberApplied: number | undefined;
+	readonly lag: number | undefined;
+}
+
+export interface OperationState {
+	readonly plan: OperationPlan;
+	readonly step: Step;
+	readonly observation: Observation | undefined;
+	readonly numbers: QuorumNumbers | undefined;
+	readonly isConfirmed: boolean;
+	readonly hasRunStart: boolean;
+	readonly hasMovedLeader: boolean;
+	readonly promoteAttempts: number;
+	readonly deferrals: number;
+	readonly actionFailures: number;
+	readonly observeFailures: number;
+	/** When the current wait (start, catch-up, verify) began; its bound is plan.waitTimeoutMs. */
+	readonly waitingSince: number | undefined;
+	readonly settings: StartSettings | undefined;
+	readonly catchUp: CatchUp | undefined;
+	/** Lines for the operator, in order; the runner prints the new ones. */
+	readonly notes: readonly string[];
+	readonly next: Effect | undefined;
+	readonly outcome: Outcome | undefined;
+	/** Filled once done: the kube-apiserver --etcd-servers value. */
+	readonly etcdServers: string | undefined;
+}
+
+export const observeNow: Effect = {type: 'observe', delayMs: 0};
+/** Waits poll at this pace: a member's status is a cheap local call, and each tick is latency added to the change. */
+const pollDelayMs = 250;
+const maxActionFailures = 3;
+const maxObserveFailures = 10;
+/** etcd promotes a learner whose log reaches 90% of the leader's; try only from there. */
+const inSyncRatio = 0.9;
+
+export function initialState(plan: OperationPlan): OperationState {
+	return {
+		plan,
+		step: 'assess',
+		observation: undefined,
+		numbers: undefined,
+		isConfirmed: plan.isPreConfirmed,
+		hasRunStart: false,
+		hasMovedLeader: false,
+		promoteAttempts: 0,
+		deferrals: 0,
+		actionFailures: 0,
+		observeFailures: 0,
+		waitingSince: undefined,
+		settings: undefined,
+		catchUp: undefined,
+		notes: [],
+		next: observeNow,
+		outcome: undefined,
+		etcdServers: undefined,
+	};
+}
+
+export function effectFor(state: OperationState): Effect | undefined {
+	return state.outcome ? undefined : state.next;
+}
+
+function note(state: OperationState, ...lines: string[]): readonly string[] {
+	return [...state.notes, ...lines];
+}
+
+function finish(state: OperationState, outcome: Outcome, extra: Partial<OperationState> = {}): OperationState {
+	const base = {...state, ...extra};
+	return {...base, outcome, next: undefined, notes: note(base, `${outcome.type}: ${outcome.message}`)};
+}
+
+export function reduce(state: OperationState, event: OperationEvent): OperationState {
+	if (state.outcome) return state;
+	switch (event.type) {
+		case 'observed':
+			return decide({...state, observation: event.observation, observeFailures: 0}, event.observation);
+		case 'observe-failed': {
+			const failures = state.observeFailures + 1;
+			if (failures >= maxObserveFailures) return finish(state, {type: 'failed', message: `no member answered the member list ${failures} times: ${event.message}`});
+			return {...state, observeFailures: failures, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `no member answered the member list (${event.message}); trying again`)};
+		}
+		case 'confirmed':
+			return {...state, isConfirmed: true, next: observeNow, notes: note(state, 'confirmed')};
+		case 'cancelled':
+			return finish(state, {type: 'cancelled', message: event.reason ?? 'nothing was changed by this step; the confirmation was not given'});
+		case 'leader-moved':
+			return {...state, actionFailures: 0, hasMovedLeader: true, next: observeNow, notes: note(state, 'leadership moved')};
+		case 'member-removed':
+			return {...state, actionFailures: 0, next: observeNow, notes: note(state, `removed member ${event.id}`)};
+		case 'member-added':
+			return {...state, actionFailures: 0, next: observeNow, notes: note(state, `added member ${event.member.id}${event.member.isLearner ? ' as a learner' : ''}`)};
+		case 'start-command-finished': {
+			if (event.exitCode !== 0) {
+				return finish(state, {type: 'failed', message: `the start command exited with ${event.exitCode ?? 'a signal'}${event.output.length > 0 ? `: ${event.output.slice(-3).join(' | ')}` : ''}`}, {hasRunStart: true});
+			}
+			return {...state, hasRunStart: true, next: observeNow, notes: note(state, 'start command finished (exit 0); waiting for the member to start')};
+		}
+		case 'promoted':
+			return {...state, actionFailures: 0, next: observeNow, notes: note(state, 'promoted to voter')};
+		case 'promote-not-in-sync': {
+			const attempts = state.promoteAttempts + 1;
+			if (attempts >= state.plan.maxPromoteAttempts) return finish(state, {type: 'failed', message: `etcd refused to promote ${attempts} times: ${event.message}`}, {promoteAttempts: attempts});
+			return {...state, promoteAttempts: attempts, next: {type: 'observe', delayMs: pollDelayMs * 2}, notes: note(state, `not in sync yet (${event.message}); waiting`)};
+		}
+		case 'change-deferred': {
+			const deferrals = state.deferrals + 1;
+			if (deferrals >= state.plan.maxPromoteAttempts) return finish(state, {type: 'failed', message: `etcd deferred ${event.action} ${deferrals} times: ${event.message}`});
+			return {...state, deferrals, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `etcd defers the change (${event.message}); trying again shortly`)};
+		}
+		case 'action-failed': {
+			const failures = state.actionFailures + 1;
+			if (failures >= maxActionFailures) return finish(state, {type: 'failed', message: `${event.action} failed ${failures} times: ${event.message}`});
+			// The change may have applied before the error: look again before deciding to repeat it.
+			return {...state, actionFailures: failures, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `${event.action} failed (${event.message}); re-reading the cluster before trying again`)};
+		}
+	}
+}
+
+// --- decisions on a fresh observation ---------------------------------------------------------------
+
+function reachableIds(observation: Observation): ReadonlySet<string> {
+	return new Set(Object.keys(observation.statuses));
+}
+
+/** The leader most members name; only members that answered vote. */
+export function leaderOf(observation: Observation): string | undefined {
+	const counts = new Map<string, number>();
+	for (const status of Object.values(observation.statuses)) {
+		if (status.leader === '0' || status.leader === '') continue;
+		counts.set(status.leader, (counts.get(status.leader) ?? 0) + 1);
+	}
+	let best: string | undefined;
+	for (const [id, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = id;
+	return best && observation.members.some(member => member.id === best) ? best : undefined;
+}
+
+export function isStarted(member: MemberInfo): boolean {
+	return member.name !== '' || member.clientUrls.length > 0;
+}
+
+/** NAME or hex ID -> member; `exclude` skips the new member when a replacement reuses the failed one's name. */
+export function findMember(members: readonly MemberInfo[], nameOrId: string, exclude?: MemberInfo): MemberInfo | 'ambiguous' | undefined {
+	const candidates = members.filter(member => member !== exclude);
+	const byId = candidates.find(member => member.id === nameOrId.toLowerCase().replace(/^0x/, ''));
+	if (byId) return byId;
+	const byName = candidates.filter(member => member.name === nameOrId);
+	if (byName.length > 1) return 'ambiguous';
+	return byName[0];
+}
+
+function label(member: MemberInfo): string {
+	return member.name ? `${member.name} (${member.id})` : member.id;
+}
+
+function timedOut(state: OperationState, at: number, what: string): OperationState | undefined {
+	if (state.waitingSince === undefined || at - state.waitingSince <= state.plan.waitTimeoutMs) return undefined;
+	return finish(state, {type: 'failed', message: `timed out after ${Math.round(state.plan.waitTimeoutMs / 1000)}s waiting for ${what}; run the same command again to continue`});
+}
+
+function waitFor(state: OperationState, step: Step, at: number, extra: Partial<OperationState> = {}): OperationState {
+	return {...state, ...extra, step, waitingSince: state.step === step && state.waitingSince !== undefined ? state.waitingSince : at, next: {type: 'observe', delayMs: pollDelayMs}};
+}
+
+function endpointsOf(member: MemberInfo | undefined): readonly string[] {
+	return member?.clientUrls ?? [];
+}
+
+function decide(state: OperationState, observation: Observation): OperationState {
+	switch (state.plan.kind) {
+		case 'replace':
+			return decideReplace(state, observation);
+		case 'add':
+			return decideAdd(state, observation);
+		case 'remove':
+			return decideRemove(state, observation);
+		case 'promote':
+			return decidePromote(state, observation);
+		case 'move-leader':
+			return decideMoveLeader(state, observation);
+	}
+}
+
+/** Ours: at the new peer URL, and either unstarted or started under the new name (else it is a clash). */
+function newMemberOf(state: OperationState, observation: Observation): MemberInfo | undefined {
+	const name = state.plan.newName;
+	return observation.members.find(member => sharesUrl(member.peerUrls, state.plan.newPeerUrls) && (!isStarted(member) || name === undefined || member.name === name));
+}
+
+function targetOf(state: OperationState, observation: Observation, exclude?: MemberInfo): MemberInfo | OperationState | undefined {
+	const found = findMember(observation.members, state.plan.target ?? '', exclude);
+	if (found === 'ambiguous') {
+		return finish(state, {type: 'refused', message: `more than one member is named "${state.plan.target}"`, problem: {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `more than one member is named "${state.plan.target}"`, fix: 'give the hex member ID instead'}});
+	}
+	return found;
+}
+
+function isState(value: unknown): value is OperationState {
+	return typeof value === 'object' && value !== null && 'plan' in value && 'notes' in value;
+}
+
+/** Quorum guard, typed confirmation, leadership hand-off, removal — in that order, each re-checked on fresh data. */
+function removalStep(state: OperationState, observation: Observation, target: MemberInfo, why: string): OperationState {
+	const verdict = guardRemoval(observation.members, reachableIds(observation), target.id);
+	const withNumbers = {...state, numbers: verdict.numbers};
+	if (!verdict.isAllowed) {
+		return finish(withNumbers, {type: 'refused', message: `will not remove ${label(target)}: ${verdict.reason} [${describeNumbers(verdict.numbers)}]`, numbers: verdict.numbers});
+	}
+	const command = commandText(etcdctl.memberRemove(state.plan.connection, target.id));
+	if (!state.isConfirmed) {
+		const isReachable = observation.statuses[target.id] !== undefined;
+		return {
+			...withNumbers,
+			step: 'remove',
+			next: {
+				type: 'confirm',
+				member: target,
+				expected: target.name || target.id,
+				command,
+				summary: [
+					`${why}: ${label(target)} (${isReachable ? 'reachable and answering: it is not failed' : `unreachable: ${observation.failures[target.id] ?? 'no answer'}`})`,
+					describeNumbers(verdict.numbers),
+					`etcdctl equivalent: ${command}`,
+				],
+			},
+		};
+	}
+	const leader = leaderOf(observation);
+	if (leader === target.id && observation.statuses[target.id] !== undefined) {
+		const reachable = reachableIds(observation);
+		const candidates = observation.members
+			.filter(member => !member.isLearner && member.id !== target.id && reachable.has(member.id))
+			.sort((a, b) => (observation.statuses[b.id]?.raftAppliedIndex ?? 0) - (observation.statuses[a.id]?.raftAppliedIndex ?? 0));
+		const to = candidates[0];
+		if (!to) return finish(withNumbers, {type: 'refused', message: `${label(target)} leads and no other voter is reachable to take over`});
+		return {
+			...withNumbers,
+			step: 'move-leader',
+			notes: note(state, `${label(target)} is the leader: moving leadership to ${label(to)} before removing it`),
+			next: {type: 'move-leader', from: target, to, command: commandText(etcdctl.moveLeader(state.plan.connection, endpointsOf(target), to.id))},
+		};
+	}
+	return {...withNumbers, step: 'remove', notes: note(state, `removing ${label(target)}`), next: {type: 'remove-member', member: target, command}};
+}
+
+function addStep(state: OperationState, observation: Observation, leaving: readonly string[]): OperationState {
+	const {plan} = state;
+	const name = plan.newName ?? '';
+	const problem = checkNewMember(
+		{name, peerUrls: plan.newPeerUrls, clientUrls: plan.newClientUrls, nameInput: plan.inputs?.name ?? '--new-name', peerInput: plan.inputs?.peer ?? '--new-peer-url', clientInput: plan.inputs?.client ?? '--new-client-url'},
+		observation.members,
+		leaving,
+	);
+	if (problem) return finish(state, {type: 'refused', message: `${problem.input}: ${problem.problem}`, problem});
+	if (leaving.length > 0) return state; // the caller removes first; checked now so a bad name never costs a member
+	const verdict = guardAddition(observation.members.filter(member => !leaving.includes(member.id)), reachableIds(observation), plan.isLearner);
+	if (!verdict.isAllowed) return finish({...state, numbers: verdict.numbers}, {type: 'refused', message: `will not add ${name}: ${verdict.reason} [${describeNumbers(verdict.numbers)}]`, numbers: verdict.numbers});
+	return {
+		...state,
+		numbers: verdict.numbers,
+		step: 'add',
+		notes: note(state, `adding ${name} (${plan.newPeerUrls.join(',')})${plan.isLearner ? ' as a learner' : ' as a voter'}`),
+		next: {type: 'add-member', name, peerUrls: plan.newPeerUrls, isLearner: plan.isLearner, command: commandText(etcdctl.memberAdd(plan.connection, name, plan.newPeerUrls, plan.isLearner))},
+	};
+}
+
+/** The new member exists: start it (or wait for the operator), let it catch up, promote, verify. */
+function joinSteps(state: OperationState, observation: Observation, member: MemberInfo, isPromoting: boolean): OperationState {
+	const {plan} = state;
+	const name = plan.newName ?? member.name;
+	if (!isStarted(member)) {
+		const settings = startSettings(observation.members, {name, peerUrls: member.peerUrls, clientUrls: plan.newClientUrls});
+		const expired = timedOut(state, observation.at, `${name} to start`);
+		if (expired && state.step === 'start') return expired;
+		const firstTime = state.settings === undefined;
+		const withSettings = {...state, settings, notes: firstTime ? note(state, `${name} is added but not started`) : state.notes};
+		if (plan.startCommand !== undefined && !state.hasRunStart) {
+			return {
+				...withSettings,
+				step: 'start',
+				waitingSince: observation.at,
+				next: {type: 'run-start-command', member: {name, peerUrls: member.peerUrls}, argv: startCommandArgv(plan.startCommand), env: settings.env},
+			};
+		}
+		return waitFor(withSettings, 'start', observation.at);
+	}
+	const status = observation.statuses[member.id];
+	const leaderId = leaderOf(observation);
+	const leaderApplied = leaderId ? (observation.statuses[leaderId]?.raftAppliedIndex ?? 0) : 0;
+	const memberApplied = status?.raftAppliedIndex;
+	const catchUp: CatchUp = {leaderApplied, memberApplied, lag: memberApplied === undefined ? undefined : Math.max(0, leaderApplied - memberApplied)};
+	if (member.isLearner && isPromoting) {
+		const expired = timedOut(state, observation.at, `${name} to catch up`);
+		if (expired && state.step === 'catch-up') return expired;
+		const isClose = memberApplied !== undefined && leaderId !== undefined && memberApplied >= leaderApplied * inSyncRatio;
+		if (!isClose) return waitFor({...state, catchUp}, 'catch-up', observation.at);
+		return {...state, catchUp, step: 'promote', next: {type: 'promote-member', member, command: commandText(etcdctl.memberPromote(plan.connection, member.id))}};
+	}
+	if (member.isLearner) {
+		if (status === undefined) return waitFor({...state, catchUp}, 'catch-up', observation.at);
+		return finish({...state, catchUp}, {type: 'done', message: `${label(member)} is started and answering, as a learner (promote it with: etcdtop member promote ${member.name || member.id})`}, {step: 'done', etcdServers: etcdServers(observation.members)});
+	}
+	// A voter now: every voter must answer and agree on one leader.
+	const voters = observation.members.filter(candidate => !candidate.isLearner);
+	const silent = voters.filter(voter => observation.statuses[voter.id] === undefined || !isStarted(voter));
+	const leaders = new Set(voters.map(voter => observation.statuses[voter.id]?.leader).filter(id => id !== undefined && id !== '0'));
+	if (silent.length > 0 || leaders.size !== 1 || leaderId === undefined) {
+		const what = silent.length > 0 ? `${silent.map(label).join(', ')} to answer` : 'the voters to agree on a leader';
+		const expired = timedOut(state, observation.at, what);
+		if (expired && state.step === 'verify') return expired;
+		return waitFor({...state, catchUp}, 'verify', observation.at);
+	}
+	const servers = etcdServers(observation.members);
+	return finish({...state, catchUp}, {type: 'done', message: `${label(member)} is a healthy voter; ${voters.length} of ${voters.length} voters answer, quorum ${Math.floor(voters.length / 2) + 1}`}, {
+		step: 'done',
+		etcdServers: servers,
+		notes: note(state, `kube-apiserver: --etcd-servers=${servers}`, 'if a load balancer fronts etcd, update its backends to the same list'),
+	});
+}
+
+function decideReplace(state: OperationState, observation: Observation): OperationState {
+	const newMember = newMemberOf(state, observation);
+	const target = targetOf(state, observation, newMember);
+	if (isState(target)) return target;
+	if (target) {
+		if (newMember === undefined) {
+			// Checked before the removal, so a duplicate name or URL never costs the cluster a member.
+			const checked = addStep(state, observation, [target.id]);
+			if (checked.outcome) return checked;
+		}
+		return removalStep(state, observation, target, 'replace');
+	}
+	if (newMember === undefined) {
+		if (state.step === 'assess') {
+			// A second run after the removal finds an even number of voters (2 of 3, 4 of 5). An odd number with
+			// FAILED absent more likely means a mistyped name, which must not grow a healthy cluster.
+			const voters = observation.members.filter(member => !member.isLearner).length;
+			if (voters % 2 === 1) {
+				const problem = {
+					input: state.plan.inputs?.target ?? 'FAILED',
+					problem: `no member is named or numbered "${state.plan.target}", and the ${voters} voters look complete`,
+					fix: 'check the name with etcdtop status; if it was removed already, use etcdtop member add',
+				};
+				return finish(state, {type: 'refused', message: problem.problem, problem});
+			}
+			return addStep({...state, notes: note(state, `${state.plan.target} is not in the member list: taken as already removed`)}, observation, []);
+		}
+		return addStep(state, observation, []);
+	}
+	return joinSteps(state, observation, newMember, true);
+}
+
+function decideAdd(state: OperationState, observation: Observation): OperationState {
+	const newMember = newMemberOf(state, observation);
+	if (newMember === undefined) return addStep(state, observation, []);
+	if (state.plan.startCommand === undefined) {
+		const settings = startSettings(observation.members, {name: state.plan.newName ?? newMember.name, peerUrls: newMember.peerUrls, clientUrls: state.plan.newClientUrls});
+		return finish({...state, settings}, {type: 'done', message: `${label(newMember)} is in the member list${isStarted(newMember) ? '' : '; start it with the settings above'}`}, {step: 'done'});
+	}
+	return joinSteps(state, observation, newMember, false);
+}
+
+function decideRemove(state: OperationState, observation: Observation): OperationState {
+	const target = targetOf(state, observation);
+	if (isState(target)) return target;
+	if (!target) {
+		if (state.step === 'remove') return finish(state, {type: 'done', message: `${state.plan.target} is no longer a member`}, {step: 'done', etcdServers: etcdServers(observation.members)});
+		const problem = {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `no member is named or numbered "${state.plan.target}"`, fix: 'see etcdtop status for names and IDs'};
+		return finish(state, {type: 'refused', message: problem.problem, problem});
+	}
+	return removalStep(state, observation, target, 'remove');
+}
+
+function decidePromote(state: OperationState, observation: Observation): OperationState {
+	const target = targetOf(state, observation);
+	if (isState(target)) return target;
+	if (!target) {
+		const problem = {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `no member is named or numbered "${state.plan.target}"`, fix: 'see etcdtop status for names and IDs'};
+		return finish(state, {type: 'refused', message: problem.problem, problem});
+	}
+	if (!target.isLearner && state.step === 'assess') return finish(state, {type: 'done', message: `${label(target)} is already a voter`}, {step: 'done'});
+	return joinSteps({...state, plan: {...state.plan, newName: target.name}}, observation, target, true);
+}
+
+function decideMoveLeader(state: OperationState, observation: Observation): OperationState {
+	const target = targetOf(state, observation);
+	if (isState(target)) return target;
+	if (!target) {
+		const problem = {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `no member is named or numbered "${state.plan.target}"`, fix: 'see etcdtop status for names and IDs'};
+		return finish(state, {type: 'refused', message: problem.problem, problem});
+	}
+	const leaderId = leaderOf(observation);
+	if (leaderId === target.id) return finish(state, {type: 'done', message: `${label(target)} leads`}, {step: 'done'});
+	if (target.isLearner) return finish(state, {type: 'refused', message: `${label(target)} is a learner; only a voter can lead`});
+	if (observation.statuses[target.id] === undefined) return finish(state, {type: 'refused', message: `${label(target)} does not answer; leadership can only move to a healthy voter`});
+	const leader = observation.members.find(member => member.id === leaderId);
+	if (!leader || observation.statuses[leader.id] === undefined) {
+		const expired = timedOut(state, observation.at, 'a leader');
+		if (expired) return expired;
+		return waitFor(state, 'move-leader', observation.at);
+	}
+	if (state.hasMovedLeader) {
+		// Moved, but the members that answered have not all heard of it yet.
+		const expired = state.step === 'verify' ? timedOut(state, observation.at, `${label(target)} to lead`) : undefined;
+		return expired ?? waitFor(state, 'verify', observation.at);
+	}
+	return {...state, step: 'move-leader', next: {type: 'move-leader', from: leader, to: target, command: commandText(etcdctl.moveLeader(state.plan.connection, endpointsOf(leader), target.id))}};
+}

@@ -1,0 +1,44 @@
+import {initialState, type Effect, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
+import type {LiveIoOptions} from '../ops/live-io.js';
+import {runOperation, type CommandLogEntry} from '../ops/runner.js';
+import type {EtcdctlBase} from '../ops/commands.js';
+
+export interface MemberOpHandlers {
+	readonly confirm: (effect: Extract<Effect, {type: 'confirm'}>) => Promise<boolean>;
+	readonly onState: (state: OperationState) => void;
+	readonly onLog: (entry: CommandLogEntry) => void;
+	readonly signal: AbortSignal;
+}
+
+/** What the console's member wizard needs: how to run a plan, and the defaults a plan takes. */
+export interface MemberOpsBackend {
+	readonly connection: EtcdctlBase;
+	readonly waitTimeoutMs: number;
+	readonly run: (plan: OperationPlan, handlers: MemberOpHandlers) => Promise<OperationState>;
+}
+
+/** The live backend: the same runner and io as `etcdtop member …`, a command log file if asked for. */
+export function liveMemberOps(options: LiveIoOptions & {readonly connection: EtcdctlBase; readonly waitTimeoutMs: number; readonly onLogLine?: (entry: CommandLogEntry) => void}): MemberOpsBackend {
+	return {
+		connection: options.connection,
+		waitTimeoutMs: options.waitTimeoutMs,
+		run: async (plan, handlers) => {
+			// ssh2 and the member clients load on first use, so the console starts as fast without them.
+			const {liveOperationIo} = await import('../ops/live-io.js');
+			const io = liveOperationIo(options, {
+				confirm: handlers.confirm,
+				onState: handlers.onState,
+				signal: handlers.signal,
+				log: entry => {
+					handlers.onLog(entry);
+					options.onLogLine?.(entry);
+				},
+			});
+			try {
+				return await runOperation(initialState(plan), io);
+			} finally {
+				io.close();
+			}
+		},
+	};
+}

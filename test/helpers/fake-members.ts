@@ -1,0 +1,93 @@
+import type {EndpointStatus, MemberInfo} from '../../source/etcd/types.js';
+import type {OperationIo} from '../../source/ops/runner.js';
+
+/**
+ * An in-memory cluster behind the runner's io: member changes mutate it, the start command "starts" the
+ * new member, a learner is in sync after `syncAfter` promote tries. No network, no timers.
+ */
+export class FakeMembers {
+	members: MemberInfo[];
+	down = new Set<string>();
+	leader: string;
+	applied = 100;
+	calls: string[] = [];
+	promoteTries = 0;
+	private nextId = 0xd4;
+
+	constructor(
+		members: MemberInfo[],
+		readonly syncAfter = 1,
+	) {
+		this.members = members;
+		this.leader = members[0]!.id;
+	}
+
+	private byEndpoint(endpoint: string): MemberInfo | undefined {
+		return this.members.find(member => member.clientUrls.includes(endpoint));
+	}
+
+	private reachable(endpoint: string): MemberInfo {
+		const member = this.byEndpoint(endpoint);
+		if (!member || this.down.has(member.id)) throw Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), {code: 14});
+		return member;
+	}
+
+	io(overrides: Partial<OperationIo> = {}): OperationIo {
+		const client = (endpoint: string) => ({
+			status: async (): Promise<EndpointStatus> => {
+				const member = this.reachable(endpoint);
+				return {clusterId: 'ff', memberId: member.id, revision: 1, raftTerm: 2, version: '3.4.23', dbSize: 1, dbSizeInUse: 1, leader: this.leader, raftIndex: this.applied, raftAppliedIndex: this.applied, errors: [], isLearner: member.isLearner};
+			},
+			memberList: async () => {
+				this.reachable(endpoint);
+				return {clusterId: 'ff', memberId: 'x', members: this.members.map(member => ({...member}))};
+			},
+			memberAdd: async (peerUrls: readonly string[], isLearner: boolean) => {
+				this.reachable(endpoint);
+				this.calls.push(`add ${peerUrls.join(',')}${isLearner ? ' learner' : ''}`);
+				const member: MemberInfo = {id: (this.nextId++).toString(16), name: '', peerUrls, clientUrls: [], isLearner};
+				this.members.push(member);
+				return {member, members: this.members};
+			},
+			memberRemove: async (id: string) => {
+				this.reachable(endpoint);
+				this.calls.push(`remove ${id}`);
+				this.members = this.members.filter(member => member.id !== id);
+				return this.members;
+			},
+			memberPromote: async (id: string) => {
+				this.reachable(endpoint);
+				this.promoteTries++;
+				if (this.promoteTries < this.syncAfter) throw new Error('9 FAILED_PRECONDITION: etcdserver: can only promote a learner member which is in sync with leader');
+				this.calls.push(`promote ${id}`);
+				this.members = this.members.map(member => (member.id === id ? {...member, isLearner: false} : member));
+				return this.members;
+			},
+			moveLeader: async (id: string) => {
+				this.reachable(endpoint);
+				this.calls.push(`move-leader ${id}`);
+				this.leader = id;
+			},
+		});
+		return {
+			client,
+			seedEndpoints: this.members.flatMap(member => member.clientUrls),
+			commandTimeoutMs: 1000,
+			probeTimeoutMs: 1000,
+			confirm: async () => true,
+			runStart: async effect => {
+				this.calls.push(`start ${effect.env['ETCD_NAME']}`);
+				const port = new URL(effect.env['ETCD_INITIAL_ADVERTISE_PEER_URLS']!).port;
+				this.members = this.members.map(member => (member.name === '' ? {...member, name: effect.env['ETCD_NAME']!, clientUrls: [`http://fake:${Number(port) + 1}`]} : member));
+				return {exitCode: 0, output: [], commandLine: 'sh -c start', host: 'fake'};
+			},
+			log: () => {},
+			sleep: async () => {},
+			...overrides,
+		};
+	}
+}
+
+export function fakeMember(id: string, name: string, port: number): MemberInfo {
+	return {id, name, peerUrls: [`http://fake:${port}`], clientUrls: [`http://fake:${port + 1}`], isLearner: false};
+}

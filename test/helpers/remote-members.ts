@@ -1,0 +1,47 @@
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {freePort} from '../../source/demo/free-port.js';
+import {until} from './cluster.js';
+import type {TestSshd} from './sshd.js';
+
+/** Members started over SSH by the start command: their PIDs are in files, each ended by PID. */
+export class RemoteMembers {
+	readonly dir = mkdtempSync(join(tmpdir(), 'etcdtop-remote-members-'));
+	private readonly names: string[] = [];
+
+	/** A start command for the new member: etcd reads every ETCD_* setting etcdtop puts in its environment. */
+	startCommand(name: string): string {
+		this.names.push(name);
+		return `etcd --data-dir=${join(this.dir, name)} --logger=zap --log-outputs=stderr >>${join(this.dir, `${name}.log`)} 2>&1 & echo $! >${join(this.dir, `${name}.pid`)}`;
+	}
+
+	pid(name: string): number | undefined {
+		const file = join(this.dir, `${name}.pid`);
+		return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
+	}
+
+	async stop(isKeeping: boolean): Promise<void> {
+		for (const name of this.names) {
+			const pid = this.pid(name);
+			if (pid === undefined) continue;
+			try {
+				process.kill(pid, 'SIGTERM');
+			} catch {
+				continue;
+			}
+			await until(`${name} (pid ${pid}) to exit`, () => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), 10_000).catch(() => process.kill(pid, 'SIGKILL'));
+		}
+		if (isKeeping) console.error(`remote member logs kept in ${this.dir}`);
+		else rmSync(this.dir, {recursive: true, force: true});
+	}
+}
+
+export async function newUrls(): Promise<{peer: string; client: string}> {
+	return {peer: `http://127.0.0.1:${await freePort()}`, client: `http://127.0.0.1:${await freePort()}`};
+}
+
+export function sshFlags(sshd: TestSshd, name: string): string[] {
+	return ['--ssh-host', `${name}=${sshd.user}@127.0.0.1:${sshd.port}`, '--ssh-identity', sshd.keys.plain, '--ssh-known-hosts', sshd.knownHostsFile];
+}
+

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {initialState, type OperationPlan} from '../../source/ops/member-workflow.js';
+import {runOperation, type CommandLogEntry} from '../../source/ops/runner.js';
+import {fakeMember, FakeMembers} from '../helpers/fake-members.js';
+
+function plan(patch: Partial<OperationPlan> = {}): OperationPlan {
+	return {kind: 'replace', target: 'etcd-3', newName: 'etcd-4', newPeerUrls: ['http://fake:4000'], newClientUrls: ['http://fake:4001'], isLearner: true, startCommand: 'start-etcd', isPreConfirmed: false, waitTimeoutMs: 60_000, maxPromoteAttempts: 10, connection: {endpoints: ['http://fake:1001']}, ...patch};
+}
+
+test('the runner drives a replacement through io: every change once, logged with its etcdctl line', async () => {
+	const cluster = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)], 3);
+	cluster.down.add('c3');
+	const log: CommandLogEntry[] = [];
+	const confirms: string[] = [];
+	const final = await runOperation(initialState(plan()), cluster.io({log: entry => log.push(entry), confirm: async effect => (confirms.push(effect.expected), true)}));
+	assert.equal(final.outcome?.type, 'done', final.notes.join('\n'));
+	assert.deepEqual(confirms, ['etcd-3']);
+	assert.deepEqual(cluster.calls, ['remove c3', 'add http://fake:4000 learner', 'start etcd-4', 'promote d4']);
+	assert.deepEqual(
+		log.map(entry => `${entry.step}: ${entry.result}`),
+		['assess: 3 members, 2 answering', 'remove: ok', 'add: ok: member d4', 'start: exit 0', 'promote: not yet: etcdserver: can only promote a learner member which is in sync with leader', 'promote: not yet: etcdserver: can only promote a learner member which is in sync with leader', 'promote: ok'],
+	);
+	assert.match(log[1]!.command, /^etcdctl --endpoints=http:\/\/fake:1001 member remove c3$/);
+});
+
+test('the leader is moved away before it is removed, through the leader itself', async () => {
+	const cluster = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)]);
+	const final = await runOperation(initialState(plan({kind: 'remove', target: 'etcd-1', isPreConfirmed: true})), cluster.io());
+	assert.equal(final.outcome?.type, 'done', final.notes.join('\n'));
+	assert.deepEqual(cluster.calls, ['move-leader b2', 'remove a1']);
+});
+
+test('an abort stops before the next step', async () => {
+	const cluster = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)]);
+	cluster.down.add('c3');
+	const controller = new AbortController();
+	const final = await runOperation(initialState(plan()), cluster.io({signal: controller.signal, confirm: async () => (controller.abort(), true)}));
+	assert.equal(final.outcome?.type, 'cancelled');
+	assert.deepEqual(cluster.calls, []);
+});
+
+test('right after the leader died the survivors still name it: changes go to a member that answers', async () => {
+	const cluster = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)], 1);
+	cluster.leader = 'c3';
+	cluster.down.add('c3');
+	const results: string[] = [];
+	const final = await runOperation(initialState(plan({isPreConfirmed: true, startCommand: undefined, kind: 'remove'})), cluster.io({log: entry => results.push(`${entry.step} ${entry.result}`)}));
+	assert.equal(final.outcome?.type, 'done', final.notes.join('\n'));
+	assert.deepEqual(results, ['assess 3 members, 2 answering', 'remove ok']);
+});
