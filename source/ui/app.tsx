@@ -1,4 +1,4 @@
-import {Box, Text, useInput, useStdin} from 'ink';
+import {Box, Text, useInput, useStdin, type Key} from 'ink';
 import {useRef, useState, useSyncExternalStore} from 'react';
 import type {ConsoleStore} from './console-store.js';
 import {EventLog} from './components/event-log.js';
@@ -68,47 +68,58 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const selectedIndex = Math.max(0, members.findIndex(member => member.key === ui.selectedKey));
 	const selected = members[selectedIndex];
 
+	const onKey = (input: string, key: Key) => {
+		const current = uiRef.current;
+		// The member wizard reads every key itself (names, URLs, the typed confirmation).
+		if (current.modal.kind === 'member-op') return;
+		const latest = store.getSnapshot();
+		const name = keyName(input, key);
+		if (current.modal.kind === 'confirm-delete') {
+			// The confirmation owns the keyboard: every key is typed, so "q" or "d" in a file name is text.
+			if (name === 'ctrl+c') return onQuit();
+			const {ui: next, confirmed} = reduceConfirmKey(current, name, input);
+			update(next);
+			if (confirmed) snapshots.remove(confirmed);
+			return;
+		}
+		const action = resolveKey(keymap, current, name);
+		if (!action || action.disabledReason) return;
+		const snapshotNames = snapshots.getSnapshot().entries.map(entry => entry.name);
+		const selectedSnapshot = current.selectedSnapshot ?? snapshotNames[0];
+		switch (action.id) {
+			case 'quit':
+				return onQuit();
+			case 'pause':
+				return store.setPaused(!latest.isPaused);
+			case 'refresh':
+				return store.refresh();
+			case 'slower':
+				return store.setInterval(stepInterval(latest.intervalMs, 1));
+			case 'faster':
+				return store.setInterval(stepInterval(latest.intervalMs, -1));
+			case 'snapshot-save':
+				return snapshots.save();
+			case 'snapshot-verify':
+				if (selectedSnapshot) snapshots.verify(selectedSnapshot);
+				return;
+			case 'snapshots':
+				snapshots.reload();
+				return update(reduceUi(current, action.id, [], snapshotNames));
+			default:
+				return update(reduceUi(current, action.id, latest.cluster.view.members.map(member => member.key), snapshotNames));
+		}
+	};
+
 	useInput(
 		(input, key) => {
-			const current = uiRef.current;
-			// The member wizard reads every key itself (names, URLs, the typed confirmation).
-			if (current.modal.kind === 'member-op') return;
-			const latest = store.getSnapshot();
-			const name = keyName(input, key);
-			if (current.modal.kind === 'confirm-delete') {
-				// The confirmation owns the keyboard: every key is typed, so "q" or "d" in a file name is text.
-				if (name === 'ctrl+c') return onQuit();
-				const {ui: next, confirmed} = reduceConfirmKey(current, name, input);
-				update(next);
-				if (confirmed) snapshots.remove(confirmed);
+			// Keys typed faster than the terminal is read arrive in one chunk ("3q"). Outside text entry
+			// each character is its own key; the wizard and the typed confirmation take the chunk as text.
+			const isTextEntry = uiRef.current.modal.kind === 'member-op' || uiRef.current.modal.kind === 'confirm-delete';
+			if (!isTextEntry && input.length > 1 && !key.ctrl && !key.meta) {
+				for (const char of input) onKey(char, key);
 				return;
 			}
-			const action = resolveKey(keymap, current, name);
-			if (!action || action.disabledReason) return;
-			const snapshotNames = snapshots.getSnapshot().entries.map(entry => entry.name);
-			const selectedSnapshot = current.selectedSnapshot ?? snapshotNames[0];
-			switch (action.id) {
-				case 'quit':
-					return onQuit();
-				case 'pause':
-					return store.setPaused(!latest.isPaused);
-				case 'refresh':
-					return store.refresh();
-				case 'slower':
-					return store.setInterval(stepInterval(latest.intervalMs, 1));
-				case 'faster':
-					return store.setInterval(stepInterval(latest.intervalMs, -1));
-				case 'snapshot-save':
-					return snapshots.save();
-				case 'snapshot-verify':
-					if (selectedSnapshot) snapshots.verify(selectedSnapshot);
-					return;
-				case 'snapshots':
-					snapshots.reload();
-					return update(reduceUi(current, action.id, [], snapshotNames));
-				default:
-					return update(reduceUi(current, action.id, latest.cluster.view.members.map(member => member.key), snapshotNames));
-			}
+			onKey(input, key);
 		},
 		{isActive: isRawModeSupported === true},
 	);

@@ -122,6 +122,17 @@ test('p pauses, r refreshes, +/- change the interval, 3 shows the log, q quits',
 	assert.equal(quits(), 1);
 });
 
+test('keys arriving in one chunk each count ("3q" shows the log, then quits)', async t => {
+	const {lastFrame, stdin, quits} = mount(t, healthy());
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('jj');
+	await frameWith(lastFrame, '> etcd-3');
+	stdin.write('3q');
+	await frameWith(lastFrame, 'EVENT LOG');
+	await new Promise(resolve => setTimeout(resolve, 20));
+	assert.equal(quits(), 1);
+});
+
 test('read-only shows RO', async t => {
 	const {lastFrame} = mount(t, healthy(), {isReadOnly: true});
 	await frameWith(lastFrame, ' RO');
