@@ -13,7 +13,7 @@ import {
 	type KeyObject,
 } from 'node:crypto';
 import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
-import type {ByteSource} from './bbolt.js';
+import {fileSource, readFully, type ByteSource, type FileSource} from './bbolt.js';
 
 // The age v1 file format (age-encryption.org/v1), written with node:crypto only: X25519 and scrypt
 // recipients, HKDF-SHA256, ChaCha20-Poly1305 in 64 KiB STREAM chunks. The standard `age` tool decrypts
@@ -367,9 +367,7 @@ export function isAgeFile(path: string): boolean {
 	}
 }
 
-export interface AgeFileSource extends ByteSource {
-	close(): void;
-}
+export type AgeFileSource = FileSource;
 
 /**
  * The plaintext of an age file as a random-access ByteSource: STREAM chunks are independently sealed, so
@@ -402,12 +400,7 @@ export function openAgeFileSource(path: string, key: {readonly fileKey: Buffer} 
 			if (cached) return cached;
 			const offset = payloadStart + index * sealedChunkSize;
 			const length = Math.min(sealedChunkSize, fileSize - offset);
-			let done = 0;
-			while (done < length) {
-				const got = readSync(fd, sealed, done, length - done, offset + done);
-				if (got === 0) break;
-				done += got;
-			}
+			const done = readFully(fd, sealed, 0, length, offset);
 			const plain = open(payloadKey, chunkNonce(index, index === chunks - 1), sealed.subarray(0, done));
 			if (!plain) throw new AgeError(`chunk ${index} of the encrypted payload fails authentication: the file is damaged or altered`);
 			if (cache.size >= 32) cache.delete(cache.keys().next().value!);
@@ -424,15 +417,7 @@ export function openAgeFileSource(path: string, key: {readonly fileKey: Buffer} 
 			}
 			return done;
 		};
-		return {
-			size,
-			read(position, length) {
-				const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
-				return buffer.subarray(0, readInto(buffer, position));
-			},
-			readInto,
-			close: () => closeSync(fd),
-		};
+		return fileSource(fd, size, readInto);
 	} catch (error) {
 		closeSync(fd);
 		throw error;

@@ -46,29 +46,35 @@ export function bufferSource(buffer: Buffer): ByteSource {
 	};
 }
 
+/** Reads `length` bytes at `position` into `target` from `offset`, fewer only at the end of the file. */
+export function readFully(fd: number, target: Buffer, offset: number, length: number, position: number): number {
+	let done = 0;
+	while (done < length) {
+		const got = readSync(fd, target, offset + done, length - done, position + done);
+		if (got === 0) break;
+		done += got;
+	}
+	return done;
+}
+
+/** A FileSource over an open descriptor, given how to fill a buffer from a position; closing closes the descriptor. */
+export function fileSource(fd: number, size: number, readInto: (target: Buffer, position: number) => number): FileSource {
+	return {
+		size,
+		read(position, length) {
+			const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
+			return buffer.subarray(0, readInto(buffer, position));
+		},
+		readInto,
+		close: () => closeSync(fd),
+	};
+}
+
 export function openFileSource(path: string): FileSource {
 	const fd = openSync(path, 'r');
 	try {
 		const {size} = fstatSync(fd);
-		const readInto = (target: Buffer, position: number): number => {
-			const wanted = Math.max(0, Math.min(target.length, size - position));
-			let done = 0;
-			while (done < wanted) {
-				const got = readSync(fd, target, done, wanted - done, position + done);
-				if (got === 0) break;
-				done += got;
-			}
-			return done;
-		};
-		return {
-			size,
-			read(position, length) {
-				const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - position)));
-				return buffer.subarray(0, readInto(buffer, position));
-			},
-			readInto,
-			close: () => closeSync(fd),
-		};
+		return fileSource(fd, size, (target, position) => readFully(fd, target, 0, Math.max(0, Math.min(target.length, size - position)), position));
 	} catch (error) {
 		closeSync(fd);
 		throw error;

@@ -7,9 +7,8 @@ import {buildKeymap} from '../../source/ui/keymap.js';
 import type {PollerSnapshot} from '../../source/poller/poller.js';
 import type {ClusterState} from '../../source/model/cluster-state.js';
 import {ClusterBuilder, followerIndex, t0} from '../helpers/cluster-builder.js';
+import {frameWith} from '../helpers/frames.js';
 
-const ansi = /\u001B\[[0-9;?]*[A-Za-z]/g;
-const strip = (text: string | undefined) => (text ?? '').replace(ansi, '');
 
 /** A fixture store: the console reads it exactly as it reads the live poller. */
 class FixtureStore implements ConsoleStore {
@@ -39,15 +38,6 @@ class FixtureStore implements ConsoleStore {
 	};
 }
 
-async function frameWith(lastFrame: () => string | undefined, text: string | RegExp, timeoutMs = 3000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const frame = strip(lastFrame());
-		if (typeof text === 'string' ? frame.includes(text) : text.test(frame)) return frame;
-		if (Date.now() > deadline) assert.fail(`no frame with ${String(text)}; last frame:\n${frame}`);
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
-}
 
 function mount(t: TestContext, cluster: ClusterState, {isReadOnly = false} = {}) {
 	const store = new FixtureStore(cluster);

@@ -11,19 +11,9 @@ import type {MemberOpsBackend} from '../../source/ui/member-ops.js';
 import {ClusterBuilder, t0} from '../helpers/cluster-builder.js';
 import {FakeMembers} from '../helpers/fake-members.js';
 import {cluster3} from '../helpers/fixtures.js';
+import {frameWith, strip} from '../helpers/frames.js';
 
-const ansi = /\u001B\[[0-9;?]*[A-Za-z]/g;
-const strip = (text: string | undefined) => (text ?? '').replace(ansi, '');
 
-async function frameWith(lastFrame: () => string | undefined, text: string | RegExp, timeoutMs = 5000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const frame = strip(lastFrame());
-		if (typeof text === 'string' ? frame.includes(text) : text.test(frame)) return frame;
-		if (Date.now() > deadline) assert.fail(`no frame with ${String(text)}; last frame:\n${frame}`);
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
-}
 
 function store(): ConsoleStore {
 	const snapshot: PollerSnapshot = {cluster: new ClusterBuilder().list().allOk().state, intervalMs: 1000, isPaused: false};

@@ -12,9 +12,8 @@ import type {ConsoleStore} from '../../source/ui/console-store.js';
 import {buildKeymap} from '../../source/ui/keymap.js';
 import {initialUi, reduceConfirmKey, type UiState} from '../../source/ui/ui-state.js';
 import {ClusterBuilder, t0} from '../helpers/cluster-builder.js';
+import {frameWith, strip} from '../helpers/frames.js';
 
-const ansi = /\u001B\[[0-9;?]*[A-Za-z]/g;
-const strip = (text: string | undefined) => (text ?? '').replace(ansi, '');
 
 const now = t0 + 5000;
 
@@ -80,15 +79,6 @@ class StaticCluster implements ConsoleStore {
 	setInterval = () => undefined;
 }
 
-async function frameWith(lastFrame: () => string | undefined, text: string | RegExp, timeoutMs = 3000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const frame = strip(lastFrame());
-		if (typeof text === 'string' ? frame.includes(text) : text.test(frame)) return frame;
-		if (Date.now() > deadline) assert.fail(`no frame with ${String(text)}; last frame:\n${frame}`);
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
-}
 
 function mount(t: TestContext, snapshots: FixtureSnapshots, {isReadOnly = false} = {}) {
 	const cluster = new StaticCluster(new ClusterBuilder().list().allOk().state);
