@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import type {Config} from '../config/config.js';
+import {parseWriteFormat} from '../output/write-format.js';
 import {ConfigError} from '../config/errors.js';
 import {MemberClient} from '../etcd/member-client.js';
 import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
@@ -43,8 +44,7 @@ async function liveMembers(config: Config): Promise<{members: PlanMember[]; vers
  */
 export async function snapshotRestorePlanCommand(config: (() => Config) | undefined, file: string, options: RestorePlanOptions, io: CommandIo): Promise<number> {
 	if (!options.dataDir) throw new ConfigError('--data-dir', 'the new data dir is needed', 'e.g. --data-dir /var/lib/etcd-restored ({name} becomes each member\'s name)');
-	const format = options.format ?? 'table';
-	if (format !== 'table' && format !== 'json') throw new ConfigError('--write-out', `"${format}" is not an output format for restore-plan`, 'use table or json');
+	const format = parseWriteFormat(options.format, ['table', 'json'], 'restore-plan');
 	if (options.tool !== undefined && options.tool !== 'etcdctl' && options.tool !== 'etcdutl') {
 		throw new ConfigError('--tool', `"${options.tool}" is not a restore tool`, 'use etcdctl (etcd 3.4) or etcdutl (etcd 3.5+)');
 	}

@@ -2,6 +2,7 @@ import {statSync} from 'node:fs';
 import {ConfigError} from '../config/errors.js';
 import {humanBytes} from '../model/format.js';
 import {renderTable} from '../output/table.js';
+import {parseWriteFormat, writeFormats, type WriteFormat} from '../output/write-format.js';
 import type {SnapshotStatus} from '../snapshot/snapshot-status.js';
 import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from '../snapshot/verify.js';
 
@@ -11,8 +12,7 @@ export interface CommandIo {
 	readonly err: (text: string) => void;
 }
 
-export const statusFormats = ['table', 'json', 'simple'] as const;
-export type StatusFormat = (typeof statusFormats)[number];
+export type StatusFormat = WriteFormat;
 
 function render(status: SnapshotStatus, format: StatusFormat): string {
 	const hashHex = status.hash.toString(16);
@@ -30,9 +30,7 @@ function render(status: SnapshotStatus, format: StatusFormat): string {
 }
 
 export function parseStatusFormat(format: string | undefined): StatusFormat {
-	const value = format ?? 'table';
-	if ((statusFormats as readonly string[]).includes(value)) return value as StatusFormat;
-	throw new ConfigError('--write-out', `"${value}" is not an output format for snapshot status`, `use one of ${statusFormats.join(', ')}`);
+	return parseWriteFormat(format, writeFormats, 'snapshot status');
 }
 
 /**

@@ -1,16 +1,14 @@
 import type {Config} from '../config/config.js';
-import {ConfigError} from '../config/errors.js';
 import {exitCodeFor} from '../output/exit-code.js';
 import {statusJson} from '../output/status-json.js';
 import {statusSimple, statusTable} from '../output/status-text.js';
+import {parseWriteFormat, writeFormats, type WriteFormat} from '../output/write-format.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 
-export type StatusFormat = 'table' | 'json' | 'simple';
+export type StatusFormat = WriteFormat;
 
 export function parseStatusFormat(value: string | undefined): StatusFormat {
-	const format = value ?? 'table';
-	if (format === 'table' || format === 'json' || format === 'simple') return format;
-	throw new ConfigError('--write-out', `"${format}" is not an output format`, 'use table, json or simple');
+	return parseWriteFormat(value, writeFormats, 'status');
 }
 
 /** One round of probes, printed once; the exit code says how healthy the cluster is. */
