@@ -21,7 +21,9 @@ test('a member added but not started shows as unstarted, and counts toward quoru
 		const result = await runEtcdctl(['--endpoints', endpoints, 'member', 'add', 'etcd-4', '--peer-urls', 'http://127.0.0.1:1']);
 		return result.code === 0 ? result : undefined;
 	});
-	const id = /Member ([0-9a-f]+) added/.exec(added.stdout)?.[1];
+	// etcdctl prints the ID with %16x: space-padded when it has fewer than 16 hex digits.
+	const id = /Member\s+([0-9a-f]+) added/.exec(added.stdout)?.[1];
+	assert.ok(id, added.stdout);
 	const {code, json} = await status(endpoints);
 	assert.equal(code, 1);
 	assert.equal(json.cluster.state, 'degraded');

@@ -98,11 +98,16 @@ describe('snapshot save failures on a real 3-member cluster', {skip: !hasEtcd &&
 	});
 
 	it('reports a member killed mid-stream, leaving no file', async () => {
-		const result = await saveWith('killed', 'etcd-3', () => void cluster.kill('etcd-3'));
+		let killed: Promise<void> | undefined;
+		const result = await saveWith('killed', 'etcd-3', () => {
+			killed = cluster.kill('etcd-3');
+		});
 		assert.equal(result.hasFired, true);
 		assert.equal(result.code, 1);
 		assert.match(result.err, /snapshot save failed: (the snapshot stream failed|the stream ended|the member closed|the member sent no data)/);
 		assert.deepEqual(result.files, []);
+		// The save can fail before the kernel has reaped etcd: restart only once it has exited.
+		await killed;
 		cluster.restart('etcd-3');
 		await cluster.waitReady(60_000);
 	});
