@@ -229,7 +229,8 @@ async function main(): Promise<number> {
 			return runSnapshot(rest, config);
 		case 'member': {
 			const {memberCommand} = await import('./commands/member.js');
-			return memberCommand(await withPassword(config()), rest, cli.flags, io);
+			const resolved = await withPassword(config());
+			return withVia(resolved, async via => memberCommand(resolved, rest, cli.flags, io, via));
 		}
 		default:
 			throw new ConfigError(command, 'unknown command', 'use status, snapshot, member, demo, or no command for the console; see etcdtop --help');
