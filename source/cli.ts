@@ -217,7 +217,7 @@ async function main(): Promise<number> {
 				const poller = startConsolePoller(resolved, via ? {createSource: via.createSource} : {});
 				const {runConsole} = await import('./ui/run-console.js');
 				const {consoleMemberOps} = await import('./commands/member.js');
-				return runConsole(resolved, poller, {snapshots, memberOps: await consoleMemberOps(resolved, cli.flags)});
+				return runConsole(resolved, poller, {snapshots: via ? {...snapshots, routeFor: via.routeFor} : snapshots, memberOps: await consoleMemberOps(resolved, cli.flags, via)});
 			});
 		}
 		case 'demo': {
