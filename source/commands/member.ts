@@ -154,12 +154,18 @@ function reporter(io: MemberIo) {
 	};
 }
 
-export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo, via?: MemberVia): Promise<number> {
+/** Every usage check of a member command (exit 3), before anything connects: also run ahead of --via. */
+export function checkMemberCommand(config: Config, args: readonly string[], flags: MemberFlags): OperationPlan {
 	const plan = parseMemberCommand(args, flags, config);
 	if (config.isReadOnly) throw new ConfigError('--read-only', `member ${plan.kind} changes the cluster`, 'drop --read-only to change members');
 	if (!plan.isPreConfirmed && (plan.kind === 'replace' || plan.kind === 'remove') && !process.stdin.isTTY) {
 		throw new ConfigError('--yes', `member ${plan.kind} removes a member and there is no terminal to type its name`, 'run it in a terminal, or add --yes');
 	}
+	return plan;
+}
+
+export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo, via?: MemberVia): Promise<number> {
+	const plan = checkMemberCommand(config, args, flags);
 	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
 	const report = reporter(io);
 	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, it} from 'node:test';
 import type {LocalCluster as LocalClusterType} from '../../source/demo/local-cluster.js';
+import {freePort} from '../../source/demo/free-port.js';
 import {runCli, runEtcdctl} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
 import {newUrls, RemoteMembers, sshFlags} from '../helpers/remote-members.js';
@@ -58,5 +59,13 @@ describe('member changes --via a real sshd', {skip, timeout: 300_000}, () => {
 		const list = await runEtcdctl(['--endpoints', seed, 'member', 'list']);
 		assert.equal(list.code, 0, list.stderr);
 		assert.doesNotMatch(list.stdout, /etcd-5/);
+	});
+
+	it('stops on a usage error with exit 3 before it connects to the --via host', async () => {
+		const port = await freePort();
+		const result = await runCli(['member', 'promote', 'etcd-9', '--read-only', '--endpoints', cluster!.endpoints[0]!, '--via', `127.0.0.1:${port}`, '--ssh-identity', sshd.keys.plain]);
+		assert.equal(result.code, 3, result.stdout + result.stderr);
+		assert.match(result.stderr, /--read-only/);
+		assert.doesNotMatch(result.stderr, /SSH to/);
 	});
 });
