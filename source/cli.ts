@@ -44,13 +44,14 @@ const help = `
     --command-timeout DURATION        default 5s
 
   SSH (reach etcd through a bastion; TLS to etcd stays end to end)
-    --via [user@]host[:port]          carry every etcd connection (status, discovered members, snapshots)
+    --via [user@]host[:port]          carry every etcd connection (status, members, snapshots, member changes)
                                       through this SSH host; a Host alias from ~/.ssh/config works
     --ssh-identity FILE               private key to use (an encrypted one asks for its passphrase)
     --ssh-known-hosts FILE            default ~/.ssh/known_hosts
     --ssh-accept-new                  record an unknown host key on first use (a changed key is always refused)
     --ssh-host NAME=[user@]host[:port]
-                                      where member NAME runs, for remote commands (repeatable)
+                                      where member NAME runs, for remote commands (repeatable; reached
+                                      through the --via host when there is one)
     An unknown, changed or revoked host key, a refused key or a bad passphrase stops etcdtop before it
     starts, exit 3. A dropped SSH connection shows members as "tunnel down" while it reconnects.
 
@@ -217,7 +218,7 @@ async function main(): Promise<number> {
 				const poller = startConsolePoller(resolved, via ? {createSource: via.createSource} : {});
 				const {runConsole} = await import('./ui/run-console.js');
 				const {consoleMemberOps} = await import('./commands/member.js');
-				return runConsole(resolved, poller, {snapshots, memberOps: await consoleMemberOps(resolved, cli.flags)});
+				return runConsole(resolved, poller, {snapshots: via ? {...snapshots, routeFor: via.routeFor} : snapshots, memberOps: await consoleMemberOps(resolved, cli.flags, via)});
 			});
 		}
 		case 'demo': {
@@ -228,8 +229,11 @@ async function main(): Promise<number> {
 		case 'snapshot':
 			return runSnapshot(rest, config);
 		case 'member': {
-			const {memberCommand} = await import('./commands/member.js');
-			return memberCommand(await withPassword(config()), rest, cli.flags, io);
+			const {checkMemberCommand, memberCommand} = await import('./commands/member.js');
+			const resolved = await withPassword(config());
+			// A usage error is exit 3 at once, without an SSH connection first.
+			checkMemberCommand(resolved, rest, cli.flags);
+			return withVia(resolved, async via => memberCommand(resolved, rest, cli.flags, io, via));
 		}
 		default:
 			throw new ConfigError(command, 'unknown command', 'use status, snapshot, member, demo, or no command for the console; see etcdtop --help');

@@ -8,6 +8,7 @@ import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
 import {runOperation, type CommandLogEntry} from '../ops/runner.js';
 import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
+import type {Via} from './via.js';
 
 export interface MemberFlags {
 	readonly newName?: string;
@@ -31,6 +32,13 @@ export interface MemberIo {
 /** --ssh-host, --ssh-identity, --ssh-known-hosts as buildConfig validated them (a bad value is exit 3 there). */
 function sshOf(config: Config) {
 	return config.ssh ?? buildSshSettings({});
+}
+
+/** The --via host: member clients dial through its tunnels, start commands reach hosts through it. */
+export type MemberVia = Pick<Via, 'routeFor' | 'connection'>;
+
+function viaOptions(via: MemberVia | undefined) {
+	return via ? {routeFor: via.routeFor, via: via.connection} : {};
 }
 
 const usage = 'use: etcdtop member replace FAILED --new-name NAME --new-peer-url URL | member add NAME --peer-url URL | member remove|promote|move-leader NAME|ID';
@@ -146,18 +154,24 @@ function reporter(io: MemberIo) {
 	};
 }
 
-export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo): Promise<number> {
+/** Every usage check of a member command (exit 3), before anything connects: also run ahead of --via. */
+export function checkMemberCommand(config: Config, args: readonly string[], flags: MemberFlags): OperationPlan {
 	const plan = parseMemberCommand(args, flags, config);
 	if (config.isReadOnly) throw new ConfigError('--read-only', `member ${plan.kind} changes the cluster`, 'drop --read-only to change members');
 	if (!plan.isPreConfirmed && (plan.kind === 'replace' || plan.kind === 'remove') && !process.stdin.isTTY) {
 		throw new ConfigError('--yes', `member ${plan.kind} removes a member and there is no terminal to type its name`, 'run it in a terminal, or add --yes');
 	}
+	return plan;
+}
+
+export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo, via?: MemberVia): Promise<number> {
+	const plan = checkMemberCommand(config, args, flags);
 	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
 	const report = reporter(io);
 	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
 	const {liveOperationIo} = await import('../ops/live-io.js');
 	const live = liveOperationIo(
-		{endpoints: config.endpoints, connect, probeTimeoutMs: config.probeTimeoutMs, ssh: sshOf(config), sshTimeoutMs: Math.min(plan.waitTimeoutMs, 120_000)},
+		{endpoints: config.endpoints, connect, probeTimeoutMs: config.probeTimeoutMs, ssh: sshOf(config), sshTimeoutMs: Math.min(plan.waitTimeoutMs, 120_000), ...viaOptions(via)},
 		{
 			confirm: async effect => askTyped(effect, io),
 			log: entry => {
@@ -190,7 +204,7 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 }
 
 /** The console's member wizard backend: same io as the commands, SSH flags and command log file included. */
-export async function consoleMemberOps(config: Config, flags: MemberFlags) {
+export async function consoleMemberOps(config: Config, flags: MemberFlags, via?: MemberVia) {
 	const {liveMemberOps} = await import('../ui/member-ops.js');
 	const waitText = flags.waitTimeout ?? '5m';
 	const waitTimeoutMs = parseDuration(waitText);
@@ -202,6 +216,7 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags) {
 		probeTimeoutMs: config.probeTimeoutMs,
 		ssh: sshOf(config),
 		sshTimeoutMs: Math.min(waitTimeoutMs, 120_000),
+		...viaOptions(via),
 		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
 		waitTimeoutMs,
 		...(flags.commandLog ? {onLogLine: (entry: CommandLogEntry) => appendFileSync(flags.commandLog!, `${formatLog(entry)}\n`, {mode: 0o600})} : {}),

@@ -1,4 +1,5 @@
 import {Keyring} from '../ssh/connect.js';
+import type {SshConnection} from '../ssh/connection.js';
 import {commandLine, memberSshHost, runOnMember, type MemberHostOptions} from '../ssh/remote-exec.js';
 import {loadSshConfig} from '../ssh/ssh-config.js';
 import {formatTarget, type SshTarget} from '../ssh/target.js';
@@ -15,9 +16,9 @@ export interface MemberSshSettings {
 
 /**
  * The one place member changes turn SSH settings into a way to run the start command on the new member's
- * host (its peer URL's host unless `--ssh-host` maps it).
+ * host (its peer URL's host unless `--ssh-host` maps it), through the `--via` host when there is one.
  */
-export function startCommandRunner(ssh: MemberSshSettings, timeoutMs: number): (effect: Extract<Effect, {type: 'run-start-command'}>) => Promise<StartResult> {
+export function startCommandRunner(ssh: MemberSshSettings, timeoutMs: number, via?: SshConnection): (effect: Extract<Effect, {type: 'run-start-command'}>) => Promise<StartResult> {
 	const keyring = new Keyring();
 	return async effect => {
 		const options: MemberHostOptions = {
@@ -27,6 +28,7 @@ export function startCommandRunner(ssh: MemberSshSettings, timeoutMs: number): (
 			...(ssh.identityFile === undefined ? {} : {identityFile: ssh.identityFile}),
 			hostKeys: {knownHostsPath: ssh.knownHostsPath, isAcceptingNew: ssh.isAcceptingNew},
 			keyring,
+			...(via ? {via} : {}),
 		};
 		const host = memberSshHost(options);
 		const output: string[] = [];
