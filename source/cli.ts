@@ -4,7 +4,7 @@ import {flags, flagSpelling} from './cli-flags.js';
 import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
-import {parseSnapshotOptions, recipientsOf, type SnapshotOptions} from './config/snapshot-options.js';
+import type {SnapshotOptions} from './config/snapshot-options.js';
 import type {DecryptKeys} from './snapshot/verify.js';
 import {exitCodes} from './output/exit-code.js';
 import type {Via} from './commands/via.js';
@@ -126,8 +126,10 @@ async function withVia<T>(config: Config, body: (via: Via | undefined) => Promis
 	}
 }
 
-function snapshotOptions(): SnapshotOptions {
-	return parseSnapshotOptions(cli.flags);
+/** Snapshot flags, loaded only by the commands that use them: the age and bbolt code stays out of `status`. */
+async function loadSnapshotOptions() {
+	const {parseSnapshotOptions, recipientsOf} = await import('./config/snapshot-options.js');
+	return {options: parseSnapshotOptions(cli.flags), recipientsOf};
 }
 
 /** The passphrase: ETCDTOP_SNAPSHOT_PASSPHRASE, else a no-echo prompt (twice when encrypting); never argv. */
@@ -156,7 +158,7 @@ async function runSnapshot([action, file, ...extra]: readonly string[], config: 
 	if (action !== 'save' && action !== 'status' && action !== 'restore-plan') throw new ConfigError('snapshot', action ? `unknown action "${action}"` : 'an action is needed', usage);
 	if (!file && action !== 'save') throw new ConfigError(`snapshot ${action}`, 'FILE is missing', usage);
 	if (extra.length > 0) throw new ConfigError(`snapshot ${action}`, `unexpected argument "${extra[0]}"`, usage);
-	const options = snapshotOptions();
+	const {options, recipientsOf} = await loadSnapshotOptions();
 	if (action === 'status') {
 		const {snapshotStatusCommand} = await import('./commands/snapshot-status.js');
 		return snapshotStatusCommand(file!, cli.flags.writeOut, io, await decryptKeys(file!, options));
@@ -203,7 +205,7 @@ async function main(): Promise<number> {
 		}
 		case 'console': {
 			const resolved = await withPassword(config());
-			const options = snapshotOptions();
+			const {options, recipientsOf} = await loadSnapshotOptions();
 			const passphrase = options.isPassphraseEncrypting ? await readPassphrase(true) : process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'] || undefined;
 			const snapshots = {
 				directory: options.snapshotDir,
