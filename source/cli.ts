@@ -220,7 +220,10 @@ async function main(): Promise<number> {
 				const poller = startConsolePoller(resolved, via ? {createSource: via.createSource} : {});
 				const {runConsole} = await import('./ui/run-console.js');
 				const {consoleMemberOps} = await import('./commands/member.js');
-				return runConsole(resolved, poller, {snapshots: via ? {...snapshots, routeFor: via.routeFor} : snapshots, memberOps: await consoleMemberOps(resolved, cli.flags, via)});
+				const {CommandLog} = await import('./ui/command-log.js');
+				const commandLog = new CommandLog();
+				const memberOps = await consoleMemberOps(resolved, cli.flags, via, commandLog);
+				return runConsole(resolved, poller, {snapshots: via ? {...snapshots, routeFor: via.routeFor} : snapshots, memberOps, commandLog});
 			});
 		}
 		case 'demo': {

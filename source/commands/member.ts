@@ -204,7 +204,12 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 }
 
 /** The console's member wizard backend: same io as the commands, SSH flags and command log file included. */
-export async function consoleMemberOps(config: Config, flags: MemberFlags, via?: MemberVia) {
+/** Where the console's member changes are logged as they happen (its log pane). */
+export interface ConsoleLogSink {
+	append(line: {readonly at: number; readonly severity: 'info' | 'warn' | 'error'; readonly text: string}): void;
+}
+
+export async function consoleMemberOps(config: Config, flags: MemberFlags, via?: MemberVia, log?: ConsoleLogSink) {
 	const {liveMemberOps} = await import('../ui/member-ops.js');
 	const waitText = flags.waitTimeout ?? '5m';
 	const waitTimeoutMs = parseDuration(waitText);
@@ -219,6 +224,10 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 		...viaOptions(via),
 		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
 		waitTimeoutMs,
-		...(flags.commandLog ? {onLogLine: (entry: CommandLogEntry) => appendFileSync(flags.commandLog!, `${formatLog(entry)}\n`, {mode: 0o600})} : {}),
+		onLogLine: (entry: CommandLogEntry) => {
+			log?.append({at: entry.at, severity: 'info', text: `${entry.step}: $ ${entry.command}  # ${entry.result}`});
+			if (flags.commandLog) appendFileSync(flags.commandLog, `${formatLog(entry)}\n`, {mode: 0o600});
+		},
+		...(log ? {onRemoteOutput: (line: string) => log.append({at: Date.now(), severity: 'info', text: `  ${line}`})} : {}),
 	});
 }

@@ -16,6 +16,8 @@ export interface LiveIoOptions {
 	readonly routeFor?: RouteFor;
 	/** `--via`: the start command reaches the member's host through this SSH connection (ProxyJump). */
 	readonly via?: SshConnection;
+	/** The start command's output, line by line as it arrives (the console's log pane). */
+	readonly onRemoteOutput?: (line: string) => void;
 }
 
 type Calls = Pick<MemberClient, 'status' | 'memberList' | 'memberAdd' | 'memberRemove' | 'memberPromote' | 'moveLeader'>;
@@ -74,7 +76,7 @@ export function liveOperationIo(options: LiveIoOptions, rest: Pick<OperationIo, 
 		commandTimeoutMs: options.connect.commandTimeoutMs,
 		// A member busy applying a snapshot answers slowly; two seconds keeps it from looking dead.
 		probeTimeoutMs: Math.max(options.probeTimeoutMs, 2000),
-		runStart: startCommandRunner(options.ssh, options.sshTimeoutMs, options.via),
+		runStart: startCommandRunner(options.ssh, options.sshTimeoutMs, options.via, options.onRemoteOutput),
 		...rest,
 		close: () => {
 			for (const member of opened) member.close();

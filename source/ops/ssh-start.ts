@@ -18,7 +18,13 @@ export interface MemberSshSettings {
  * The one place member changes turn SSH settings into a way to run the start command on the new member's
  * host (its peer URL's host unless `--ssh-host` maps it), through the `--via` host when there is one.
  */
-export function startCommandRunner(ssh: MemberSshSettings, timeoutMs: number, via?: SshConnection): (effect: Extract<Effect, {type: 'run-start-command'}>) => Promise<StartResult> {
+export function startCommandRunner(
+	ssh: MemberSshSettings,
+	timeoutMs: number,
+	via?: SshConnection,
+	/** Each line the command prints, as it arrives, prefixed with the host. */
+	onOutput?: (line: string) => void,
+): (effect: Extract<Effect, {type: 'run-start-command'}>) => Promise<StartResult> {
 	const keyring = new Keyring();
 	return async effect => {
 		const options: MemberHostOptions = {
@@ -31,13 +37,15 @@ export function startCommandRunner(ssh: MemberSshSettings, timeoutMs: number, vi
 			...(via ? {via} : {}),
 		};
 		const host = memberSshHost(options);
+		const hostLabel = formatTarget({user: host.user, host: host.host, port: host.port});
 		const output: string[] = [];
 		const keep = (line: string) => {
+			onOutput?.(`${hostLabel}: ${line}`);
 			output.push(line);
 			if (output.length > 20) output.shift();
 		};
 		const command = {argv: effect.argv, env: effect.env};
 		const result = await runOnMember({...options, command, timeoutMs, onStdoutLine: keep, onStderrLine: keep});
-		return {exitCode: result.exitCode, output, commandLine: commandLine(command), host: formatTarget({user: host.user, host: host.host, port: host.port})};
+		return {exitCode: result.exitCode, output, commandLine: commandLine(command), host: hostLabel};
 	};
 }

@@ -2,6 +2,7 @@ import {Box, Text, useInput, useStdin, type Key} from 'ink';
 import {useRef, useState, useSyncExternalStore} from 'react';
 import type {ConsoleStore} from './console-store.js';
 import {EventLog} from './components/event-log.js';
+import {CommandLog, mergeByTime, type LogLine} from './command-log.js';
 import {Header, headerHeight} from './components/header.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {KeyHints} from './components/key-hints.js';
@@ -29,7 +30,11 @@ export interface AppProps {
 	readonly snapshots?: SnapshotPaneStore;
 	/** Member changes (R, a, D, L); without it those keys say they are unavailable. */
 	readonly memberOps?: MemberOpsBackend;
+	/** Changes etcdtop made and remote commands it ran, shown in the log pane beside the cluster's events. */
+	readonly commandLog?: CommandLog;
 }
+
+const emptyLog = new CommandLog();
 
 /** The hint bar shows what works here; in the snapshots pane its own keys come first, so they survive truncation. */
 function hintsFor(keymap: readonly KeyAction[], ui: UiState): readonly KeyAction[] {
@@ -48,10 +53,11 @@ const noSnapshots: SnapshotPaneStore = {
 	remove: () => undefined,
 };
 
-export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, snapshots = noSnapshots, memberOps}: AppProps) {
+export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, snapshots = noSnapshots, memberOps, commandLog = emptyLog}: AppProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {view, events} = snapshot.cluster;
 	const snapshotsState = useSyncExternalStore(snapshots.subscribe, snapshots.getSnapshot);
+	const commandLines = useSyncExternalStore(commandLog.subscribe, commandLog.getSnapshot);
 	const now = useNow(1000, clock);
 	const {columns, rows} = useTerminalSize();
 	const {isRawModeSupported} = useStdin();
@@ -153,7 +159,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		const selectedName = ui.selectedSnapshot ?? snapshotsState.entries[0]?.name;
 		body = <SnapshotsPane state={snapshotsState} selectedName={selectedName} now={now} width={width} height={bodyHeight} />;
 	} else if (pane === 'log') {
-		body = <EventLog events={events} height={bodyHeight} width={width} title="EVENT LOG" />;
+		body = <EventLog events={mergeByTime<LogLine>(events, commandLines)} height={bodyHeight} width={width} title="EVENT LOG" />;
 	} else {
 		const tableHeight = members.length + 1;
 		body = (

@@ -39,7 +39,7 @@ const actions: readonly KeyAction[] = [
 	{id: 'snapshot-verify', keys: ['v'], description: 'verify snapshot', scope: 'snapshots', isDangerous: false, hint: 'verify'},
 	{id: 'snapshot-delete', keys: ['d'], description: 'delete snapshot (typed)', scope: 'snapshots', isDangerous: true, hint: 'delete'},
 	{id: 'snapshot-details', keys: ['enter'], description: 'details, restore plan', scope: 'snapshots', isDangerous: false, hint: 'details'},
-	{id: 'log', keys: ['3'], description: 'event log pane', scope: 'global', isDangerous: false, hint: 'log'},
+	{id: 'log', keys: ['3'], description: 'event and command log', scope: 'global', isDangerous: false, hint: 'log'},
 	{id: 'close', keys: ['escape'], description: 'close the overlay', scope: 'modal', isDangerous: false},
 	{id: 'replace-member', keys: ['R'], description: 'replace failed member', scope: 'dashboard', isDangerous: true, hint: 'replace'},
 	{id: 'add-member', keys: ['a'], description: 'add a member', scope: 'dashboard', isDangerous: true},

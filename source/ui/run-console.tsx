@@ -6,6 +6,7 @@ import {buildKeymap} from './keymap.js';
 import {SnapshotStore, type SnapshotStoreOptions} from '../snapshot/pane-store.js';
 import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
 import type {MemberOpsBackend} from './member-ops.js';
+import type {CommandLog} from './command-log.js';
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
@@ -21,7 +22,8 @@ export async function runConsole(
 		onExit,
 		snapshots: snapshotOptions,
 		memberOps,
-	}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>; memberOps?: MemberOpsBackend} = {},
+		commandLog,
+	}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>; memberOps?: MemberOpsBackend; commandLog?: CommandLog} = {},
 ): Promise<number> {
 	const stdout = process.stdout;
 	const isTty = stdout.isTTY === true;
@@ -63,7 +65,7 @@ export async function runConsole(
 		...(snapshotOptions ?? {directory: defaultSnapshotDir(), keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}}),
 	});
 	snapshots.start();
-	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} {...(memberOps && !config.isReadOnly ? {memberOps} : {})} />, {
+	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} {...(memberOps && !config.isReadOnly ? {memberOps} : {})} {...(commandLog ? {commandLog} : {})} />, {
 		exitOnCtrlC: false,
 		patchConsole: true,
 	});

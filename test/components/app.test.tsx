@@ -127,3 +127,20 @@ test('read-only shows RO', async t => {
 	const {lastFrame} = mount(t, healthy(), {isReadOnly: true});
 	await frameWith(lastFrame, ' RO');
 });
+
+test('the log pane shows the command log beside the cluster events, in time order', async t => {
+	const {CommandLog} = await import('../../source/ui/command-log.js');
+	const commandLog = new CommandLog();
+	const store = new FixtureStore(oneHung());
+	const view = render(<App store={store} keymap={buildKeymap({isReadOnly: false})} isReadOnly={false} onQuit={() => undefined} now={() => t0 + 5000} commandLog={commandLog} />);
+	t.after(() => view.unmount());
+	commandLog.append({at: t0 + 1000, severity: 'info', text: 'remove: $ etcdctl member remove abc  # removed'});
+	commandLog.append({at: t0 + 3000, severity: 'info', text: '  127.0.0.1:22: starting etcd'});
+	view.stdin.write('3');
+	const frame = await frameWith(view.lastFrame, 'starting etcd');
+	const lines = frame.split('\n');
+	const removed = lines.findIndex(line => line.includes('member remove abc'));
+	const down = lines.findIndex(line => line.includes('is unreachable: timeout'));
+	const output = lines.findIndex(line => line.includes('starting etcd'));
+	assert.ok(removed >= 0 && down > removed && output > down, frame);
+});

@@ -42,7 +42,8 @@ test('R in the console replaces a dead member: form, typed name, start over SSH,
 	await session.waitFor(screen => row(screen, 'etcd-3').startsWith('>'));
 	session.sendKeys('R');
 	await session.waitFor('Replace member etcd-3');
-	for (const value of ['etcd-4', urls.peer, urls.client, remote.startCommand('etcd-4')]) {
+	// The start command says something, to see its output streamed into the log pane.
+	for (const value of ['etcd-4', urls.peer, urls.client, `echo starting-etcd-4-now; ${remote.startCommand('etcd-4')}`]) {
 		session.sendKeys('-l', value);
 		session.sendKeys('Enter');
 	}
@@ -55,6 +56,11 @@ test('R in the console replaces a dead member: form, typed name, start over SSH,
 	assert.match(done, /member promote/);
 	session.sendKeys('Escape');
 	await session.waitFor(screen => / ok /.test(row(screen, 'etcd-4')) && !screen.includes('Replace member'), 30_000);
+	session.sendKeys('3');
+	const log = await session.waitFor('EVENT LOG');
+	assert.match(log, /member remove [0-9a-f]+/, 'the removal with its etcdctl equivalent');
+	assert.match(log, /member add etcd-4/, 'the add with its etcdctl equivalent');
+	assert.match(log, /127\.0\.0\.1:\d+: starting-etcd-4-now/, "the start command's output, from its host");
 	session.sendKeys('q');
 	assert.equal(await session.waitForExit(), 0);
 

@@ -4,7 +4,8 @@ import {clockTime} from '../../model/format.js';
 import {color, type Tone} from '../theme.js';
 
 export interface EventLogProps {
-	readonly events: readonly ClusterEvent[];
+	/** Cluster events, and in the log pane the command log's lines too. */
+	readonly events: ReadonlyArray<Pick<ClusterEvent, 'at' | 'severity' | 'text'>>;
 	readonly height: number;
 	readonly width: number;
 	readonly title?: string;
