@@ -7,7 +7,7 @@ import {buildKeymap} from '../../source/ui/keymap.js';
 import type {PollerSnapshot} from '../../source/poller/poller.js';
 import type {ClusterState} from '../../source/model/cluster-state.js';
 import {ClusterBuilder, followerIndex, t0} from '../helpers/cluster-builder.js';
-import {frameWith} from '../helpers/frames.js';
+import {frameWith, waitUntil} from '../helpers/frames.js';
 
 
 /** A fixture store: the console reads it exactly as it reads the live poller. */
@@ -108,8 +108,7 @@ test('p pauses, r refreshes, +/- change the interval, 3 shows the log, q quits',
 	stdin.write('3');
 	await frameWith(lastFrame, 'EVENT LOG');
 	stdin.write('q');
-	await new Promise(resolve => setTimeout(resolve, 20));
-	assert.equal(quits(), 1);
+	await waitUntil('q to quit', () => quits() === 1);
 });
 
 test('keys arriving in one chunk each count ("3q" shows the log, then quits)', async t => {
@@ -119,8 +118,7 @@ test('keys arriving in one chunk each count ("3q" shows the log, then quits)', a
 	await frameWith(lastFrame, '> etcd-3');
 	stdin.write('3q');
 	await frameWith(lastFrame, 'EVENT LOG');
-	await new Promise(resolve => setTimeout(resolve, 20));
-	assert.equal(quits(), 1);
+	await waitUntil('q to quit', () => quits() === 1);
 });
 
 test('read-only shows RO', async t => {

@@ -12,7 +12,7 @@ import type {ConsoleStore} from '../../source/ui/console-store.js';
 import {buildKeymap} from '../../source/ui/keymap.js';
 import {initialUi, reduceConfirmKey, type UiState} from '../../source/ui/ui-state.js';
 import {ClusterBuilder, t0} from '../helpers/cluster-builder.js';
-import {frameWith, strip} from '../helpers/frames.js';
+import {frameWith, strip, waitUntil} from '../helpers/frames.js';
 
 
 const now = t0 + 5000;
@@ -110,7 +110,7 @@ test('s saves, v verifies the selected file, j moves the selection', async t => 
 	stdin.write('j');
 	await frameWith(lastFrame, '> older.db.age');
 	stdin.write('v');
-	await new Promise(resolve => setTimeout(resolve, 20));
+	await waitUntil('v to verify', () => snapshots.calls.length === 3);
 	assert.deepEqual(snapshots.calls, ['reload', 'save', 'verify:older.db.age']);
 	snapshots.dispatch({type: 'verify-started', name: 'older.db.age', at: now});
 	await frameWith(lastFrame, /older\.db\.age.*verifying…/);
@@ -174,8 +174,9 @@ test('enter shows the manifest and a restore plan with etcdutl for 3.5', async t
 	let frame = await frameWith(lastFrame, 'Restore plan');
 	assert.match(frame, /revision\s+900, raft index 907, term 3, 42 keys/);
 	for (let step = 0; step < 30 && !frame.includes('etcdutl snapshot restore'); step++) {
+		const before = strip(lastFrame());
 		stdin.write('j');
-		await new Promise(resolve => setTimeout(resolve, 20));
+		await waitUntil('the details to scroll', () => strip(lastFrame()) !== before);
 		frame = strip(lastFrame());
 	}
 	assert.match(frame, /etcdutl snapshot restore \/snaps\/newest\.db --name etcd-1/);

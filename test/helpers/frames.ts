@@ -14,3 +14,12 @@ export async function frameWith(lastFrame: () => string | undefined, text: strin
 		await new Promise(resolve => setTimeout(resolve, 10));
 	}
 }
+
+/** Waits until `isDone()` holds (a callback was called, a store changed), not a fixed time. */
+export async function waitUntil(what: string, isDone: () => boolean, timeoutMs = 5000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!isDone()) {
+		if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+		await new Promise(resolve => setTimeout(resolve, 5));
+	}
+}
