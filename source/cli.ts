@@ -222,6 +222,7 @@ async function main(): Promise<number> {
 				const {consoleMemberOps} = await import('./commands/member.js');
 				const {CommandLog} = await import('./ui/command-log.js');
 				const commandLog = new CommandLog();
+				if (via) (await import('./commands/via.js')).logPermanentFailure(via, commandLog);
 				const memberOps = await consoleMemberOps(resolved, cli.flags, via, commandLog);
 				return runConsole(resolved, poller, {snapshots: via ? {...snapshots, routeFor: via.routeFor} : snapshots, memberOps, commandLog});
 			});

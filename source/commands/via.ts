@@ -3,7 +3,7 @@ import {ConfigError} from '../config/errors.js';
 import {promptSecret} from '../config/secret-prompt.js';
 import type {Failure} from '../etcd/errors.js';
 import type {ConnectOptions, MemberRoute} from '../etcd/member-client.js';
-import {explainTunnelledError, TunnelledSource, tunnelRoute} from '../poller/tunnelled-source.js';
+import {explainTunnelledError, TunnelledSource, tunnelDownFailure, tunnelRoute} from '../poller/tunnelled-source.js';
 import type {StatusSource} from '../poller/poller.js';
 import {Keyring, type AskPassphrase} from '../ssh/connect.js';
 import {SshConnection} from '../ssh/connection.js';
@@ -130,4 +130,16 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 			connection.close();
 		},
 	};
+}
+
+/**
+ * A refusal that will not be retried (a changed host key, a rejected key) is written to the console's
+ * log when it happens: rows that were already "tunnel down" would not log it again.
+ */
+export function logPermanentFailure(via: Via, log: {append(line: {readonly at: number; readonly severity: 'error'; readonly text: string}): void}): void {
+	via.connection.on('state-changed', status => {
+		if (status.state !== 'failed') return;
+		const failure = tunnelDownFailure(via.connection);
+		if (failure) log.append({at: Date.now(), severity: 'error', text: failure.message});
+	});
 }
