@@ -1,5 +1,5 @@
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir, userInfo} from 'node:os';
 import {join} from 'node:path';
 import ssh2 from 'ssh2';
@@ -46,6 +46,41 @@ function exists(pid: number): boolean {
 }
 
 /** Live descendants of pid by generation: sshd forks one process per session, which forks more. */
+/**
+ * PIDs of the processes holding a TCP socket whose local port is `port` (the sshd listener's sessions
+ * on 127.0.0.1:port), found through /proc: a session forked just before its listener was killed is
+ * no longer the listener's child, but still holds the client's connection open.
+ */
+function holdersOfLocalPort(port: number): number[] {
+	const inodes = new Set<string>();
+	for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+		if (!existsSync(table)) continue;
+		for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+			const fields = line.trim().split(/\s+/);
+			const local = fields[1];
+			if (local && Number.parseInt(local.split(':')[1] ?? '', 16) === port && fields[9] && fields[9] !== '0') inodes.add(fields[9]);
+		}
+	}
+	if (inodes.size === 0) return [];
+	const holders: number[] = [];
+	for (const entry of readdirSync('/proc')) {
+		const pid = Number(entry);
+		if (!Number.isInteger(pid) || pid === process.pid) continue;
+		try {
+			const fds = readdirSync(`/proc/${pid}/fd`);
+			if (fds.some(fd => {
+				try {
+					const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+					return target.startsWith('socket:[') && inodes.has(target.slice(8, -1));
+				} catch {
+					return false;
+				}
+			})) holders.push(pid);
+		} catch {}
+	}
+	return holders;
+}
+
 function generations(pid: number): number[][] {
 	const all = readdirSync('/proc').filter(name => /^\d+$/.test(name)).map(Number);
 	const levels: number[][] = [];
@@ -166,6 +201,12 @@ export class TestSshd {
 		const exited = new Promise(resolve => child.once('exit', resolve));
 		process.kill(child.pid, 'SIGKILL');
 		await exited;
+		// Whatever still serves a connection on this sshd's port is one of its sessions: end it by PID.
+		for (const pid of holdersOfLocalPort(this.port)) {
+			try {
+				process.kill(pid, 'SIGKILL');
+			} catch {}
+		}
 	}
 
 	private async killSessions(pid: number): Promise<void> {
