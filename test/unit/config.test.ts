@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {buildConfig} from '../../source/config/config.js';
-import {ConfigError} from '../../source/config/errors.js';
+import {configError} from '../helpers/config-error.js';
 
 const noFiles = (path: string): Buffer => {
 	if (path.endsWith('.pem')) return Buffer.from(`pem:${path}`);
 	throw Object.assign(new Error('missing'), {code: 'ENOENT'});
 };
 
-function configError(run: () => unknown): ConfigError {
-	try {
-		run();
-	} catch (error) {
-		assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-		return error;
-	}
-	assert.fail('expected a ConfigError');
-}
 
 test('defaults follow etcdctl', () => {
 	const config = buildConfig({}, {}, noFiles);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {buildSshSettings} from '../../source/config/config.js';
-import {ConfigError} from '../../source/config/errors.js';
 import {ClassifiedError, classifyError} from '../../source/etcd/errors.js';
 import {initialClusterState, reduceCluster} from '../../source/model/cluster-state.js';
 import {failureLabel} from '../../source/model/failure-label.js';
@@ -12,20 +11,12 @@ import type {ConnectionStatus, SshConnection} from '../../source/ssh/connection.
 import type {SshFailure} from '../../source/ssh/errors.js';
 import type {TunnelPool} from '../../source/ssh/tunnel-pool.js';
 import {memberState} from '../../source/ui/components/members-table.js';
+import {configError} from '../helpers/config-error.js';
 
 const file = {isFile: () => true};
 const directory = {isFile: () => false};
 const stat = (files: Record<string, {isFile(): boolean}>) => (path: string) => files[path];
 
-function configError(run: () => unknown): ConfigError {
-	try {
-		run();
-	} catch (error) {
-		assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-		return error;
-	}
-	assert.fail('expected a ConfigError');
-}
 
 test('SSH settings: defaults, ~ expansion, a known_hosts that does not exist yet', () => {
 	const none = buildSshSettings({}, stat({}), '/home/op');
