@@ -436,13 +436,18 @@ function decideAdd(state: OperationState, observation: Observation): OperationSt
 	return joinSteps(state, observation, newMember, false);
 }
 
+/** The named member is not in the list: refused, naming the input that named it. */
+function refuseUnknownTarget(state: OperationState): OperationState {
+	const problem = {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `no member is named or numbered "${state.plan.target}"`, fix: 'see etcdtop status for names and IDs'};
+	return finish(state, {type: 'refused', message: problem.problem, problem});
+}
+
 function decideRemove(state: OperationState, observation: Observation): OperationState {
 	const target = targetOf(state, observation);
 	if (isState(target)) return target;
 	if (!target) {
 		if (state.step === 'remove') return finish(state, {type: 'done', message: `${state.plan.target} is no longer a member`}, {step: 'done', etcdServers: etcdServers(observation.members)});
-		const problem = {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `no member is named or numbered "${state.plan.target}"`, fix: 'see etcdtop status for names and IDs'};
-		return finish(state, {type: 'refused', message: problem.problem, problem});
+		return refuseUnknownTarget(state);
 	}
 	return removalStep(state, observation, target, 'remove');
 }
@@ -451,8 +456,7 @@ function decidePromote(state: OperationState, observation: Observation): Operati
 	const target = targetOf(state, observation);
 	if (isState(target)) return target;
 	if (!target) {
-		const problem = {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `no member is named or numbered "${state.plan.target}"`, fix: 'see etcdtop status for names and IDs'};
-		return finish(state, {type: 'refused', message: problem.problem, problem});
+		return refuseUnknownTarget(state);
 	}
 	if (!target.isLearner && state.step === 'assess') return finish(state, {type: 'done', message: `${label(target)} is already a voter`}, {step: 'done'});
 	return joinSteps({...state, plan: {...state.plan, newName: target.name}}, observation, target, true);
@@ -462,8 +466,7 @@ function decideMoveLeader(state: OperationState, observation: Observation): Oper
 	const target = targetOf(state, observation);
 	if (isState(target)) return target;
 	if (!target) {
-		const problem = {input: state.plan.inputs?.target ?? 'NAME|ID', problem: `no member is named or numbered "${state.plan.target}"`, fix: 'see etcdtop status for names and IDs'};
-		return finish(state, {type: 'refused', message: problem.problem, problem});
+		return refuseUnknownTarget(state);
 	}
 	const leaderId = leaderOf(observation);
 	if (leaderId === target.id) return finish(state, {type: 'done', message: `${label(target)} leads`}, {step: 'done'});
