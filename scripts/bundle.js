@@ -1,0 +1,47 @@
+// Bundles the compiled CLI (dist/source, from tsc) into dist/bundle, which bin/etcdtop.js runs.
+//
+// Why: Node 20 resolves, reads and links every module file on its own, and lexes every CommonJS one
+// an ES module imports. Ink, React and their ~100 small modules cost ~380 ms that way and ~100 ms as one
+// file; etcd3 and gRPC ~70 ms more. Measured with `npm run bench` (readme, Performance).
+//
+// Each dynamic import() in cli.ts stays a separate chunk, so `etcdtop status` still never loads Ink.
+// The two worker scripts are entry points of their own, beside cli.js, where `new URL('./x-worker.js',
+// import.meta.url)` looks for them. Unit and component tests keep using dist/source directly.
+import {build} from 'esbuild';
+import {readFile, rm} from 'node:fs/promises';
+
+const outdir = 'dist/bundle';
+
+/**
+ * etcd3 reads its .proto files from `${__dirname}/../proto` when it is imported; inside the bundle
+ * __dirname would be dist/bundle, so the path is pointed back at the installed etcd3 package.
+ */
+const etcd3ProtoPath = {
+	name: 'etcd3-proto-path',
+	setup(builder) {
+		builder.onLoad({filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/}, async ({path}) => {
+			const text = await readFile(path, 'utf8');
+			const patched = text.replaceAll('${__dirname}', "${require('node:path').dirname(require.resolve('etcd3'))}");
+			if (patched === text) throw new Error(`${path}: etcd3 no longer loads its protos from __dirname; update scripts/bundle.js`);
+			return {contents: patched, loader: 'js'};
+		});
+	},
+};
+
+await rm(outdir, {recursive: true, force: true});
+await build({
+	entryPoints: ['dist/source/cli.js', 'dist/source/snapshot/sha256-worker.js', 'dist/source/snapshot/verify-worker.js'],
+	entryNames: '[name]',
+	outdir,
+	bundle: true,
+	splitting: true,
+	platform: 'node',
+	format: 'esm',
+	target: 'node20',
+	// Native addons load from node_modules as before; react-devtools-core is only imported by Ink with DEV=true.
+	external: ['ssh2', '@node-rs/crc32', 'react-devtools-core'],
+	// CommonJS dependencies call require() for Node's own modules.
+	banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
+	plugins: [etcd3ProtoPath],
+	logLevel: 'warning',
+});
