@@ -1,12 +1,6 @@
 import type {Etcd3} from 'etcd3';
 import {createMemberEtcd, type ConnectOptions, type MemberRoute} from './member-client.js';
-
-/** One message of etcd's Maintenance.Snapshot stream: database bytes, and finally the 32-byte sha256 of them. */
-export interface SnapshotMessage {
-	readonly blob: Buffer;
-	/** Database bytes still to come after this message (0 on the last data message and on the sha256 one). */
-	readonly remainingBytes: number;
-}
+import {decodeSnapshotResponse, encodeSnapshotRequest, type SnapshotMessage} from './snapshot-response.js';
 
 // MemberClient's channel plus a wide HTTP/2 window: with grpc-node's 64 KiB default the server stalls
 // every 64 KiB for a round trip, which through an SSH tunnel makes a snapshot ~100x slower.
@@ -14,15 +8,27 @@ const snapshotChannelOptions = {
 	'grpc-node.flow_control_window': 8 * 1024 * 1024,
 };
 
-interface GrpcReadable extends AsyncIterable<{blob: Buffer; remaining_bytes: string}> {
+interface GrpcReadable extends AsyncIterable<SnapshotMessage> {
 	cancel(): void;
 	on(event: 'error', listener: (error: Error) => void): this;
 }
 
+/** grpc-js's generic server-streaming call, which every generated client also has. */
+type ServerStreamRequest = (
+	method: string,
+	serialize: (request: object) => Buffer,
+	deserialize: (message: Buffer) => SnapshotMessage,
+	request: object,
+	metadata: unknown,
+	options: object,
+) => GrpcReadable;
+
 /** The slice of etcd3's private ConnectionPool used to open the stream with the auth token attached. */
 interface SnapshotPool {
-	withConnection<T>(service: 'Maintenance', fn: (connection: {client: {snapshot(request: object, metadata: unknown, options: object): GrpcReadable}; metadata: unknown}) => Promise<T>): Promise<T>;
+	withConnection<T>(service: 'Maintenance', fn: (connection: {client: {makeServerStreamRequest: ServerStreamRequest}; metadata: unknown}) => Promise<T>): Promise<T>;
 }
+
+const snapshotMethod = '/etcdserverpb.Maintenance/Snapshot';
 
 /**
  * A client for one member's snapshot stream. It is separate from MemberClient because the window size is a
@@ -51,9 +57,7 @@ export class SnapshotClient {
 		const cancel = () => stream.cancel();
 		signal.addEventListener('abort', cancel, {once: true});
 		try {
-			for await (const message of stream) {
-				yield {blob: message.blob, remainingBytes: Number(message.remaining_bytes)};
-			}
+			yield* stream;
 			signal.throwIfAborted();
 		} catch (error) {
 			// A cancelled call surfaces as gRPC CANCELLED; the caller wants its own reason instead.
@@ -68,12 +72,13 @@ export class SnapshotClient {
 	/**
 	 * etcd3 1.1.2's maintenance.snapshot() calls the grpc method as (metadata, options, {}): the metadata lands
 	 * in the request slot, so the auth token is never sent and an auth-enabled cluster answers "user name is
-	 * empty". The same connection pool is used here with the arguments in grpc-js's order.
+	 * empty". The same connection pool is used here, through grpc-js's generic call with the arguments in
+	 * its order and our own decoder (snapshot-response.ts).
 	 */
 	private async openStream(): Promise<GrpcReadable> {
 		const pool = (this.client as unknown as {pool: SnapshotPool}).pool;
 		return pool.withConnection('Maintenance', async ({client, metadata}) => {
-			const stream = client.snapshot({}, metadata, {});
+			const stream = client.makeServerStreamRequest(snapshotMethod, encodeSnapshotRequest, decodeSnapshotResponse, {}, metadata, {});
 			// An error before iteration starts would otherwise be an unhandled 'error' event; iteration still sees it.
 			stream.on('error', () => undefined);
 			return stream;

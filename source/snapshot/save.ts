@@ -3,7 +3,7 @@ import {constants as fsConstants} from 'node:fs';
 import {link, open, rename, unlink, type FileHandle} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {classifyError} from '../etcd/errors.js';
-import type {SnapshotMessage} from '../etcd/snapshot-stream.js';
+import type {SnapshotMessage} from '../etcd/snapshot-response.js';
 import {sha256Size} from './snapshot-status.js';
 
 export type SaveFailureKind =
@@ -84,6 +84,13 @@ export type OpenSnapshotStream = (signal: AbortSignal) => AsyncIterable<Snapshot
 /** Bytes gathered before each write: etcd sends 32 KiB messages, and one write per message costs more than the disk. */
 const writeBatchBytes = 1 << 20;
 
+/**
+ * Written bytes after which a data sync starts in the background while the stream goes on. The final fsync
+ * then has at most this much (plus what arrived during the last sync) left to flush, instead of the whole
+ * file: on a 282 MB snapshot that was ~0.3 s of waiting after the last byte arrived.
+ */
+const backgroundSyncBytes = 32 << 20;
+
 export function partPathOf(path: string): string {
 	return `${path}.part`;
 }
@@ -120,9 +127,18 @@ export async function saveSnapshot(openStream: OpenSnapshotStream, options: Save
 		clearTimeout(idleTimer);
 		controller.signal.throwIfAborted();
 
-		// Inspected from the page cache before the fsync, so the database and its sidecars are made durable
-		// together: one journal commit instead of two in a row.
-		const sidecars = (await options.beforeCommit?.(partPath, stream)) ?? [];
+		// The disk flushes the database's last bytes while beforeCommit reads it back from the page cache.
+		const databaseSynced = handle.sync();
+		databaseSynced.catch(() => undefined);
+		const sidecars = await (async () => {
+			try {
+				return (await options.beforeCommit?.(partPath, stream)) ?? [];
+			} finally {
+				// Never left running past a failure: cleanup closes and unlinks the file it is flushing.
+				await databaseSynced.catch(() => undefined);
+			}
+		})();
+		await databaseSynced;
 		controller.signal.throwIfAborted();
 		const sidecarHandles: FileHandle[] = [];
 		try {
@@ -133,7 +149,7 @@ export async function saveSnapshot(openStream: OpenSnapshotStream, options: Save
 				created.push(sidecarPart);
 				await sidecarHandle.writeFile(sidecar.content);
 			}
-			await Promise.all([handle.sync(), ...sidecarHandles.map(async sidecarHandle => sidecarHandle.sync())]);
+			await Promise.all(sidecarHandles.map(async sidecarHandle => sidecarHandle.sync()));
 		} finally {
 			for (const sidecarHandle of sidecarHandles) await sidecarHandle.close().catch(() => undefined);
 		}
@@ -179,8 +195,13 @@ async function receive(
 	// writev per MiB: no copy, one system call per ~32 messages, and at most a MiB held, however large the file.
 	let pending: Buffer[] = [];
 	let pendingBytes = 0;
+	let unsyncedBytes = 0;
+	let backgroundSync: Promise<void> | undefined;
+	let syncFailure: {error: unknown} | undefined;
 	const flush = async () => {
+		if (syncFailure) throw syncFailure.error;
 		let pieces = pending;
+		unsyncedBytes += pendingBytes;
 		pending = [];
 		pendingBytes = 0;
 		while (pieces.length > 0) {
@@ -189,6 +210,21 @@ async function receive(
 			while (pieces.length > 0 && bytesWritten >= pieces[0]!.length) bytesWritten -= pieces.shift()!.length;
 			if (bytesWritten > 0) pieces[0] = pieces[0]!.subarray(bytesWritten);
 		}
+		if (unsyncedBytes >= backgroundSyncBytes && !backgroundSync) {
+			unsyncedBytes = 0;
+			// Its failure (EIO, ENOSPC on some filesystems) is the save's: thrown by the next flush or at the end.
+			backgroundSync = handle.datasync().then(
+				() => (backgroundSync = undefined),
+				error => {
+					syncFailure ??= {error};
+					backgroundSync = undefined;
+				},
+			);
+		}
+	};
+	const settleBackgroundSync = async () => {
+		await backgroundSync;
+		if (syncFailure) throw syncFailure.error;
 	};
 	const emitted: Buffer[] = [];
 	const emit = (bytes: Buffer) => emitted.push(bytes);
@@ -244,6 +280,10 @@ async function receive(
 			}
 			onProgress?.({received, total});
 		}
+	} catch (error) {
+		// The caller closes and removes the file next: no sync may still be running on it.
+		await settleBackgroundSync().catch(() => undefined);
+		throw error;
 	} finally {
 		void Promise.resolve(iterator.return?.()).catch(() => undefined);
 	}
@@ -252,6 +292,7 @@ async function receive(
 		await put(emitted.splice(0));
 	}
 	await flush();
+	await settleBackgroundSync();
 
 	if (total === undefined) throw new SnapshotSaveError('truncated', 'the member closed the stream without sending any data');
 	if (received < total) throw new SnapshotSaveError('truncated', `the stream ended after ${received} of ${total} bytes`);

@@ -11,7 +11,9 @@ try {
 	const fd = openSync(path, 'r');
 	try {
 		const hash = createHash('sha256');
-		const buffer = Buffer.allocUnsafe(4 << 20);
+		// Small enough to stay in the CPU cache between the copy from the page cache and the hashing:
+		// 128 KiB reads hash 282 MB in ~210 ms here, 4 MiB reads in ~285 ms.
+		const buffer = Buffer.allocUnsafe(128 << 10);
 		const dataEnd = fileSize - trailerSize;
 		let state: 'ok' | 'mismatch' = 'ok';
 		for (let position = 0; position < dataEnd; ) {

@@ -42,8 +42,9 @@ const metaBucket = Buffer.from('meta');
 const consistentIndexKey = Buffer.from('consistent_index');
 
 /**
- * One pass over the file: structure checks and etcdctl's numbers. Without `isHashing` the CRC (the slow part
- * in JavaScript) is skipped and `hash` is 0, for callers that only need the structure and the revision.
+ * One pass over the file: structure checks and etcdctl's numbers. Without `isHashing` the CRC is skipped,
+ * `hash` is 0, and values larger than a page are not read at all, for callers that only need the structure
+ * and the revision (a save reading back what it just wrote, whose sha256 already vouches for the bytes).
  */
 export function readDbStatus(source: ByteSource, {isHashing = true}: {isHashing?: boolean} = {}): DbStatus {
 	const crc = isHashing ? new Crc32c() : undefined;
@@ -71,7 +72,7 @@ export function readDbStatus(source: ByteSource, {isHashing = true}: {isHashing?
 				consistentIndex = Number(value.readBigUInt64BE(0));
 			}
 		},
-	});
+	}, {isReadingLargeValues: isHashing});
 	return {
 		hash: crc?.value ?? 0,
 		revision,
@@ -83,12 +84,12 @@ export function readDbStatus(source: ByteSource, {isHashing = true}: {isHashing?
 	};
 }
 
-/** Streams the file's database bytes through sha256 and compares with its trailer; one reused 1 MiB buffer. */
+/** Streams the file's database bytes through sha256 and compares with its trailer; one reused 128 KiB buffer (see sha256-worker.ts). */
 export async function checkSha256Trailer(path: string, fileSize: number, signal?: AbortSignal): Promise<TrailerState> {
 	if (!hasSha256Trailer(fileSize)) return 'missing';
 	const hash = createHash('sha256');
 	const dataEnd = fileSize - sha256Size;
-	const buffer = Buffer.allocUnsafe(1 << 20);
+	const buffer = Buffer.allocUnsafe(128 << 10);
 	const handle = await open(path, 'r');
 	try {
 		for (let position = 0; position < dataEnd; ) {

@@ -3,7 +3,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import {readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, it} from 'node:test';
-import type {SnapshotMessage} from '../../source/etcd/snapshot-stream.js';
+import type {SnapshotMessage} from '../../source/etcd/snapshot-response.js';
 import {saveSnapshot, SnapshotSaveError, type OpenSnapshotStream, type SaveSnapshotOptions} from '../../source/snapshot/save.js';
 import {filesIn, tempDir} from '../helpers/snapshot-fixtures.js';
 
