@@ -125,6 +125,15 @@ function formatLog(entry: CommandLogEntry): string {
 	return `${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`;
 }
 
+/** --command-log FILE: every cluster change and each line a remote command prints, appended as it happens. */
+function commandLogFile(path: string | undefined) {
+	const append = (line: string) => path && appendFileSync(path, `${line}\n`, {mode: 0o600});
+	return {
+		change: (entry: CommandLogEntry) => append(formatLog(entry)),
+		remote: (line: string) => append(`${new Date().toISOString()} [remote] ${line}`),
+	};
+}
+
 /** Prints what changed between two states: new notes, start settings once, catch-up progress at most once a second. */
 function reporter(io: MemberIo) {
 	let printedNotes = 0;
@@ -168,15 +177,16 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 	const plan = checkMemberCommand(config, args, flags);
 	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
 	const report = reporter(io);
+	const logFile = commandLogFile(flags.commandLog);
 	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
 	const {liveOperationIo} = await import('../ops/live-io.js');
 	const live = liveOperationIo(
-		{endpoints: config.endpoints, connect, probeTimeoutMs: config.probeTimeoutMs, ssh: sshOf(config), sshTimeoutMs: Math.min(plan.waitTimeoutMs, 120_000), ...viaOptions(via)},
+		{endpoints: config.endpoints, connect, probeTimeoutMs: config.probeTimeoutMs, ssh: sshOf(config), sshTimeoutMs: Math.min(plan.waitTimeoutMs, 120_000), ...viaOptions(via), onRemoteOutput: logFile.remote},
 		{
 			confirm: async effect => askTyped(effect, io),
 			log: entry => {
 				io.out(`  $ ${entry.command}  # ${entry.result}`);
-				if (flags.commandLog) appendFileSync(flags.commandLog, `${formatLog(entry)}\n`, {mode: 0o600});
+				logFile.change(entry);
 			},
 			onState: report,
 		},
@@ -215,6 +225,7 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 	const waitTimeoutMs = parseDuration(waitText);
 	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
 	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
+	const logFile = commandLogFile(flags.commandLog);
 	return liveMemberOps({
 		endpoints: config.endpoints,
 		connect,
@@ -226,8 +237,11 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 		waitTimeoutMs,
 		onLogLine: (entry: CommandLogEntry) => {
 			log?.append({at: entry.at, severity: 'info', text: `${entry.step}: $ ${entry.command}  # ${entry.result}`});
-			if (flags.commandLog) appendFileSync(flags.commandLog, `${formatLog(entry)}\n`, {mode: 0o600});
+			logFile.change(entry);
 		},
-		...(log ? {onRemoteOutput: (line: string) => log.append({at: Date.now(), severity: 'info', text: `  ${line}`})} : {}),
+		onRemoteOutput: (line: string) => {
+			log?.append({at: Date.now(), severity: 'info', text: `  ${line}`});
+			logFile.remote(line);
+		},
 	});
 }

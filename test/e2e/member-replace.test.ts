@@ -117,7 +117,7 @@ describe('member replace against a real cluster and a real sshd', {skip, timeout
 		assert.ok(midway.some(member => member.peerURLs.includes(urls.peer) && member.isLearner && !member.name));
 
 		const logFile = join(remote.dir, 'commands.log');
-		const second = await runCli([...base, '--start-command', remote.startCommand('etcd-4'), '--command-log', logFile, ...sshFlags(sshd, 'etcd-4')], {timeoutMs: 240_000});
+		const second = await runCli([...base, '--start-command', `echo starting-etcd-4-now; ${remote.startCommand('etcd-4')}`, '--command-log', logFile, ...sshFlags(sshd, 'etcd-4')], {timeoutMs: 240_000});
 		assert.equal(second.code, 0, second.stdout + second.stderr);
 		assert.doesNotMatch(second.stdout, /member remove|member add/, 'the second run repeats no change');
 		assert.match(second.stdout, /\[?start\]?|ssh .*env ETCD_NAME=etcd-4/);
@@ -127,6 +127,8 @@ describe('member replace against a real cluster and a real sshd', {skip, timeout
 		const log = readFileSync(logFile, 'utf8');
 		assert.match(log, /\[start\] ssh .*@127\.0\.0\.1:\d+ env ETCD_NAME=etcd-4 .*ETCD_INITIAL_CLUSTER_STATE=existing/);
 		assert.match(log, /\[promote\] etcdctl .* member promote [0-9a-f]+ -> ok/);
+		// What the start command printed on the member's host, logged as it came, before the promotion.
+		assert.match(log, /\[remote\] \S*@127\.0\.0\.1:\d+: starting-etcd-4-now\n[\s\S]*\[promote\]/);
 
 		const members = await memberList(endpoints);
 		assert.deepEqual(members.map(member => member.name).sort(), ['etcd-1', 'etcd-2', 'etcd-4']);
