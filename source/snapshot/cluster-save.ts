@@ -1,4 +1,4 @@
-import {statSync} from 'node:fs';
+import {mkdirSync, statSync} from 'node:fs';
 import {basename, dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
@@ -6,19 +6,17 @@ import {classifyError} from '../etcd/errors.js';
 import {MemberClient, type ConnectOptions, type MemberRoute} from '../etcd/member-client.js';
 import {SnapshotClient} from '../etcd/snapshot-stream.js';
 import type {MemberList} from '../etcd/types.js';
-import {mkdirSync} from 'node:fs';
-import {AgeEncryptor, bech32Encode, type AgeRecipient} from '../snapshot/age.js';
-import {openAgeFileSource} from '../snapshot/age.js';
-import {openFileSource} from '../snapshot/bbolt.js';
-import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
-import {buildManifest, manifestPathOf, serializeManifest} from '../snapshot/manifest.js';
-import {saveSnapshot, SnapshotSaveError, type SaveProgress} from '../snapshot/save.js';
-import {readDbStatus} from '../snapshot/snapshot-status.js';
-import {chooseSourceMember, type EndpointProbe} from '../snapshot/source-member.js';
-import {humanBytes} from '../model/format.js';
-import type {CommandIo} from './snapshot-status.js';
+import {AgeEncryptor, bech32Encode, openAgeFileSource, type AgeRecipient} from './age.js';
+import {openFileSource} from './bbolt.js';
+import {buildManifest, manifestPathOf, serializeManifest} from './manifest.js';
+import {saveSnapshot, SnapshotSaveError, type SaveProgress, type SaveResult} from './save.js';
+import {readDbStatus} from './snapshot-status.js';
+import {chooseSourceMember, type EndpointProbe} from './source-member.js';
 
-export interface SnapshotSaveOptions {
+// The whole save from a live cluster, shared by `etcdtop snapshot save` and the console's Snapshots pane:
+// probe the members, choose the source, stream a verified snapshot, read it back, write its manifest.
+
+export interface ClusterSaveOptions {
 	/** --from: a member's name or hex ID. Default: the reachable voter with the highest applied index. */
 	readonly from?: string;
 	/** --overwrite: replace an existing FILE (and its manifest). */
@@ -32,36 +30,15 @@ export interface SnapshotSaveOptions {
 	readonly routeFor?: (endpoint: string) => Promise<MemberRoute | undefined>;
 	/** Encrypt to these age recipients: FILE.age, never a plaintext copy on disk. */
 	readonly recipients?: readonly AgeRecipient[];
-	/** --keep N: after a successful save, keep the newest N snapshots etcdtop wrote in the file's directory. */
-	readonly keep?: number;
 	/** Create FILE's directory (the default --snapshot-dir) when missing. */
 	readonly isCreatingDirectory?: boolean;
+	/** Which member the snapshot comes from, once chosen. */
+	readonly onSource?: (text: string) => void;
 }
 
-/**
- * Where `snapshot save` writes: FILE as given (a path, relative to the working directory, like etcdctl); a
- * bare name goes into --snapshot-dir when that flag was given; no FILE at all means a timestamped name in
- * --snapshot-dir (created 0700 if missing). Encrypted saves end in .age.
- */
-export function resolveSaveTarget(
-	file: string | undefined,
-	snapshot: {readonly snapshotDir: string; readonly isSnapshotDirExplicit: boolean},
-	isEncrypted: boolean,
-	now: Date,
-): {path: string; isInSnapshotDir: boolean} {
-	let path: string;
-	let isInSnapshotDir = false;
-	if (file === undefined) {
-		path = resolve(snapshot.snapshotDir, snapshotFileName(now, isEncrypted));
-		isInSnapshotDir = true;
-	} else if (snapshot.isSnapshotDirExplicit && !file.includes('/')) {
-		path = resolve(snapshot.snapshotDir, file);
-		isInSnapshotDir = true;
-	} else {
-		path = resolve(file);
-	}
-	if (isEncrypted && !path.endsWith('.age')) path = `${path}.age`;
-	return {path, isInSnapshotDir};
+/** A saved snapshot and where it came from. */
+export interface ClusterSaveResult extends SaveResult {
+	readonly member: {readonly name: string; readonly id: string};
 }
 
 const defaultIdleTimeoutMs = 15_000;
@@ -81,7 +58,7 @@ export function connectOptionsOf(config: Config): ConnectOptions {
 async function probeCluster(
 	config: Config,
 	connect: ConnectOptions,
-	routeFor: SnapshotSaveOptions['routeFor'],
+	routeFor: ClusterSaveOptions['routeFor'],
 ): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
 	const clients = new Map<string, Promise<MemberClient>>();
 	const clientFor = async (endpoint: string) => {
@@ -118,11 +95,11 @@ async function probeCluster(
 }
 
 /**
- * `etcdtop snapshot save FILE [--from NAME|ID] [--overwrite]`. Streams a verified snapshot from one member to
- * FILE (with etcd's sha256 trailer, as etcdctl writes it) and FILE.meta.json. Returns 0 on success and 1 on
- * failure, when neither FILE nor FILE.part is left behind. Usage problems throw ConfigError.
+ * Saves a verified snapshot of the cluster at `file` (with etcd's sha256 trailer, as etcdctl writes it) and
+ * FILE.meta.json. Usage problems throw ConfigError; every other failure throws SnapshotSaveError, by when
+ * neither FILE nor FILE.part is left behind.
  */
-export async function snapshotSaveCommand(config: Config, file: string, options: SnapshotSaveOptions, io: CommandIo): Promise<number> {
+export async function saveFromCluster(config: Config, file: string, options: ClusterSaveOptions): Promise<ClusterSaveResult> {
 	if (file.trim() === '') throw new ConfigError('FILE', 'the snapshot path is empty', 'give a file name, e.g. backup.db');
 	const path = resolve(file);
 	const directory = dirname(path);
@@ -146,32 +123,26 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	const connect = connectOptionsOf(config);
 
 	const {list, probes} = await probeCluster(config, connect, options.routeFor);
-	if (!list) {
-		io.err(`snapshot save: no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
-		return 1;
-	}
+	if (!list) throw new SnapshotSaveError('no-source', `no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
 	const choice = chooseSourceMember(list.members, probes, options.from);
 	switch (choice.kind) {
 		case 'unknown-member':
 			throw new ConfigError('--from', `no member is named or has the ID "${choice.from}"`, `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`);
 		case 'unreachable':
-			io.err(`snapshot save: member ${choice.member.name} (${choice.member.id}) did not answer: ${choice.failures.join('; ')}`);
-			return 1;
+			throw new SnapshotSaveError('no-source', `member ${choice.member.name} (${choice.member.id}) did not answer: ${choice.failures.join('; ')}`);
 		case 'none-reachable':
-			io.err(`snapshot save: no voting member answered a status request: ${choice.failures.join('; ') || 'every reachable member is a learner'}`);
-			return 1;
+			throw new SnapshotSaveError('no-source', `no voting member answered a status request: ${choice.failures.join('; ') || 'every reachable member is a learner'}`);
 		case 'chosen':
 			break;
 	}
 	const {member, endpoint, status} = choice;
-	io.err(`fetching snapshot from ${member.name} (${member.id}) at ${endpoint}, applied index ${status.raftAppliedIndex}`);
+	options.onSource?.(`fetching snapshot from ${member.name} (${member.id}) at ${endpoint}, applied index ${status.raftAppliedIndex}`);
 
 	let route: MemberRoute | undefined;
 	try {
 		route = await options.routeFor?.(endpoint);
 	} catch (error) {
-		io.err(`snapshot save failed: ${(error as Error).message}`);
-		return 1;
+		throw new SnapshotSaveError('stream', (error as Error).message, {cause: error});
 	}
 	const ownController = options.signal ? undefined : new AbortController();
 	const onSignal = () => ownController?.abort();
@@ -213,24 +184,7 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 				return [{path: manifestPathOf(path), content: serializeManifest(manifest)}];
 			},
 		});
-		io.out(
-			`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}) from ${member.name} (${member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`,
-		);
-		for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);
-		if (options.keep !== undefined) {
-			try {
-				const removed = applyRetention(dirname(path), options.keep);
-				if (removed.length > 0) io.out(`--keep ${options.keep}: removed ${removed.join(', ')}`);
-			} catch (error) {
-				io.err(`--keep ${options.keep}: retention failed: ${(error as Error).message}`);
-				return 1;
-			}
-		}
-		return 0;
-	} catch (error) {
-		const message = error instanceof SnapshotSaveError ? error.message : (error as Error).message;
-		io.err(`snapshot save failed: ${message}`);
-		return 1;
+		return {...result, member: {name: member.name, id: member.id}};
 	} finally {
 		client.close();
 		if (ownController) {

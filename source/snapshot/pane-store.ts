@@ -132,28 +132,21 @@ export class SnapshotStore implements SnapshotPaneStore {
 		if (this.state.save.kind === 'saving') return;
 		const path = `${this.options.directory}/${snapshotFileName(new Date(this.now()), this.options.recipients.length > 0)}`;
 		this.dispatch({type: 'save-started', at: this.now(), isScheduled});
-		const errors: string[] = [];
 		try {
-			const {snapshotSaveCommand} = await import('../commands/snapshot-save.js');
-			const code = await snapshotSaveCommand(
-				this.options.config,
-				path,
-				{
-					isOverwriting: false,
-					isCreatingDirectory: true,
-					recipients: this.options.recipients,
-					signal: this.controller.signal,
-					...(this.options.routeFor ? {routeFor: this.options.routeFor} : {}),
-					onProgress: ({received, total}) => {
-						const now = this.now();
-						if (now - this.lastProgressAt < 100 && received !== total) return;
-						this.lastProgressAt = now;
-						this.dispatch({type: 'save-progress', received, total});
-					},
+			const {saveFromCluster} = await import('./cluster-save.js');
+			await saveFromCluster(this.options.config, path, {
+				isOverwriting: false,
+				isCreatingDirectory: true,
+				recipients: this.options.recipients,
+				signal: this.controller.signal,
+				...(this.options.routeFor ? {routeFor: this.options.routeFor} : {}),
+				onProgress: ({received, total}) => {
+					const now = this.now();
+					if (now - this.lastProgressAt < 100 && received !== total) return;
+					this.lastProgressAt = now;
+					this.dispatch({type: 'save-progress', received, total});
 				},
-				{out: () => undefined, err: text => errors.push(text)},
-			);
-			if (code !== 0) throw new Error(errors.filter(line => !line.startsWith('fetching')).join('; ') || `exit ${code}`);
+			});
 			let removed: string[] = [];
 			if (this.options.keep !== undefined) removed = applyRetention(this.options.directory, this.options.keep, failedNames(this.state));
 			this.dispatch({type: 'save-finished', name: basename(path), at: this.now(), removed});

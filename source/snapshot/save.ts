@@ -18,7 +18,9 @@ export type SaveFailureKind =
 	| 'aborted'
 	| 'truncated'
 	| 'hash-mismatch'
-	| 'invalid';
+	| 'invalid'
+	/** No member could be asked for a snapshot (none answered, or the chosen one did not). */
+	| 'no-source';
 
 /** Why a save failed, in words for an operator; by the time it is thrown no FILE and no FILE.part remain. */
 export class SnapshotSaveError extends Error {

@@ -1,0 +1,67 @@
+import {dirname, resolve} from 'node:path';
+import type {Config} from '../config/config.js';
+import {ConfigError} from '../config/errors.js';
+import {humanBytes} from '../model/format.js';
+import {saveFromCluster, type ClusterSaveOptions} from '../snapshot/cluster-save.js';
+import {SnapshotSaveError} from '../snapshot/save.js';
+import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
+import type {CommandIo} from './snapshot-status.js';
+
+export interface SnapshotSaveOptions extends ClusterSaveOptions {
+	/** --keep N: after a successful save, keep the newest N snapshots etcdtop wrote in the file's directory. */
+	readonly keep?: number;
+}
+
+/**
+ * Where `snapshot save` writes: FILE as given (a path, relative to the working directory, like etcdctl); a
+ * bare name goes into --snapshot-dir when that flag was given; no FILE at all means a timestamped name in
+ * --snapshot-dir (created 0700 if missing). Encrypted saves end in .age.
+ */
+export function resolveSaveTarget(
+	file: string | undefined,
+	snapshot: {readonly snapshotDir: string; readonly isSnapshotDirExplicit: boolean},
+	isEncrypted: boolean,
+	now: Date,
+): {path: string; isInSnapshotDir: boolean} {
+	let path: string;
+	let isInSnapshotDir = false;
+	if (file === undefined) {
+		path = resolve(snapshot.snapshotDir, snapshotFileName(now, isEncrypted));
+		isInSnapshotDir = true;
+	} else if (snapshot.isSnapshotDirExplicit && !file.includes('/')) {
+		path = resolve(snapshot.snapshotDir, file);
+		isInSnapshotDir = true;
+	} else {
+		path = resolve(file);
+	}
+	if (isEncrypted && !path.endsWith('.age')) path = `${path}.age`;
+	return {path, isInSnapshotDir};
+}
+
+/**
+ * `etcdtop snapshot save FILE [--from NAME|ID] [--overwrite]`: 0 when FILE and its manifest were saved, 1 when
+ * the save failed (and left neither FILE nor FILE.part behind). Usage problems throw ConfigError (exit 3).
+ */
+export async function snapshotSaveCommand(config: Config, file: string, options: SnapshotSaveOptions, io: CommandIo): Promise<number> {
+	let result;
+	try {
+		result = await saveFromCluster(config, file, {...options, onSource: io.err});
+	} catch (error) {
+		if (error instanceof ConfigError) throw error;
+		const isBeforeStream = error instanceof SnapshotSaveError && error.kind === 'no-source';
+		io.err(`snapshot save${isBeforeStream ? '' : ' failed'}: ${(error as Error).message}`);
+		return 1;
+	}
+	io.out(`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}) from ${result.member.name} (${result.member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`);
+	for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);
+	if (options.keep !== undefined) {
+		try {
+			const removed = applyRetention(dirname(result.path), options.keep);
+			if (removed.length > 0) io.out(`--keep ${options.keep}: removed ${removed.join(', ')}`);
+		} catch (error) {
+			io.err(`--keep ${options.keep}: retention failed: ${(error as Error).message}`);
+			return 1;
+		}
+	}
+	return 0;
+}
