@@ -1,5 +1,6 @@
 import type {Etcd3} from 'etcd3';
 import {createMemberEtcd, type ConnectOptions, type MemberRoute} from './member-client.js';
+import {raceAbort} from './abort.js';
 import {decodeSnapshotResponse, encodeSnapshotRequest, type SnapshotMessage} from './snapshot-response.js';
 
 // MemberClient's channel plus a wide HTTP/2 window: with grpc-node's 64 KiB default the server stalls
@@ -53,7 +54,7 @@ export class SnapshotClient {
 		const opening = this.openStream();
 		// A stream that opens after an abort would otherwise run on unread until the client closes.
 		opening.then(late => signal.aborted && late.cancel(), () => undefined);
-		const stream = await abortable(opening, signal);
+		const stream = await raceAbort(opening, signal);
 		const cancel = () => stream.cancel();
 		signal.addEventListener('abort', cancel, {once: true});
 		try {
@@ -87,18 +88,5 @@ export class SnapshotClient {
 
 	close(): void {
 		this.client.close();
-	}
-}
-
-async function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-	let onAbort: (() => void) | undefined;
-	const aborted = new Promise<never>((_, reject) => {
-		onAbort = () => reject(signal.reason);
-		signal.addEventListener('abort', onAbort, {once: true});
-	});
-	try {
-		return await Promise.race([promise, aborted]);
-	} finally {
-		signal.removeEventListener('abort', onAbort!);
 	}
 }

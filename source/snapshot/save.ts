@@ -4,6 +4,7 @@ import {link, open, rename, unlink, type FileHandle} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {classifyError} from '../etcd/errors.js';
 import type {SnapshotMessage} from '../etcd/snapshot-response.js';
+import {raceAbort} from '../etcd/abort.js';
 import {sha256Size} from './snapshot-status.js';
 
 export type SaveFailureKind =
@@ -364,22 +365,6 @@ async function exists(path: string): Promise<boolean> {
 		if (code === 'ENOENT') return false;
 		if (code === 'EACCES' || code === 'EISDIR') return true;
 		throw error;
-	}
-}
-
-async function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-	// Once the abort wins, the source's own rejection (often the same cancellation) has no reader.
-	promise.catch(() => undefined);
-	signal.throwIfAborted();
-	let onAbort: (() => void) | undefined;
-	const aborted = new Promise<never>((_, reject) => {
-		onAbort = () => reject(signal.reason);
-		signal.addEventListener('abort', onAbort, {once: true});
-	});
-	try {
-		return await Promise.race([promise, aborted]);
-	} finally {
-		signal.removeEventListener('abort', onAbort!);
 	}
 }
 
