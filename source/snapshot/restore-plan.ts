@@ -1,14 +1,10 @@
+import type {MemberInfo} from '../etcd/types.js';
 import {quoteArgv} from '../ssh/quote.js';
 
 export type RestoreTool = 'etcdctl' | 'etcdutl';
 
 /** A member as the plan needs it, from the live member list or the snapshot's manifest. */
-export interface PlanMember {
-	readonly name: string;
-	readonly peerUrls: readonly string[];
-	readonly clientUrls: readonly string[];
-	readonly isLearner: boolean;
-}
+export type PlanMember = Pick<MemberInfo, 'name' | 'peerUrls' | 'clientUrls' | 'isLearner'>;
 
 export interface RestorePlanInput {
 	/** The snapshot as each member host will see it (copy it there first). */
