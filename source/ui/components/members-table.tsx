@@ -95,12 +95,21 @@ export function MembersTable({view, selectedKey, now, width}: MembersTableProps)
 				const cells = columns.map(column => fit(column.cell(member, now), column.width, column.isRight));
 				const [name, state, ...rest] = cells;
 				const rates = writeRates(member.history);
+				// The sparkline is its own Text: Ink measures each Text's whole string, and block characters
+				// send a string down string-width's slow path; the rest of the row stays plain ASCII.
 				return (
-					<Text key={member.key} wrap="truncate" inverse={isSelected}>
-						{isSelected ? '> ' : '  '}
-						<Text bold={member.isLeader}>{name}</Text> <Text color={color(memberTone(member.health))}>{state}</Text> {rest.join(' ')}
-						{sparkWidth > 0 ? <Text color={color('accent')}> {sparkline(rates, sparkWidth)}</Text> : null}
-					</Text>
+					<Box key={member.key} width={width}>
+						<Text wrap="truncate" inverse={isSelected}>
+							{isSelected ? '> ' : '  '}
+							<Text bold={member.isLeader}>{name}</Text> <Text color={color(memberTone(member.health))}>{state}</Text> {rest.join(' ')}
+						</Text>
+						{sparkWidth > 0 ? (
+							<Text wrap="truncate" inverse={isSelected} color={color('accent')}>
+								{' '}
+								{sparkline(rates, sparkWidth)}
+							</Text>
+						) : null}
+					</Box>
 				);
 			})}
 		</Box>
