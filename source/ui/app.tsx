@@ -137,6 +137,9 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const bodyHeight = height - headerHeight - hintsHeight - 1;
 
 	let body: React.ReactNode;
+	// Panes that size themselves to bodyHeight draw unclipped; the rest are clipped to it. A clip costs
+	// Ink a slice of every line it draws, each frame, so the dashboard avoids one while it fits.
+	let isSized = false;
 	if (modal.kind === 'member-op') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
 		const close = () => update({...uiRef.current, modal: {kind: 'none'}});
@@ -158,15 +161,19 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	} else if (pane === 'snapshots') {
 		const selectedName = ui.selectedSnapshot ?? snapshotsState.entries[0]?.name;
 		body = <SnapshotsPane state={snapshotsState} selectedName={selectedName} now={now} width={width} height={bodyHeight} />;
+		isSized = true;
 	} else if (pane === 'log') {
 		body = <EventLog events={mergeByTime<LogLine>(events, commandLines)} height={bodyHeight} width={width} title="EVENT LOG" />;
+		isSized = true;
 	} else {
 		const tableHeight = members.length + 1;
+		const logHeight = Math.max(2, bodyHeight - tableHeight - 1);
+		isSized = tableHeight + 1 + logHeight <= bodyHeight;
 		body = (
 			<Box flexDirection="column">
 				<MembersTable view={view} selectedKey={selected?.key} now={now} width={width} />
 				<Box height={1} />
-				<EventLog events={events} height={Math.max(2, bodyHeight - tableHeight - 1)} width={width} />
+				<EventLog events={events} height={logHeight} width={width} />
 			</Box>
 		);
 	}
@@ -175,7 +182,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		<Box flexDirection="column" width={width} height={height}>
 			<Header view={view} now={now} intervalMs={snapshot.intervalMs} isPaused={snapshot.isPaused} isReadOnly={isReadOnly} width={width} />
 			<Box height={1} />
-			<Box flexDirection="column" height={bodyHeight} overflow="hidden">
+			<Box flexDirection="column" height={bodyHeight} overflow={isSized ? 'visible' : 'hidden'}>
 				{body}
 			</Box>
 			<KeyHints keymap={hintsFor(keymap, ui)} />
