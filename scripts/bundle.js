@@ -7,26 +7,12 @@
 // Each dynamic import() in cli.ts stays a separate chunk, so `etcdtop status` still never loads Ink.
 // The two worker scripts are entry points of their own, beside cli.js, where `new URL('./x-worker.js',
 // import.meta.url)` looks for them. Unit and component tests keep using dist/source directly.
+// Two dependencies are changed as they are bundled: see bundle-plugins.js.
 import {build} from 'esbuild';
-import {readFile, rm} from 'node:fs/promises';
+import {rm} from 'node:fs/promises';
+import {etcd3ProtoPath, inkTextCaches} from './bundle-plugins.js';
 
 const outdir = 'dist/bundle';
-
-/**
- * etcd3 reads its .proto files from `${__dirname}/../proto` when it is imported; inside the bundle
- * __dirname would be dist/bundle, so the path is pointed back at the installed etcd3 package.
- */
-const etcd3ProtoPath = {
-	name: 'etcd3-proto-path',
-	setup(builder) {
-		builder.onLoad({filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/}, async ({path}) => {
-			const text = await readFile(path, 'utf8');
-			const patched = text.replaceAll('${__dirname}', "${require('node:path').dirname(require.resolve('etcd3'))}");
-			if (patched === text) throw new Error(`${path}: etcd3 no longer loads its protos from __dirname; update scripts/bundle.js`);
-			return {contents: patched, loader: 'js'};
-		});
-	},
-};
 
 await rm(outdir, {recursive: true, force: true});
 await build({
@@ -42,6 +28,6 @@ await build({
 	external: ['ssh2', '@node-rs/crc32', 'react-devtools-core'],
 	// CommonJS dependencies call require() for Node's own modules.
 	banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
-	plugins: [etcd3ProtoPath],
+	plugins: [etcd3ProtoPath, inkTextCaches],
 	logLevel: 'warning',
 });
