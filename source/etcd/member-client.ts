@@ -1,6 +1,6 @@
 import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grpc-js';
 import {noop} from 'cockatiel';
-import {AlarmAction, Etcd3, type IOptions} from 'etcd3';
+import {Etcd3, type IOptions} from 'etcd3';
 import {toDecimalId, toHexId, toNumber} from './ids.js';
 import type {Alarm, EndpointStatus, MemberInfo, MemberList} from './types.js';
 
@@ -110,6 +110,7 @@ export class MemberClient {
 			raftIndex: toNumber(reply.raftIndex),
 			raftAppliedIndex: toNumber(reply.raftAppliedIndex),
 			errors: reply.errors ?? [],
+			alarms: alarmsOf(reply.errors ?? []),
 			isLearner: reply.isLearner ?? false,
 		};
 	}
@@ -148,16 +149,21 @@ export class MemberClient {
 		await this.client.maintenance.moveLeader({targetID: toDecimalId(hexId)}, deadline(timeoutMs));
 	}
 
-	async alarms(timeoutMs: number): Promise<readonly Alarm[]> {
-		const reply = await this.client.maintenance.alarm({action: AlarmAction.Get}, deadline(timeoutMs));
-		return reply.alarms
-			.filter(alarm => alarm.alarm === 'Nospace' || alarm.alarm === 'Corrupt')
-			.map(alarm => ({memberId: toHexId(alarm.memberID), alarm: alarm.alarm === 'Nospace' ? 'NOSPACE' : 'CORRUPT'}));
-	}
-
 	close(): void {
 		this.client.close();
 	}
+}
+
+/**
+ * etcd's Status lists every active alarm of the cluster in `errors`, as "memberID:<decimal> alarm:NOSPACE".
+ * Reading them there costs nothing, where `alarm list` is a raft request: a proposal every time it is
+ * asked, which a watching console must not make.
+ */
+export function alarmsOf(errors: readonly string[]): Alarm[] {
+	return errors.flatMap(error => {
+		const match = /^memberID:(\d+) alarm:(NOSPACE|CORRUPT)\b/.exec(error.trim());
+		return match ? [{memberId: toHexId(match[1]!), alarm: match[2] as Alarm['alarm']}] : [];
+	});
 }
 
 function toMemberInfo(member: {ID: string; name: string; peerURLs: string[]; clientURLs: string[]; isLearner?: boolean}): MemberInfo {

@@ -12,6 +12,8 @@ export interface EndpointStatus {
 	readonly raftIndex: number;
 	readonly raftAppliedIndex: number;
 	readonly errors: readonly string[];
+	/** The cluster's active alarms as this member knows them (etcd lists them in the status errors). */
+	readonly alarms: readonly Alarm[];
 	readonly isLearner: boolean;
 }
 

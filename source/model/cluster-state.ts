@@ -1,5 +1,5 @@
 import type {Failure} from '../etcd/errors.js';
-import type {Alarm, EndpointStatus, MemberList} from '../etcd/types.js';
+import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {deriveView, type ClusterView, type Probe, type ViewInput} from './cluster-view.js';
 import {appendEvents, diffEvents, type ClusterEvent} from './events.js';
 import {pushSample} from './history.js';
@@ -15,11 +15,11 @@ export interface ClusterState extends ViewInput {
 export type ClusterAction =
 	| {readonly type: 'probe-succeeded'; readonly endpoint: string; readonly at: number; readonly latencyMs: number; readonly status: EndpointStatus}
 	| {readonly type: 'probe-failed'; readonly endpoint: string; readonly at: number; readonly failure: Failure}
-	| {readonly type: 'member-list-fetched'; readonly at: number; readonly list: MemberList; readonly alarms: readonly Alarm[]}
+	| {readonly type: 'member-list-fetched'; readonly at: number; readonly list: MemberList}
 	| {readonly type: 'member-list-failed'; readonly at: number; readonly failure: Failure};
 
 export function initialClusterState(endpoints: readonly string[], isDiscovering: boolean, at = Date.now()): ClusterState {
-	const input: ViewInput = {endpoints, isDiscovering, memberList: undefined, alarms: [], probes: {}, history: {}};
+	const input: ViewInput = {endpoints, isDiscovering, memberList: undefined, probes: {}, history: {}};
 	return Object.freeze({...input, memberListAt: undefined, memberListFailure: undefined, events: [], view: deriveView(input), updatedAt: at});
 }
 
@@ -55,7 +55,7 @@ export function reduceCluster(state: ClusterState, action: ClusterAction): Clust
 			break;
 		}
 		case 'member-list-fetched': {
-			patch = {memberList: action.list, alarms: Object.freeze([...action.alarms]), memberListAt: action.at, memberListFailure: undefined};
+			patch = {memberList: action.list, memberListAt: action.at, memberListFailure: undefined};
 			break;
 		}
 		case 'member-list-failed': {

@@ -65,7 +65,6 @@ export interface ViewInput {
 	readonly endpoints: readonly string[];
 	readonly isDiscovering: boolean;
 	readonly memberList: MemberList | undefined;
-	readonly alarms: readonly Alarm[];
 	readonly probes: Readonly<Record<string, Probe>>;
 	readonly history: Readonly<Record<string, readonly Sample[]>>;
 }
@@ -83,11 +82,14 @@ export function watchedEndpoints(input: Pick<ViewInput, 'endpoints' | 'isDiscove
 	return urls.length > 0 ? [...new Set(urls)] : input.endpoints;
 }
 
-function alarmsFromErrors(errors: readonly string[]): string[] {
-	return errors.flatMap(error => {
-		const match = /alarm:\s*([A-Z]+)/.exec(error);
-		return match ? [match[1]!] : [];
-	});
+/** Every answering member reports the cluster's alarms; one that lags may not know one yet. */
+function activeAlarms(input: ViewInput): Alarm[] {
+	const byKey = new Map<string, Alarm>();
+	for (const probe of Object.values(input.probes)) {
+		if (probe.state !== 'ok') continue;
+		for (const alarm of probe.status.alarms) byKey.set(`${alarm.memberId}/${alarm.alarm}`, alarm);
+	}
+	return [...byKey.values()].sort((a, b) => `${a.memberId}/${a.alarm}`.localeCompare(`${b.memberId}/${b.alarm}`));
 }
 
 function memberRow(
@@ -95,13 +97,12 @@ function memberRow(
 	endpoint: string | undefined,
 	probe: Probe,
 	input: ViewInput,
+	alarms: readonly Alarm[],
 	isStarted: boolean,
 ): Omit<MemberView, 'isLeader'> {
 	const status = probe.state === 'ok' ? probe.status : undefined;
 	const id = info.id ?? status?.memberId;
 	const key = id ?? endpoint ?? 'unknown';
-	const listed = input.alarms.filter(alarm => alarm.memberId === id).map(alarm => alarm.alarm);
-	const alarms = [...new Set([...listed, ...alarmsFromErrors(status?.errors ?? [])])];
 	return {
 		key,
 		id,
@@ -116,18 +117,18 @@ function memberRow(
 		failure: probe.state === 'unreachable' ? probe.failure : undefined,
 		downSince: probe.state === 'unreachable' ? probe.since : undefined,
 		lastOkAt: probe.state === 'ok' ? probe.at : probe.state === 'unreachable' ? probe.lastOkAt : undefined,
-		alarms,
+		alarms: [...new Set(alarms.filter(alarm => alarm.memberId === id).map(alarm => alarm.alarm))],
 		history: input.history[key] ?? [],
 	};
 }
 
-function rows(input: ViewInput): Array<Omit<MemberView, 'isLeader'>> {
+function rows(input: ViewInput, alarms: readonly Alarm[]): Array<Omit<MemberView, 'isLeader'>> {
 	const watched = watchedEndpoints(input);
 	const probeFor = (endpoint: string | undefined) => (endpoint ? input.probes[endpoint] ?? pending : pending);
 	const list = input.memberList;
 	if (!list) {
 		return watched.map(endpoint => {
-			return memberRow({id: undefined, name: '', peerUrls: [], clientUrls: [endpoint], isLearner: false}, endpoint, probeFor(endpoint), input, true);
+			return memberRow({id: undefined, name: '', peerUrls: [], clientUrls: [endpoint], isLearner: false}, endpoint, probeFor(endpoint), input, alarms, true);
 		});
 	}
 	// A member answers for itself: its status carries its ID, which joins it to the member list even
@@ -142,11 +143,11 @@ function rows(input: ViewInput): Array<Omit<MemberView, 'isLeader'>> {
 		const endpoint = endpointById.get(member.id) ?? member.clientUrls.find(url => watched.includes(url));
 		if (!input.isDiscovering && endpoint === undefined) return [];
 		if (endpoint) used.add(endpoint);
-		return [memberRow(member, endpoint, probeFor(endpoint), input, !isUnstarted(member))];
+		return [memberRow(member, endpoint, probeFor(endpoint), input, alarms, !isUnstarted(member))];
 	});
 	for (const endpoint of watched) {
 		if (used.has(endpoint)) continue;
-		result.push(memberRow({id: undefined, name: '', peerUrls: [], clientUrls: [endpoint], isLearner: false}, endpoint, probeFor(endpoint), input, true));
+		result.push(memberRow({id: undefined, name: '', peerUrls: [], clientUrls: [endpoint], isLearner: false}, endpoint, probeFor(endpoint), input, alarms, true));
 	}
 	return result;
 }
@@ -156,7 +157,8 @@ export function memberLabel(row: Pick<MemberView, 'name' | 'id' | 'endpoint'>): 
 }
 
 export function deriveView(input: ViewInput): ClusterView {
-	const base = rows(input).sort((a, b) => (a.name || '~' + a.key).localeCompare(b.name || '~' + b.key));
+	const alarms = activeAlarms(input);
+	const base = rows(input, alarms).sort((a, b) => (a.name || '~' + a.key).localeCompare(b.name || '~' + b.key));
 	const answering = base.filter(row => row.status);
 	const highestTerm = Math.max(0, ...answering.map(row => row.status!.raftTerm));
 	const leaderIds = new Set(answering.map(row => row.status!.leader).filter(id => id !== '0'));
@@ -183,7 +185,7 @@ export function deriveView(input: ViewInput): ClusterView {
 	if (leaderIds.size > 1) reasons.push('members disagree on the leader');
 	const clusterIds = new Set(answering.map(row => row.status!.clusterId));
 	if (clusterIds.size > 1) reasons.push('members report different cluster IDs');
-	const alarmNames = [...new Set([...input.alarms.map(alarm => alarm.alarm), ...members.flatMap(row => row.alarms)])];
+	const alarmNames = [...new Set(alarms.map(alarm => alarm.alarm))];
 
 	let health: ClusterHealth;
 	if (answering.length === 0) {
@@ -218,7 +220,7 @@ export function deriveView(input: ViewInput): ClusterView {
 		quorum,
 		tolerance: failuresTolerated(voters, reachableVoters),
 		members: Object.freeze(members),
-		alarms: input.alarms,
+		alarms,
 		hasMemberList: input.memberList !== undefined,
 		lastAnswerAt: okTimes.length > 0 ? Math.max(...okTimes) : undefined,
 	});

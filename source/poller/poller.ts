@@ -1,7 +1,7 @@
 import type {Config} from '../config/config.js';
 import {classifyError} from '../etcd/errors.js';
 import {MemberClient} from '../etcd/member-client.js';
-import type {Alarm, EndpointStatus, MemberList} from '../etcd/types.js';
+import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
 import {watchedEndpoints} from '../model/cluster-view.js';
 
@@ -9,7 +9,6 @@ import {watchedEndpoints} from '../model/cluster-view.js';
 export interface StatusSource {
 	status(timeoutMs: number): Promise<EndpointStatus>;
 	memberList(timeoutMs: number): Promise<MemberList>;
-	alarms(timeoutMs: number): Promise<readonly Alarm[]>;
 	close(): void;
 }
 
@@ -129,7 +128,8 @@ export class Poller {
 	readonly getSnapshot = (): PollerSnapshot => this.snapshot;
 
 	start(): void {
-		// Membership and alarms change rarely; asking every third poll halves the console's calls.
+		// Membership changes rarely; asking every third poll saves the console calls. (Alarms come with
+		// every status answer.)
 		this.discoveryLoop = new Loop(async () => this.discover(), () => this.intervalMs * 3, () => this.isPaused, this.epoch);
 		this.discoveryLoop.kick();
 		this.reconcile();
@@ -233,17 +233,15 @@ export class Poller {
 	}
 
 	/**
-	 * Asks for the member list (and alarms) from the endpoint that answered last, else every known
+	 * Asks for the member list from the endpoint that answered last, else every known
 	 * endpoint at once, so that one hung endpoint costs nothing beyond its own deadline.
 	 */
 	private async discover(): Promise<void> {
 		const timeout = this.config.probeTimeoutMs;
 		const known = [...new Set([...this.config.endpoints, ...watchedEndpoints(this.state)])];
 		const fetchFrom = async (endpoint: string) => {
-			const source = this.source(endpoint);
-			const list = await source.memberList(timeout);
-			const alarms = await source.alarms(timeout).catch(() => this.state.alarms);
-			return {endpoint, list, alarms};
+			const list = await this.source(endpoint).memberList(timeout);
+			return {endpoint, list};
 		};
 		try {
 			let result;
@@ -255,7 +253,7 @@ export class Poller {
 			}
 			this.lastGoodDiscovery = result.endpoint;
 			this.hasTriedDiscovery = true;
-			this.dispatch({type: 'member-list-fetched', at: this.now(), list: result.list, alarms: result.alarms});
+			this.dispatch({type: 'member-list-fetched', at: this.now(), list: result.list});
 		} catch (error) {
 			this.lastGoodDiscovery = undefined;
 			this.hasTriedDiscovery = true;

@@ -1,6 +1,6 @@
 import {ClassifiedError, classifyError, type Failure} from '../etcd/errors.js';
 import {MemberClient, type ConnectOptions, type MemberRoute} from '../etcd/member-client.js';
-import type {Alarm, EndpointStatus, MemberList} from '../etcd/types.js';
+import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import type {SshConnection} from '../ssh/connection.js';
 import {tunnelChannelOptions} from '../ssh/grpc-tunnel-options.js';
 import type {TunnelPool} from '../ssh/tunnel-pool.js';
@@ -74,10 +74,6 @@ export class TunnelledSource implements StatusSource {
 
 	async memberList(timeoutMs: number): Promise<MemberList> {
 		return this.call(async client => client.memberList(timeoutMs));
-	}
-
-	async alarms(timeoutMs: number): Promise<readonly Alarm[]> {
-		return this.call(async client => client.alarms(timeoutMs));
 	}
 
 	close(): void {

@@ -24,12 +24,20 @@ export class ClusterBuilder {
 		return this;
 	}
 
-	list(alarms: readonly Alarm[] = [], members = cluster3.memberList.members): this {
-		return this.apply({type: 'member-list-fetched', at: this.at, list: {...cluster3.memberList, members}, alarms});
+	/** The alarms every member reports from now on (etcd lists them in each status answer). */
+	alarms: readonly Alarm[] = [];
+
+	list(members = cluster3.memberList.members): this {
+		return this.apply({type: 'member-list-fetched', at: this.at, list: {...cluster3.memberList, members}});
+	}
+
+	withAlarms(alarms: readonly Alarm[]): this {
+		this.alarms = alarms;
+		return this;
 	}
 
 	ok(index: number, patch: Partial<EndpointStatus> = {}, latencyMs = 2): this {
-		const status = {...cluster3.statuses[index]!, ...patch};
+		const status = {...cluster3.statuses[index]!, alarms: this.alarms, ...patch};
 		return this.apply({type: 'probe-succeeded', endpoint: this.endpoints[index]!, at: this.at, latencyMs, status});
 	}
 

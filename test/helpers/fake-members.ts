@@ -36,7 +36,7 @@ export class FakeMembers {
 		const client = (endpoint: string) => ({
 			status: async (): Promise<EndpointStatus> => {
 				const member = this.reachable(endpoint);
-				return {clusterId: 'ff', memberId: member.id, revision: 1, raftTerm: 2, version: '3.4.23', dbSize: 1, dbSizeInUse: 1, leader: this.leader, raftIndex: this.applied, raftAppliedIndex: this.applied, errors: [], isLearner: member.isLearner};
+				return {clusterId: 'ff', memberId: member.id, revision: 1, raftTerm: 2, version: '3.4.23', dbSize: 1, dbSizeInUse: 1, leader: this.leader, raftIndex: this.applied, raftAppliedIndex: this.applied, errors: [], alarms: [], isLearner: member.isLearner};
 			},
 			memberList: async () => {
 				this.reachable(endpoint);

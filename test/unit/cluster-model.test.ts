@@ -70,12 +70,22 @@ test('no leader reported', () => {
 	assert.equal(view.leader, undefined);
 });
 
-test('an alarm outranks degraded and names itself', () => {
+test('an alarm outranks degraded, names itself, and sits on the member that raised it only', () => {
 	const alarm = {memberId: cluster3.statuses[0]!.memberId, alarm: 'NOSPACE' as const};
-	const {view} = new ClusterBuilder().list([alarm]).allOk().state;
+	// Every member reports the cluster's alarms, whoever raised them.
+	const {view} = new ClusterBuilder().list().withAlarms([alarm]).allOk().state;
 	assert.equal(view.health, 'alarm');
 	assert.match(view.reasons[0]!, /NOSPACE/);
-	assert.deepEqual(view.members.find(member => member.id === alarm.memberId)?.alarms, ['NOSPACE']);
+	assert.deepEqual(view.alarms, [alarm]);
+	for (const member of view.members) assert.deepEqual(member.alarms, member.id === alarm.memberId ? ['NOSPACE'] : [], member.name);
+});
+
+test('an alarm stays while any answering member still reports it', () => {
+	const alarm = {memberId: cluster3.statuses[0]!.memberId, alarm: 'NOSPACE' as const};
+	const builder = new ClusterBuilder().list().withAlarms([alarm]).allOk().tick().withAlarms([]).ok(0).ok(1);
+	assert.equal(builder.state.view.health, 'alarm', 'one member has not applied the disarm yet');
+	builder.ok(2);
+	assert.equal(builder.state.view.health, 'healthy');
 });
 
 test('members disagreeing on the leader is degraded', () => {
@@ -87,7 +97,7 @@ test('members disagreeing on the leader is degraded', () => {
 
 test('an added, unstarted member shows as unstarted and counts as a voter', () => {
 	const unstarted = {id: 'abc123', name: '', peerUrls: ['http://127.0.0.1:1'], clientUrls: [], isLearner: false};
-	const {view} = new ClusterBuilder().list([], [...cluster3.memberList.members, unstarted]).allOk().state;
+	const {view} = new ClusterBuilder().list([...cluster3.memberList.members, unstarted]).allOk().state;
 	assert.equal(view.voters, 4);
 	assert.equal(view.quorum, 3);
 	assert.equal(view.members.find(member => member.id === 'abc123')?.health, 'unstarted');
@@ -96,7 +106,7 @@ test('an added, unstarted member shows as unstarted and counts as a voter', () =
 
 test('a learner does not count toward quorum', () => {
 	const learner = {id: 'abc124', name: 'etcd-4', peerUrls: ['http://127.0.0.1:2'], clientUrls: ['http://127.0.0.1:3'], isLearner: true};
-	const {view} = new ClusterBuilder().list([], [...cluster3.memberList.members, learner]).allOk().state;
+	const {view} = new ClusterBuilder().list([...cluster3.memberList.members, learner]).allOk().state;
 	assert.equal(view.voters, 3);
 	assert.equal(view.learners, 1);
 	assert.equal(view.members.find(member => member.id === 'abc124')?.isLearner, true);

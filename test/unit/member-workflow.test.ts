@@ -20,7 +20,7 @@ const newLearner: MemberInfo = member('d4', 'etcd-4', 4, {isLearner: true});
 const newVoter: MemberInfo = member('d4', 'etcd-4', 4);
 
 function status(id: string, leader: string, applied: number, patch: Partial<EndpointStatus> = {}): EndpointStatus {
-	return {clusterId: 'ff', memberId: id, revision: 10, raftTerm: 2, version: '3.4.23', dbSize: 1, dbSizeInUse: 1, leader, raftIndex: applied, raftAppliedIndex: applied, errors: [], isLearner: false, ...patch};
+	return {clusterId: 'ff', memberId: id, revision: 10, raftTerm: 2, version: '3.4.23', dbSize: 1, dbSizeInUse: 1, leader, raftIndex: applied, raftAppliedIndex: applied, errors: [], alarms: [], isLearner: false, ...patch};
 }
 
 /** members + which of them answer (with leader and applied index). */

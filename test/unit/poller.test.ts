@@ -35,10 +35,6 @@ class FakeMember implements StatusSource {
 		return this.answer(cluster3.memberList, timeoutMs);
 	}
 
-	async alarms(timeoutMs: number) {
-		return this.answer([], timeoutMs);
-	}
-
 	close() {}
 }
 

@@ -69,6 +69,7 @@ function probe(m: MemberInfo, applied: number | undefined, leader = 'a1'): Endpo
 		raftIndex: applied,
 		raftAppliedIndex: applied,
 		errors: [],
+		alarms: [],
 		isLearner: m.isLearner,
 	};
 	return {endpoint: m.clientUrls[0]!, status, failure: undefined};
