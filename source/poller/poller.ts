@@ -29,6 +29,9 @@ export interface PollerOptions {
  * of the interval from one epoch), scheduled only once the run finished: runs never overlap, a slow
  * run delays only its own next run, and healthy members are probed together, so their answers
  * arrive together and cost one screen update rather than one each.
+ *
+ * With `hasChecks` the grid has a tick halfway through each interval too, where `task` runs as a
+ * check (`isCheck` true).
  */
 class Loop {
 	private timer: NodeJS.Timeout | undefined;
@@ -36,32 +39,34 @@ class Loop {
 	private isActive = true;
 
 	constructor(
-		private readonly task: () => Promise<void>,
+		private readonly task: (isCheck: boolean) => Promise<void>,
 		private readonly interval: () => number,
 		private readonly isPaused: () => boolean,
 		private readonly epoch: number,
+		private readonly hasChecks = false,
 	) {}
 
-	private delayToNextTick(): number {
-		const interval = this.interval();
+	private nextTick(): {delay: number; isCheck: boolean} {
+		const step = this.hasChecks ? this.interval() / 2 : this.interval();
 		const now = performance.now();
-		const next = this.epoch + Math.ceil((now - this.epoch + 1) / interval) * interval;
-		return next - now;
+		const index = Math.ceil((now - this.epoch + 1) / step);
+		return {delay: this.epoch + index * step - now, isCheck: this.hasChecks && index % 2 === 1};
 	}
 
 	/** Runs at once unless a run is under way (which then is the fresh one). */
-	kick(): void {
+	kick(isCheck = false): void {
 		if (!this.isActive || this.isRunning) return;
 		clearTimeout(this.timer);
 		this.timer = undefined;
 		this.isRunning = true;
-		void this.task().finally(() => {
+		void this.task(isCheck).finally(() => {
 			this.isRunning = false;
 			if (!this.isActive || this.isPaused()) return;
+			const next = this.nextTick();
 			// A pause that began while this timer waited holds too; resuming kicks every loop anew.
 			this.timer = setTimeout(() => {
-				if (!this.isPaused()) this.kick();
-			}, this.delayToNextTick());
+				if (!this.isPaused()) this.kick(next.isCheck);
+			}, next.delay);
 		});
 	}
 
@@ -178,13 +183,20 @@ export class Poller {
 
 	private dispatch(action: ClusterAction): void {
 		if (this.isStopped) return;
+		// A member going down is news that no other answer is coming to share a frame with.
+		const isNews = action.type === 'probe-failed' && this.state.probes[action.endpoint]?.state === 'ok';
 		this.state = reduceCluster(this.state, action);
 		this.reconcile();
-		if (this.batchMs === 0) this.emit();
-		else this.batchTimer ??= setTimeout(() => {
-			this.batchTimer = undefined;
-			this.emit();
-		}, this.batchMs);
+		if (this.batchMs > 0 && !isNews) {
+			this.batchTimer ??= setTimeout(() => {
+				this.batchTimer = undefined;
+				this.emit();
+			}, this.batchMs);
+			return;
+		}
+		clearTimeout(this.batchTimer);
+		this.batchTimer = undefined;
+		this.emit();
 	}
 
 	private emit(): void {
@@ -216,16 +228,23 @@ export class Poller {
 		}
 		for (const endpoint of watched) {
 			if (this.probeLoops.has(endpoint)) continue;
-			const loop = new Loop(async () => this.probe(endpoint), () => this.intervalMs, () => this.isPaused, this.epoch);
+			const loop = new Loop(async isCheck => this.probe(endpoint, isCheck), () => this.intervalMs, () => this.isPaused, this.epoch, true);
 			this.probeLoops.set(endpoint, loop);
 			loop.kick();
 		}
 	}
 
-	private async probe(endpoint: string): Promise<void> {
+	/**
+	 * A poll publishes what the member answers. A check, half an interval later, only asks whether it
+	 * still answers, so that a member that hangs just after a poll reads `timeout` within
+	 * probe-timeout + interval/2 rather than + interval: its numbers wait for the next poll (one screen
+	 * update per interval) unless the member was down and is back.
+	 */
+	private async probe(endpoint: string, isCheck: boolean): Promise<void> {
 		const started = performance.now();
 		try {
 			const status = await this.source(endpoint).status(this.config.probeTimeoutMs);
+			if (isCheck && this.state.probes[endpoint]?.state === 'ok') return;
 			this.dispatch({type: 'probe-succeeded', endpoint, at: this.now(), latencyMs: performance.now() - started, status});
 		} catch (error) {
 			this.dispatch({type: 'probe-failed', endpoint, at: this.now(), failure: classifyError(error)});

@@ -38,11 +38,11 @@ class FakeMember implements StatusSource {
 	close() {}
 }
 
-function setup(intervalMs: number, probeTimeoutMs: number) {
+function setup(intervalMs: number, probeTimeoutMs: number, batchMs = 0) {
 	const fakes = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new FakeMember(index)]));
 	const poller = new Poller(
 		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs, tls: undefined, auth: undefined, dialTimeoutMs: 1000, commandTimeoutMs: 1000},
-		{createSource: endpoint => fakes.get(endpoint)!},
+		{createSource: endpoint => fakes.get(endpoint)!, batchMs},
 	);
 	return {poller, fakes};
 }
@@ -89,4 +89,68 @@ test('pause stops probing; refresh probes at once', async () => {
 	await new Promise(resolve => setTimeout(resolve, 50));
 	assert.ok([...fakes.values()].some((fake, index) => fake.calls > before[index]!));
 	poller.stop();
+});
+
+test('a member that hangs just after a poll reads "timeout" within probe-timeout + half an interval', async () => {
+	const {poller, fakes} = setup(1000, 300);
+	const victim = fakes.get(cluster3.endpoints[1]!)!;
+	const probeOf = () => poller.getSnapshot().cluster.probes[cluster3.endpoints[1]!];
+	poller.start();
+	await poller.settled();
+	// Hang right after an answer was published: the worst moment, a whole interval before the next poll.
+	const answered = probeOf()?.state === 'ok' ? probeOf()! : undefined;
+	await new Promise<void>(resolve => {
+		const unsubscribe = poller.subscribe(() => {
+			const probe = probeOf();
+			if (probe?.state === 'ok' && probe !== answered) {
+				unsubscribe();
+				resolve();
+			}
+		});
+	});
+	victim.isHung = true;
+	const hungAt = performance.now();
+	await new Promise<void>(resolve => {
+		const unsubscribe = poller.subscribe(() => {
+			if (probeOf()?.state !== 'unreachable') return;
+			unsubscribe();
+			resolve();
+		});
+	});
+	const detectedMs = performance.now() - hungAt;
+	poller.stop();
+	// The check half an interval on (500 ms) times out 300 ms later; the next poll would take until 1300.
+	assert.ok(detectedMs < 1000, `shown as timeout after ${detectedMs.toFixed(0)} ms`);
+});
+
+test('checks between polls publish nothing while members answer', async () => {
+	const {poller, fakes} = setup(200, 150);
+	const member = fakes.get(cluster3.endpoints[2]!)!;
+	const published = new Set<unknown>();
+	poller.subscribe(() => published.add(poller.getSnapshot().cluster.probes[cluster3.endpoints[2]!]));
+	poller.start();
+	await new Promise(resolve => setTimeout(resolve, 2100));
+	poller.stop();
+	// About ten polls and ten checks: only the polls' answers are published.
+	assert.ok(member.calls >= 16, `asked ${member.calls} times`);
+	assert.ok(published.size <= member.calls / 2 + 2, `${published.size} answers published of ${member.calls}`);
+});
+
+test('answers are published in batches, but a member going down at once', async () => {
+	const {poller, fakes} = setup(200, 100, 600);
+	poller.start();
+	await poller.settled();
+	fakes.get(cluster3.endpoints[1]!)!.isHung = true;
+	const hungAt = performance.now();
+	await new Promise<void>(resolve => {
+		const unsubscribe = poller.subscribe(() => {
+			if (poller.getSnapshot().cluster.probes[cluster3.endpoints[1]!]?.state !== 'unreachable') return;
+			unsubscribe();
+			resolve();
+		});
+	});
+	const shownMs = performance.now() - hungAt;
+	poller.stop();
+	// At most half an interval to the next call and its 100 ms deadline; a batch would add 600 ms.
+	assert.ok(shownMs < 450, `published ${shownMs.toFixed(0)} ms after the member hung`);
 });
