@@ -1,5 +1,5 @@
 import {Box, Text, useInput, useStdin, type Key} from 'ink';
-import {useRef, useState, useSyncExternalStore} from 'react';
+import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import type {ConsoleStore} from './console-store.js';
 import {EventLog} from './components/event-log.js';
 import {CommandLog, mergeByTime, type LogLine} from './command-log.js';
@@ -130,6 +130,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		{isActive: isRawModeSupported === true},
 	);
 	const {pane, modal} = ui;
+	const hints = useMemo(() => hintsFor(keymap, ui), [keymap, ui]);
+	const logLines = useMemo(() => (pane === 'log' ? mergeByTime<LogLine>(events, commandLines) : []), [pane, events, commandLines]);
 
 	const height = Math.max(10, rows - 1);
 	const width = Math.max(40, columns);
@@ -163,7 +165,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		body = <SnapshotsPane state={snapshotsState} selectedName={selectedName} now={now} width={width} height={bodyHeight} />;
 		isSized = true;
 	} else if (pane === 'log') {
-		body = <EventLog events={mergeByTime<LogLine>(events, commandLines)} height={bodyHeight} width={width} title="EVENT LOG" />;
+		body = <EventLog events={logLines} height={bodyHeight} width={width} title="EVENT LOG" />;
 		isSized = true;
 	} else {
 		const tableHeight = members.length + 1;
@@ -185,7 +187,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 			<Box flexDirection="column" height={bodyHeight} overflow={isSized ? 'visible' : 'hidden'}>
 				{body}
 			</Box>
-			<KeyHints keymap={hintsFor(keymap, ui)} />
+			<KeyHints keymap={hints} />
 		</Box>
 	);
 }

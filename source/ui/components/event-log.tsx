@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {memo} from 'react';
 import type {ClusterEvent} from '../../model/events.js';
 import {clockTime} from '../../model/format.js';
 import {color, type Tone} from '../theme.js';
@@ -17,8 +18,11 @@ const tags: Readonly<Record<ClusterEvent['severity'], {label: string; tone: Tone
 	error: {label: 'FAIL', tone: 'bad'},
 };
 
-/** The newest events that fit, oldest first, so the log reads top to bottom. */
-export function EventLog({events, height, width, title = 'EVENTS'}: EventLogProps) {
+/**
+ * The newest events that fit, oldest first, so the log reads top to bottom. Memoized: the log changes
+ * far less often than the frame around it, and an unchanged one then costs React and Ink nothing.
+ */
+export const EventLog = memo(function EventLog({events, height, width, title = 'EVENTS'}: EventLogProps) {
 	const room = Math.max(0, height - 1);
 	const shown = events.slice(-room);
 	return (
@@ -34,4 +38,4 @@ export function EventLog({events, height, width, title = 'EVENTS'}: EventLogProp
 			))}
 		</Box>
 	);
-}
+});

@@ -1,8 +1,10 @@
 import {Text} from 'ink';
+import {memo} from 'react';
 import {formatKeys, type KeyAction} from '../keymap.js';
 import {color} from '../theme.js';
 
-export function KeyHints({keymap}: {readonly keymap: readonly KeyAction[]}) {
+/** Memoized: the hints change only with the pane or a modal. */
+export const KeyHints = memo(function KeyHints({keymap}: {readonly keymap: readonly KeyAction[]}) {
 	const hints = keymap.filter(action => action.hint);
 	return (
 		<Text wrap="truncate">
@@ -17,4 +19,4 @@ export function KeyHints({keymap}: {readonly keymap: readonly KeyAction[]}) {
 			))}
 		</Text>
 	);
-}
+});
