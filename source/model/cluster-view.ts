@@ -85,8 +85,9 @@ export function watchedEndpoints(input: Pick<ViewInput, 'endpoints' | 'isDiscove
 /** Every answering member reports the cluster's alarms; one that lags may not know one yet. */
 function activeAlarms(input: ViewInput): Alarm[] {
 	const byKey = new Map<string, Alarm>();
-	for (const probe of Object.values(input.probes)) {
-		if (probe.state !== 'ok') continue;
+	for (const endpoint of watchedEndpoints(input)) {
+		const probe = input.probes[endpoint];
+		if (probe?.state !== 'ok') continue;
 		for (const alarm of probe.status.alarms) byKey.set(`${alarm.memberId}/${alarm.alarm}`, alarm);
 	}
 	return [...byKey.values()].sort((a, b) => `${a.memberId}/${a.alarm}`.localeCompare(`${b.memberId}/${b.alarm}`));
