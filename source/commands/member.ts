@@ -2,6 +2,7 @@ import {appendFileSync} from 'node:fs';
 import {createInterface} from 'node:readline/promises';
 import {buildSshSettings, type Config} from '../config/config.js';
 import {parseDuration, formatDuration} from '../config/duration.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
@@ -175,7 +176,7 @@ export function checkMemberCommand(config: Config, args: readonly string[], flag
 
 export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo, via?: MemberVia): Promise<number> {
 	const plan = checkMemberCommand(config, args, flags);
-	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
+	const connect = connectOptionsOf(config);
 	const report = reporter(io);
 	const logFile = commandLogFile(flags.commandLog);
 	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
@@ -224,7 +225,7 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 	const waitText = flags.waitTimeout ?? '5m';
 	const waitTimeoutMs = parseDuration(waitText);
 	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
-	const connect = {tls: config.tls, auth: config.auth as {username: string; password: string} | undefined, dialTimeoutMs: config.dialTimeoutMs, commandTimeoutMs: config.commandTimeoutMs};
+	const connect = connectOptionsOf(config);
 	const logFile = commandLogFile(flags.commandLog);
 	return liveMemberOps({
 		endpoints: config.endpoints,

@@ -7,7 +7,7 @@ import {ConfigError} from '../config/errors.js';
 import {MemberClient} from '../etcd/member-client.js';
 import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
-import {connectOptionsOf} from '../snapshot/cluster-save.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import type {CommandIo} from './snapshot-status.js';
 
 export interface RestorePlanOptions {

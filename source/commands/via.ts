@@ -1,8 +1,9 @@
 import type {Config} from '../config/config.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {promptSecret} from '../config/secret-prompt.js';
 import type {Failure} from '../etcd/errors.js';
-import type {ConnectOptions, MemberRoute} from '../etcd/member-client.js';
+import type {MemberRoute} from '../etcd/member-client.js';
 import {explainTunnelledError, TunnelledSource, tunnelDownFailure, tunnelRoute} from '../poller/tunnelled-source.js';
 import type {StatusSource} from '../poller/poller.js';
 import {Keyring, type AskPassphrase} from '../ssh/connect.js';
@@ -49,13 +50,7 @@ function terminalPassphrase(): AskPassphrase | undefined {
 export async function openVia(config: Config, options: OpenViaOptions): Promise<Via | undefined> {
 	const ssh = config.ssh;
 	if (!ssh?.via) return undefined;
-	// As the poller's own clients: a user still without a password is asked before this runs.
-	const connect: ConnectOptions = {
-		tls: config.tls,
-		auth: config.auth?.password === undefined ? undefined : {username: config.auth.username, password: config.auth.password},
-		dialTimeoutMs: config.dialTimeoutMs,
-		commandTimeoutMs: config.commandTimeoutMs,
-	};
+	const connect = connectOptionsOf(config);
 	const input = '--via';
 	let connection: SshConnection;
 	let host: ResolvedSshHost;

@@ -1,4 +1,5 @@
 import type {Config} from '../config/config.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import {classifyError} from '../etcd/errors.js';
 import {MemberClient} from '../etcd/member-client.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
@@ -116,13 +117,7 @@ export class Poller {
 		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});
 		this.createSource =
 			options.createSource ??
-			(endpoint =>
-				new MemberClient(endpoint, {
-					tls: config.tls,
-					auth: config.auth?.password === undefined ? undefined : {username: config.auth.username, password: config.auth.password},
-					dialTimeoutMs: config.dialTimeoutMs,
-					commandTimeoutMs: config.commandTimeoutMs,
-				}));
+			(endpoint => new MemberClient(endpoint, connectOptionsOf(config)));
 	}
 
 	readonly subscribe = (listener: () => void): (() => void) => {

@@ -1,6 +1,7 @@
 import {mkdirSync, statSync} from 'node:fs';
 import {basename, dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {classifyError} from '../etcd/errors.js';
 import {MemberClient, type ConnectOptions, type MemberRoute} from '../etcd/member-client.js';
@@ -42,18 +43,6 @@ export interface ClusterSaveResult extends SaveResult {
 }
 
 const defaultIdleTimeoutMs = 15_000;
-
-export function connectOptionsOf(config: Config): ConnectOptions {
-	if (config.auth && config.auth.password === undefined) {
-		throw new ConfigError('--password', `a password is needed for user ${config.auth.username}`, 'use --user NAME:PASSWORD, --password or ETCDCTL_PASSWORD');
-	}
-	return {
-		...(config.tls ? {tls: config.tls} : {}),
-		...(config.auth ? {auth: {username: config.auth.username, password: config.auth.password!}} : {}),
-		dialTimeoutMs: config.dialTimeoutMs,
-		commandTimeoutMs: config.commandTimeoutMs,
-	};
-}
 
 async function probeCluster(
 	config: Config,

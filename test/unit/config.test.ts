@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {buildConfig} from '../../source/config/config.js';
+import {connectOptionsOf} from '../../source/config/connect-options.js';
 import {configError} from '../helpers/config-error.js';
 
 const noFiles = (path: string): Buffer => {
@@ -70,4 +71,15 @@ test('user and password: inline, from flag, from ETCDCTL_PASSWORD, or still to b
 	assert.deepEqual(buildConfig({}, {ETCDCTL_USER: 'root', ETCDCTL_PASSWORD: 'e'}, noFiles).auth, {username: 'root', password: 'e'});
 	assert.deepEqual(buildConfig({user: 'root'}, {}, noFiles).auth, {username: 'root', password: undefined});
 	assert.deepEqual(buildConfig({user: 'root:a:b'}, {}, noFiles).auth, {username: 'root', password: 'a:b'});
+});
+
+test('every etcd client connects with the same options from the config; a user still without a password is refused', () => {
+	assert.deepEqual(connectOptionsOf(buildConfig({user: 'root:s3cret', dialTimeout: '3s'}, {}, noFiles)), {
+		auth: {username: 'root', password: 's3cret'},
+		dialTimeoutMs: 3000,
+		commandTimeoutMs: 5000,
+	});
+	assert.deepEqual(connectOptionsOf(buildConfig({}, {}, noFiles)), {dialTimeoutMs: 2000, commandTimeoutMs: 5000});
+	const error = configError(() => connectOptionsOf(buildConfig({user: 'root'}, {}, noFiles)));
+	assert.equal(error.input, '--password');
 });
