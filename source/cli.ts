@@ -4,8 +4,6 @@ import {flags, flagSpelling} from './cli-flags.js';
 import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
-import type {SnapshotOptions} from './config/snapshot-options.js';
-import type {DecryptKeys} from './snapshot/verify.js';
 import {exitCodes} from './output/exit-code.js';
 import type {Via} from './commands/via.js';
 
@@ -132,33 +130,13 @@ async function loadSnapshotOptions() {
 	return {options: parseSnapshotOptions(cli.flags), recipientsOf};
 }
 
-/** The passphrase: ETCDTOP_SNAPSHOT_PASSPHRASE, else a no-echo prompt (twice when encrypting); never argv. */
-async function readPassphrase(isConfirming: boolean): Promise<string> {
-	const fromEnv = process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'];
-	if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-	if (!process.stdin.isTTY) throw new ConfigError('--encrypt-passphrase', 'no passphrase', 'set ETCDTOP_SNAPSHOT_PASSPHRASE, or run in a terminal to be asked');
-	const first = await promptSecret('Snapshot passphrase: ');
-	if (isConfirming && (await promptSecret('Again: ')) !== first) throw new ConfigError('--encrypt-passphrase', 'the two passphrases differ', 'try again');
-	return first;
-}
-
-async function decryptKeys(file: string, options: SnapshotOptions): Promise<DecryptKeys> {
-	const {isAgeFile} = await import('./snapshot/age.js');
-	let passphrase = process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'] || undefined;
-	let isAge = false;
-	try {
-		isAge = isAgeFile(file);
-	} catch {}
-	if (isAge && passphrase === undefined && options.identityFiles.length === 0 && process.stdin.isTTY) passphrase = await readPassphrase(false);
-	return {identityFiles: options.identityFiles, passphrase};
-}
-
 async function runSnapshot([action, file, ...extra]: readonly string[], config: () => Config): Promise<number> {
 	const usage = 'use: etcdtop snapshot save [FILE] | status FILE | restore-plan FILE --data-dir DIR';
 	if (action !== 'save' && action !== 'status' && action !== 'restore-plan') throw new ConfigError('snapshot', action ? `unknown action "${action}"` : 'an action is needed', usage);
 	if (!file && action !== 'save') throw new ConfigError(`snapshot ${action}`, 'FILE is missing', usage);
 	if (extra.length > 0) throw new ConfigError(`snapshot ${action}`, `unexpected argument "${extra[0]}"`, usage);
 	const {options, recipientsOf} = await loadSnapshotOptions();
+	const {decryptKeys, readPassphrase} = await import('./commands/snapshot-secrets.js');
 	if (action === 'status') {
 		const {snapshotStatusCommand} = await import('./commands/snapshot-status.js');
 		return snapshotStatusCommand(file!, cli.flags.writeOut, io, await decryptKeys(file!, options));
@@ -206,7 +184,7 @@ async function main(): Promise<number> {
 		case 'console': {
 			const resolved = await withPassword(config());
 			const {options, recipientsOf} = await loadSnapshotOptions();
-			const passphrase = options.isPassphraseEncrypting ? await readPassphrase(true) : process.env['ETCDTOP_SNAPSHOT_PASSPHRASE'] || undefined;
+			const passphrase = await (await import('./commands/snapshot-secrets.js')).consolePassphrase(options);
 			const snapshots = {
 				directory: options.snapshotDir,
 				keep: options.keep,
