@@ -12,6 +12,18 @@ export function hasSha256Trailer(fileSize: number): boolean {
 	return fileSize % 512 === sha256Size;
 }
 
+/**
+ * What a file's size says about its end. A bbolt file is a whole number of pages, and etcd's snapshot
+ * appends exactly 32 bytes; any other size is a file cut short or with bytes appended, which etcdctl's
+ * restore refuses. `pageSize` 0 (no valid meta page) leaves only etcd's own 512-byte test.
+ */
+export function sizeProblem(fileSize: number, pageSize: number): string | undefined {
+	const unit = pageSize > 0 ? pageSize : 512;
+	const rest = fileSize % unit;
+	if (rest === 0 || rest === sha256Size) return undefined;
+	return `the file is ${fileSize} bytes: neither whole ${unit}-byte pages nor pages + a ${sha256Size}-byte sha256 (${rest < sha256Size ? 'cut short or ' : ''}bytes appended or missing at its end)`;
+}
+
 /** The numbers `etcdctl snapshot status` (v3.4) prints, computed the same way. */
 export interface DbStatus {
 	/** CRC-32C over each bucket name, then its keys and values, in cursor order. */
@@ -24,6 +36,8 @@ export interface DbStatus {
 	readonly totalSize: number;
 	/** The raft index the backend has applied up to ("meta" bucket, "consistent_index"); undefined if absent. */
 	readonly consistentIndex: number | undefined;
+	/** bbolt's page size, from the meta page (0 when no meta page is valid). */
+	readonly pageSize: number;
 	readonly problems: readonly string[];
 	readonly problemCount: number;
 }
@@ -79,6 +93,7 @@ export function readDbStatus(source: ByteSource, {isHashing = true}: {isHashing?
 		totalKey,
 		totalSize: scan.size,
 		consistentIndex,
+		pageSize: scan.meta ? scan.pageSize : 0,
 		problems: [...scan.problems, ...extraProblems],
 		problemCount: scan.problemCount + extraProblems.length,
 	};
@@ -129,7 +144,15 @@ export async function readSnapshotStatus(path: string, signal?: AbortSignal): Pr
 		source.close();
 	}
 	const sha256 = trailer ? await trailer.catch(() => checkSha256Trailer(path, source.size, signal)) : await checkSha256Trailer(path, source.size, signal);
-	return {...status, sha256, fileSize: source.size, isSound: status.problemCount === 0 && sha256 !== 'mismatch'};
+	return withTrailer(status, sha256, source.size);
+}
+
+/** The structure's verdict joined with the trailer's and the size's: a size that fits no layout is damage. */
+function withTrailer(status: DbStatus, sha256: TrailerState, fileSize: number): SnapshotStatus {
+	const problem = sizeProblem(fileSize, status.pageSize);
+	const problems = problem ? [problem, ...status.problems] : status.problems;
+	const problemCount = status.problemCount + (problem ? 1 : 0);
+	return {...status, problems, problemCount, sha256, fileSize, isSound: problemCount === 0 && sha256 !== 'mismatch'};
 }
 
 /** The sha256 trailer check over any ByteSource (a decrypting one for FILE.age), synchronously. */
@@ -150,6 +173,5 @@ export function checkSourceSha256Trailer(source: ByteSource): TrailerState {
 /** readSnapshotStatus for a snapshot behind any ByteSource (an encrypted file, through its decryptor). */
 export function readSourceSnapshotStatus(source: ByteSource): SnapshotStatus {
 	const status = readDbStatus(source);
-	const sha256 = checkSourceSha256Trailer(source);
-	return {...status, sha256, fileSize: source.size, isSound: status.problemCount === 0 && sha256 !== 'mismatch'};
+	return withTrailer(status, checkSourceSha256Trailer(source), source.size);
 }
