@@ -5,6 +5,7 @@ import {buildConfig, type Config} from './config/config.js';
 import {ConfigError} from './config/errors.js';
 import {promptSecret} from './config/secret-prompt.js';
 import {exitCodes} from './output/exit-code.js';
+import {terminalIo, writeErr} from './output/terminal.js';
 import type {Via} from './commands/via.js';
 
 const help = `
@@ -109,7 +110,7 @@ async function withPassword(config: Config): Promise<Config> {
 	return Object.freeze({...config, auth: Object.freeze({username: config.auth.username, password})});
 }
 
-const io = {out: (text: string) => process.stdout.write(`${text}\n`), err: (text: string) => process.stderr.write(`${text}\n`)};
+const io = terminalIo;
 
 /** Runs `body` with the --via SSH connection up (or retrying), and closes it after. */
 async function withVia<T>(config: Config, body: (via: Via | undefined) => Promise<T>): Promise<T> {
@@ -237,10 +238,10 @@ try {
 	exit(await main());
 } catch (error) {
 	if (error instanceof ConfigError) {
-		process.stderr.write(`etcdtop: ${error.message}\n`);
+		writeErr(`etcdtop: ${error.message}\n`);
 		exit(exitCodes.usage);
 	} else {
-		process.stderr.write(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		writeErr(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
 		exit(exitCodes.critical);
 	}
 }

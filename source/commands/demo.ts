@@ -1,6 +1,7 @@
 import {buildConfig, type ConnectionFlags} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
 import {EtcdNotFoundError, LocalCluster} from '../demo/local-cluster.js';
+import {writeErr} from '../output/terminal.js';
 import {startConsolePoller} from './console.js';
 
 export interface DemoFlags extends ConnectionFlags {
@@ -20,13 +21,13 @@ export async function runDemo(flags: DemoFlags): Promise<number> {
 		if (flags[flag] !== undefined) throw new ConfigError(`--${flag}`, 'demo starts its own cluster and takes no connection flags', 'drop the flag, or run etcdtop without "demo"');
 	}
 	const members = parseMemberCount(flags.members);
-	process.stderr.write(`etcdtop demo: starting a ${members}-member etcd cluster on 127.0.0.1...\n`);
+	writeErr(`etcdtop demo: starting a ${members}-member etcd cluster on 127.0.0.1...\n`);
 	let cluster: LocalCluster;
 	try {
 		cluster = await LocalCluster.start({members, namePrefix: 'demo'});
 	} catch (error) {
 		if (error instanceof EtcdNotFoundError) {
-			process.stderr.write(`etcdtop demo: ${error.message}\n`);
+			writeErr(`etcdtop demo: ${error.message}\n`);
 			return 3;
 		}
 		throw error;
@@ -41,6 +42,6 @@ export async function runDemo(flags: DemoFlags): Promise<number> {
 		return await runConsole(config, poller, {onExit: stopCluster});
 	} finally {
 		await stopCluster();
-		if (process.stderr.writable) process.stderr.write('etcdtop demo: cluster stopped and its data removed.\n');
+		if (process.stderr.writable) writeErr('etcdtop demo: cluster stopped and its data removed.\n');
 	}
 }

@@ -10,6 +10,7 @@ import {initialState, type Effect, type OperationKind, type OperationPlan, type 
 import {runOperation, type CommandLogEntry} from '../ops/runner.js';
 import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
 import type {Via} from './via.js';
+import {visibleLine} from '../model/visible-text.js';
 
 export interface MemberFlags {
 	readonly newName?: string;
@@ -115,15 +116,18 @@ async function askTyped(effect: Extract<Effect, {type: 'confirm'}>, io: MemberIo
 	for (const line of effect.summary) io.out(line);
 	const prompt = createInterface({input: process.stdin, output: process.stderr});
 	try {
-		const answer = await prompt.question(`Type the member name "${effect.expected}" to remove it (anything else cancels): `);
-		return answer.trim() === effect.expected;
+		// A name with control bytes is shown, and may be typed, as its visible escapes.
+		const shown = visibleLine(effect.expected);
+		const answer = await prompt.question(`Type the member name "${shown}" to remove it (anything else cancels): `);
+		return answer.trim() === effect.expected || answer.trim() === shown;
 	} finally {
 		prompt.close();
 	}
 }
 
 function formatLog(entry: CommandLogEntry): string {
-	return `${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`;
+	// The file is read with cat and less: a remote line's control bytes are written as escapes.
+	return visibleLine(`${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`);
 }
 
 /** --command-log FILE: every cluster change and each line a remote command prints, appended as it happens. */

@@ -2,6 +2,7 @@ import type {Config} from '../config/config.js';
 import {exitCodeFor} from '../output/exit-code.js';
 import {statusJson} from '../output/status-json.js';
 import {statusSimple, statusTable} from '../output/status-text.js';
+import {writeOut} from '../output/terminal.js';
 import {parseWriteFormat, writeFormats, type WriteFormat} from '../output/write-format.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 
@@ -15,7 +16,7 @@ export function parseStatusFormat(value: string | undefined): StatusFormat {
 export async function runStatus(
 	config: Config,
 	format: StatusFormat,
-	write: (text: string) => void = text => process.stdout.write(text),
+	write: (text: string) => void = writeOut,
 	pollerOptions: PollerOptions = {},
 ): Promise<number> {
 	const poller = new Poller(config, pollerOptions);

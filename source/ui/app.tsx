@@ -1,4 +1,5 @@
-import {Box, Text, useInput, useStdin, type Key} from 'ink';
+import {Box, useInput, useStdin, type Key} from 'ink';
+import {Text} from './components/text.js';
 import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import type {ConsoleStore} from './console-store.js';
 import {EventLog} from './components/event-log.js';

@@ -7,6 +7,7 @@ import {SnapshotStore, type SnapshotStoreOptions} from '../snapshot/pane-store.j
 import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
 import type {MemberOpsBackend} from './member-ops.js';
 import type {CommandLog} from './command-log.js';
+import {writeErr} from '../output/terminal.js';
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
@@ -54,7 +55,7 @@ export async function runConsole(
 	process.stderr.on('error', () => {});
 	const onCrash = (error: unknown) => {
 		leave();
-		if (!isTerminalGone) process.stderr.write(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
+		if (!isTerminalGone) writeErr(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
 		finish(2);
 	};
 	process.on('uncaughtException', onCrash);

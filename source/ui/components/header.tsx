@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './text.js';
 import type {ClusterView} from '../../model/cluster-view.js';
 import {formatDuration} from '../../config/duration.js';
 import {color, clusterTone} from '../theme.js';

@@ -1,4 +1,4 @@
-import {Text} from 'ink';
+import {Text} from './text.js';
 import {memo} from 'react';
 import {formatKeys, type KeyAction} from '../keymap.js';
 import {color} from '../theme.js';

@@ -1,4 +1,5 @@
-import {Box, Text, useInput} from 'ink';
+import {Box, useInput} from 'ink';
+import {Text} from './text.js';
 import {useEffect, useRef, useState} from 'react';
 import type {MemberView} from '../../model/cluster-view.js';
 import {describeNumbers} from '../../ops/quorum-guard.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './text.js';
 import type {ClusterView, MemberView} from '../../model/cluster-view.js';
 import {memberLabel} from '../../model/cluster-view.js';
 import {failureLabel} from '../../model/failure-label.js';

@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './text.js';
 import {humanBytes} from '../../model/format.js';
 import {verifyLabel, verifyStateOf, type SnapshotsPane} from '../../model/snapshots-pane.js';
 import {buildRestorePlan, renderRestorePlan} from '../../snapshot/restore-plan.js';

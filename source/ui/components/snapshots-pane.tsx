@@ -1,4 +1,5 @@
-import {Box, Text} from 'ink';
+import {Box} from 'ink';
+import {Text} from './text.js';
 import {humanBytes, shortAge} from '../../model/format.js';
 import {progressBar, saveProgress, verifyLabel, verifyStateOf, type SnapshotsPane as PaneState, type VerifyState} from '../../model/snapshots-pane.js';
 import {createdAtOf} from '../../snapshot/snapshot-dir.js';

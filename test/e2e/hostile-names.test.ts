@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, test} from 'node:test';
+import {cliPath, runCli} from '../helpers/cli.js';
+import {startCluster} from '../helpers/cluster.js';
+import {TmuxSession} from '../helpers/tmux.js';
+
+// etcd accepts any --name: this one would retitle the terminal, ring its bell, clear it, and turn the
+// rest of the line around, if anything printed it raw.
+const hostile = 'h\u001b]0;pwned\u0007\u001b[2J\u001b[31m\u202eevil';
+const shown = 'h\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31m\\u202eevil';
+const cluster = await startCluster({members: 1, namePrefix: hostile});
+const name = `${hostile}-1`;
+const endpoint = cluster.endpoints[0]!;
+const scratch = mkdtempSync(join(tmpdir(), 'etcdtop-hostile-'));
+const sessions: TmuxSession[] = [];
+after(() => {
+	for (const session of sessions) session.close();
+	rmSync(scratch, {recursive: true, force: true});
+});
+
+/** No ESC, BEL, other C0/C1 control or bidi control, and the name shown as its escapes. */
+function assertClean(text: string, what: string): void {
+	assert.doesNotMatch(text, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/, `${what} carries a raw control byte: ${JSON.stringify(text)}`);
+	assert.ok(text.includes(shown), `${what} does not show the name as escapes: ${JSON.stringify(text)}`);
+}
+
+test('status -w table and -w simple show the name as escapes; -w json stays valid JSON with the real name', async () => {
+	for (const format of ['table', 'simple']) {
+		const result = await runCli(['status', '-w', format, '--endpoints', endpoint]);
+		assert.equal(result.code, 0, result.stderr);
+		assertClean(result.stdout, `status -w ${format}`);
+	}
+	const json = await runCli(['status', '-w', 'json', '--endpoints', endpoint]);
+	assert.doesNotMatch(json.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E]/);
+	const parsed = JSON.parse(json.stdout) as {members: Array<{name: string}>};
+	assert.equal(parsed.members[0]!.name, name);
+});
+
+test('snapshot save and restore-plan print the name as escapes', async () => {
+	const file = join(scratch, 'hostile.db');
+	const save = await runCli(['snapshot', 'save', file, '--endpoints', endpoint]);
+	assert.equal(save.code, 0, save.stderr);
+	assertClean(save.stdout + save.stderr, 'snapshot save');
+	const plan = await runCli(['snapshot', 'restore-plan', file, '--data-dir', join(scratch, 'restored-{name}'), '--endpoints', endpoint]);
+	assert.equal(plan.code, 0, plan.stderr);
+	assertClean(plan.stdout, 'snapshot restore-plan');
+});
+
+test('member add prints the start settings with the existing name as escapes', async () => {
+	const result = await runCli(['member', 'add', 'newcomer', '--peer-url', 'http://127.0.0.1:1', '--learner', '--endpoints', endpoint, '--yes']);
+	assertClean(result.stdout + result.stderr, 'member add');
+});
+
+test('the console draws the name as escapes and the terminal title stays untouched', async () => {
+	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoint]);
+	sessions.push(session);
+	const screen = await session.waitFor(text => text.includes('evil-1') && /\bok\b/.test(text));
+	assertClean(screen, 'console');
+	assert.notEqual(session.format('pane_title'), 'pwned');
+	assert.doesNotMatch(session.captureWithEscapes(), /\u001b\]0;|\u202e/);
+	session.sendKeys('q');
+});
