@@ -12,7 +12,7 @@ import {MemberClient} from '../source/etcd/member-client.js';
 import {startSettings} from '../source/ops/commands.js';
 import {initialState} from '../source/ops/member-workflow.js';
 import {liveOperationIo} from '../source/ops/live-io.js';
-import {runOperation} from '../source/ops/runner.js';
+import {runOperation} from '../source/ops/member-run.js';
 import {fmt, type BenchRow} from './measure.js';
 
 export interface MemberReplaceResult {

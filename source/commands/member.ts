@@ -7,7 +7,7 @@ import {ConfigError} from '../config/errors.js';
 import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
-import {runOperation, type CommandLogEntry} from '../ops/runner.js';
+import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
 import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
 import type {Via} from './via.js';
 import {visibleLine} from '../model/visible-text.js';

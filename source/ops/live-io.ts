@@ -1,6 +1,6 @@
 import {MemberClient, type ConnectOptions, type MemberRoute} from '../etcd/member-client.js';
 import type {SshConnection} from '../ssh/connection.js';
-import type {OperationIo} from './runner.js';
+import type {OperationIo} from './member-run.js';
 import {startCommandRunner, type MemberSshSettings} from './ssh-start.js';
 
 /** Where a member client dials for one member (the `--via` tunnel); undefined: its own endpoint. */

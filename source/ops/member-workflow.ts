@@ -1,7 +1,9 @@
+import {classifyError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {commandText, etcdctl, etcdServers, startCommandArgv, startSettings, type EtcdctlBase, type StartSettings} from './commands.js';
 import {checkNewMember, sharesUrl, type InputProblem} from './member-urls.js';
 import {describeNumbers, guardAddition, guardRemoval, type QuorumNumbers} from './quorum-guard.js';
+import type {EffectLog, Workflow} from './runner.js';
 
 /**
  * Member changes as one pure state machine: `reduce(state, event)` and `effectFor(state)`. Every decision
@@ -59,7 +61,8 @@ export type OperationEvent =
 	| {readonly type: 'leader-moved'}
 	| {readonly type: 'member-removed'; readonly id: string}
 	| {readonly type: 'member-added'; readonly member: MemberInfo}
-	| {readonly type: 'start-command-finished'; readonly exitCode: number | null; readonly output: readonly string[]}
+	/** `ranAs`: the command line as it ran on the remote host (`ssh HOST LINE`), for the command log. */
+	| {readonly type: 'start-command-finished'; readonly exitCode: number | null; readonly output: readonly string[]; readonly ranAs?: string}
 	| {readonly type: 'promoted'}
 	| {readonly type: 'promote-not-in-sync'; readonly message: string}
 	/** etcd's strict reconfiguration check: a member joined or came back less than 5s ago. Try again shortly. */
@@ -485,3 +488,97 @@ function decideMoveLeader(state: OperationState, observation: Observation): Oper
 	}
 	return {...state, step: 'move-leader', next: {type: 'move-leader', from: leader, to: target, command: commandText(etcdctl.moveLeader(state.plan.connection, endpointsOf(leader), target.id))}};
 }
+
+
+// --- the machine as the runner drives it ----------------------------------------------------------------
+
+const notInSync = /in sync with leader|not in sync|learner.*not.*ready/i;
+/** etcd's --strict-reconfig-check answers while a member joined or returned less than 5s ago. */
+const deferredChange = /unhealthy cluster|too many learner/i;
+
+function rawMessage(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** A thrown call becomes an event: "not in sync" and "try again shortly" are answers, not failures. */
+function failedEvent(effect: Effect, error: unknown): OperationEvent {
+	switch (effect.type) {
+		case 'confirm':
+			return {type: 'cancelled', reason: `the confirmation could not be read (${rawMessage(error)}); nothing was changed by this step`};
+		case 'run-start-command':
+			return {type: 'action-failed', action: effect.type, message: rawMessage(error)};
+		case 'promote-member':
+			if (notInSync.test(rawMessage(error))) return {type: 'promote-not-in-sync', message: classifyError(error).message};
+			break;
+		case 'observe':
+		case 'move-leader':
+		case 'remove-member':
+		case 'add-member':
+			break;
+	}
+	if (deferredChange.test(rawMessage(error))) return {type: 'change-deferred', action: effect.type, message: classifyError(error).message};
+	return {type: 'action-failed', action: effect.type, message: classifyError(error).message};
+}
+
+/** The log's result for a change: `ok`, `not yet: …` or `failed: …`. */
+function changeResult(event: OperationEvent): string {
+	switch (event.type) {
+		case 'leader-moved':
+		case 'member-removed':
+		case 'promoted':
+		case 'confirmed':
+		case 'observed':
+			return 'ok';
+		case 'member-added':
+			return `ok: member ${event.member.id}`;
+		case 'start-command-finished':
+			return `exit ${event.exitCode ?? 'signal'}`;
+		case 'promote-not-in-sync':
+			return `not yet: ${event.message}`;
+		case 'change-deferred':
+		case 'action-failed':
+		case 'observe-failed':
+			return `failed: ${event.message}`;
+		case 'cancelled':
+			return `cancelled${event.reason ? `: ${event.reason}` : ''}`;
+	}
+}
+
+function describeEffect(effect: Effect, state: OperationState): EffectLog<OperationEvent> {
+	switch (effect.type) {
+		case 'observe':
+			if (state.observation !== undefined) return {kind: 'silent', why: 'a re-read between steps; the changes it leads to are logged'};
+			return {
+				kind: 'read',
+				step: 'assess',
+				command: commandText(etcdctl.memberList(state.plan.connection)),
+				result: event => (event.type === 'observed' ? `${event.observation.members.length} members, ${Object.keys(event.observation.statuses).length} answering` : undefined),
+			};
+		case 'confirm':
+			return {kind: 'silent', why: "the operator's answer; the change it allows is logged when it runs"};
+		case 'move-leader':
+			return {kind: 'change', step: 'move-leader', command: effect.command, result: changeResult};
+		case 'remove-member':
+			return {kind: 'change', step: 'remove', command: effect.command, result: changeResult};
+		case 'add-member':
+			return {kind: 'change', step: 'add', command: effect.command, result: changeResult};
+		case 'promote-member':
+			return {kind: 'change', step: 'promote', command: effect.command, result: changeResult};
+		case 'run-start-command':
+			return {
+				kind: 'change',
+				step: 'start',
+				command: commandText(effect.argv),
+				result: event => (event.type === 'start-command-finished' && event.ranAs !== undefined ? {text: changeResult(event), command: event.ranAs} : changeResult(event)),
+			};
+	}
+}
+
+/** The member workflow as the one runner (runner.ts) drives it; `etcdtop member …` and the console's wizard share it. */
+export const memberWorkflow: Workflow<OperationState, OperationEvent, Effect> = {
+	reduce,
+	effectFor,
+	describe: describeEffect,
+	failed: failedEvent,
+	aborted: () => ({type: 'cancelled', reason: 'stopped before the next step; run the same action again to continue from where the cluster stands'}),
+};

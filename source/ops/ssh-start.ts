@@ -4,7 +4,7 @@ import {commandLine, memberSshHost, runOnMember, type MemberHostOptions} from '.
 import {loadSshConfig} from '../ssh/ssh-config.js';
 import {formatTarget, type SshTarget} from '../ssh/target.js';
 import type {Effect} from './member-workflow.js';
-import type {StartResult} from './runner.js';
+import type {StartResult} from './member-run.js';
 
 /** How member changes reach a member's host: the validated --ssh-host, --ssh-identity, --ssh-known-hosts settings. */
 export interface MemberSshSettings {

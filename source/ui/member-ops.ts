@@ -1,6 +1,6 @@
 import {initialState, type Effect, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
 import type {LiveIoOptions} from '../ops/live-io.js';
-import {runOperation, type CommandLogEntry} from '../ops/runner.js';
+import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
 import type {EtcdctlBase} from '../ops/commands.js';
 
 export interface MemberOpHandlers {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {test, type TestContext} from 'node:test';
 import {render} from 'ink-testing-library';
 import {initialState} from '../../source/ops/member-workflow.js';
-import {runOperation} from '../../source/ops/runner.js';
+import {runOperation} from '../../source/ops/member-run.js';
 import type {PollerSnapshot} from '../../source/poller/poller.js';
 import {App} from '../../source/ui/app.js';
 import type {ConsoleStore} from '../../source/ui/console-store.js';

@@ -1,5 +1,5 @@
 import type {EndpointStatus, MemberInfo} from '../../source/etcd/types.js';
-import type {OperationIo} from '../../source/ops/runner.js';
+import type {OperationIo} from '../../source/ops/member-run.js';
 
 /**
  * An in-memory cluster behind the runner's io: member changes mutate it, the start command "starts" the

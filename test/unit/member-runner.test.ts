@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {initialState, type OperationPlan} from '../../source/ops/member-workflow.js';
-import {runOperation, type CommandLogEntry} from '../../source/ops/runner.js';
+import {runOperation, type CommandLogEntry} from '../../source/ops/member-run.js';
 import {fakeMember, FakeMembers} from '../helpers/fake-members.js';
 
 function plan(patch: Partial<OperationPlan> = {}): OperationPlan {
@@ -48,4 +48,32 @@ test('right after the leader died the survivors still name it: changes go to a m
 	const final = await runOperation(initialState(plan({isPreConfirmed: true, startCommand: undefined, kind: 'remove'})), cluster.io({log: entry => results.push(`${entry.step} ${entry.result}`)}));
 	assert.equal(final.outcome?.type, 'done', final.notes.join('\n'));
 	assert.deepEqual(results, ['assess 3 members, 2 answering', 'remove ok']);
+});
+
+test('the start command is logged as it ran on the host, and as declared when it could not run', async () => {
+	const ran = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)]);
+	ran.down.add('c3');
+	const log: CommandLogEntry[] = [];
+	await runOperation(initialState(plan({isPreConfirmed: true})), ran.io({log: entry => log.push(entry)}));
+	assert.deepEqual(log.filter(entry => entry.step === 'start').map(entry => `${entry.command} # ${entry.result}`), ['ssh fake sh -c start # exit 0']);
+
+	const broken = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)]);
+	broken.down.add('c3');
+	const failedLog: CommandLogEntry[] = [];
+	const final = await runOperation(
+		initialState(plan({isPreConfirmed: true, waitTimeoutMs: 1000})),
+		broken.io({log: entry => failedLog.push(entry), runStart: async () => Promise.reject(new Error('ssh: connect ECONNREFUSED 10.0.0.4:22'))}),
+	);
+	assert.equal(final.outcome?.type, 'failed', final.notes.join('\n'));
+	// Tried three times (the member may have started anyway: each try re-reads the cluster first), each logged.
+	assert.deepEqual(failedLog.filter(entry => entry.step === 'start').map(entry => `${entry.command} # ${entry.result}`), Array(3).fill('sh -c start-etcd # failed: ssh: connect ECONNREFUSED 10.0.0.4:22'));
+});
+
+test('a confirmation that cannot be read cancels without a change', async () => {
+	const cluster = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)]);
+	cluster.down.add('c3');
+	const final = await runOperation(initialState(plan()), cluster.io({confirm: async () => Promise.reject(new Error('stdin closed'))}));
+	assert.equal(final.outcome?.type, 'cancelled');
+	assert.match(final.outcome?.message ?? '', /stdin closed/);
+	assert.deepEqual(cluster.calls, []);
 });

@@ -4,7 +4,7 @@ import {useEffect, useRef, useState} from 'react';
 import type {MemberView} from '../../model/cluster-view.js';
 import {describeNumbers} from '../../ops/quorum-guard.js';
 import {isInputProblem, parseMemberUrls} from '../../ops/member-urls.js';
-import type {Effect, OperationPlan, OperationState, Step} from '../../ops/member-workflow.js';
+import type {Effect, OperationKind, OperationPlan, OperationState, Step} from '../../ops/member-workflow.js';
 import type {CommandLogEntry} from '../../ops/runner.js';
 import type {MemberActionId} from '../keymap.js';
 import type {MemberOpsBackend} from '../member-ops.js';
@@ -29,6 +29,14 @@ const titles: Readonly<Record<MemberActionId, string>> = {
 	'add-member': 'Add member',
 	'remove-member': 'Remove member',
 	'move-leader': 'Move leadership to',
+};
+
+/** Keyed by every member action: a new action without its kind of change does not compile. */
+const kinds: Readonly<Record<MemberActionId, OperationKind>> = {
+	'replace-member': 'replace',
+	'add-member': 'add',
+	'remove-member': 'remove',
+	'move-leader': 'move-leader',
 };
 
 const stepsFor: Readonly<Record<MemberActionId, readonly Step[]>> = {
@@ -89,7 +97,7 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 			const urls = parseMemberUrls(text, 'url');
 			return isInputProblem(urls) ? [] : urls;
 		};
-		const kind = action === 'replace-member' ? 'replace' : action === 'add-member' ? 'add' : action === 'remove-member' ? 'remove' : 'move-leader';
+		const kind = kinds[action];
 		const plan: OperationPlan = {
 			kind,
 			...(member?.id ? {target: member.id} : {}),
