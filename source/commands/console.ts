@@ -1,5 +1,6 @@
 import type {Config} from '../config/config.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
+import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
 
 /**
  * Starts polling before the UI modules load: importing Ink and React takes about half a second, during
@@ -10,4 +11,29 @@ export function startConsolePoller(config: Config, options: Pick<PollerOptions, 
 	const poller = new Poller(config, {...options, batchMs: 25});
 	poller.start();
 	return poller;
+}
+
+/** `etcdtop` with no command: the live console, with SSH up (or retrying) before it takes the screen. */
+export async function consoleCommand({flags, io}: CommandContext): Promise<number> {
+	const config = await resolvedConfig(flags);
+	const {options, recipientsOf} = await loadSnapshotOptions(flags);
+	const passphrase = await (await import('./snapshot-secrets.js')).consolePassphrase(options);
+	const snapshots = {
+		directory: options.snapshotDir,
+		keep: options.keep,
+		everyMs: options.everyMs,
+		recipients: recipientsOf(options, passphrase),
+		decryptKeys: {identityFiles: options.identityFiles, passphrase},
+	};
+	// SSH is up (or retrying) before the console takes the screen: a host key prompt or refusal stays readable.
+	return withVia(config, io, async via => {
+		const poller = startConsolePoller(config, via ? {createSource: via.createSource} : {});
+		const {runConsole} = await import('../ui/run-console.js');
+		const {consoleMemberOps} = await import('./member.js');
+		const {CommandLog} = await import('../ui/command-log.js');
+		const commandLog = new CommandLog();
+		if (via) (await import('./via.js')).logPermanentFailure(via, commandLog);
+		const memberOps = await consoleMemberOps(config, flags, via, commandLog);
+		return runConsole(config, poller, {snapshots: via ? {...snapshots, routeFor: via.routeFor} : snapshots, memberOps, commandLog});
+	});
 }

@@ -4,9 +4,8 @@ import {EtcdNotFoundError, LocalCluster} from '../demo/local-cluster.js';
 import {writeErr} from '../output/terminal.js';
 import {startConsolePoller} from './console.js';
 
-export interface DemoFlags extends ConnectionFlags {
-	readonly members?: string;
-}
+/** demo takes no connection or SSH flags (the dispatcher refuses them): it runs its own cluster here. */
+export type DemoFlags = Pick<ConnectionFlags, 'interval' | 'probeTimeout' | 'readOnly' | 'discover'> & {readonly members?: string};
 
 export function parseMemberCount(value: string | undefined): number {
 	if (value === undefined) return 3;
@@ -17,9 +16,6 @@ export function parseMemberCount(value: string | undefined): number {
 
 /** A throwaway cluster on loopback with the console on it; every process and file is gone on exit. */
 export async function runDemo(flags: DemoFlags): Promise<number> {
-	for (const flag of ['endpoints', 'cacert', 'cert', 'key', 'user', 'password'] as const) {
-		if (flags[flag] !== undefined) throw new ConfigError(`--${flag}`, 'demo starts its own cluster and takes no connection flags', 'drop the flag, or run etcdtop without "demo"');
-	}
 	const members = parseMemberCount(flags.members);
 	writeErr(`etcdtop demo: starting a ${members}-member etcd cluster on 127.0.0.1...\n`);
 	let cluster: LocalCluster;

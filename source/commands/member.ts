@@ -11,6 +11,7 @@ import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
 import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
 import type {Via} from './via.js';
 import {visibleLine} from '../model/visible-text.js';
+import {resolvedConfig, withVia, type CommandContext} from './context.js';
 
 export interface MemberFlags {
 	readonly newName?: string;
@@ -56,7 +57,7 @@ function urls(value: string | undefined, input: string, isRequired: boolean): re
 	return parsed;
 }
 
-/** argv + flags -> plan; every bad input is a ConfigError naming the flag. */
+/** argv + flags -> plan; every bad input is a ConfigError naming the flag (which flags a member command takes is commands/table.ts's). */
 export function parseMemberCommand(args: readonly string[], flags: MemberFlags, config: Pick<Config, 'endpoints' | 'auth'>): OperationPlan {
 	const [action, target, ...extra] = args;
 	if (action === undefined) throw new ConfigError('member', 'an action is needed', usage);
@@ -76,14 +77,8 @@ export function parseMemberCommand(args: readonly string[], flags: MemberFlags, 
 		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
 		...(flags.startCommand === undefined ? {} : {startCommand: flags.startCommand}),
 	};
-	const forbid = (names: ReadonlyArray<keyof MemberFlags>) => {
-		for (const name of names) {
-			if (flags[name] !== undefined) throw new ConfigError(`--${name.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)}`, `does not apply to member ${kind}`, usage);
-		}
-	};
 	switch (kind) {
 		case 'replace':
-			forbid(['peerUrl', 'clientUrl']);
 			if (flags.newName === undefined) throw new ConfigError('--new-name', 'is required', 'name the replacement member, e.g. --new-name etcd-4');
 			return {
 				kind,
@@ -96,7 +91,6 @@ export function parseMemberCommand(args: readonly string[], flags: MemberFlags, 
 				...common,
 			};
 		case 'add':
-			forbid(['newName', 'newPeerUrl', 'newClientUrl']);
 			return {
 				kind,
 				newName: target,
@@ -107,7 +101,6 @@ export function parseMemberCommand(args: readonly string[], flags: MemberFlags, 
 				...common,
 			};
 		default:
-			forbid(['newName', 'newPeerUrl', 'newClientUrl', 'peerUrl', 'clientUrl', 'learner', 'startCommand']);
 			return {kind, target, newPeerUrls: [], newClientUrls: [], isLearner: false, inputs: {target: `member ${kind} NAME|ID`}, ...common};
 	}
 }
@@ -249,4 +242,12 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 			logFile.remote(line);
 		},
 	});
+}
+
+/** `etcdtop member ACTION …`: every usage check (exit 3) runs before an SSH connection is opened. */
+export async function memberCli(action: OperationKind, {args, flags, io}: CommandContext): Promise<number> {
+	const config = await resolvedConfig(flags);
+	const argv = [action, ...args];
+	checkMemberCommand(config, argv, flags);
+	return withVia(config, io, async via => memberCommand(config, argv, flags, io, via));
 }

@@ -8,7 +8,8 @@ import {MemberClient} from '../etcd/member-client.js';
 import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
 import {connectOptionsOf} from '../config/connect-options.js';
-import type {CommandIo} from './snapshot-status.js';
+import type {CommandContext, CommandIo} from './context.js';
+import {buildConfig} from '../config/config.js';
 
 export interface RestorePlanOptions {
 	readonly dataDir: string | undefined;
@@ -73,4 +74,9 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 	});
 	io.out(format === 'json' ? JSON.stringify(plan, undefined, 2) : renderRestorePlan(plan));
 	return 0;
+}
+
+/** `etcdtop snapshot restore-plan FILE`: the Config is built only to ask the live cluster for its members. */
+export async function snapshotRestorePlanCli({args: [file], flags, io}: CommandContext): Promise<number> {
+	return snapshotRestorePlanCommand(() => buildConfig(flags), file!, {dataDir: flags.dataDir, format: flags.writeOut, tool: flags.tool}, io);
 }

@@ -5,7 +5,7 @@ import {humanBytes} from '../model/format.js';
 import {saveFromCluster, type ClusterSaveOptions} from '../snapshot/cluster-save.js';
 import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
-import type {CommandIo} from './snapshot-status.js';
+import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext, type CommandIo} from './context.js';
 
 export interface SnapshotSaveOptions extends ClusterSaveOptions {
 	/** --keep N: after a successful save, keep the newest N snapshots etcdtop wrote in the file's directory. */
@@ -64,4 +64,28 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 		}
 	}
 	return 0;
+}
+
+/** `etcdtop snapshot save [FILE]`: the flags -> target path and recipients -> the save, over --via or direct. */
+export async function snapshotSaveCli({args: [file], flags, io}: CommandContext): Promise<number> {
+	const {options, recipientsOf} = await loadSnapshotOptions(flags);
+	const {readPassphrase} = await import('./snapshot-secrets.js');
+	const config = await resolvedConfig(flags);
+	const recipients = recipientsOf(options, options.isPassphraseEncrypting ? await readPassphrase(true) : undefined);
+	const target = resolveSaveTarget(file, options, recipients.length > 0, new Date());
+	return withVia(config, io, async via =>
+		snapshotSaveCommand(
+			config,
+			target.path,
+			{
+				from: flags.from,
+				isOverwriting: flags.overwrite ?? false,
+				recipients,
+				...(options.keep !== undefined ? {keep: options.keep} : {}),
+				isCreatingDirectory: target.isInSnapshotDir,
+				...(via ? {routeFor: via.routeFor} : {}),
+			},
+			io,
+		),
+	);
 }

@@ -5,12 +5,8 @@ import {renderTable} from '../output/table.js';
 import {parseWriteFormat, writeFormats, type WriteFormat} from '../output/write-format.js';
 import type {SnapshotStatus} from '../snapshot/snapshot-status.js';
 import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from '../snapshot/verify.js';
+import {loadSnapshotOptions, type CommandContext, type CommandIo} from './context.js';
 
-/** Where a command writes: `out` for results (stdout), `err` for diagnostics (stderr). Each call is one line or more. */
-export interface CommandIo {
-	readonly out: (text: string) => void;
-	readonly err: (text: string) => void;
-}
 
 export type StatusFormat = WriteFormat;
 
@@ -76,4 +72,11 @@ export async function snapshotStatusCommand(file: string, format: string | undef
 		io.err(`${file}: no sha256 trailer (a database copied from a data dir?); restore it with etcdctl snapshot restore --skip-hash-check`);
 	}
 	return 0;
+}
+
+/** `etcdtop snapshot status FILE`: an age file is opened with --identity or the passphrase. */
+export async function snapshotStatusCli({args: [file], flags, io}: CommandContext): Promise<number> {
+	const {options} = await loadSnapshotOptions(flags);
+	const {decryptKeys} = await import('./snapshot-secrets.js');
+	return snapshotStatusCommand(file!, flags.writeOut, io, await decryptKeys(file!, options));
 }

@@ -1,4 +1,5 @@
 import type {Config} from '../config/config.js';
+import {resolvedConfig, withVia, type CommandContext} from './context.js';
 import {exitCodeFor} from '../output/exit-code.js';
 import {statusJson} from '../output/status-json.js';
 import {statusSimple, statusTable} from '../output/status-text.js';
@@ -30,4 +31,11 @@ export async function runStatus(
 	} finally {
 		poller.stop();
 	}
+}
+
+/** `etcdtop status`: flags -> Config -> one round over --via or direct -> the health's exit code. */
+export async function statusCommand({flags, io}: CommandContext): Promise<number> {
+	const format = parseStatusFormat(flags.writeOut);
+	const config = await resolvedConfig(flags);
+	return withVia(config, io, async via => runStatus(config, format, undefined, via ? {createSource: via.createSource} : {}));
 }

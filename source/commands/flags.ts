@@ -1,0 +1,121 @@
+// Every flag etcdtop takes, declared once: its type, how it is written, its default and meaning. Commands
+// (commands/table.ts) list the flags they take by key, so the parser, `etcdtop --help`, `etcdtop COMMAND
+// --help` and the readme's flag table all come from here. A flag a command does not list is exit 3.
+
+/** Where a flag is listed in `etcdtop --help`. */
+export const flagSections = {
+	connection: 'Connection (each also read from its ETCDCTL_* variable; a flag wins)',
+	ssh: 'SSH (reach etcd through a bastion; TLS to etcd stays end to end)',
+	console: 'Console and status',
+	snapshots: 'Snapshots (console pane 2 and the snapshot commands)',
+	member: 'member (every change is checked against quorum first; that check cannot be skipped)',
+} as const;
+
+export type FlagSection = keyof typeof flagSections;
+
+export interface FlagSpec {
+	/** The name meow hands over, when it is not the key (two spellings of one boolean). */
+	readonly name?: string;
+	readonly type: 'string' | 'boolean';
+	readonly isMultiple?: boolean;
+	readonly shortFlag?: string;
+	/** How it is written, when not --kebab-case of the name: `--no-discover` for a boolean that defaults on. */
+	readonly spelling?: string;
+	/** The value's placeholder in help: FILE, DURATION, N. */
+	readonly value?: string;
+	/** The default, as the readme's table shows it (markdown); empty when there is none. */
+	readonly default?: string;
+	/** One line, markdown: the readme's table shows it as it is, help without the backticks. */
+	readonly help: string;
+	readonly section: FlagSection;
+}
+
+function flag<const T extends FlagSpec>(spec: T): T {
+	return spec;
+}
+
+export const flagSpecs = {
+	endpoints: flag({type: 'string', value: 'LIST', default: '`127.0.0.1:2379`', section: 'connection', help: 'comma-separated; `host:port` or `http(s)://host:port` (bare ones become https when TLS files are given)'}),
+	cacert: flag({type: 'string', value: 'FILE', section: 'connection', help: 'CA bundle that verifies the members\' certificates'}),
+	cert: flag({type: 'string', value: 'FILE', section: 'connection', help: 'client certificate (with `--key`; both or neither)'}),
+	key: flag({type: 'string', value: 'FILE', section: 'connection', help: 'client key (with `--cert`)'}),
+	user: flag({type: 'string', value: 'NAME[:PASSWORD]', section: 'connection', help: '`name` or `name:password`; prefer `ETCDCTL_PASSWORD` or the no-echo prompt to a password in argv'}),
+	password: flag({type: 'string', value: 'PASSWORD', section: 'connection', help: 'the password; visible to other users in the process list until etcdtop renames its process, so prefer `ETCDCTL_PASSWORD`'}),
+	insecureSkipTlsVerify: flag({type: 'boolean', default: 'off', section: 'connection', help: 'do not verify the members\' certificates'}),
+	dialTimeout: flag({type: 'string', value: 'DURATION', default: '`2s`', section: 'connection', help: 'connection timeout'}),
+	commandTimeout: flag({type: 'string', value: 'DURATION', default: '`5s`', section: 'connection', help: 'timeout of one command (member changes, the auth token exchange)'}),
+	via: flag({type: 'string', value: '[user@]host[:port]', section: 'ssh', help: '`[user@]host[:port]` or a `~/.ssh/config` alias: carry every etcd connection (polls, member list, snapshots, member changes) through this SSH host, and run `--start-command` through it; TLS stays end to end'}),
+	sshIdentity: flag({type: 'string', value: 'FILE', default: 'agent, then config', section: 'ssh', help: 'private key for SSH (OpenSSH or PEM); an encrypted key asks for its passphrase without echo'}),
+	sshKnownHosts: flag({type: 'string', value: 'FILE', default: '`~/.ssh/known_hosts`', section: 'ssh', help: 'host keys to trust (plain, hashed and `[host]:port` entries)'}),
+	sshAcceptNew: flag({type: 'boolean', default: 'off', section: 'ssh', help: 'record an unknown host\'s key on first use, like OpenSSH\'s accept-new; a changed key is always refused'}),
+	sshHost: flag({type: 'string', isMultiple: true, value: 'NAME=[user@]host[:port]', default: 'peer URL host', section: 'ssh', help: '`NAME=[user@]host[:port]`, repeatable: where a member\'s remote commands run (reached through the `--via` host when there is one)'}),
+	interval: flag({type: 'string', value: 'DURATION', default: '`1s`', section: 'console', help: 'poll period (`+`/`-` change it in the console); halfway between polls each member is checked for an answer; also read from `ETCDTOP_INTERVAL`'}),
+	probeTimeout: flag({type: 'string', value: 'DURATION', default: '`1s`', section: 'console', help: 'deadline of one member\'s status call: what a hung member costs; also read from `ETCDTOP_PROBE_TIMEOUT`'}),
+	readOnly: flag({type: 'boolean', default: 'off', section: 'console', help: 'no action that changes the cluster; the header shows RO'}),
+	discover: flag({type: 'boolean', spelling: '--no-discover', default: 'discover on', section: 'console', help: 'watch only `--endpoints`; by default every member in the member list is watched through its client URLs, like etcdctl\'s `--cluster`'}),
+	writeOut: flag({type: 'string', shortFlag: 'w', value: 'FORMAT', default: '`table`', section: 'console', help: 'output format: `table`, `json`, `simple` (`restore-plan`: `table`, `json`)'}),
+	members: flag({type: 'string', value: 'N', default: '`3`', section: 'console', help: 'size of the `demo` cluster (1 to 9)'}),
+	snapshotDir: flag({type: 'string', value: 'DIR', default: '`$XDG_DATA_HOME/etcdtop/snapshots`', section: 'snapshots', help: 'where the Snapshots pane lists and saves; `snapshot save` with no FILE writes a timestamped file here, and a bare FILE name (no `/`) goes here when this flag is given'}),
+	keep: flag({type: 'string', value: 'N', default: 'keep all', section: 'snapshots', help: 'after each successful save keep the newest N snapshots etcdtop wrote there (files with a `.meta.json`; never the only verified one)'}),
+	snapshotEvery: flag({type: 'string', value: 'DURATION', default: 'off', section: 'snapshots', help: 'save into `--snapshot-dir` on this schedule (e.g. `6h`) while the console runs; elsewhere run `snapshot save --keep N` from cron or a systemd timer'}),
+	encryptTo: flag({type: 'string', isMultiple: true, value: 'RECIPIENT', section: 'snapshots', help: 'age X25519 recipient (`age1…`), repeatable: writes `FILE.age`, no plaintext on disk'}),
+	encryptPassphrase: flag({type: 'boolean', default: 'off', section: 'snapshots', help: 'encrypt with an age passphrase from `ETCDTOP_SNAPSHOT_PASSPHRASE` or a no-echo prompt (never argv)'}),
+	identity: flag({type: 'string', isMultiple: true, value: 'FILE', section: 'snapshots', help: 'age identity file that opens `FILE.age` for status and verify, repeatable'}),
+	from: flag({type: 'string', value: 'NAME|ID', default: 'best voter', section: 'snapshots', help: 'member a snapshot is taken from (name or hex ID); default the reachable voter with the highest applied index'}),
+	overwrite: flag({type: 'boolean', default: 'off', section: 'snapshots', help: 'let `snapshot save` replace an existing file'}),
+	dataDir: flag({type: 'string', value: 'DIR', section: 'snapshots', help: 'each member\'s new data dir (`{name}` is replaced by the member\'s name)'}),
+	tool: flag({type: 'string', value: 'NAME', default: 'by version', section: 'snapshots', help: '`etcdctl` (3.4) or `etcdutl` (3.5+)'}),
+	newName: flag({type: 'string', value: 'NAME', section: 'member', help: 'name of the replacement (letters, digits, `.`, `_`, `-`; no other member may have it)'}),
+	newPeerUrl: flag({type: 'string', value: 'URL', section: 'member', help: 'its peer URL(s), comma-separated `http(s)://host:port`, used by no other member'}),
+	newClientUrl: flag({type: 'string', value: 'URL', section: 'member', help: 'its client URL(s); without it you set the client URLs when you start it'}),
+	peerUrl: flag({type: 'string', value: 'URL', section: 'member', help: 'the new member\'s peer URL(s), comma-separated, used by no other member'}),
+	clientUrl: flag({type: 'string', value: 'URL', section: 'member', help: 'the new member\'s client URL(s)'}),
+	noLearner: flag({name: 'learner', type: 'boolean', spelling: '--no-learner', default: 'learner', section: 'member', help: 'add the new member as a voter at once instead of a learner promoted once in sync'}),
+	learner: flag({type: 'boolean', default: 'voter', section: 'member', help: 'add a learner (as etcdctl, add makes a voter by default)'}),
+	startCommand: flag({type: 'string', value: 'CMD', section: 'member', help: 'shell line run over SSH on the new member\'s host with `ETCD_NAME`, `ETCD_INITIAL_CLUSTER`, `ETCD_INITIAL_ADVERTISE_PEER_URLS`, `ETCD_INITIAL_CLUSTER_STATE=existing` (and listen/advertise URLs) in its environment; it must return once etcd runs. Without it etcdtop prints the settings (as env, etcd flags and kubeadm manifest lines) and waits for you'}),
+	yes: flag({type: 'boolean', default: 'ask', section: 'member', help: 'no typed confirmation before a member is removed; the quorum check still applies and cannot be skipped'}),
+	waitTimeout: flag({type: 'string', value: 'DURATION', default: '`5m`', section: 'member', help: 'bound of each wait: the new member starting, catching up, every voter answering'}),
+	commandLog: flag({type: 'string', value: 'FILE', section: 'member', help: 'append every change and remote command, with its etcdctl equivalent, to this file'}),
+} as const satisfies Record<string, FlagSpec>;
+
+export type FlagKey = keyof typeof flagSpecs;
+
+type Specs = typeof flagSpecs;
+type NameOf<K extends FlagKey> = Specs[K] extends {readonly name: infer N extends string} ? N : K;
+type ValueOf<S> = S extends {readonly type: 'boolean'} ? boolean : S extends {readonly isMultiple: true} ? readonly string[] : string;
+
+/** The flags as the parser hands them to a command; undefined means "not given". */
+export type ParsedFlags = {readonly [K in FlagKey as NameOf<K>]?: ValueOf<Specs[K]>};
+
+/** Groups that several commands take, declared once. */
+export const connectionFlags = ['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout'] as const satisfies readonly FlagKey[];
+export const sshFlags = ['via', 'sshIdentity', 'sshKnownHosts', 'sshAcceptNew', 'sshHost'] as const satisfies readonly FlagKey[];
+export const memberChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];
+export const snapshotWriteFlags = ['snapshotDir', 'keep', 'encryptTo', 'encryptPassphrase'] as const satisfies readonly FlagKey[];
+
+/** The name meow uses for a flag key. */
+export function nameOf(key: FlagKey): string {
+	const spec: FlagSpec = flagSpecs[key];
+	return spec.name ?? key;
+}
+
+/** "insecureSkipTlsVerify" -> "--insecure-skip-tls-verify". */
+export function kebabFlag(name: string): string {
+	return `--${name.replace(/[A-Z]/g, letter => `-${letter.toLowerCase()}`)}`;
+}
+
+/** How a flag key is written on the command line. */
+export function spellingOf(key: FlagKey): string {
+	const spec: FlagSpec = flagSpecs[key];
+	return spec.spelling ?? kebabFlag(key);
+}
+
+/** The flags in meow's form: one entry per name (two spellings of one boolean share it). */
+export function meowFlags(): Record<string, {type: 'string' | 'boolean'; isMultiple?: boolean; shortFlag?: string}> {
+	const out: Record<string, {type: 'string' | 'boolean'; isMultiple?: boolean; shortFlag?: string}> = {};
+	for (const key of Object.keys(flagSpecs) as FlagKey[]) {
+		const spec: FlagSpec = flagSpecs[key];
+		out[nameOf(key)] = {type: spec.type, ...(spec.isMultiple ? {isMultiple: true} : {}), ...(spec.shortFlag ? {shortFlag: spec.shortFlag} : {})};
+	}
+	return out;
+}
