@@ -2,6 +2,7 @@ import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grp
 import {noop} from 'cockatiel';
 import {Etcd3, type IOptions} from 'etcd3';
 import {toDecimalId, toHexId, toNumber} from './ids.js';
+import {maintenanceCalls, type MaintenanceCalls} from './maintenance.js';
 import type {Alarm, EndpointStatus, MemberInfo, MemberList} from './types.js';
 
 export interface ConnectOptions {
@@ -86,6 +87,8 @@ function skipServerVerification(client: Etcd3, tls: NonNullable<ConnectOptions['
  */
 export class MemberClient {
 	private readonly client: Etcd3;
+	/** Defragment, compact, alarms, HashKV, paged ranges: the same single-member channel. */
+	readonly maintenance: MaintenanceCalls;
 
 	constructor(
 		readonly endpoint: string,
@@ -94,6 +97,7 @@ export class MemberClient {
 		route?: MemberRoute,
 	) {
 		this.client = createMemberEtcd(endpoint, options, route);
+		this.maintenance = maintenanceCalls(this.client);
 	}
 
 	async status(timeoutMs: number): Promise<EndpointStatus> {
