@@ -87,7 +87,7 @@ function alarmsOfReply(reply: {alarms?: Array<{memberID: string; alarm: string |
 /** The key etcdctl's `endpoint health` reads: any key does, a missing one costs nothing. */
 const probeKey = Buffer.from('health');
 
-/** The maintenance calls over one member's etcd3 client (MemberClient.maintenance). */
+/** The maintenance calls over one member's etcd3 client; MemberClient exposes each as a method. */
 export function maintenanceCalls(client: Etcd3): MaintenanceCalls {
 	const pool = (client as unknown as {pool: RawPool}).pool;
 	return {

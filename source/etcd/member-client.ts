@@ -2,7 +2,7 @@ import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grp
 import {noop} from 'cockatiel';
 import {Etcd3, type IOptions} from 'etcd3';
 import {toDecimalId, toHexId, toNumber} from './ids.js';
-import {maintenanceCalls, type MaintenanceCalls} from './maintenance.js';
+import {maintenanceCalls, type MaintenanceCalls, type RangePageRequest} from './maintenance.js';
 import type {Alarm, EndpointStatus, MemberInfo, MemberList} from './types.js';
 
 export interface ConnectOptions {
@@ -87,8 +87,7 @@ function skipServerVerification(client: Etcd3, tls: NonNullable<ConnectOptions['
  */
 export class MemberClient {
 	private readonly client: Etcd3;
-	/** Defragment, compact, alarms, HashKV, paged ranges: the same single-member channel. */
-	readonly maintenance: MaintenanceCalls;
+	private readonly maintenance: MaintenanceCalls;
 
 	constructor(
 		readonly endpoint: string,
@@ -151,6 +150,36 @@ export class MemberClient {
 	/** Must be sent to the current leader. */
 	async moveLeader(hexId: string, timeoutMs: number): Promise<void> {
 		await this.client.maintenance.moveLeader({targetID: toDecimalId(hexId)}, deadline(timeoutMs));
+	}
+
+	// Maintenance (etcd/maintenance.ts): methods here, so every route carries them.
+
+	defragment(timeoutMs: number): ReturnType<MaintenanceCalls['defragment']> {
+		return this.maintenance.defragment(timeoutMs);
+	}
+
+	compact(revision: number, timeoutMs: number): ReturnType<MaintenanceCalls['compact']> {
+		return this.maintenance.compact(revision, timeoutMs);
+	}
+
+	alarmList(timeoutMs: number): ReturnType<MaintenanceCalls['alarmList']> {
+		return this.maintenance.alarmList(timeoutMs);
+	}
+
+	disarmNospace(memberId: string, timeoutMs: number): ReturnType<MaintenanceCalls['disarmNospace']> {
+		return this.maintenance.disarmNospace(memberId, timeoutMs);
+	}
+
+	hashKv(revision: number, timeoutMs: number): ReturnType<MaintenanceCalls['hashKv']> {
+		return this.maintenance.hashKv(revision, timeoutMs);
+	}
+
+	rangePage(request: RangePageRequest, timeoutMs: number): ReturnType<MaintenanceCalls['rangePage']> {
+		return this.maintenance.rangePage(request, timeoutMs);
+	}
+
+	linearizableRead(timeoutMs: number): ReturnType<MaintenanceCalls['linearizableRead']> {
+		return this.maintenance.linearizableRead(timeoutMs);
 	}
 
 	close(): void {
