@@ -1,0 +1,383 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import type {Alarm, EndpointStatus, MemberInfo} from '../../source/etcd/types.js';
+import {parseRule} from '../../source/ops/defrag-rule.js';
+import {
+	confirmWord,
+	disarmBlocker,
+	effectForDefrag,
+	initialDefragState,
+	planDefrag,
+	reduceDefrag,
+	type DefragEffect,
+	type DefragEvent,
+	type DefragOptions,
+	type DefragState,
+} from '../../source/ops/defrag-workflow.js';
+import type {Observation} from '../../source/ops/member-workflow.js';
+
+const t0 = Date.parse('2026-12-06T08:00:00Z');
+const mib = 1024 * 1024;
+
+function member(id: string, name: string, port: number, patch: Partial<MemberInfo> = {}): MemberInfo {
+	return {id, name, peerUrls: [`http://10.0.0.${port}:2380`], clientUrls: [`http://10.0.0.${port}:2379`], isLearner: false, ...patch};
+}
+
+const m1 = member('a1', 'etcd-1', 1);
+const m2 = member('b2', 'etcd-2', 2);
+const m3 = member('c3', 'etcd-3', 3);
+const learner = member('d4', 'etcd-4', 4, {isLearner: true});
+
+interface Answer {
+	readonly dbSize?: number;
+	readonly dbSizeInUse?: number;
+	readonly alarms?: readonly Alarm[];
+	readonly leader?: string;
+	readonly dbSizeQuota?: number;
+	readonly revision?: number;
+}
+
+function observation(members: readonly MemberInfo[], answers: Record<string, Answer | string>, at = t0): Observation {
+	const statuses: Record<string, EndpointStatus> = {};
+	const failures: Record<string, string> = {};
+	for (const m of members) {
+		const answer = answers[m.id] ?? 'refused: connection refused';
+		if (typeof answer === 'string') {
+			failures[m.id] = answer;
+			continue;
+		}
+		statuses[m.id] = {
+			clusterId: 'ff',
+			memberId: m.id,
+			revision: answer.revision ?? 100,
+			raftTerm: 2,
+			version: '3.5.30',
+			dbSize: answer.dbSize ?? 200 * mib,
+			dbSizeInUse: answer.dbSizeInUse ?? 50 * mib,
+			leader: answer.leader ?? 'b2',
+			raftIndex: 500,
+			raftAppliedIndex: 500,
+			errors: [],
+			alarms: answer.alarms ?? [],
+			isLearner: m.isLearner,
+			...(answer.dbSizeQuota === undefined ? {} : {dbSizeQuota: answer.dbSizeQuota}),
+		} as EndpointStatus;
+	}
+	return {at, members, statuses, failures};
+}
+
+const all = [m1, m2, m3, learner];
+const healthy = (patch: Partial<Record<string, Answer>> = {}, at = t0) =>
+	observation(all, {a1: {...patch['a1']}, b2: {...patch['b2']}, c3: {...patch['c3']}, d4: {...patch['d4']}}, at);
+
+function options(patch: Partial<DefragOptions> = {}): DefragOptions {
+	return {
+		isCompacting: false,
+		isDisarming: false,
+		rule: undefined,
+		isDryRun: false,
+		isPreConfirmed: true,
+		quotaFlag: undefined,
+		settleTimeoutMs: 30_000,
+		connection: {endpoints: ['http://10.0.0.1:2379']},
+		...patch,
+	};
+}
+
+const observed = (obs: Observation): DefragEvent => ({type: 'observed', observation: obs});
+const readsOk: DefragEvent = {type: 'reads-done', failures: {}};
+
+function walk(state: DefragState, ...events: DefragEvent[]): DefragState {
+	return events.reduce(reduceDefrag, state);
+}
+
+function effect(state: DefragState): DefragEffect | undefined {
+	return effectForDefrag(state);
+}
+
+/** Runs the defrags one by one: each member comes back at once with a smaller DB. */
+function defragAll(state: DefragState, at = t0): DefragState {
+	let current = state;
+	let clock = at;
+	for (let guard = 0; guard < 10; guard++) {
+		const next = effect(current);
+		if (next?.type !== 'defragment') return current;
+		clock += 1000;
+		current = walk(
+			current,
+			{type: 'defragmented', id: next.member.id, at: clock, tookMs: 900},
+			observed(healthy({a1: {dbSize: 60 * mib}, b2: {dbSize: 60 * mib}, c3: {dbSize: 60 * mib}}, clock + 10)),
+		);
+	}
+	return current;
+}
+
+describe('defrag workflow: preflight', () => {
+	it('refuses, changing nothing, when a voter does not answer', () => {
+		const state = walk(initialDefragState(options()), observed(observation(all, {a1: {}, b2: {}, c3: 'timeout: Deadline exceeded', d4: {}})));
+		assert.equal(state.outcome?.type, 'refused');
+		assert.match(state.outcome!.message, /etcd-3 \(c3\) is unreachable \(timeout/);
+		assert.match(state.outcome!.message, /nothing was changed/);
+		assert.equal(effect(state), undefined);
+	});
+
+	it('an unreachable learner does not stop it; the learner is listed as skipped', () => {
+		let state = walk(initialDefragState(options()), observed(observation(all, {a1: {}, b2: {}, c3: {}, d4: 'refused: connection refused'})));
+		assert.equal(effect(state)?.type, 'read-linearizable');
+		state = walk(state, readsOk, {type: 'quotas-read', quotas: {}, failures: {}});
+		const row = state.plan!.find(r => r.id === 'd4')!;
+		assert.equal(row.action, 'skip');
+		assert.match(row.reason, /learner, unreachable/);
+	});
+
+	it('refuses without a leader', () => {
+		const state = walk(initialDefragState(options()), observed(healthy({a1: {leader: '0'}, b2: {leader: '0'}, c3: {leader: '0'}, d4: {leader: '0'}})));
+		assert.equal(state.outcome?.type, 'refused');
+		assert.match(state.outcome!.message, /no leader/);
+	});
+
+	it('refuses on CORRUPT, and never plans a disarm of it', () => {
+		const corrupt: Alarm[] = [{memberId: 'c3', alarm: 'CORRUPT'}];
+		const state = walk(initialDefragState(options({isDisarming: true})), observed(healthy({a1: {alarms: corrupt}, b2: {alarms: corrupt}, c3: {alarms: corrupt}})));
+		assert.equal(state.outcome?.type, 'refused');
+		assert.match(state.outcome!.message, /CORRUPT alarm raised by member c3/);
+	});
+
+	it('allows NOSPACE', () => {
+		const nospace: Alarm[] = [{memberId: 'a1', alarm: 'NOSPACE'}];
+		const state = walk(initialDefragState(options()), observed(healthy({a1: {alarms: nospace}, b2: {alarms: nospace}, c3: {alarms: nospace}})));
+		assert.equal(state.outcome, undefined);
+		const next = effect(state);
+		assert.equal(next?.type, 'read-linearizable');
+		assert.deepEqual((next as {members: ReadonlyArray<{id: string}>}).members.map(m => m.id), ['a1', 'b2', 'c3']);
+	});
+
+	it('refuses when a linearizable read fails on a voter', () => {
+		const state = walk(initialDefragState(options()), observed(healthy()), {type: 'reads-done', failures: {c3: 'timeout: Deadline exceeded'}});
+		assert.equal(state.outcome?.type, 'refused');
+		assert.match(state.outcome!.message, /linearizable read failed on etcd-3 \(c3\): timeout/);
+	});
+
+	it('refuses when no member answers the member list', () => {
+		const state = walk(initialDefragState(options()), {type: 'observe-failed', at: t0, message: 'refused'});
+		assert.equal(state.outcome?.type, 'refused');
+	});
+});
+
+describe('defrag workflow: quota', () => {
+	it('takes the quota from Status, else --quota-backend-bytes, else asks /metrics; unknown stays unknown', () => {
+		let state = walk(initialDefragState(options()), observed(healthy({a1: {dbSizeQuota: 8 * 1024 * mib}})), readsOk);
+		const asked = effect(state);
+		assert.equal(asked?.type, 'read-quotas');
+		assert.deepEqual((asked as {members: ReadonlyArray<{id: string}>}).members.map(m => m.id), ['b2', 'c3', 'd4']);
+		state = walk(state, {type: 'quotas-read', quotas: {b2: 2 * 1024 * mib}, failures: {c3: 'refused'}});
+		const byId = Object.fromEntries(state.plan!.map(row => [row.id, [row.quota, row.quotaSource]]));
+		assert.deepEqual(byId, {a1: [8 * 1024 * mib, 'status'], b2: [2 * 1024 * mib, 'metrics'], c3: [undefined, undefined], d4: [undefined, undefined]});
+		assert.ok(state.notes.some(line => /quota unknown for etcd-3, etcd-4/.test(line)));
+
+		const flagged = walk(initialDefragState(options({quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		assert.notEqual(effect(flagged)?.type, 'read-quotas');
+		assert.ok(flagged.plan!.every(row => row.quota === 16 * mib && row.quotaSource === 'flag'));
+	});
+});
+
+describe('defrag workflow: plan and order', () => {
+	it('followers first, the leader last, learners skipped with the reason', () => {
+		const plan = planDefrag(healthy(), options(), {});
+		assert.deepEqual(plan.map(row => [row.name, row.role, row.action]), [
+			['etcd-1', 'follower', 'defrag'],
+			['etcd-3', 'follower', 'defrag'],
+			['etcd-2', 'leader', 'defrag'],
+			['etcd-4', 'learner', 'skip'],
+		]);
+		assert.match(plan[3]!.reason, /etcd refuses Defragment on a learner/);
+		assert.equal(plan[0]!.dbSizeFree, 150 * mib);
+	});
+
+	it('--rule selects members; the rest are skipped with why', () => {
+		const rule = parseRule('dbSize > 100MiB && dbSizeFree/dbSize > 0.5');
+		const plan = planDefrag(healthy({a1: {dbSize: 50 * mib}, c3: {dbSizeInUse: 190 * mib}}), options({rule}), {});
+		assert.deepEqual(plan.filter(row => row.action === 'defrag').map(row => row.name), ['etcd-2']);
+		assert.match(plan.find(row => row.name === 'etcd-1')!.reason, /rule does not select it/);
+		const quotaRule = planDefrag(healthy(), options({rule: parseRule('dbQuotaUsage > 0.5')}), {a1: {bytes: 300 * mib, source: 'flag'}});
+		assert.equal(quotaRule.find(row => row.name === 'etcd-1')!.action, 'defrag');
+		assert.match(quotaRule.find(row => row.name === 'etcd-3')!.reason, /quota.*unknown/);
+	});
+
+	it('--dry-run shows the plan and changes nothing', () => {
+		const state = walk(initialDefragState(options({isDryRun: true, isCompacting: true, isDisarming: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		assert.equal(state.outcome?.type, 'planned');
+		assert.equal(effect(state), undefined);
+		assert.ok(state.notes.some(line => /plan: compact to revision 100, then defragment etcd-1, then etcd-3, then etcd-2, then disarm/.test(line)));
+	});
+
+	it('asks for the typed word unless --yes, showing every etcdctl line; a wrong answer cancels', () => {
+		let state = walk(initialDefragState(options({isPreConfirmed: false, isCompacting: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		const ask = effect(state);
+		assert.equal(ask?.type, 'confirm');
+		const confirm = ask as Extract<DefragEffect, {type: 'confirm'}>;
+		assert.equal(confirm.expected, confirmWord);
+		assert.match(confirm.commands[0]!, /^etcdctl --endpoints=http:\/\/10\.0\.0\.2:2379 compact 100 --physical$/);
+		assert.match(confirm.commands[1]!, /--endpoints=http:\/\/10\.0\.0\.1:2379 --command-timeout=\d+s defrag$/);
+		assert.match(confirm.commands[3]!, /10\.0\.0\.2:2379 .*defrag$/);
+		state = walk(state, {type: 'cancelled'});
+		assert.equal(state.outcome?.type, 'cancelled');
+		assert.equal(effect(state), undefined);
+	});
+});
+
+describe('defrag workflow: run', () => {
+	it('compacts to the current revision on the leader, then defragments one member at a time, the leader last', () => {
+		let state = walk(initialDefragState(options({isCompacting: true, quotaFlag: 16 * mib})), observed(healthy({b2: {revision: 120}})), readsOk);
+		const compact = effect(state) as Extract<DefragEffect, {type: 'compact'}>;
+		assert.equal(compact.type, 'compact');
+		assert.equal(compact.revision, 120);
+		assert.equal(compact.endpoint, 'http://10.0.0.2:2379');
+		state = walk(state, {type: 'compacted', revision: 120, isAlreadyCompacted: false});
+		const order: string[] = [];
+		for (let guard = 0; guard < 5; guard++) {
+			const next = effect(state);
+			if (next?.type !== 'defragment') break;
+			order.push(next.member.name);
+			assert.equal(state.progress[next.member.id]?.state, 'defragmenting');
+			// a 200 MiB member gets a deadline far above etcdctl's 5 s
+			assert.match(next.command, /--command-timeout=(\d+)s/);
+			assert.ok(Number(/--command-timeout=(\d+)s/.exec(next.command)![1]) >= 60);
+			state = walk(state, {type: 'defragmented', id: next.member.id, at: t0 + 1000, tookMs: 800});
+			assert.equal(state.progress[next.member.id]?.state, 'settling');
+			assert.equal(effect(state)?.type, 'observe');
+			state = walk(state, observed(healthy({[next.member.id]: {dbSize: 60 * mib}}, t0 + 1100)));
+			assert.equal(state.progress[next.member.id]?.state, 'done');
+		}
+		assert.deepEqual(order, ['etcd-1', 'etcd-3', 'etcd-2']);
+		assert.equal(state.outcome?.type, 'done');
+		assert.deepEqual(state.progress['d4'], {state: 'skipped', reason: state.plan!.find(r => r.id === 'd4')!.reason});
+	});
+
+	it('keeps the leader last when leadership moves during the run', () => {
+		let state = walk(initialDefragState(options({quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		const first = effect(state) as Extract<DefragEffect, {type: 'defragment'}>;
+		assert.equal(first.member.name, 'etcd-1');
+		// While etcd-1 defragmented, leadership moved to etcd-3.
+		const moved = {leader: 'c3'};
+		state = walk(state, {type: 'defragmented', id: 'a1', at: t0 + 1000, tookMs: 800}, observed(healthy({a1: moved, b2: moved, c3: moved, d4: moved}, t0 + 1100)));
+		const second = effect(state) as Extract<DefragEffect, {type: 'defragment'}>;
+		assert.equal(second.member.name, 'etcd-2');
+	});
+
+	it('waits after a defrag until the member answers and there is a leader, within the bound', () => {
+		let state = walk(initialDefragState(options({quotaFlag: 16 * mib, settleTimeoutMs: 5000})), observed(healthy()), readsOk, {type: 'defragmented', id: 'a1', at: t0, tookMs: 800});
+		// etcd-1 does not answer yet
+		state = walk(state, observed(observation(all, {a1: 'timeout: Deadline exceeded', b2: {}, c3: {}, d4: {}}, t0 + 300)));
+		assert.deepEqual(effect(state), {type: 'observe', delayMs: 250});
+		// it answers, but nobody leads
+		const noLeader = {leader: '0'};
+		state = walk(state, observed(healthy({a1: noLeader, b2: noLeader, c3: noLeader, d4: noLeader}, t0 + 600)));
+		assert.equal(effect(state)?.type, 'observe');
+		assert.equal(state.progress['a1']?.state, 'settling');
+		// past the bound: stop before the next member
+		state = walk(state, observed(healthy({a1: noLeader, b2: noLeader, c3: noLeader, d4: noLeader}, t0 + 6000)));
+		assert.equal(state.outcome?.type, 'failed');
+		assert.match(state.outcome!.message, /no leader within 5s; stopped before the next member/);
+		assert.equal(state.progress['c3']?.state, 'waiting');
+	});
+
+	it('stops at the first failed defrag and names the members not started', () => {
+		let state = walk(initialDefragState(options({quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		state = walk(state, {type: 'defrag-failed', id: 'a1', at: t0, message: 'timeout: Deadline exceeded'});
+		assert.equal(state.outcome?.type, 'failed');
+		assert.match(state.outcome!.message, /defragment of etcd-1 failed: timeout.*not started: etcd-3, etcd-2/);
+		assert.deepEqual(state.progress['a1'], {state: 'failed', message: 'timeout: Deadline exceeded'});
+	});
+
+	it('a failed compaction defragments nothing; an already compacted revision carries on', () => {
+		const base = walk(initialDefragState(options({isCompacting: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		const failed = walk(base, {type: 'compact-failed', message: 'timeout'});
+		assert.equal(failed.outcome?.type, 'failed');
+		assert.match(failed.outcome!.message, /no member was defragmented/);
+		const already = walk(base, {type: 'compacted', revision: 100, isAlreadyCompacted: true});
+		assert.equal(effect(already)?.type, 'defragment');
+		assert.ok(already.notes.some(line => /already compacted/.test(line)));
+	});
+
+	it('a rule that selects nobody finishes without changing anything', () => {
+		const state = walk(initialDefragState(options({rule: parseRule('dbSize > 1TiB'), quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		assert.equal(state.outcome?.type, 'done');
+		assert.match(state.outcome!.message, /defragmented 0 members/);
+	});
+});
+
+describe('defrag workflow: disarm', () => {
+	const nospace: Alarm[] = [{memberId: 'a1', alarm: 'NOSPACE'}, {memberId: 'c3', alarm: 'NOSPACE'}];
+	const full = {alarms: nospace, dbSize: 16 * mib, dbSizeInUse: 2 * mib};
+
+	it('disarms NOSPACE once every member is below 90% of its quota, then checks it is gone', () => {
+		let state = walk(initialDefragState(options({isDisarming: true, isCompacting: true, quotaFlag: 16 * mib})), observed(healthy({a1: full, b2: full, c3: full, d4: full})), readsOk);
+		state = walk(state, {type: 'compacted', revision: 100, isAlreadyCompacted: false});
+		state = defragAll(state);
+		assert.equal(effect(state)?.type, 'observe');
+		assert.equal(state.step, 'disarm-check');
+		const small = {alarms: nospace, dbSize: 3 * mib};
+		state = walk(state, observed(healthy({a1: small, b2: small, c3: small, d4: small})));
+		const disarm = effect(state);
+		assert.equal(disarm?.type, 'disarm');
+		assert.match((disarm as {command: string}).command, /alarm disarm +# NOSPACE only/);
+		state = walk(state, {type: 'disarmed', cleared: nospace});
+		state = walk(state, observed(healthy({a1: {dbSize: 3 * mib}, b2: {dbSize: 3 * mib}, c3: {dbSize: 3 * mib}, d4: {dbSize: 3 * mib}})));
+		assert.equal(state.outcome?.type, 'done');
+		assert.match(state.outcome!.message, /defragmented 3 members; NOSPACE disarmed/);
+	});
+
+	it('does not disarm while a member is at 90% of its quota or more, and fails', () => {
+		let state = walk(initialDefragState(options({isDisarming: true, quotaFlag: 16 * mib})), observed(healthy({a1: full, b2: full, c3: full})), readsOk);
+		state = defragAll(state);
+		const stillFull = {alarms: nospace, dbSize: 15 * mib};
+		state = walk(state, observed(healthy({a1: {alarms: nospace, dbSize: 3 * mib}, b2: stillFull, c3: {alarms: nospace, dbSize: 3 * mib}, d4: {dbSize: 3 * mib}})));
+		assert.equal(state.outcome?.type, 'failed');
+		assert.match(state.outcome!.message, /NOSPACE not disarmed: etcd-2 \(b2\)'s database is 93\.8% of its quota/);
+	});
+
+	it('does not disarm when a quota is unknown', () => {
+		const obs = healthy({a1: {dbSize: mib}, b2: {dbSize: mib}, c3: {dbSize: mib}, d4: {dbSize: mib}});
+		assert.match(disarmBlocker(obs, {a1: {bytes: 16 * mib, source: 'flag'}})!, /quota of etcd-2 \(b2\) is unknown/);
+		assert.equal(disarmBlocker(obs, Object.fromEntries(all.map(m => [m.id, {bytes: 16 * mib, source: 'flag' as const}]))), undefined);
+	});
+
+	it('with nothing armed, it says so and succeeds', () => {
+		let state = walk(initialDefragState(options({isDisarming: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		state = defragAll(state);
+		state = walk(state, observed(healthy({a1: {dbSize: mib}, b2: {dbSize: mib}, c3: {dbSize: mib}, d4: {dbSize: mib}})));
+		assert.equal(state.outcome?.type, 'done');
+		assert.match(state.outcome!.message, /no NOSPACE alarm was armed/);
+	});
+
+	it('without --disarm, a NOSPACE still armed is pointed out', () => {
+		let state = walk(initialDefragState(options({quotaFlag: 16 * mib})), observed(healthy({a1: full, b2: full, c3: full})), readsOk);
+		let clock = t0;
+		for (let guard = 0; guard < 5 && effect(state)?.type === 'defragment'; guard++) {
+			const next = effect(state) as Extract<DefragEffect, {type: 'defragment'}>;
+			clock += 1000;
+			state = walk(state, {type: 'defragmented', id: next.member.id, at: clock, tookMs: 10}, observed(healthy({a1: full, b2: full, c3: full}, clock)));
+		}
+		assert.equal(state.outcome?.type, 'done');
+		assert.match(state.outcome!.message, /NOSPACE is still armed/);
+	});
+
+	it('a NOSPACE that comes back after the disarm is a failure', () => {
+		let state = walk(initialDefragState(options({isDisarming: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		state = defragAll(state);
+		const small = {alarms: nospace, dbSize: mib};
+		state = walk(state, observed(healthy({a1: small, b2: small, c3: small, d4: small})), {type: 'disarmed', cleared: nospace});
+		state = walk(state, observed(healthy({a1: small, b2: small, c3: small, d4: small})));
+		assert.equal(state.outcome?.type, 'failed');
+	});
+
+	it('a failed disarm fails the run', () => {
+		let state = walk(initialDefragState(options({isDisarming: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		state = defragAll(state);
+		const small = {alarms: nospace, dbSize: mib};
+		state = walk(state, observed(healthy({a1: small, b2: small, c3: small, d4: small})), {type: 'disarm-failed', message: 'permission denied'});
+		assert.equal(state.outcome?.type, 'failed');
+		assert.match(state.outcome!.message, /disarm failed: permission denied/);
+	});
+});
