@@ -2,7 +2,9 @@ import {defragDeadlineMs} from '../etcd/maintenance.js';
 import type {Alarm, EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {commandText, type EtcdctlBase} from './commands.js';
 import {evaluateRule, type Rule} from './defrag-rule.js';
+import {classifyError} from '../etcd/errors.js';
 import {leaderOf, type Observation} from './member-workflow.js';
+import type {EffectLog, Workflow} from './runner.js';
 
 /**
  * The maintenance runbook as one pure machine (etcd's maintenance guide, Kubernetes' "Operating etcd
@@ -83,7 +85,7 @@ export type DefragEvent =
 	| {readonly type: 'compacted'; readonly revision: number; readonly isAlreadyCompacted: boolean}
 	| {readonly type: 'compact-failed'; readonly message: string}
 	| {readonly type: 'defragmented'; readonly id: string; readonly at: number; readonly tookMs: number}
-	| {readonly type: 'defrag-failed'; readonly id: string; readonly at: number; readonly message: string}
+	| {readonly type: 'defrag-failed'; readonly id: string; readonly message: string}
 	| {readonly type: 'disarmed'; readonly cleared: readonly Alarm[]}
 	| {readonly type: 'disarm-failed'; readonly message: string};
 
@@ -433,3 +435,79 @@ function doneText(state: DefragState): string {
 	const done = Object.values(state.progress).filter(progress => progress.state === 'done').length;
 	return `defragmented ${done} member${done === 1 ? '' : 's'}`;
 }
+
+function describeDefrag(effect: DefragEffect, state: DefragState): EffectLog<DefragEvent> {
+	const {connection} = state.options;
+	const user = connection.user ? [`--user=${connection.user}`] : [];
+	switch (effect.type) {
+		case 'observe':
+			return {kind: 'silent', why: 'reads the member list and each member\'s status'};
+		case 'confirm':
+			return {kind: 'silent', why: 'the operator\'s typed answer'};
+		case 'read-linearizable':
+			return {
+				kind: 'read',
+				step: 'preflight',
+				command: commandText(['etcdctl', `--endpoints=${effect.members.map(member => member.endpoint).join(',')}`, ...user, 'endpoint', 'health']),
+				result: event => (event.type !== 'reads-done' ? undefined : Object.keys(event.failures).length === 0 ? `ok: ${effect.members.length} voters answer a linearizable read` : `failed: ${Object.entries(event.failures).map(([id, message]) => `${id}: ${message}`).join('; ')}`),
+			};
+		case 'read-quotas':
+			return {
+				kind: 'read',
+				step: 'quota',
+				command: effect.members.map(member => `curl -s ${member.endpoint}/metrics | grep ^etcd_server_quota_backend_bytes`).join('; '),
+				result: event => (event.type !== 'quotas-read' ? undefined : effect.members.map(member => `${member.name || member.id}: ${event.quotas[member.id] ?? `unknown (${event.failures[member.id] ?? 'no gauge'})`}`).join(', ')),
+			};
+		case 'compact':
+			return {
+				kind: 'change',
+				step: 'compact',
+				command: effect.command,
+				result: event => (event.type === 'compacted' ? (event.isAlreadyCompacted ? 'already compacted' : 'ok') : event.type === 'compact-failed' ? `failed: ${event.message}` : event.type),
+			};
+		case 'defragment':
+			return {
+				kind: 'change',
+				step: 'defrag',
+				command: effect.command,
+				result: event => (event.type === 'defragmented' ? `ok in ${(event.tookMs / 1000).toFixed(1)}s` : event.type === 'defrag-failed' ? `failed: ${event.message}` : event.type),
+			};
+		case 'disarm':
+			return {
+				kind: 'change',
+				step: 'disarm',
+				command: effect.command,
+				result: event => (event.type === 'disarmed' ? `ok: NOSPACE cleared for ${event.cleared.map(alarm => alarm.memberId).join(', ') || 'no member'}` : event.type === 'disarm-failed' ? `failed: ${event.message}` : event.type),
+			};
+	}
+}
+
+function failedDefrag(effect: DefragEffect, error: unknown): DefragEvent {
+	const failure = classifyError(error);
+	const message = `${failure.kind}: ${failure.message}`;
+	switch (effect.type) {
+		case 'observe':
+			return {type: 'observe-failed', at: Date.now(), message};
+		case 'confirm':
+			return {type: 'cancelled', reason: `the confirmation could not be asked: ${failure.message}`};
+		case 'read-linearizable':
+			return {type: 'reads-done', failures: Object.fromEntries(effect.members.map(member => [member.id, message]))};
+		case 'read-quotas':
+			return {type: 'quotas-read', quotas: {}, failures: Object.fromEntries(effect.members.map(member => [member.id, message]))};
+		case 'compact':
+			return {type: 'compact-failed', message};
+		case 'defragment':
+			return {type: 'defrag-failed', id: effect.member.id, message};
+		case 'disarm':
+			return {type: 'disarm-failed', message};
+	}
+}
+
+/** The defrag runbook for the one runner (ops/runner.ts), which logs each change with its etcdctl line. */
+export const defragWorkflow: Workflow<DefragState, DefragEvent, DefragEffect> = {
+	reduce: reduceDefrag,
+	effectFor: effectForDefrag,
+	describe: describeDefrag,
+	failed: failedDefrag,
+	aborted: () => ({type: 'cancelled', reason: 'stopped before the next step; members already defragmented stay so, and running it again plans from where the cluster stands'}),
+};

@@ -284,7 +284,7 @@ describe('defrag workflow: run', () => {
 
 	it('stops at the first failed defrag and names the members not started', () => {
 		let state = walk(initialDefragState(options({quotaFlag: 16 * mib})), observed(healthy()), readsOk);
-		state = walk(state, {type: 'defrag-failed', id: 'a1', at: t0, message: 'timeout: Deadline exceeded'});
+		state = walk(state, {type: 'defrag-failed', id: 'a1', message: 'timeout: Deadline exceeded'});
 		assert.equal(state.outcome?.type, 'failed');
 		assert.match(state.outcome!.message, /defragment of etcd-1 failed: timeout.*not started: etcd-3, etcd-2/);
 		assert.deepEqual(state.progress['a1'], {state: 'failed', message: 'timeout: Deadline exceeded'});
@@ -379,5 +379,46 @@ describe('defrag workflow: disarm', () => {
 		state = walk(state, observed(healthy({a1: small, b2: small, c3: small, d4: small})), {type: 'disarm-failed', message: 'permission denied'});
 		assert.equal(state.outcome?.type, 'failed');
 		assert.match(state.outcome!.message, /disarm failed: permission denied/);
+	});
+});
+
+describe('defrag workflow through the runner', () => {
+	it('logs every change with its etcdctl line, disarms NOSPACE only, and sends each defrag to its member', async () => {
+		const {runWorkflow} = await import('../../source/ops/runner.js');
+		const {defragExecutor} = await import('../../source/ops/defrag-run.js');
+		const {defragWorkflow} = await import('../../source/ops/defrag-workflow.js');
+		const calls: string[] = [];
+		const alarms: Alarm[] = [{memberId: 'a1', alarm: 'NOSPACE'}, {memberId: 'b2', alarm: 'CORRUPT'}];
+		let round = 0;
+		const client = (endpoint: string) => ({
+			defragment: async (timeoutMs: number) => void calls.push(`defrag ${endpoint} ${timeoutMs}`),
+			compact: async (revision: number) => (calls.push(`compact ${endpoint} ${revision}`), {revision}),
+			alarmList: async () => alarms,
+			disarmNospace: async (id: string) => (calls.push(`disarm ${id}`), []),
+			linearizableRead: async () => (calls.push(`read ${endpoint}`), {revision: 1}),
+		});
+		const small = {dbSize: mib, alarms: [{memberId: 'a1', alarm: 'NOSPACE' as const}]};
+		const log: string[] = [];
+		const final = await runWorkflow(defragWorkflow, initialDefragState(options({isCompacting: true, isDisarming: true, quotaFlag: 16 * mib})), {
+			execute: defragExecutor({
+				client,
+				// the first observation shows NOSPACE; CORRUPT reaches etcd's list only (as if raised later)
+				observe: async () => (round++ === 0 ? healthy({a1: small, b2: small, c3: small, d4: small}) : healthy({a1: small, b2: small, c3: small, d4: small}, t0 + round)),
+				readQuota: async () => undefined,
+				confirm: async () => true,
+				commandTimeoutMs: 1000,
+			}),
+			log: entry => log.push(`[${entry.step}] ${entry.command} -> ${entry.result}`),
+		});
+		// The disarm left CORRUPT alone; the status answers still show NOSPACE (fake), so the run reports it.
+		assert.ok(calls.includes('disarm a1'));
+		assert.ok(!calls.some(call => call === 'disarm b2'));
+		assert.deepEqual(calls.filter(call => call.startsWith('defrag')).map(call => call.split(' ')[1]), ['http://10.0.0.1:2379', 'http://10.0.0.3:2379', 'http://10.0.0.2:2379']);
+		assert.ok(calls.filter(call => call.startsWith('read')).length === 3);
+		assert.match(log.find(line => line.startsWith('[compact]'))!, /etcdctl --endpoints=http:\/\/10\.0\.0\.2:2379 compact 100 --physical -> ok/);
+		assert.equal(log.filter(line => line.startsWith('[defrag]')).length, 3);
+		assert.match(log.find(line => line.startsWith('[disarm]'))!, /alarm disarm +# NOSPACE only -> ok: NOSPACE cleared for a1/);
+		assert.equal(final.outcome?.type, 'failed');
+		assert.match(final.outcome!.message, /NOSPACE is still reported/);
 	});
 });

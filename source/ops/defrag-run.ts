@@ -1,0 +1,92 @@
+import type {MemberClient} from '../etcd/member-client.js';
+import {compactDeadlineMs, defragDeadlineMs} from '../etcd/maintenance.js';
+import type {Alarm} from '../etcd/types.js';
+import type {DefragEffect, DefragEvent, DefragState, Target} from './defrag-workflow.js';
+import type {Observation} from './member-workflow.js';
+
+/** What the defrag runbook needs from the world; tests pass fakes, the commands pass etcd/ through the routes. */
+export interface DefragIo {
+	readonly client: (endpoint: string) => Pick<MemberClient, 'defragment' | 'compact' | 'alarmList' | 'disarmNospace' | 'linearizableRead'>;
+	/** Member list, then every member's status (the one observation); throws when no member answers the list. */
+	readonly observe: () => Promise<Observation>;
+	/** The member's etcd_server_quota_backend_bytes from /metrics; undefined when it has none. */
+	readonly readQuota: (member: Target) => Promise<number | undefined>;
+	readonly confirm: (effect: Extract<DefragEffect, {type: 'confirm'}>) => Promise<boolean>;
+	/** Deadline of the alarm calls (a raft round trip). */
+	readonly commandTimeoutMs: number;
+	readonly now?: () => number;
+	readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const compacted = /required revision has been compacted/i;
+
+function message(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** Deactivates every NOSPACE alarm etcd lists, one by one; a CORRUPT alarm is left exactly as it is. */
+export async function disarmNospace(client: Pick<MemberClient, 'alarmList' | 'disarmNospace'>, timeoutMs: number): Promise<readonly Alarm[]> {
+	const armed = (await client.alarmList(timeoutMs)).filter(alarm => alarm.alarm === 'NOSPACE');
+	for (const alarm of armed) await client.disarmNospace(alarm.memberId, timeoutMs);
+	return armed;
+}
+
+/** Performs one defrag effect; a thrown call becomes defragWorkflow.failed's event, and the runner logs it. */
+export function defragExecutor(io: DefragIo): (effect: DefragEffect, state: DefragState) => Promise<DefragEvent> {
+	const now = io.now ?? Date.now;
+	const sleep = io.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
+	return async effect => {
+		switch (effect.type) {
+			case 'observe':
+				if (effect.delayMs > 0) await sleep(effect.delayMs);
+				return {type: 'observed', observation: await io.observe()};
+			case 'read-linearizable': {
+				const failures: Record<string, string> = {};
+				await Promise.all(
+					effect.members.map(async member => {
+						try {
+							await io.client(member.endpoint).linearizableRead(effect.timeoutMs);
+						} catch (error) {
+							failures[member.id] = message(error);
+						}
+					}),
+				);
+				return {type: 'reads-done', failures};
+			}
+			case 'read-quotas': {
+				const quotas: Record<string, number> = {};
+				const failures: Record<string, string> = {};
+				await Promise.all(
+					effect.members.map(async member => {
+						try {
+							const bytes = await io.readQuota(member);
+							if (bytes !== undefined && bytes > 0) quotas[member.id] = bytes;
+							else failures[member.id] = 'no etcd_server_quota_backend_bytes in /metrics';
+						} catch (error) {
+							failures[member.id] = message(error);
+						}
+					}),
+				);
+				return {type: 'quotas-read', quotas, failures};
+			}
+			case 'confirm':
+				return (await io.confirm(effect)) ? {type: 'confirmed'} : {type: 'cancelled'};
+			case 'compact':
+				try {
+					await io.client(effect.endpoint).compact(effect.revision, compactDeadlineMs(effect.dbSize));
+					return {type: 'compacted', revision: effect.revision, isAlreadyCompacted: false};
+				} catch (error) {
+					if (compacted.test(message(error))) return {type: 'compacted', revision: effect.revision, isAlreadyCompacted: true};
+					throw error;
+				}
+			case 'defragment': {
+				const started = now();
+				await io.client(effect.member.endpoint).defragment(defragDeadlineMs(effect.dbSize));
+				const at = now();
+				return {type: 'defragmented', id: effect.member.id, at, tookMs: at - started};
+			}
+			case 'disarm':
+				return {type: 'disarmed', cleared: await disarmNospace(io.client(effect.endpoint), io.commandTimeoutMs)};
+		}
+	};
+}
