@@ -7,10 +7,11 @@
 // Each dynamic import() in cli.ts stays a separate chunk, so `etcdtop status` still never loads Ink.
 // The two worker scripts are entry points of their own, beside cli.js, where `new URL('./x-worker.js',
 // import.meta.url)` looks for them. Unit and component tests keep using dist/source directly.
-// Two dependencies are changed as they are bundled: see bundle-plugins.js.
+// Two dependencies are changed as they are bundled: see bundle-plugins.js. scripts/package.js builds the
+// single-file executable from the same sources and plugins.
 import {build} from 'esbuild';
 import {rm} from 'node:fs/promises';
-import {etcd3ProtoPath, inkTextCaches} from './bundle-plugins.js';
+import {etcd3Services, inkTextCaches, packageDefine} from './bundle-plugins.js';
 
 const outdir = 'dist/bundle';
 
@@ -28,6 +29,7 @@ await build({
 	external: ['ssh2', '@node-rs/crc32', 'react-devtools-core'],
 	// CommonJS dependencies call require() for Node's own modules.
 	banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
-	plugins: [etcd3ProtoPath, inkTextCaches],
+	define: packageDefine,
+	plugins: [etcd3Services, inkTextCaches],
 	logLevel: 'warning',
 });

@@ -1,5 +1,6 @@
 import meow from 'meow';
 import {ConfigError} from '../config/errors.js';
+import {packageInfo, versionLine} from '../package-info.js';
 import {flagSpecs, kebabFlag, meowFlags, nameOf, type FlagKey, type ParsedFlags} from './flags.js';
 import {commandHelp, commandNames, commandTitle, globalHelp} from './help.js';
 import {commands, flagsOf, type CommandSpec} from './table.js';
@@ -75,7 +76,7 @@ function checkOperands(command: CommandSpec, args: readonly string[]): void {
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
 	// meow answers a bare --version itself; help is ours, per command.
-	const cli = meow('', {importMeta: import.meta, argv: [...argv], autoHelp: false, allowUnknownFlags: true, booleanDefault: undefined, flags: {...meowFlags(), help: {type: 'boolean'}}});
+	const cli = meow('', {importMeta: import.meta, pkg: packageInfo, version: versionLine, argv: [...argv], autoHelp: false, allowUnknownFlags: true, booleanDefault: undefined, flags: {...meowFlags(), help: {type: 'boolean'}}});
 	const flags = cli.flags as Record<string, unknown>;
 	if (flags['help'] === true) {
 		if (cli.input.length === 0) return {kind: 'help', text: globalHelp()};

