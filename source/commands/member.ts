@@ -1,4 +1,3 @@
-import {appendFileSync} from 'node:fs';
 import {createInterface} from 'node:readline/promises';
 import {buildSshSettings, type Config} from '../config/config.js';
 import {parseDuration, formatDuration} from '../config/duration.js';
@@ -12,6 +11,7 @@ import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
 import type {Via} from './via.js';
 import {visibleLine} from '../model/visible-text.js';
 import {resolvedConfig, withVia, type CommandContext} from './context.js';
+import {CommandLogFileError, openCommandLogFile} from '../output/command-log-file.js';
 
 export interface MemberFlags {
 	readonly newName?: string;
@@ -118,18 +118,14 @@ async function askTyped(effect: Extract<Effect, {type: 'confirm'}>, io: MemberIo
 	}
 }
 
-function formatLog(entry: CommandLogEntry): string {
-	// The file is read with cat and less: a remote line's control bytes are written as escapes.
-	return visibleLine(`${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`);
-}
-
-/** --command-log FILE: every cluster change and each line a remote command prints, appended as it happens. */
-function commandLogFile(path: string | undefined) {
-	const append = (line: string) => path && appendFileSync(path, `${line}\n`, {mode: 0o600});
-	return {
-		change: (entry: CommandLogEntry) => append(formatLog(entry)),
-		remote: (line: string) => append(`${new Date().toISOString()} [remote] ${line}`),
-	};
+/** --command-log FILE, opened before anything changes: a file it cannot safely write is a usage error. */
+function commandLogFileOf(path: string | undefined, warn: (text: string) => void) {
+	try {
+		return openCommandLogFile(path, warn);
+	} catch (error) {
+		if (error instanceof CommandLogFileError) throw new ConfigError('--command-log', error.message, 'e.g. --command-log /var/log/etcdtop-changes.log');
+		throw error;
+	}
 }
 
 /** Prints what changed between two states: new notes, start settings once, catch-up progress at most once a second. */
@@ -175,7 +171,7 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 	const plan = checkMemberCommand(config, args, flags);
 	const connect = connectOptionsOf(config);
 	const report = reporter(io);
-	const logFile = commandLogFile(flags.commandLog);
+	const logFile = commandLogFileOf(flags.commandLog, io.err);
 	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
 	const {liveOperationIo} = await import('../ops/live-io.js');
 	const live = liveOperationIo(
@@ -223,7 +219,7 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 	const waitTimeoutMs = parseDuration(waitText);
 	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
 	const connect = connectOptionsOf(config);
-	const logFile = commandLogFile(flags.commandLog);
+	const logFile = commandLogFileOf(flags.commandLog, text => log?.append({at: Date.now(), severity: 'warn', text}));
 	return liveMemberOps({
 		endpoints: config.endpoints,
 		connect,

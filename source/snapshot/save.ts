@@ -312,9 +312,13 @@ async function receive(
 }
 
 async function createPart(partPath: string, isReplacing = false): Promise<FileHandle> {
+	// A sidecar's part left by a crashed save is ours to replace (this save holds FILE.part): it is
+	// unlinked, never truncated, so a link planted in its place is removed rather than followed.
+	if (isReplacing) await unlink(partPath).catch(() => undefined);
 	try {
-		// O_EXCL: a FILE.part we did not create is another save in progress (or a crashed one), not ours to clobber.
-		const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | (isReplacing ? fsConstants.O_TRUNC : fsConstants.O_EXCL);
+		// O_EXCL: a FILE.part we did not create is another save in progress (or a crashed one), not ours to
+		// clobber; with O_CREAT it also refuses a symbolic link, so nothing is written through one.
+		const flags = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW;
 		const handle = await open(partPath, flags, 0o600);
 		await handle.chmod(0o600);
 		return handle;

@@ -1,5 +1,5 @@
 import {createHash, createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
-import {appendFileSync, mkdirSync, readFileSync} from 'node:fs';
+import {closeSync, constants, mkdirSync, openSync, readFileSync, writeSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {SshError} from './errors.js';
 import {matchPatternList} from './pattern.js';
@@ -137,7 +137,20 @@ export function readKnownHosts(path: string): readonly KnownHostEntry[] {
 
 export function appendKnownHost(path: string, line: string): void {
 	mkdirSync(dirname(path), {recursive: true, mode: 0o700});
-	appendFileSync(path, `${line}\n`, {mode: 0o600});
+	let fd: number;
+	try {
+		// O_NOFOLLOW: a link planted where known_hosts should be is refused, not written through.
+		fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'ELOOP') throw new SshError('config', `${path} is a symbolic link: etcdtop does not write host keys through links; give the real file with --ssh-known-hosts`);
+		throw new SshError('config', `cannot add the host key to ${path}: ${(error as Error).message}`);
+	}
+	try {
+		writeSync(fd, `${line}\n`);
+	} finally {
+		closeSync(fd);
+	}
 }
 
 /** What an operator runs to trust a host after checking its fingerprint out of band. */

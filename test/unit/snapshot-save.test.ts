@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {createHash, randomBytes} from 'node:crypto';
-import {readFileSync, statSync, writeFileSync} from 'node:fs';
+import {lstatSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, it} from 'node:test';
 import type {SnapshotMessage} from '../../source/etcd/snapshot-response.js';
@@ -53,6 +53,26 @@ describe('saveSnapshot', () => {
 			return true;
 		});
 	}
+
+	it('a link planted at FILE.meta.json.part is removed, never followed: its target keeps its bytes and mode', async () => {
+		const victim = join(dir.path, 'victim.txt');
+		writeFileSync(victim, 'precious', {mode: 0o644});
+		symlinkSync(victim, `${path}.meta.json.part`);
+		await saveSnapshot(streamOf(etcdMessages(db)), options({beforeCommit: async () => [{path: `${path}.meta.json`, content: '{}\n'}]}));
+		assert.equal(readFileSync(victim, 'utf8'), 'precious');
+		assert.equal(statSync(victim).mode & 0o777, 0o644);
+		assert.equal(readFileSync(`${path}.meta.json`, 'utf8'), '{}\n');
+		assert.equal(lstatSync(`${path}.meta.json`).isSymbolicLink(), false);
+	});
+
+	it('a link planted at FILE.part is refused: the save fails and the target is untouched', async () => {
+		const victim = join(dir.path, 'victim.txt');
+		writeFileSync(victim, 'precious', {mode: 0o644});
+		symlinkSync(victim, `${path}.part`);
+		await rejectsWith(saveSnapshot(streamOf(etcdMessages(db)), options()), 'part-exists');
+		assert.equal(readFileSync(victim, 'utf8'), 'precious');
+		assert.equal(statSync(victim).mode & 0o777, 0o644);
+	});
 
 	it('writes the database and etcd’s trailer byte for byte, mode 0600, and nothing else', async () => {
 		const result = await saveSnapshot(streamOf(etcdMessages(db)), options());

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import {mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {
+	appendKnownHost,
 	checkHostKey,
 	entryMatches,
 	fingerprint,
@@ -111,5 +115,23 @@ describe('known_hosts', () => {
 	it('suggests a keyscan command with every part quoted', () => {
 		assert.equal(keyscanHint('etcd-1', 22, 'ssh-ed25519', '/root/.ssh/known_hosts'), 'check the fingerprint out of band, then run: ssh-keyscan -H -t ed25519 etcd-1 >> /root/.ssh/known_hosts');
 		assert.match(keyscanHint('etcd-1', 2222, 'ecdsa-sha2-nistp256', "/tmp/my hosts's"), /ssh-keyscan -H -p 2222 -t ecdsa etcd-1 >> '\/tmp\/my hosts'\\''s'$/);
+	});
+
+	it('appends a host key 0600, and refuses a link planted where known_hosts should be', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'etcdtop-known-hosts-'));
+		try {
+			const path = join(dir, 'known_hosts');
+			appendKnownHost(path, '|1|abc ssh-ed25519 AAAA');
+			assert.equal(readFileSync(path, 'utf8'), '|1|abc ssh-ed25519 AAAA\n');
+			assert.equal(statSync(path).mode & 0o777, 0o600);
+			const victim = join(dir, 'victim');
+			writeFileSync(victim, 'precious');
+			const linked = join(dir, 'linked_hosts');
+			symlinkSync(victim, linked);
+			assert.throws(() => appendKnownHost(linked, 'x'), /symbolic link/);
+			assert.equal(readFileSync(victim, 'utf8'), 'precious');
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
 	});
 });
