@@ -1,3 +1,4 @@
+import {constants as osConstants} from 'node:os';
 import {dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
@@ -50,7 +51,9 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 		if (error instanceof ConfigError) throw error;
 		const isBeforeStream = error instanceof SnapshotSaveError && error.kind === 'no-source';
 		io.err(`snapshot save${isBeforeStream ? '' : ' failed'}: ${(error as Error).message}`);
-		return 1;
+		// As a shell reports a process a signal ended: 128 + the signal's number.
+		const signal = error instanceof SnapshotSaveError ? error.interruptedBy : undefined;
+		return signal ? 128 + osConstants.signals[signal] : 1;
 	}
 	io.out(`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}) from ${result.member.name} (${result.member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`);
 	for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);

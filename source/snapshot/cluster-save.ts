@@ -134,10 +134,11 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 		throw new SnapshotSaveError('stream', (error as Error).message, {cause: error});
 	}
 	const ownController = options.signal ? undefined : new AbortController();
-	const onSignal = () => ownController?.abort();
+	// A dropped SSH session (SIGHUP), ctrl-c, ctrl-\ or a kill: the save stops, removes its part files, says so.
+	const onSignal = (signal: NodeJS.Signals) =>
+		ownController?.abort(new SnapshotSaveError('aborted', `interrupted by ${signal}: the partial snapshot was removed and ${path} was not written`, {interruptedBy: signal}));
 	if (ownController) {
-		process.once('SIGINT', onSignal);
-		process.once('SIGTERM', onSignal);
+		for (const signal of interruptingSignals) process.once(signal, onSignal);
 	}
 	const client = new SnapshotClient(endpoint, connect, route);
 	const encryptor = options.recipients && options.recipients.length > 0 ? new AgeEncryptor(options.recipients) : undefined;
@@ -177,11 +178,12 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 	} finally {
 		client.close();
 		if (ownController) {
-			process.removeListener('SIGINT', onSignal);
-			process.removeListener('SIGTERM', onSignal);
+			for (const signal of interruptingSignals) process.removeListener(signal, onSignal);
 		}
 	}
 }
+
+const interruptingSignals: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM'];
 
 function encryptionOf(recipients: readonly AgeRecipient[]): {readonly kind: 'x25519'; readonly recipients: readonly string[]} | {readonly kind: 'scrypt'} {
 	if (recipients.some(recipient => recipient.kind === 'scrypt')) return {kind: 'scrypt'};

@@ -26,12 +26,15 @@ export type SaveFailureKind =
 /** Why a save failed, in words for an operator; by the time it is thrown no FILE and no FILE.part remain. */
 export class SnapshotSaveError extends Error {
 	override readonly name = 'SnapshotSaveError';
+	/** The signal that interrupted the save, when one did: the command exits 128 + its number. */
+	readonly interruptedBy: NodeJS.Signals | undefined;
 	constructor(
 		readonly kind: SaveFailureKind,
 		message: string,
-		options?: {cause?: unknown},
+		options?: {cause?: unknown; interruptedBy?: NodeJS.Signals},
 	) {
 		super(message, options);
+		this.interruptedBy = options?.interruptedBy;
 	}
 }
 
@@ -109,7 +112,10 @@ export async function saveSnapshot(openStream: OpenSnapshotStream, options: Save
 	const {path, isOverwriting} = options;
 	const partPath = partPathOf(path);
 	const controller = new AbortController();
-	const onOuterAbort = () => controller.abort(new SnapshotSaveError('aborted', `the save was interrupted; ${path} was not written`));
+	const onOuterAbort = () => {
+		const reason: unknown = options.signal?.reason;
+		controller.abort(reason instanceof SnapshotSaveError ? reason : new SnapshotSaveError('aborted', `the save was interrupted; ${path} was not written`));
+	};
 	if (options.signal?.aborted) onOuterAbort();
 	options.signal?.addEventListener('abort', onOuterAbort, {once: true});
 	const idleTimer = setTimeout(() => {
