@@ -1,6 +1,6 @@
 import {createInterface} from 'node:readline/promises';
-import {buildSshSettings, type Config} from '../config/config.js';
-import {parseDuration, formatDuration} from '../config/duration.js';
+import {buildSshSettings, checkedDuration, type Config} from '../config/config.js';
+import {durationRanges, formatDuration} from '../config/duration.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {exitCodes} from '../output/exit-code.js';
@@ -66,8 +66,7 @@ export function parseMemberCommand(args: readonly string[], flags: MemberFlags, 
 	if (target === undefined || target === '') throw new ConfigError(`member ${kind}`, kind === 'replace' ? 'the FAILED member is missing' : kind === 'add' ? 'the new member NAME is missing' : 'NAME|ID is missing', usage);
 	if (extra.length > 0) throw new ConfigError(`member ${kind}`, `unexpected argument "${extra[0]}"`, usage);
 	const waitText = flags.waitTimeout ?? '5m';
-	const waitTimeoutMs = parseDuration(waitText);
-	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
+	const waitTimeoutMs = checkedDuration(waitText, '--wait-timeout', durationRanges.waitTimeout);
 	if (flags.startCommand !== undefined && flags.startCommand.trim() === '') throw new ConfigError('--start-command', 'is empty', 'give the command that starts etcd on the new host, e.g. "systemctl start etcd"');
 	const common = {
 		isPreConfirmed: flags.yes ?? false,
@@ -216,8 +215,7 @@ export interface ConsoleLogSink {
 export async function consoleMemberOps(config: Config, flags: MemberFlags, via?: MemberVia, log?: ConsoleLogSink) {
 	const {liveMemberOps} = await import('../ui/member-ops.js');
 	const waitText = flags.waitTimeout ?? '5m';
-	const waitTimeoutMs = parseDuration(waitText);
-	if (waitTimeoutMs === undefined || waitTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
+	const waitTimeoutMs = checkedDuration(waitText, '--wait-timeout', durationRanges.waitTimeout);
 	const connect = connectOptionsOf(config);
 	const logFile = commandLogFileOf(flags.commandLog, text => log?.append({at: Date.now(), severity: 'warn', text}));
 	return liveMemberOps({

@@ -3,9 +3,10 @@ import {homedir} from 'node:os';
 import {join} from 'node:path';
 import {SshError} from '../ssh/errors.js';
 import {parseHostMap, parseTarget, type SshTarget} from '../ssh/target.js';
-import {parseDuration} from './duration.js';
+import {DurationError, durationRanges, parseDurationIn, type DurationRange} from './duration.js';
 import {parseEndpoints} from './endpoints.js';
 import {ConfigError} from './errors.js';
+import {checkTlsMaterial} from './tls-material.js';
 
 export interface TlsConfig {
 	readonly ca?: Buffer;
@@ -90,14 +91,19 @@ function pick(flag: string | undefined, env: Env, variable: string): {value: str
 	return {value: undefined, input: flagName};
 }
 
-function duration(flag: string | undefined, env: Env, variable: string, fallback: string, min: number): number {
+function duration(flag: string | undefined, env: Env, variable: string, fallback: string, range: DurationRange): number {
 	const {value, input} = pick(flag, env, variable);
-	const ms = parseDuration(value ?? fallback);
-	if (ms === undefined) {
-		throw new ConfigError(input, `"${value}" is not a duration`, 'use a number with a unit: 500ms, 2s, 1m');
+	return checkedDuration(value ?? fallback, input, range);
+}
+
+/** A duration flag's value within its documented range, or exit 3 naming the flag and the range. */
+export function checkedDuration(text: string, input: string, range: DurationRange): number {
+	try {
+		return parseDurationIn(text, range);
+	} catch (error) {
+		if (error instanceof DurationError) throw new ConfigError(input, error.message, error.fix);
+		throw error;
 	}
-	if (ms < min) throw new ConfigError(input, `${value} is too short`, `use at least ${min}ms`);
-	return ms;
 }
 
 function readMaterial(path: string | undefined, input: string, readFile: ReadFile): Buffer | undefined {
@@ -192,14 +198,15 @@ export function buildConfig(flags: ConnectionFlags, env: Env = process.env, read
 		throw new ConfigError(endpointsInput.input, 'TLS files were given but every endpoint is http://', 'use https:// endpoints, or drop --cacert/--cert/--key');
 	}
 
-	const tls: TlsConfig | undefined = isAnyHttps
-		? Object.freeze({
-				ca: readMaterial(cacert.value, cacert.input, readFile),
-				cert: readMaterial(cert.value, cert.input, readFile),
-				key: readMaterial(key.value, key.input, readFile),
-				isInsecureSkipVerify,
-			})
-		: undefined;
+	let tls: TlsConfig | undefined;
+	if (isAnyHttps) {
+		const ca = readMaterial(cacert.value, cacert.input, readFile);
+		const certPem = readMaterial(cert.value, cert.input, readFile);
+		const keyPem = readMaterial(key.value, key.input, readFile);
+		const file = (pem: Buffer | undefined, {value, input}: {value: string | undefined; input: string}) => (pem && value !== undefined ? {input, path: value, pem} : undefined);
+		checkTlsMaterial({ca: file(ca, cacert), cert: file(certPem, cert), key: file(keyPem, key)});
+		tls = Object.freeze({ca, cert: certPem, key: keyPem, isInsecureSkipVerify});
+	}
 
 	const user = pick(flags.user, env, 'ETCDCTL_USER');
 	let auth: AuthConfig | undefined;
@@ -213,14 +220,14 @@ export function buildConfig(flags: ConnectionFlags, env: Env = process.env, read
 		throw new ConfigError('--password', 'a password was given without a user', 'add --user NAME');
 	}
 
-	const probeTimeoutMs = duration(flags.probeTimeout, env, 'ETCDTOP_PROBE_TIMEOUT', defaults.probeTimeout, 10);
+	const probeTimeoutMs = duration(flags.probeTimeout, env, 'ETCDTOP_PROBE_TIMEOUT', defaults.probeTimeout, durationRanges.probeTimeout);
 	return Object.freeze({
 		endpoints: Object.freeze([...endpoints]),
 		tls,
 		auth,
-		dialTimeoutMs: duration(flags.dialTimeout, env, 'ETCDCTL_DIAL_TIMEOUT', defaults.dialTimeout, 10),
-		commandTimeoutMs: duration(flags.commandTimeout, env, 'ETCDCTL_COMMAND_TIMEOUT', defaults.commandTimeout, 10),
-		intervalMs: duration(flags.interval, env, 'ETCDTOP_INTERVAL', defaults.interval, 100),
+		dialTimeoutMs: duration(flags.dialTimeout, env, 'ETCDCTL_DIAL_TIMEOUT', defaults.dialTimeout, durationRanges.dialTimeout),
+		commandTimeoutMs: duration(flags.commandTimeout, env, 'ETCDCTL_COMMAND_TIMEOUT', defaults.commandTimeout, durationRanges.commandTimeout),
+		intervalMs: duration(flags.interval, env, 'ETCDTOP_INTERVAL', defaults.interval, durationRanges.interval),
 		probeTimeoutMs,
 		isReadOnly: flags.readOnly ?? false,
 		isDiscovering: flags.discover ?? true,

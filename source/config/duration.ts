@@ -33,3 +33,49 @@ export function formatDuration(ms: number): string {
 	if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 	return `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m`;
 }
+
+/** The range a duration flag accepts, documented beside the flag. */
+export interface DurationRange {
+	readonly minMs: number;
+	readonly maxMs: number;
+}
+
+/**
+ * The ranges of every duration flag. No timer may exceed 2^31-1 ms (~24.8 days): Node fires a longer one
+ * after 1 ms, so a week-long interval would become a busy loop.
+ */
+export const durationRanges = {
+	dialTimeout: {minMs: 10, maxMs: 600_000},
+	commandTimeout: {minMs: 10, maxMs: 3_600_000},
+	interval: {minMs: 100, maxMs: 3_600_000},
+	probeTimeout: {minMs: 10, maxMs: 60_000},
+	snapshotEvery: {minMs: 10_000, maxMs: 20 * 86_400_000},
+	waitTimeout: {minMs: 1000, maxMs: 86_400_000},
+} as const satisfies Record<string, DurationRange>;
+
+export class DurationError extends Error {
+	override readonly name = 'DurationError';
+	constructor(
+		message: string,
+		readonly fix: string,
+	) {
+		super(message);
+	}
+}
+
+/** Milliseconds of `text`, or a DurationError naming the range when it is not a duration within `range`. */
+export function parseDurationIn(text: string, range: DurationRange): number {
+	const ms = parseDuration(text);
+	const fix = `use a number with a unit from ${formatRangeEnd(range.minMs)} to ${formatRangeEnd(range.maxMs)}, e.g. 500ms, 2s, 1m, 6h`;
+	if (ms === undefined) throw new DurationError(`"${text}" is not a duration`, fix);
+	if (ms < range.minMs || ms > range.maxMs) throw new DurationError(`${text.trim()} is out of range`, fix);
+	return ms;
+}
+
+function formatRangeEnd(ms: number): string {
+	// Go's duration syntax has no days: 20 days is 480h.
+	for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+		if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+	}
+	return `${ms}ms`;
+}

@@ -19,11 +19,14 @@ export function normalizeEndpoint(raw: string, input: string, isTls: boolean): s
 		throw new ConfigError(input, `"${text}" uses ${url.protocol.slice(0, -1)}, which etcdtop does not speak`, fix);
 	}
 	if (url.hostname === '') throw new ConfigError(input, `"${text}" has no host`, fix);
-	if (url.port === '') throw new ConfigError(input, `"${text}" has no port`, fix);
+	// URL drops a scheme's default port (http://h:80 -> port ''), so the port is read from the text.
+	const port = url.port !== '' ? url.port : /:(\d+)\/?$/.exec(text)?.[1];
+	if (port === undefined) throw new ConfigError(input, `"${text}" has no port`, fix);
+	if (Number(port) < 1 || Number(port) > 65_535) throw new ConfigError(input, `"${text}" has port ${port}, outside 1-65535`, fix);
 	if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
 		throw new ConfigError(input, `"${text}" has more than scheme, host and port`, fix);
 	}
-	return `${url.protocol}//${url.host}`;
+	return `${url.protocol}//${url.hostname}:${Number(port)}`;
 }
 
 export function parseEndpoints(list: string, input: string, isTls: boolean): readonly string[] {

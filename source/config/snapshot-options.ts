@@ -1,7 +1,8 @@
 import {statSync} from 'node:fs';
 import {parseRecipient, type AgeRecipient} from '../snapshot/age.js';
 import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
-import {parseDuration} from './duration.js';
+import {checkedDuration} from './config.js';
+import {durationRanges} from './duration.js';
 import {ConfigError} from './errors.js';
 
 /** The snapshot flags as meow hands them over. */
@@ -35,9 +36,7 @@ export function parseSnapshotOptions(flags: SnapshotFlags, env: Env = process.en
 	}
 	let everyMs: number | undefined;
 	if (flags.snapshotEvery !== undefined) {
-		everyMs = parseDuration(flags.snapshotEvery);
-		if (everyMs === undefined) throw new ConfigError('--snapshot-every', `"${flags.snapshotEvery}" is not a duration`, 'use a number with a unit: 30m, 6h');
-		if (everyMs < 10_000) throw new ConfigError('--snapshot-every', `${flags.snapshotEvery} is too short`, 'use at least 10s');
+		everyMs = checkedDuration(flags.snapshotEvery, '--snapshot-every', durationRanges.snapshotEvery);
 	}
 	const encryptTo = (flags.encryptTo ?? []).map(text => {
 		const key = parseRecipient(text);

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {buildConfig} from '../../source/config/config.js';
 import {connectOptionsOf} from '../../source/config/connect-options.js';
 import {configError} from '../helpers/config-error.js';
 
+// A CA certificate whose key was thrown away: TLS files are parsed before anything connects.
+const caPem = readFileSync(new URL('../../../test/fixtures/tls/ca.crt', import.meta.url));
 const noFiles = (path: string): Buffer => {
-	if (path.endsWith('.pem')) return Buffer.from(`pem:${path}`);
+	if (path.endsWith('.pem')) return caPem;
 	throw Object.assign(new Error('missing'), {code: 'ENOENT'});
 };
 
@@ -36,21 +39,26 @@ test('a flag wins over its ETCDCTL_ variable, which wins over the default', () =
 
 test('endpoints: schemes, TLS defaulting and duplicates', () => {
 	assert.deepEqual(buildConfig({endpoints: 'https://h:1, http://h:2,h:2'}, {}, noFiles).endpoints, ['https://h:1', 'http://h:2']);
+	assert.deepEqual(buildConfig({endpoints: 'http://h:80,https://[::1]:443/'}, {}, noFiles).endpoints, ['http://h:80', 'https://[::1]:443']);
 	const tls = buildConfig({endpoints: '127.0.0.1:2379', cacert: 'ca.pem'}, {}, noFiles);
 	assert.deepEqual(tls.endpoints, ['https://127.0.0.1:2379']);
-	assert.equal(tls.tls?.ca?.toString(), 'pem:ca.pem');
+	assert.equal(tls.tls?.ca?.toString(), caPem.toString());
 });
 
 test('bad input names the flag or variable and the fix', () => {
 	const cases: Array<[() => unknown, string, RegExp]> = [
 		[() => buildConfig({endpoints: 'ftp://h:1'}, {}, noFiles), '--endpoints', /ftp/],
 		[() => buildConfig({endpoints: 'h'}, {}, noFiles), '--endpoints', /no port/],
+		[() => buildConfig({endpoints: 'h:0'}, {}, noFiles), '--endpoints', /port 0, outside 1-65535/],
 		[() => buildConfig({endpoints: 'http://h:1/path'}, {}, noFiles), '--endpoints', /more than/],
 		[() => buildConfig({endpoints: ','}, {}, noFiles), '--endpoints', /empty/],
 		[() => buildConfig({}, {ETCDCTL_ENDPOINTS: 'http://[::1'}, noFiles), 'ETCDCTL_ENDPOINTS', /not a valid URL/],
 		[() => buildConfig({dialTimeout: '5x'}, {}, noFiles), '--dial-timeout', /not a duration/],
 		[() => buildConfig({}, {ETCDCTL_COMMAND_TIMEOUT: 'soon'}, noFiles), 'ETCDCTL_COMMAND_TIMEOUT', /not a duration/],
-		[() => buildConfig({interval: '10ms'}, {}, noFiles), '--interval', /too short/],
+		[() => buildConfig({interval: '10ms'}, {}, noFiles), '--interval', /10ms is out of range/],
+		[() => buildConfig({interval: '600h'}, {}, noFiles), '--interval', /600h is out of range/],
+		[() => buildConfig({}, {ETCDTOP_PROBE_TIMEOUT: '600h'}, noFiles), 'ETCDTOP_PROBE_TIMEOUT', /out of range/],
+		[() => buildConfig({dialTimeout: '100000h'}, {}, noFiles), '--dial-timeout', /out of range/],
 		[() => buildConfig({probeTimeout: 'x'}, {}, noFiles), '--probe-timeout', /not a duration/],
 		[() => buildConfig({cacert: 'missing.crt'}, {}, noFiles), '--cacert', /does not exist/],
 		[() => buildConfig({cert: 'c.pem'}, {}, noFiles), '--key', /both --cert and --key/],
