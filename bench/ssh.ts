@@ -1,8 +1,8 @@
 // What --via costs, in one run against one single-member etcd on loopback and a real sshd on loopback:
 //  - status latency through the SSH tunnel vs direct (target: median overhead under 5 ms);
 //  - snapshot save throughput through the tunnel vs direct, on a DB of ~120 MB (target: at least 0.7x).
-// Both sides use the production path: MemberClient / SnapshotClient with the route --via builds
-// (tunnelRoute: local port, TLS name override, 8 MiB window) and saveSnapshot writing a verified file.
+// Both sides use the production path: the routed clients of route/routes.ts, direct and through the
+// tunnel --via builds (local port, TLS name override, 8 MiB window), and saveSnapshot writing a verified file.
 // Run: npx tsc -p . && node dist/bench/ssh.js [statusCalls] [dbMegabytes]
 // From bench/run.ts: `import {benchSsh} from './ssh.js'; const result = await benchSsh();` (returns the JSON printed here).
 import {randomBytes} from 'node:crypto';
@@ -11,9 +11,8 @@ import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {Etcd3} from 'etcd3';
 import {LocalCluster} from '../source/demo/local-cluster.js';
-import {MemberClient, type ConnectOptions, type MemberRoute} from '../source/etcd/member-client.js';
-import {SnapshotClient} from '../source/etcd/snapshot-stream.js';
-import {tunnelRoute} from '../source/poller/tunnelled-source.js';
+import type {ConnectOptions} from '../source/etcd/member-client.js';
+import {createRoutes, type RoutedClient, type Routes} from '../source/route/routes.js';
 import {saveSnapshot} from '../source/snapshot/save.js';
 import {Keyring} from '../source/ssh/connect.js';
 import {SshConnection} from '../source/ssh/connection.js';
@@ -48,7 +47,7 @@ function summarize(samples: number[]): LatencySummary {
 	return {calls: sorted.length, medianMs: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99)};
 }
 
-async function measureStatus(client: MemberClient, calls: number): Promise<number[]> {
+async function measureStatus(client: RoutedClient, calls: number): Promise<number[]> {
 	for (let index = 0; index < 20; index++) await client.status(5000);
 	const samples: number[] = [];
 	for (let index = 0; index < calls; index++) {
@@ -59,8 +58,8 @@ async function measureStatus(client: MemberClient, calls: number): Promise<numbe
 	return samples;
 }
 
-async function measureSnapshot(endpoint: string, connect: ConnectOptions, route: MemberRoute | undefined, path: string): Promise<{ms: number; bytes: number}> {
-	const client = new SnapshotClient(endpoint, connect, route);
+async function measureSnapshot(endpoint: string, routes: Routes, path: string): Promise<{ms: number; bytes: number}> {
+	const client = await routes.snapshotClient(endpoint);
 	try {
 		const started = performance.now();
 		const result = await saveSnapshot(signal => client.snapshot(signal), {path, isOverwriting: true, idleTimeoutMs: 30_000});
@@ -92,14 +91,15 @@ export async function benchSsh({statusCalls = 500, dbMegabytes = 120, snapshotRu
 		agentSocket: '',
 	}).start();
 	const pool = new TunnelPool(connection);
-	const clients: MemberClient[] = [];
+	const clients: RoutedClient[] = [];
 	try {
 		await connection.waitUntilUp({timeoutMs: 30_000});
 		const endpoint = cluster.members[0]!.clientUrl;
 		const connect: ConnectOptions = {dialTimeoutMs: 5000, commandTimeoutMs: 5000};
-		const route = await tunnelRoute(pool, endpoint, false);
-		const direct = new MemberClient(endpoint, connect);
-		const tunnelled = new MemberClient(endpoint, connect, route);
+		const directRoutes = createRoutes(connect);
+		const tunnelRoutes = createRoutes(connect, pool);
+		const direct = directRoutes.client(endpoint);
+		const tunnelled = tunnelRoutes.client(endpoint);
 		clients.push(direct, tunnelled);
 		// Alternate rounds so a burst of machine noise (other engineers' tests) hits both sides alike.
 		const rounds = 5;
@@ -118,11 +118,11 @@ export async function benchSsh({statusCalls = 500, dbMegabytes = 120, snapshotRu
 		const tunnelRuns: Array<{ms: number; bytes: number}> = [];
 		const file = join(cluster.baseDir, 'bench-ssh.db');
 		// One warm-up each (page cache, JIT), then alternate.
-		await measureSnapshot(endpoint, connect, undefined, file);
-		await measureSnapshot(endpoint, connect, route, file);
+		await measureSnapshot(endpoint, directRoutes, file);
+		await measureSnapshot(endpoint, tunnelRoutes, file);
 		for (let run = 0; run < snapshotRuns; run++) {
-			directRuns.push(await measureSnapshot(endpoint, connect, undefined, file));
-			tunnelRuns.push(await measureSnapshot(endpoint, connect, route, file));
+			directRuns.push(await measureSnapshot(endpoint, directRoutes, file));
+			tunnelRuns.push(await measureSnapshot(endpoint, tunnelRoutes, file));
 		}
 		const throughput = (runs: ReadonlyArray<{ms: number; bytes: number}>): ThroughputSummary => {
 			const ms = median(runs.map(run => run.ms));

@@ -1,14 +1,16 @@
 import type {Config} from '../config/config.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
+import {createRoutes} from '../route/routes.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
 
 /**
  * Starts polling before the UI modules load: importing Ink and React takes about half a second, during
  * which the first answers arrive, so the first frame already shows the cluster.
  */
-export function startConsolePoller(config: Config, options: Pick<PollerOptions, 'createSource'> = {}): Poller {
+export function startConsolePoller(config: Config, options: Partial<Pick<PollerOptions, 'routes'>> = {}): Poller {
 	// Members probed on the same tick answer within a few milliseconds of each other: one frame for all.
-	const poller = new Poller(config, {...options, batchMs: 25});
+	const poller = new Poller(config, {routes: options.routes ?? createRoutes(connectOptionsOf(config)), batchMs: 25});
 	poller.start();
 	return poller;
 }
@@ -27,13 +29,13 @@ export async function consoleCommand({flags, io}: CommandContext): Promise<numbe
 	};
 	// SSH is up (or retrying) before the console takes the screen: a host key prompt or refusal stays readable.
 	return withVia(config, io, async via => {
-		const poller = startConsolePoller(config, via ? {createSource: via.createSource} : {});
+		const poller = startConsolePoller(config, via ? {routes: via.routes} : {});
 		const {runConsole} = await import('../ui/run-console.js');
 		const {consoleMemberOps} = await import('./member.js');
 		const {CommandLog} = await import('../ui/command-log.js');
 		const commandLog = new CommandLog();
 		if (via) (await import('./via.js')).logPermanentFailure(via, commandLog);
 		const memberOps = await consoleMemberOps(config, flags, via, commandLog);
-		return runConsole(config, poller, {snapshots: via ? {...snapshots, routeFor: via.routeFor} : snapshots, memberOps, commandLog});
+		return runConsole(config, poller, {snapshots: via ? {...snapshots, routes: via.routes} : snapshots, memberOps, commandLog});
 	});
 }

@@ -38,10 +38,10 @@ function sshOf(config: Config) {
 }
 
 /** The --via host: member clients dial through its tunnels, start commands reach hosts through it. */
-export type MemberVia = Pick<Via, 'routeFor' | 'connection'>;
+export type MemberVia = Pick<Via, 'routes' | 'connection'>;
 
 function viaOptions(via: MemberVia | undefined) {
-	return via ? {routeFor: via.routeFor, via: via.connection} : {};
+	return via ? {routes: via.routes, via: via.connection} : {};
 }
 
 const usage = 'use: etcdtop member replace FAILED --new-name NAME --new-peer-url URL | member add NAME --peer-url URL | member remove|promote|move-leader NAME|ID';

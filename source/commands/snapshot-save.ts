@@ -86,7 +86,7 @@ export async function snapshotSaveCli({args: [file], flags, io}: CommandContext)
 				recipients,
 				...(options.keep !== undefined ? {keep: options.keep} : {}),
 				isCreatingDirectory: target.isInSnapshotDir,
-				...(via ? {routeFor: via.routeFor} : {}),
+				...(via ? {routes: via.routes} : {}),
 			},
 			io,
 		),

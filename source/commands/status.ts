@@ -1,4 +1,5 @@
 import type {Config} from '../config/config.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import {resolvedConfig, withVia, type CommandContext} from './context.js';
 import {exitCodeFor} from '../output/exit-code.js';
 import {statusJson} from '../output/status-json.js';
@@ -6,6 +7,7 @@ import {statusSimple, statusTable} from '../output/status-text.js';
 import {writeOut} from '../output/terminal.js';
 import {parseWriteFormat, writeFormats, type WriteFormat} from '../output/write-format.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
+import {createRoutes} from '../route/routes.js';
 
 export type StatusFormat = WriteFormat;
 
@@ -18,9 +20,9 @@ export async function runStatus(
 	config: Config,
 	format: StatusFormat,
 	write: (text: string) => void = writeOut,
-	pollerOptions: PollerOptions = {},
+	pollerOptions: Partial<PollerOptions> = {},
 ): Promise<number> {
-	const poller = new Poller(config, pollerOptions);
+	const poller = new Poller(config, {...pollerOptions, routes: pollerOptions.routes ?? createRoutes(connectOptionsOf(config))});
 	poller.start();
 	try {
 		const {view} = await poller.settled();
@@ -37,5 +39,5 @@ export async function runStatus(
 export async function statusCommand({flags, io}: CommandContext): Promise<number> {
 	const format = parseStatusFormat(flags.writeOut);
 	const config = await resolvedConfig(flags);
-	return withVia(config, io, async via => runStatus(config, format, undefined, via ? {createSource: via.createSource} : {}));
+	return withVia(config, io, async via => runStatus(config, format, undefined, via ? {routes: via.routes} : {}));
 }

@@ -2,10 +2,8 @@ import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {promptSecret} from '../config/secret-prompt.js';
-import type {Failure} from '../etcd/errors.js';
-import type {MemberRoute} from '../etcd/member-client.js';
-import {explainTunnelledError, TunnelledSource, tunnelDownFailure, tunnelRoute} from '../poller/tunnelled-source.js';
-import type {StatusSource} from '../poller/poller.js';
+import {createRoutes, type Routes} from '../route/routes.js';
+import {tunnelDownFailure} from '../route/tunnel-failure.js';
 import {Keyring, type AskPassphrase} from '../ssh/connect.js';
 import {SshConnection} from '../ssh/connection.js';
 import {SshError} from '../ssh/errors.js';
@@ -17,12 +15,8 @@ import {TunnelPool} from '../ssh/tunnel-pool.js';
 export interface Via {
 	readonly connection: SshConnection;
 	readonly pool: TunnelPool;
-	/** A poller source for one member, through its own tunnel. */
-	createSource(endpoint: string): StatusSource;
-	/** Where a one-off client (a snapshot stream) dials for one member. */
-	routeFor(endpoint: string): Promise<MemberRoute>;
-	/** Any error from a call through the tunnel, as a Failure (`tunnel-down` while SSH is down). */
-	explain(endpoint: string, error: unknown): Failure;
+	/** Every member client and HTTP GET, through this host's tunnels. */
+	readonly routes: Routes;
 	close(): Promise<void>;
 }
 
@@ -114,13 +108,13 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 	}
 	isTerminalOurs = false;
 	const pool = new TunnelPool(connection);
+	const routes = createRoutes(connect, pool);
 	return {
 		connection,
 		pool,
-		createSource: endpoint => new TunnelledSource(endpoint, connect, pool),
-		routeFor: async endpoint => tunnelRoute(pool, endpoint, connect.tls !== undefined && endpoint.startsWith('https:')),
-		explain: (endpoint, error) => explainTunnelledError(pool, endpoint, error),
+		routes,
 		async close() {
+			await routes.close();
 			await pool.close();
 			connection.close();
 		},

@@ -20,6 +20,8 @@ export interface LocalClusterOptions {
 	readonly quotaBytes?: number;
 	readonly namePrefix?: string;
 	readonly readyTimeoutMs?: number;
+	/** Also serve /metrics and /health on a plain-http listener of its own (etcd's --listen-metrics-urls). */
+	readonly isServingMetrics?: boolean;
 }
 
 export interface LocalMember {
@@ -28,6 +30,8 @@ export interface LocalMember {
 	readonly peerUrl: string;
 	readonly dataDir: string;
 	readonly logFile: string;
+	/** The --listen-metrics-urls listener, with isServingMetrics. */
+	readonly metricsUrl?: string;
 }
 
 export class EtcdNotFoundError extends Error {
@@ -213,6 +217,7 @@ export class LocalCluster {
 			this.members.push({
 				name,
 				clientUrl: `${scheme}://127.0.0.1:${await freePort()}`,
+				...(this.options.isServingMetrics ? {metricsUrl: `http://127.0.0.1:${await freePort()}`} : {}),
 				peerUrl: `http://127.0.0.1:${await freePort()}`,
 				dataDir: join(dataDir, 'data'),
 				logFile: join(this.baseDir, `${name}.log`),
@@ -240,6 +245,7 @@ export class LocalCluster {
 			'--logger=zap',
 			'--log-outputs=stderr',
 			...(this.options.quotaBytes ? [`--quota-backend-bytes=${this.options.quotaBytes}`] : []),
+			...(member.metricsUrl ? [`--listen-metrics-urls=${member.metricsUrl}`] : []),
 			...(tls ? [`--cert-file=${tls.certFile}`, `--key-file=${tls.keyFile}`, `--trusted-ca-file=${tls.caFile}`, '--client-cert-auth'] : []),
 		];
 		const log = openSync(member.logFile, 'a');

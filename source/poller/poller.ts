@@ -1,22 +1,21 @@
 import type {Config} from '../config/config.js';
-import {connectOptionsOf} from '../config/connect-options.js';
 import {classifyError} from '../etcd/errors.js';
-import {MemberClient} from '../etcd/member-client.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
 import {watchedEndpoints} from '../model/cluster-view.js';
 
-/** The calls the poller makes; MemberClient in production, a fake in unit tests. */
+/** The calls the poller makes; a routed client (route/routes.ts) in production, a fake in unit tests. */
 export interface StatusSource {
 	status(timeoutMs: number): Promise<EndpointStatus>;
 	memberList(timeoutMs: number): Promise<MemberList>;
 	close(): void;
 }
 
-export type PollerConfig = Pick<Config, 'endpoints' | 'isDiscovering' | 'intervalMs' | 'probeTimeoutMs' | 'tls' | 'auth' | 'dialTimeoutMs' | 'commandTimeoutMs'>;
+export type PollerConfig = Pick<Config, 'endpoints' | 'isDiscovering' | 'intervalMs' | 'probeTimeoutMs'>;
 
 export interface PollerOptions {
-	readonly createSource?: (endpoint: string) => StatusSource;
+	/** How each member is reached (Routes, direct or `--via`); the poller closes the clients it opened. */
+	readonly routes: {client(endpoint: string): StatusSource};
 	readonly now?: () => number;
 	/**
 	 * Gathers the observations of this many milliseconds into one published snapshot (the console
@@ -104,20 +103,18 @@ export class Poller {
 	private readonly epoch = performance.now();
 	private readonly batchMs: number;
 	private batchTimer: NodeJS.Timeout | undefined;
-	private readonly createSource: (endpoint: string) => StatusSource;
+	private readonly routes: PollerOptions['routes'];
 
 	constructor(
 		private readonly config: PollerConfig,
-		options: PollerOptions = {},
+		options: PollerOptions,
 	) {
 		this.now = options.now ?? Date.now;
 		this.batchMs = options.batchMs ?? 0;
 		this.intervalMs = config.intervalMs;
 		this.state = initialClusterState(config.endpoints, config.isDiscovering, this.now());
 		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});
-		this.createSource =
-			options.createSource ??
-			(endpoint => new MemberClient(endpoint, connectOptionsOf(config)));
+		this.routes = options.routes;
 	}
 
 	readonly subscribe = (listener: () => void): (() => void) => {
@@ -202,7 +199,7 @@ export class Poller {
 	private source(endpoint: string): StatusSource {
 		let source = this.sources.get(endpoint);
 		if (!source) {
-			source = this.createSource(endpoint);
+			source = this.routes.client(endpoint);
 			this.sources.set(endpoint, source);
 		}
 		return source;

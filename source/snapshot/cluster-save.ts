@@ -4,9 +4,8 @@ import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {classifyError} from '../etcd/errors.js';
-import {MemberClient, type ConnectOptions, type MemberRoute} from '../etcd/member-client.js';
-import {SnapshotClient} from '../etcd/snapshot-stream.js';
 import type {MemberList} from '../etcd/types.js';
+import {createRoutes, type RoutedClient, type RoutedSnapshotClient, type Routes} from '../route/routes.js';
 import {AgeEncryptor, bech32Encode, openAgeFileSource, type AgeRecipient} from './age.js';
 import {openFileSource} from './bbolt.js';
 import {buildManifest, manifestPathOf, serializeManifest} from './manifest.js';
@@ -27,8 +26,8 @@ export interface ClusterSaveOptions {
 	/** Aborts the save (ctrl-c). Without one, SIGINT and SIGTERM abort it while it runs. */
 	readonly signal?: AbortSignal;
 	readonly onProgress?: (progress: SaveProgress) => void;
-	/** Where to dial each member instead of its endpoint (--via: its SSH tunnel). */
-	readonly routeFor?: (endpoint: string) => Promise<MemberRoute | undefined>;
+	/** How members are reached (--via: through its SSH tunnels); default direct. */
+	readonly routes?: Routes;
 	/** Encrypt to these age recipients: FILE.age, never a plaintext copy on disk. */
 	readonly recipients?: readonly AgeRecipient[];
 	/** Create FILE's directory (the default --snapshot-dir) when missing. */
@@ -44,16 +43,12 @@ export interface ClusterSaveResult extends SaveResult {
 
 const defaultIdleTimeoutMs = 15_000;
 
-async function probeCluster(
-	config: Config,
-	connect: ConnectOptions,
-	routeFor: ClusterSaveOptions['routeFor'],
-): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
-	const clients = new Map<string, Promise<MemberClient>>();
+async function probeCluster(config: Config, routes: Routes): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
+	const clients = new Map<string, RoutedClient>();
 	const clientFor = async (endpoint: string) => {
 		let client = clients.get(endpoint);
 		if (!client) {
-			client = (async () => new MemberClient(endpoint, connect, await routeFor?.(endpoint)))();
+			client = routes.client(endpoint);
 			clients.set(endpoint, client);
 		}
 		return client;
@@ -79,7 +74,7 @@ async function probeCluster(
 		}
 		return {list, probes};
 	} finally {
-		for (const client of clients.values()) void client.then(open => open.close(), () => undefined);
+		for (const client of clients.values()) client.close();
 	}
 }
 
@@ -109,9 +104,9 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 		} catch {}
 		if (isTaken) throw new ConfigError('FILE', `${path} already exists`, 'use --overwrite to replace it, or choose another name');
 	}
-	const connect = connectOptionsOf(config);
+	const routes = options.routes ?? createRoutes(connectOptionsOf(config));
 
-	const {list, probes} = await probeCluster(config, connect, options.routeFor);
+	const {list, probes} = await probeCluster(config, routes);
 	if (!list) throw new SnapshotSaveError('no-source', `no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
 	const choice = chooseSourceMember(list.members, probes, options.from);
 	switch (choice.kind) {
@@ -127,9 +122,9 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 	const {member, endpoint, status} = choice;
 	options.onSource?.(`fetching snapshot from ${member.name} (${member.id}) at ${endpoint}, applied index ${status.raftAppliedIndex}`);
 
-	let route: MemberRoute | undefined;
+	let client: RoutedSnapshotClient;
 	try {
-		route = await options.routeFor?.(endpoint);
+		client = await routes.snapshotClient(endpoint);
 	} catch (error) {
 		throw new SnapshotSaveError('stream', (error as Error).message, {cause: error});
 	}
@@ -140,7 +135,6 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 	if (ownController) {
 		for (const signal of interruptingSignals) process.once(signal, onSignal);
 	}
-	const client = new SnapshotClient(endpoint, connect, route);
 	const encryptor = options.recipients && options.recipients.length > 0 ? new AgeEncryptor(options.recipients) : undefined;
 	try {
 		const createdAt = new Date();

@@ -1,7 +1,7 @@
 import {basename} from 'node:path';
 import {Worker} from 'node:worker_threads';
 import type {Config} from '../config/config.js';
-import type {MemberRoute} from '../etcd/member-client.js';
+import type {Routes} from '../route/routes.js';
 import {initialSnapshotsPane, failedNames, reduceSnapshots, type SnapshotsEvent, type SnapshotsPane} from '../model/snapshots-pane.js';
 import type {AgeRecipient} from './age.js';
 import {applyRetention, deleteSnapshot, listSnapshotDir, snapshotFileName} from './snapshot-dir.js';
@@ -27,7 +27,7 @@ export interface SnapshotStoreOptions {
 	readonly recipients: readonly AgeRecipient[];
 	readonly decryptKeys: DecryptKeys;
 	/** `--via`: where the snapshot stream (and its member probes) dial, as for `snapshot save`. */
-	readonly routeFor?: (endpoint: string) => Promise<MemberRoute | undefined>;
+	readonly routes?: Routes;
 	readonly now?: () => number;
 }
 
@@ -139,7 +139,7 @@ export class SnapshotStore implements SnapshotPaneStore {
 				isCreatingDirectory: true,
 				recipients: this.options.recipients,
 				signal: this.controller.signal,
-				...(this.options.routeFor ? {routeFor: this.options.routeFor} : {}),
+				...(this.options.routes ? {routes: this.options.routes} : {}),
 				onProgress: ({received, total}) => {
 					const now = this.now();
 					if (now - this.lastProgressAt < 100 && received !== total) return;

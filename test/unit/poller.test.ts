@@ -41,8 +41,8 @@ class FakeMember implements StatusSource {
 function setup(intervalMs: number, probeTimeoutMs: number, batchMs = 0) {
 	const fakes = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new FakeMember(index)]));
 	const poller = new Poller(
-		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs, tls: undefined, auth: undefined, dialTimeoutMs: 1000, commandTimeoutMs: 1000},
-		{createSource: endpoint => fakes.get(endpoint)!, batchMs},
+		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs},
+		{routes: {client: endpoint => fakes.get(endpoint)!}, batchMs},
 	);
 	return {poller, fakes};
 }

@@ -6,7 +6,7 @@ import {initialClusterState, reduceCluster} from '../../source/model/cluster-sta
 import {failureLabel} from '../../source/model/failure-label.js';
 import {statusJson} from '../../source/output/status-json.js';
 import {statusTable} from '../../source/output/status-text.js';
-import {explainTunnelledError, tunnelDownFailure} from '../../source/poller/tunnelled-source.js';
+import {explainTunnelledError, tunnelDownFailure} from '../../source/route/tunnel-failure.js';
 import type {ConnectionStatus, SshConnection} from '../../source/ssh/connection.js';
 import type {SshFailure} from '../../source/ssh/errors.js';
 import type {TunnelPool} from '../../source/ssh/tunnel-pool.js';
