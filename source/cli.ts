@@ -1,6 +1,6 @@
 import './process-setup.js';
 import {parseCommandLine} from './commands/argv.js';
-import {ConfigError} from './config/errors.js';
+import {exitCodeOf, messageOf} from './commands/errors.js';
 import {exitCodes} from './output/exit-code.js';
 import {terminalIo, writeErr} from './output/terminal.js';
 
@@ -34,11 +34,6 @@ function exit(code: number): void {
 try {
 	exit(await main());
 } catch (error) {
-	if (error instanceof ConfigError) {
-		writeErr(`etcdtop: ${error.message}\n`);
-		exit(exitCodes.usage);
-	} else {
-		writeErr(`etcdtop: ${error instanceof Error ? error.message : String(error)}\n`);
-		exit(exitCodes.critical);
-	}
+	writeErr(`etcdtop: ${messageOf(error)}\n`);
+	exit(exitCodeOf(error));
 }

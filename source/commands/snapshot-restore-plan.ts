@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {statSync} from 'node:fs';
 import {resolve} from 'node:path';
 import type {Config} from '../config/config.js';
-import {parseWriteFormat} from '../output/write-format.js';
+import {parseWriteFormat} from '../config/write-format.js';
 import {ConfigError} from '../config/errors.js';
 import {MemberClient} from '../etcd/member-client.js';
 import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';

@@ -48,7 +48,8 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	try {
 		result = await saveFromCluster(config, file, {...options, onSource: io.err});
 	} catch (error) {
-		if (error instanceof ConfigError) throw error;
+		// The operator's FILE or --from is the problem: bad usage, exit 3.
+		if (error instanceof SnapshotSaveError && error.input) throw new ConfigError(error.input.input, error.problem, error.input.fix);
 		const isBeforeStream = error instanceof SnapshotSaveError && error.kind === 'no-source';
 		io.err(`snapshot save${isBeforeStream ? '' : ' failed'}: ${(error as Error).message}`);
 		// As a shell reports a process a signal ended: 128 + the signal's number.

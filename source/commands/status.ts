@@ -5,7 +5,7 @@ import {exitCodeFor} from '../output/exit-code.js';
 import {statusJson} from '../output/status-json.js';
 import {statusSimple, statusTable} from '../output/status-text.js';
 import {writeOut} from '../output/terminal.js';
-import {parseWriteFormat, writeFormats, type WriteFormat} from '../output/write-format.js';
+import {parseWriteFormat, writeFormats, type WriteFormat} from '../config/write-format.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 import {createRoutes} from '../route/routes.js';
 

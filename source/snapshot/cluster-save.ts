@@ -2,7 +2,6 @@ import {mkdirSync, statSync} from 'node:fs';
 import {basename, dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
-import {ConfigError} from '../config/errors.js';
 import {classifyError} from '../etcd/errors.js';
 import type {MemberList} from '../etcd/types.js';
 import {createRoutes, type RoutedClient, type RoutedSnapshotClient, type Routes} from '../route/routes.js';
@@ -80,11 +79,11 @@ async function probeCluster(config: Config, routes: Routes): Promise<{list: Memb
 
 /**
  * Saves a verified snapshot of the cluster at `file` (with etcd's sha256 trailer, as etcdctl writes it) and
- * FILE.meta.json. Usage problems throw ConfigError; every other failure throws SnapshotSaveError, by when
- * neither FILE nor FILE.part is left behind.
+ * FILE.meta.json. Every failure throws SnapshotSaveError (with `input` set when FILE or --from is the
+ * problem), by when neither FILE nor FILE.part is left behind.
  */
 export async function saveFromCluster(config: Config, file: string, options: ClusterSaveOptions): Promise<ClusterSaveResult> {
-	if (file.trim() === '') throw new ConfigError('FILE', 'the snapshot path is empty', 'give a file name, e.g. backup.db');
+	if (file.trim() === '') throw new SnapshotSaveError('bad-path', 'the snapshot path is empty', {input: {input: 'FILE', fix: 'give a file name, e.g. backup.db'}});
 	const path = resolve(file);
 	const directory = dirname(path);
 	if (options.isCreatingDirectory) mkdirSync(directory, {recursive: true, mode: 0o700});
@@ -95,14 +94,14 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 		// Only a missing directory is a usage problem; permission errors surface from the save with the file's name.
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') directoryProblem = `the directory ${directory} does not exist`;
 	}
-	if (directoryProblem) throw new ConfigError('FILE', directoryProblem, 'create it first, or save elsewhere');
+	if (directoryProblem) throw new SnapshotSaveError('no-directory', directoryProblem, {input: {input: 'FILE', fix: 'create it first, or save elsewhere'}});
 	if (!options.isOverwriting) {
 		let isTaken = false;
 		try {
 			statSync(path);
 			isTaken = true;
 		} catch {}
-		if (isTaken) throw new ConfigError('FILE', `${path} already exists`, 'use --overwrite to replace it, or choose another name');
+		if (isTaken) throw new SnapshotSaveError('exists', `${path} already exists`, {input: {input: 'FILE', fix: 'use --overwrite to replace it, or choose another name'}});
 	}
 	const routes = options.routes ?? createRoutes(connectOptionsOf(config));
 
@@ -111,7 +110,9 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 	const choice = chooseSourceMember(list.members, probes, options.from);
 	switch (choice.kind) {
 		case 'unknown-member':
-			throw new ConfigError('--from', `no member is named or has the ID "${choice.from}"`, `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`);
+			throw new SnapshotSaveError('unknown-member', `no member is named or has the ID "${choice.from}"`, {
+				input: {input: '--from', fix: `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`},
+			});
 		case 'unreachable':
 			throw new SnapshotSaveError('no-source', `member ${choice.member.name} (${choice.member.id}) did not answer: ${choice.failures.join('; ')}`);
 		case 'none-reachable':

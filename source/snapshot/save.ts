@@ -21,20 +21,39 @@ export type SaveFailureKind =
 	| 'hash-mismatch'
 	| 'invalid'
 	/** No member could be asked for a snapshot (none answered, or the chosen one did not). */
-	| 'no-source';
+	| 'no-source'
+	/** The path is empty. */
+	| 'bad-path'
+	/** --from names no member. */
+	| 'unknown-member';
 
-/** Why a save failed, in words for an operator; by the time it is thrown no FILE and no FILE.part remain. */
+/** The input an operator gave that the save cannot use (FILE, --from), and what to do instead. */
+export interface SaveInput {
+	readonly input: string;
+	readonly fix: string;
+}
+
+/**
+ * Why a save failed, in words for an operator; by the time it is thrown no FILE and no FILE.part remain.
+ * When `input` is set the operator's own input is the problem: a command reports it as bad usage (exit 3),
+ * the Snapshots pane as a failed save.
+ */
 export class SnapshotSaveError extends Error {
 	override readonly name = 'SnapshotSaveError';
 	/** The signal that interrupted the save, when one did: the command exits 128 + its number. */
 	readonly interruptedBy: NodeJS.Signals | undefined;
+	/** The message without the fix. */
+	readonly problem: string;
+	readonly input: SaveInput | undefined;
 	constructor(
 		readonly kind: SaveFailureKind,
 		message: string,
-		options?: {cause?: unknown; interruptedBy?: NodeJS.Signals},
+		options?: {cause?: unknown; interruptedBy?: NodeJS.Signals; input?: SaveInput},
 	) {
-		super(message, options);
+		super(options?.input ? `${message} (${options.input.fix})` : message, options?.cause === undefined ? undefined : {cause: options.cause});
 		this.interruptedBy = options?.interruptedBy;
+		this.problem = message;
+		this.input = options?.input;
 	}
 }
 

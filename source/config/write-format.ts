@@ -1,4 +1,4 @@
-import {ConfigError} from '../config/errors.js';
+import {ConfigError} from './errors.js';
 
 export const writeFormats = ['table', 'json', 'simple'] as const;
 export type WriteFormat = (typeof writeFormats)[number];

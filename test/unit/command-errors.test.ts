@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+import {exitCodeOf} from '../../source/commands/errors.js';
+import type {Config} from '../../source/config/config.js';
+import {ConfigError} from '../../source/config/errors.js';
+import {saveFromCluster} from '../../source/snapshot/cluster-save.js';
+import {SnapshotSaveError} from '../../source/snapshot/save.js';
+
+const config: Config = {
+	endpoints: ['http://127.0.0.1:1'],
+	tls: undefined,
+	auth: undefined,
+	dialTimeoutMs: 100,
+	commandTimeoutMs: 100,
+	intervalMs: 1000,
+	probeTimeoutMs: 100,
+	isReadOnly: false,
+	isDiscovering: false,
+};
+
+test('the command boundary decides the exit code: usage 3, anything else 2', () => {
+	assert.equal(exitCodeOf(new ConfigError('--keep', 'bad')), 3);
+	assert.equal(exitCodeOf(new SnapshotSaveError('exists', 'x exists', {input: {input: 'FILE', fix: 'use --overwrite'}})), 2, 'a domain error is mapped by its command, not here');
+	assert.equal(exitCodeOf(new Error('boom')), 2);
+	assert.equal(exitCodeOf('thrown text'), 2);
+});
+
+test('a save with an unusable FILE throws the snapshot layer\'s error, naming the input, before connecting', async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-errors-'));
+	try {
+		writeFileSync(join(dir, 'taken.db'), '');
+		const cases: ReadonlyArray<[string, string, RegExp]> = [
+			[' ', 'bad-path', /path is empty/],
+			[join(dir, 'missing', 'a.db'), 'no-directory', /does not exist/],
+			[join(dir, 'taken.db'), 'exists', /already exists \(use --overwrite/],
+		];
+		for (const [file, kind, message] of cases) {
+			await assert.rejects(saveFromCluster(config, file, {isOverwriting: false}), (error: unknown) => {
+				assert.ok(error instanceof SnapshotSaveError, `not a SnapshotSaveError: ${String(error)}`);
+				assert.equal(error.kind, kind);
+				assert.equal(error.input?.input, 'FILE');
+				assert.match(error.message, message);
+				return true;
+			});
+		}
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});
+
+test('below the commands, nothing throws usage errors: only config/ and commands/ import ConfigError', () => {
+	const root = fileURLToPath(new URL('../../../source/', import.meta.url));
+	const offenders: string[] = [];
+	const walk = (dir: string): void => {
+		for (const entry of readdirSync(join(root, dir), {withFileTypes: true})) {
+			const path = join(dir, entry.name);
+			if (entry.isDirectory()) walk(path);
+			else if (/\.tsx?$/.test(entry.name) && !/^(config|commands)\//.test(path) && /config\/errors\.js'/.test(readFileSync(join(root, path), 'utf8'))) offenders.push(path);
+		}
+	};
+	walk('');
+	assert.deepEqual(offenders.filter(path => path !== 'cli.ts'), []);
+});
