@@ -16,7 +16,7 @@ import {chmod, copyFile, mkdir, readFile, rm, stat, writeFile} from 'node:fs/pro
 import {createRequire} from 'node:module';
 import {basename, dirname, join, relative, resolve} from 'node:path';
 import {build} from 'esbuild';
-import {etcd3Services, inkTextCaches, packageDefine} from './bundle-plugins.js';
+import {etcd3Services, packageDefine} from './bundle-plugins.js';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -95,7 +95,7 @@ const app = await build({
 	splitting: true,
 	format: 'esm',
 	banner: {js: `${requireBuiltinsOnly}\n${workerClass}`},
-	plugins: [etcd3Services, inkTextCaches, seaRewrites(workers)],
+	plugins: [etcd3Services, seaRewrites(workers)],
 	metafile: true,
 });
 const assets = {};

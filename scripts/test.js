@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// Runs every compiled test file under dist/test with node's built-in runner, so CI reads its summary.
-// `node scripts/test.js unit` (or components, e2e) runs one group.
-import {spawnSync} from 'node:child_process';
-import {readdirSync, statSync} from 'node:fs';
-import {join} from 'node:path';
+// Runs every compiled test file under dist/test with node's built-in runner, two files at a time, and
+// prints each file's output when it ends, with its wall time; a table of the times closes the run.
+// `node scripts/test.js unit` (or components, e2e) runs one group; a path runs one file.
+import {spawn} from 'node:child_process';
+import {existsSync, readdirSync, statSync} from 'node:fs';
+import {join, relative} from 'node:path';
 
-const groups = process.argv.slice(2);
-const roots = (groups.length > 0 ? groups : ['unit', 'components', 'e2e']).map(group => join('dist', 'test', group));
+const args = process.argv.slice(2);
+const groups = args.length > 0 ? args : ['unit', 'components', 'e2e'];
+
+/** A compiled test whose source is gone (renamed, deleted) stays in dist/ until a clean build: skip it. */
+function hasSource(path) {
+	const base = relative(join('dist', 'test'), path).replace(/\.js$/, '');
+	return existsSync(join('test', `${base}.ts`)) || existsSync(join('test', `${base}.tsx`));
+}
 
 function collect(dir) {
 	let entries;
@@ -18,15 +25,44 @@ function collect(dir) {
 	return entries.sort().flatMap(entry => {
 		const path = join(dir, entry);
 		if (statSync(path).isDirectory()) return collect(path);
-		return entry.endsWith('.test.js') ? [path] : [];
+		return entry.endsWith('.test.js') && hasSource(path) ? [path] : [];
 	});
 }
 
-const files = roots.flatMap(collect);
+const files = groups.flatMap(group => (group.endsWith('.js') ? [group] : collect(join('dist', 'test', group))));
 if (files.length === 0) {
 	console.error('no test files found: run `npm run build` first');
 	process.exit(1);
 }
+
+function runFile(file) {
+	return new Promise(resolve => {
+		const started = performance.now();
+		const child = spawn(process.execPath, ['--test', '--test-reporter=spec', file], {stdio: ['ignore', 'pipe', 'pipe']});
+		const chunks = [];
+		child.stdout.on('data', chunk => chunks.push(chunk));
+		child.stderr.on('data', chunk => chunks.push(chunk));
+		child.on('close', code => resolve({file, code, ms: performance.now() - started, output: Buffer.concat(chunks).toString('utf8')}));
+	});
+}
+
 // e2e files start real etcd clusters and terminals: two at a time keep a 2-core machine responsive.
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], {stdio: 'inherit'});
-process.exit(result.status ?? 1);
+const concurrency = 2;
+const started = performance.now();
+const results = [];
+const queue = [...files];
+await Promise.all(
+	Array.from({length: Math.min(concurrency, queue.length)}, async () => {
+		for (let file = queue.shift(); file; file = queue.shift()) {
+			const result = await runFile(file);
+			results.push(result);
+			process.stdout.write(`\n── ${result.file} (${(result.ms / 1000).toFixed(1)} s)${result.code === 0 ? '' : ' FAILED'}\n${result.output}`);
+		}
+	}),
+);
+const wallMs = performance.now() - started;
+const failed = results.filter(result => result.code !== 0);
+console.log('\nTime per file (wall, two files at a time):');
+for (const result of [...results].sort((a, b) => b.ms - a.ms)) console.log(`  ${(result.ms / 1000).toFixed(1).padStart(6)} s  ${result.code === 0 ? 'ok  ' : 'FAIL'}  ${result.file}`);
+console.log(`${results.length} files in ${(wallMs / 1000).toFixed(1)} s${failed.length > 0 ? `; failed: ${failed.map(result => result.file).join(', ')}` : '; all passed'}`);
+process.exit(failed.length > 0 ? 1 : 0);
