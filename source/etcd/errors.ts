@@ -27,6 +27,15 @@ const rules: ReadonlyArray<readonly [FailureKind, RegExp]> = [
 	['unreachable', /ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|UNAVAILABLE|No connection established|Connection dropped|socket hang up/i],
 ];
 
+/** The likely fix of the failures whose own words do not say it. */
+const hints: ReadonlyArray<readonly [RegExp, string]> = [
+	[/unable to verify the first certificate|unable to get (local )?issuer|self[- ]signed certificate|certificate signature failure/i, "the member's certificate is not signed by a CA etcdtop trusts: give the cluster's CA with --cacert"],
+	[/alert bad certificate|certificate required|alert unknown ca/i, 'the member refused the client certificate: give --cert and --key signed by its --trusted-ca-file'],
+	[/ERR_TLS_CERT_ALTNAME_INVALID|altnames/i, "the member's certificate does not name this host: use an endpoint name or IP its certificate lists"],
+	[/wrong version number|packet length too long|unknown protocol/i, 'the member does not serve TLS there: use http://'],
+	[/Failed to connect/i, 'if the member serves TLS, use https:// with --cacert'],
+];
+
 /** An error whose kind is already known (a route that is down says so itself); classifyError keeps it. */
 export class ClassifiedError extends Error {
 	override readonly name = 'ClassifiedError';
@@ -40,7 +49,9 @@ export function classifyError(error: unknown): Failure {
 	if (error instanceof ClassifiedError) return error.failure;
 	const raw = error instanceof Error ? error.message : String(error);
 	const code = (error as {code?: unknown} | undefined)?.code;
-	const message = cleanMessage(raw);
+	const cleaned = cleanMessage(raw);
+	const hint = hints.find(([pattern]) => pattern.test(raw))?.[1];
+	const message = hint ? `${cleaned} (${hint})` : cleaned;
 	for (const [kind, pattern] of rules) {
 		if (pattern.test(raw)) return {kind, message};
 	}
@@ -56,6 +67,11 @@ function cleanMessage(raw: string): string {
 	const text = lastError === -1 ? raw.replace(/^\d+ [A-Z_]+: /, '') : raw.slice(lastError + 'Last error: '.length).replace(/^Error: /, '');
 	return text
 		.replace(/\.? ?Resolution note:.*$/s, '')
+		// OpenSSL's error-stack prefix and source location, and grpc's timestamp, say nothing to an operator.
+		.replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:[a-z0-9_]+:/i, '')
+		.replace(/:\.\.\/deps\/openssl[^:]*:\d+(:SSL alert number \d+)?/, '')
+		.replace(/^Error \[(ERR_[A-Z_]+)\]: /, '')
+		.replace(/ \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
 		.replace(/,(name resolution|Waiting for LB pick|LB pick|remote_addr).*$/s, '')
 		.replace(/\s+/g, ' ')
 		.trim()

@@ -26,3 +26,13 @@ test('etcd server errors and grpc codes', () => {
 	assert.equal(classifyError(new Error('14 UNAVAILABLE: Connection dropped')).kind, 'unreachable');
 	assert.equal(classifyError('weird').kind, 'error');
 });
+
+test('TLS and scheme failures name the likely fix, without OpenSSL noise', () => {
+	assert.equal(classifyError(new Error(grpcErrors.tls)).message, "unable to verify the first certificate (the member's certificate is not signed by a CA etcdtop trusts: give the cluster's CA with --cacert)");
+	assert.equal(classifyError(new Error(grpcErrors.tlsNoCert)).message, 'sslv3 alert bad certificate (the member refused the client certificate: give --cert and --key signed by its --trusted-ca-file)');
+	// Captured from etcd 3.4.23 with a TLS client port: an endpoint by a name its certificate does not list, and http:// to it.
+	const altname = "14 UNAVAILABLE: No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: localhost. is not cert's CN: s (2026-12-06T08:23:58.200Z). Resolution note: ";
+	assert.match(classifyError(new Error(altname)).message, /^Hostname\/IP does not match certificate's altnames: Host: localhost\. is not cert's CN: s \(the member's certificate does not name this host/);
+	const plain = '14 UNAVAILABLE: No connection established. Last error: Failed to connect (2026-12-06T08:23:52.653Z). Resolution note: ';
+	assert.equal(classifyError(new Error(plain)).message, 'Failed to connect (if the member serves TLS, use https:// with --cacert)');
+});
