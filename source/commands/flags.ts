@@ -9,6 +9,7 @@ export const flagSections = {
 	console: 'Console and status',
 	snapshots: 'Snapshots (console pane 2 and the snapshot commands)',
 	member: 'member (every change is checked against quorum first; that check cannot be skipped)',
+	maintenance: 'Maintenance (defrag, compact, alarm, check consistency, usage, snapshot inspect)',
 } as const;
 
 export type FlagSection = keyof typeof flagSections;
@@ -76,6 +77,15 @@ export const flagSpecs = {
 	yes: flag({type: 'boolean', default: 'ask', section: 'member', help: 'no typed confirmation before a member is removed; the quorum check still applies and cannot be skipped'}),
 	waitTimeout: flag({type: 'string', value: 'DURATION', default: '`5m`', section: 'member', help: 'bound of each wait: the new member starting, catching up, every voter answering'}),
 	commandLog: flag({type: 'string', value: 'FILE', section: 'member', help: 'append every change and remote command, with its etcdctl equivalent, to this file'}),
+	compact: flag({type: 'boolean', default: 'off', section: 'maintenance', help: '`defrag`: first compact to the current revision (physical)'}),
+	disarm: flag({type: 'boolean', default: 'off', section: 'maintenance', help: '`defrag`: then disarm NOSPACE (never CORRUPT), once every member\'s database is below 90% of its quota'}),
+	rule: flag({type: 'string', value: 'EXPR', default: 'every voter', section: 'maintenance', help: '`defrag`: which members to defragment, e.g. `dbSize > 100MiB && dbSizeFree/dbSize > 0.5`; the language is in the readme (Maintenance)'}),
+	dryRun: flag({type: 'boolean', default: 'off', section: 'maintenance', help: '`defrag`: preflight and plan only; nothing is changed'}),
+	revision: flag({type: 'string', value: 'N', default: 'current', section: 'maintenance', help: '`compact`: the revision to compact to'}),
+	keepRevisions: flag({type: 'string', value: 'N', section: 'maintenance', help: '`compact`: keep the newest N revisions (compact to current - N)'}),
+	quotaBackendBytes: flag({type: 'string', value: 'BYTES', default: 'from Status or /metrics', section: 'maintenance', help: 'the members\' `--quota-backend-bytes` (`8589934592`, `8GiB`), when etcd does not report it (Status in 3.6, else each member\'s /metrics)'}),
+	prefix: flag({type: 'string', value: 'P', default: 'every key', section: 'maintenance', help: '`usage`: only keys starting with P'}),
+	depth: flag({type: 'string', value: 'N', default: '`3`', section: 'maintenance', help: '`usage`, `snapshot inspect`: group keys by their first N path segments (`3`: `/registry/<resource>/<namespace>/`)'}),
 } as const satisfies Record<string, FlagSpec>;
 
 export type FlagKey = keyof typeof flagSpecs;
@@ -91,6 +101,7 @@ export type ParsedFlags = {readonly [K in FlagKey as NameOf<K>]?: ValueOf<Specs[
 export const connectionFlags = ['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout'] as const satisfies readonly FlagKey[];
 export const sshFlags = ['via', 'sshIdentity', 'sshKnownHosts', 'sshAcceptNew', 'sshHost'] as const satisfies readonly FlagKey[];
 export const memberChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];
+export const maintenanceChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];
 export const snapshotWriteFlags = ['snapshotDir', 'keep', 'encryptTo', 'encryptPassphrase'] as const satisfies readonly FlagKey[];
 
 /** The name meow uses for a flag key. */

@@ -6,7 +6,7 @@
 // --help, --version and usage errors stay instant and `status` never loads Ink.
 import type {OperationKind} from '../ops/member-workflow.js';
 import type {CommandContext} from './context.js';
-import {connectionFlags, memberChangeFlags, snapshotWriteFlags, sshFlags, type FlagKey} from './flags.js';
+import {connectionFlags, maintenanceChangeFlags, memberChangeFlags, snapshotWriteFlags, sshFlags, type FlagKey} from './flags.js';
 
 export interface CommandSpec {
 	/** The words that name it: 'snapshot save'; '' for the console, which runs when no command is given. */
@@ -76,6 +76,62 @@ export const commands: readonly CommandSpec[] = [
 		details: 'Members come from the live cluster, else FILE.meta.json; {name} in --data-dir becomes each member\'s name.',
 		flags: [...connectionFlags, 'dataDir', 'writeOut', 'tool'],
 		run: async context => (await import('./snapshot-restore-plan.js')).snapshotRestorePlanCli(context),
+	},
+	{
+		name: 'snapshot inspect',
+		operands: ['FILE'],
+		summary: 'what fills a snapshot, by key prefix: keys, latest values, old revisions',
+		details: 'Groups keys by their first --depth path segments (3: /registry/<resource>/<namespace>/). Old revisions are what a compaction would free. Exit 1 when the file is damaged.',
+		flags: ['depth', 'writeOut'],
+		run: async context => (await import('./snapshot-inspect.js')).snapshotInspectCli(context),
+	},
+	{
+		name: 'defrag',
+		operands: [],
+		summary: 'defragment every member, followers first and the leader last',
+		details:
+			'Preflight on every voter (status and a linearizable read): refused on CORRUPT, an unreachable voter or no leader; NOSPACE is allowed. Shows the plan, asks for "defrag" typed (unless --yes), then defragments one member at a time with a deadline from its database size, waiting after each until it answers and the cluster has a leader. Learners are skipped (etcd refuses Defragment on them). Exit 0 when every planned member succeeded, 1 cancelled, 2 refused or failed.',
+		flags: [...connectionFlags, ...sshFlags, ...maintenanceChangeFlags, 'yes', 'compact', 'disarm', 'rule', 'dryRun', 'quotaBackendBytes', 'writeOut'],
+		run: async context => (await import('./maintenance.js')).defragCommand(context),
+	},
+	{
+		name: 'compact',
+		operands: [],
+		summary: 'compact the keyspace (physical) to the current revision, --revision N or --keep-revisions N',
+		details: 'Asks for "compact" typed unless --yes. Exit 0 done, 1 cancelled, 2 refused or failed.',
+		flags: [...connectionFlags, ...sshFlags, ...maintenanceChangeFlags, 'yes', 'revision', 'keepRevisions', 'writeOut'],
+		run: async context => (await import('./maintenance.js')).compactCommand(context),
+	},
+	{
+		name: 'alarm list',
+		operands: [],
+		summary: 'the cluster\'s active alarms (etcd\'s alarm list: one raft request)',
+		details: 'Exit 0 when no alarm is active, 2 when one is.',
+		flags: [...connectionFlags, ...sshFlags, 'probeTimeout', 'writeOut'],
+		run: async context => (await import('./maintenance.js')).alarmCommand({...context, args: ['list', ...context.args]}),
+	},
+	{
+		name: 'alarm disarm',
+		operands: [],
+		summary: 'disarm NOSPACE (never CORRUPT), refused while a member is at 90% of its quota or more',
+		flags: [...connectionFlags, ...sshFlags, ...maintenanceChangeFlags, 'quotaBackendBytes', 'writeOut'],
+		run: async context => (await import('./maintenance.js')).alarmCommand({...context, args: ['disarm', ...context.args]}),
+	},
+	{
+		name: 'check consistency',
+		operands: [],
+		summary: 'compare every voter\'s HashKV at one revision they all hold',
+		details: 'Hashes are compared only when the members\' compact revisions agree. Exit 0 consistent, 1 incomplete (a voter did not answer), 2 diverged.',
+		flags: [...connectionFlags, ...sshFlags, 'probeTimeout', 'writeOut'],
+		run: async context => (await import('./maintenance.js')).checkCommand({...context, args: ['consistency', ...context.args]}),
+	},
+	{
+		name: 'usage',
+		operands: [],
+		summary: 'what fills the database, by key prefix, read live from one member',
+		details: 'Bounded, paged, serializable range reads at one revision from --from (default the voter with the highest applied index); the keyspace is never held in memory.',
+		flags: [...connectionFlags, ...sshFlags, 'probeTimeout', 'prefix', 'depth', 'from', 'writeOut'],
+		run: async context => (await import('./maintenance.js')).usageCommand(context),
 	},
 	memberCommand(
 		'replace',

@@ -7,7 +7,8 @@ import type {Observation} from './member-workflow.js';
  * `etcdtop check consistency`: HashKV on every voter at one revision, the way etcd's own corruption check
  * compares members. The revision is the lowest current revision among the voters (each has applied it),
  * which is at or above every compact revision because compaction is itself a revision every member applies
- * in order. Hashes are compared only between members that report the same compact revision: a compaction
+ * in order. etcd hashes only above the compact revision; a cluster compacted at its current revision is
+ * hashed at "current" (revision 0) and compared only when every voter hashed the same revision. Hashes are compared only between members that report the same compact revision: a compaction
  * landing between two answers changes what is hashed, so the check asks again rather than cry divergence.
  */
 export interface MemberHash {
@@ -40,14 +41,21 @@ export function checkRevision(observation: Observation, voters: readonly MemberI
 }
 
 /** Compares one round of answers. */
-export function judge(revision: number, answers: readonly MemberHash[], skipped: readonly string[]): Verdict | 'again' {
+export function judge(revision: number, answers: readonly MemberHash[], skipped: readonly string[]): Verdict | 'again' | 'at-current' {
 	const failed = answers.filter(answer => answer.failure !== undefined);
 	if (failed.length > 0) {
-		if (failed.some(answer => /compacted/i.test(answer.failure!))) return 'again';
+		// etcd hashes only above the compact revision: compacted right at the current revision, the members are
+		// asked for their current revision (0) instead, and compared when they all answer for the same one.
+		if (failed.some(answer => /compacted/i.test(answer.failure!))) return 'at-current';
 		return {type: 'incomplete', revision, message: `no hash from ${failed.map(answer => `${answer.name || answer.id}: ${answer.failure}`).join('; ')}`, members: answers, skipped};
 	}
 	const compactRevisions = new Set(answers.map(answer => answer.compactRevision));
 	if (compactRevisions.size > 1) return 'again';
+	if (revision === 0) {
+		const hashed = new Set(answers.map(answer => answer.revision));
+		if (hashed.size > 1) return 'again';
+		revision = answers[0]?.revision ?? 0;
+	}
 	const compactRevision = answers[0]?.compactRevision ?? 0;
 	const byHash = new Map<number, MemberHash[]>();
 	for (const answer of answers) byHash.set(answer.hash!, [...(byHash.get(answer.hash!) ?? []), answer]);
@@ -63,6 +71,7 @@ export async function checkConsistency(io: ConsistencyIo): Promise<Verdict> {
 	let last: readonly MemberHash[] = [];
 	let revision: number | undefined;
 	let skipped: readonly string[] = [];
+	let isAtCurrent = false;
 	for (let attempt = 0; attempt < maxAttempts; attempt++) {
 		const observation = await io.observe();
 		const voters = observation.members.filter(member => !member.isLearner);
@@ -78,7 +87,7 @@ export async function checkConsistency(io: ConsistencyIo): Promise<Verdict> {
 			};
 		}
 		revision = checkRevision(observation, voters)!;
-		const at = revision;
+		const at = isAtCurrent ? 0 : revision;
 		last = await Promise.all(
 			voters.map(async (member): Promise<MemberHash> => {
 				const endpoint = member.clientUrls[0] ?? '';
@@ -93,7 +102,8 @@ export async function checkConsistency(io: ConsistencyIo): Promise<Verdict> {
 			}),
 		);
 		const verdict = judge(at, last, skipped);
-		if (verdict !== 'again') return verdict;
+		if (verdict === 'at-current') isAtCurrent = true;
+		else if (verdict !== 'again') return verdict;
 	}
 	return {type: 'incomplete', revision, message: `compactions kept changing what is hashed (${maxAttempts} tries); run it again`, members: last, skipped};
 }

@@ -31,6 +31,17 @@ export async function disarmNospace(client: Pick<MemberClient, 'alarmList' | 'di
 	return armed;
 }
 
+/** A physical compaction on one member; a revision already compacted is not a failure. */
+export async function compactTo(client: Pick<MemberClient, 'compact'>, revision: number, dbSize: number): Promise<{readonly type: 'compacted'; readonly revision: number; readonly isAlreadyCompacted: boolean}> {
+	try {
+		await client.compact(revision, compactDeadlineMs(dbSize));
+		return {type: 'compacted', revision, isAlreadyCompacted: false};
+	} catch (error) {
+		if (compacted.test(message(error))) return {type: 'compacted', revision, isAlreadyCompacted: true};
+		throw error;
+	}
+}
+
 /** Performs one defrag effect; a thrown call becomes defragWorkflow.failed's event, and the runner logs it. */
 export function defragExecutor(io: DefragIo): (effect: DefragEffect, state: DefragState) => Promise<DefragEvent> {
 	const now = io.now ?? Date.now;
@@ -72,13 +83,7 @@ export function defragExecutor(io: DefragIo): (effect: DefragEffect, state: Defr
 			case 'confirm':
 				return (await io.confirm(effect)) ? {type: 'confirmed'} : {type: 'cancelled'};
 			case 'compact':
-				try {
-					await io.client(effect.endpoint).compact(effect.revision, compactDeadlineMs(effect.dbSize));
-					return {type: 'compacted', revision: effect.revision, isAlreadyCompacted: false};
-				} catch (error) {
-					if (compacted.test(message(error))) return {type: 'compacted', revision: effect.revision, isAlreadyCompacted: true};
-					throw error;
-				}
+				return compactTo(io.client(effect.endpoint), effect.revision, effect.dbSize);
 			case 'defragment': {
 				const started = now();
 				await io.client(effect.member.endpoint).defragment(defragDeadlineMs(effect.dbSize));

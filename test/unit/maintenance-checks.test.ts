@@ -35,7 +35,10 @@ describe('check consistency', () => {
 
 	it('compares only when compact revisions agree; otherwise asks again', () => {
 		assert.equal(judge(40, [hash('a', 1, 5), hash('b', 2, 9), hash('c', 1, 5)], []), 'again');
-		assert.equal(judge(40, [hash('a', 1), {...hash('b', 1), hash: undefined, failure: 'error: mvcc: required revision has been compacted'}], []), 'again');
+		assert.equal(judge(40, [hash('a', 1), {...hash('b', 1), hash: undefined, failure: 'error: mvcc: required revision has been compacted'}], []), 'at-current');
+		// at "current", the members must have hashed the same revision
+		assert.equal(judge(0, [hash('a', 1), {...hash('b', 1), revision: 51}], []), 'again');
+		assert.deepEqual((judge(0, [hash('a', 1), hash('b', 1)], []) as {revision: number}).revision, 50);
 	});
 
 	it('asks every voter at the lowest revision they all hold, never a learner', async () => {
@@ -62,6 +65,21 @@ describe('check consistency', () => {
 		});
 		assert.equal(verdict.type, 'incomplete');
 		assert.match((verdict as {message: string}).message, /compactions kept changing/);
+	});
+
+	it('compacted at the current revision, it hashes at "current" and compares same-revision answers', async () => {
+		const asked: number[] = [];
+		const verdict = await checkConsistency({
+			observe: async () => observation({a1: 38, b2: 38, c3: 38}),
+			hashKv: async (endpoint, revision) => {
+				asked.push(revision);
+				if (revision !== 0) throw new Error('etcdserver: mvcc: required revision has been compacted');
+				return {memberId: endpoint, hash: 9, compactRevision: 38, revision: 38, hashRevision: 0};
+			},
+		});
+		assert.equal(verdict.type, 'consistent');
+		assert.equal(verdict.revision, 38);
+		assert.deepEqual(asked, [38, 38, 38, 0, 0, 0]);
 	});
 
 	it('an unreachable voter makes the check incomplete, without asking anyone', async () => {

@@ -1,0 +1,214 @@
+import {appendFileSync} from 'node:fs';
+import type {IncomingMessage} from 'node:http';
+import type {Config} from '../config/config.js';
+import {connectOptionsOf} from '../config/connect-options.js';
+import {ConfigError} from '../config/errors.js';
+import {classifyError} from '../etcd/errors.js';
+import {MemberClient} from '../etcd/member-client.js';
+import {scanRange} from '../etcd/range-scan.js';
+import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
+import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
+import {visibleLine} from '../model/visible-text.js';
+import type {DefragState, QuotaSource, Target} from '../ops/defrag-workflow.js';
+import {leaderOf, type Observation} from '../ops/member-workflow.js';
+import type {CommandLogEntry} from '../ops/runner.js';
+import {chooseSourceMember} from '../snapshot/source-member.js';
+import type {Via} from './via.js';
+
+type Calls = Pick<MemberClient, 'status' | 'memberList' | 'defragment' | 'compact' | 'alarmList' | 'disarmNospace' | 'linearizableRead' | 'hashKv' | 'rangePage'>;
+
+export interface LiveUsage {
+	readonly member: string;
+	readonly endpoint: string;
+	readonly revision: number;
+	readonly depth: number;
+	readonly prefix: string;
+	readonly rows: readonly PrefixUsage[];
+	readonly totals: UsageTotals;
+	readonly isTruncated: boolean;
+}
+
+/** What the maintenance commands use of the cluster: clients, the observation, quotas, usage, the command log file. */
+export interface MaintenanceContext {
+	readonly client: (endpoint: string) => Calls;
+	readonly observe: () => Promise<Observation>;
+	readonly readQuota: (member: Target) => Promise<number | undefined>;
+	readonly quotasOf: (observation: Observation, quotaFlag: number | undefined) => Promise<DefragState['quotas']>;
+	/** The leader's endpoint, else any voter that answered. */
+	readonly answeringEndpoint: (observation: Observation) => string;
+	readonly usage: (prefix: string, depth: number, from: string | undefined) => Promise<LiveUsage>;
+	readonly logChange: (entry: CommandLogEntry) => void;
+	readonly commandTimeoutMs: number;
+	readonly close: () => Promise<void>;
+}
+
+const quotaGauge = /^etcd_server_quota_backend_bytes(?:\{[^}]*\})?\s+([0-9.eE+]+)\s*$/m;
+
+/** The quota gauge from a /metrics text; undefined when the member does not export it. */
+export function quotaFromMetrics(text: string): number | undefined {
+	const match = quotaGauge.exec(text);
+	const value = match ? Number(match[1]) : Number.NaN;
+	return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+export async function openMaintenanceContext(config: Config, via: Via | undefined, options: {readonly commandLog: string | undefined; readonly warn: (text: string) => void}): Promise<MaintenanceContext> {
+	const connect = connectOptionsOf(config);
+	const clients = new Map<string, MemberClient>();
+	const routed = new Map<string, Promise<MemberClient>>();
+	const clientOf = async (endpoint: string): Promise<MemberClient> => {
+		let client = routed.get(endpoint);
+		if (!client) {
+			client = (async () => {
+				const member = new MemberClient(endpoint, connect, via ? await via.routeFor(endpoint) : undefined);
+				clients.set(endpoint, member);
+				return member;
+			})();
+			routed.set(endpoint, client);
+			client.catch(() => routed.delete(endpoint));
+		}
+		return client;
+	};
+	const client = (endpoint: string): Calls => ({
+		status: async timeoutMs => (await clientOf(endpoint)).status(timeoutMs),
+		memberList: async timeoutMs => (await clientOf(endpoint)).memberList(timeoutMs),
+		defragment: async timeoutMs => (await clientOf(endpoint)).defragment(timeoutMs),
+		compact: async (revision, timeoutMs) => (await clientOf(endpoint)).compact(revision, timeoutMs),
+		alarmList: async timeoutMs => (await clientOf(endpoint)).alarmList(timeoutMs),
+		disarmNospace: async (memberId, timeoutMs) => (await clientOf(endpoint)).disarmNospace(memberId, timeoutMs),
+		linearizableRead: async timeoutMs => (await clientOf(endpoint)).linearizableRead(timeoutMs),
+		hashKv: async (revision, timeoutMs) => (await clientOf(endpoint)).hashKv(revision, timeoutMs),
+		rangePage: async (request, timeoutMs) => (await clientOf(endpoint)).rangePage(request, timeoutMs),
+	});
+	// A member busy finishing a defrag answers slowly: two seconds keeps it from looking dead.
+	const statusTimeoutMs = Math.max(config.probeTimeoutMs, 2000);
+	let known: readonly MemberInfo[] = [];
+
+	const observe = async (): Promise<Observation> => {
+		const candidates = [...new Set([...config.endpoints, ...known.flatMap(member => member.clientUrls)])];
+		let members: readonly MemberInfo[] | undefined;
+		const errors: string[] = [];
+		for (const endpoint of candidates) {
+			try {
+				members = (await client(endpoint).memberList(config.commandTimeoutMs)).members;
+				break;
+			} catch (error) {
+				errors.push(`${endpoint}: ${classifyError(error).message}`);
+			}
+		}
+		if (!members) throw new Error(errors.join('; ') || 'no endpoint');
+		known = members;
+		const statuses: Record<string, EndpointStatus> = {};
+		const failures: Record<string, string> = {};
+		await Promise.all(
+			members.map(async member => {
+				if (member.clientUrls.length === 0) {
+					failures[member.id] = 'not started';
+					return;
+				}
+				for (const url of member.clientUrls) {
+					try {
+						const status = await client(url).status(statusTimeoutMs);
+						if (status.memberId === member.id) {
+							statuses[member.id] = status;
+							return;
+						}
+						failures[member.id] = `${url} answers as member ${status.memberId}`;
+					} catch (error) {
+						const failure = classifyError(error);
+						failures[member.id] = `${failure.kind}: ${failure.message}`;
+					}
+				}
+			}),
+		);
+		return {at: Date.now(), members, statuses, failures};
+	};
+
+	const readQuota = async (member: Target): Promise<number | undefined> => {
+		const url = new URL('/metrics', member.endpoint);
+		const controller = new AbortController();
+		const timer = setTimeout(() => controller.abort(), config.commandTimeoutMs);
+		try {
+			const {request} = await import(url.protocol === 'https:' ? 'node:https' : 'node:http');
+			const tls = connect.tls;
+			const body = await new Promise<string>((resolve, reject) => {
+				const req = request(url, {signal: controller.signal, ...(tls ? {ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.isInsecureSkipVerify} : {})}, (response: IncomingMessage) => {
+					let text = '';
+					response.setEncoding('utf8');
+					response.on('data', (chunk: string) => {
+						text += chunk;
+						if (text.length > 8 << 20) req.destroy(new Error('/metrics is larger than 8 MiB'));
+					});
+					response.on('end', () => resolve(text));
+					response.on('error', reject);
+				});
+				req.on('error', reject);
+				req.end();
+			});
+			return quotaFromMetrics(body);
+		} finally {
+			clearTimeout(timer);
+		}
+	};
+
+	const quotasOf = async (observation: Observation, quotaFlag: number | undefined): Promise<DefragState['quotas']> => {
+		const quotas: Record<string, {bytes: number; source: QuotaSource}> = {};
+		await Promise.all(
+			observation.members.map(async member => {
+				const status = observation.statuses[member.id] as (EndpointStatus & {dbSizeQuota?: number}) | undefined;
+				if (status?.dbSizeQuota) quotas[member.id] = {bytes: status.dbSizeQuota, source: 'status'};
+				else if (quotaFlag !== undefined) quotas[member.id] = {bytes: quotaFlag, source: 'flag'};
+				else if (status && member.clientUrls[0]) {
+					const bytes = await readQuota({id: member.id, name: member.name, endpoint: member.clientUrls[0]}).catch(() => undefined);
+					if (bytes !== undefined) quotas[member.id] = {bytes, source: 'metrics'};
+				}
+			}),
+		);
+		return quotas;
+	};
+
+	const answeringEndpoint = (observation: Observation): string => {
+		const leaderId = leaderOf(observation);
+		const leader = observation.members.find(member => member.id === leaderId && observation.statuses[member.id]);
+		const any = leader ?? observation.members.find(member => !member.isLearner && observation.statuses[member.id]);
+		if (!any?.clientUrls[0]) throw new Error('no voter answers');
+		return any.clientUrls[0];
+	};
+
+	const usage = async (prefix: string, depth: number, from: string | undefined): Promise<LiveUsage> => {
+		const observation = await observe();
+		const probes = observation.members.flatMap(member => {
+			const status = observation.statuses[member.id];
+			return member.clientUrls[0] ? [{endpoint: member.clientUrls[0], status, failure: status ? undefined : observation.failures[member.id]}] : [];
+		});
+		const choice = chooseSourceMember(observation.members, probes, from);
+		if (choice.kind === 'unknown-member') throw new ConfigError('--from', `no member is named or has the ID "${from}"`, 'use a name or hex ID from etcdtop status');
+		if (choice.kind !== 'chosen') throw new Error(`no member to read from: ${choice.failures.join('; ') || 'none answers'}`);
+		const tally = new UsageTally(depth);
+		let revision = 0;
+		for await (const page of scanRange(client(choice.endpoint).rangePage, {prefix: Buffer.from(prefix), isKeysOnly: false, timeoutMs: Math.max(config.commandTimeoutMs, 30_000)})) {
+			revision = page.revision;
+			for (const entry of page.entries) tally.addKey(entry.key.toString('latin1'), entry.key.length, entry.valueSize);
+		}
+		const rows = tally.rows(false);
+		return {member: choice.member.name || choice.member.id, endpoint: choice.endpoint, revision, depth, prefix, rows, totals: totalsOf(rows, false), isTruncated: tally.isTruncated};
+	};
+
+	const logChange = (entry: CommandLogEntry) => {
+		if (options.commandLog) appendFileSync(options.commandLog, `${visibleLine(`${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`)}\n`, {mode: 0o600});
+	};
+
+	return {
+		client,
+		observe,
+		readQuota,
+		quotasOf,
+		answeringEndpoint,
+		usage,
+		logChange,
+		commandTimeoutMs: config.commandTimeoutMs,
+		close: async () => {
+			for (const member of clients.values()) member.close();
+			clients.clear();
+		},
+	};
+}
