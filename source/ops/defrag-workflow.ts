@@ -326,6 +326,9 @@ export function disarmBlocker(observation: Observation, quotas: DefragState['quo
 		const quota = quotas[member.id]?.bytes;
 		if (quota === undefined) return `the quota of ${label(member)} is unknown; give --quota-backend-bytes`;
 		if (status.dbSize >= disarmThreshold * quota) {
+			if (member.isLearner || status.isLearner) {
+				return `learner ${label(member)}'s database is ${((status.dbSize / quota) * 100).toFixed(1)}% of its quota and etcd cannot defragment a learner: remove it and add it again (etcdtop member remove, then member add --learner) so it starts from a fresh, compacted snapshot, then disarm`;
+			}
 			return `${label(member)}'s database is ${((status.dbSize / quota) * 100).toFixed(1)}% of its quota (${status.dbSize} of ${quota} bytes), not below ${disarmThreshold * 100}%: a disarmed cluster would fill again at once`;
 		}
 	}

@@ -337,6 +337,12 @@ describe('defrag workflow: disarm', () => {
 		assert.match(state.outcome!.message, /NOSPACE not disarmed: etcd-2 \(b2\)'s database is 93\.8% of its quota/);
 	});
 
+	it('a full learner blocks the disarm, with what to do about it', () => {
+		const obs = healthy({a1: {dbSize: mib}, b2: {dbSize: mib}, c3: {dbSize: mib}, d4: {dbSize: 15 * mib}});
+		const quotas = Object.fromEntries(all.map(m => [m.id, {bytes: 16 * mib, source: 'flag' as const}]));
+		assert.match(disarmBlocker(obs, quotas)!, /learner etcd-4 \(d4\)'s database is 93\.8% of its quota and etcd cannot defragment a learner: remove it and add it again/);
+	});
+
 	it('does not disarm when a quota is unknown', () => {
 		const obs = healthy({a1: {dbSize: mib}, b2: {dbSize: mib}, c3: {dbSize: mib}, d4: {dbSize: mib}});
 		assert.match(disarmBlocker(obs, {a1: {bytes: 16 * mib, source: 'flag'}})!, /quota of etcd-2 \(b2\) is unknown/);
