@@ -1,4 +1,3 @@
-import {appendFileSync} from 'node:fs';
 import type {IncomingMessage} from 'node:http';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
@@ -8,7 +7,7 @@ import {MemberClient} from '../etcd/member-client.js';
 import {scanRange} from '../etcd/range-scan.js';
 import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
-import {visibleLine} from '../model/visible-text.js';
+import {CommandLogFileError, openCommandLogFile} from '../output/command-log-file.js';
 import type {DefragState, QuotaSource, Target} from '../ops/defrag-workflow.js';
 import {leaderOf, type Observation} from '../ops/member-workflow.js';
 import type {CommandLogEntry} from '../ops/runner.js';
@@ -53,6 +52,13 @@ export function quotaFromMetrics(text: string): number | undefined {
 
 export async function openMaintenanceContext(config: Config, via: Via | undefined, options: {readonly commandLog: string | undefined; readonly warn: (text: string) => void}): Promise<MaintenanceContext> {
 	const connect = connectOptionsOf(config);
+	let logFile;
+	try {
+		logFile = openCommandLogFile(options.commandLog, options.warn);
+	} catch (error) {
+		if (error instanceof CommandLogFileError) throw new ConfigError('--command-log', error.message, 'give a regular file etcdtop may append to');
+		throw error;
+	}
 	const clients = new Map<string, MemberClient>();
 	const routed = new Map<string, Promise<MemberClient>>();
 	const clientOf = async (endpoint: string): Promise<MemberClient> => {
@@ -193,9 +199,7 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 		return {member: choice.member.name || choice.member.id, endpoint: choice.endpoint, revision, depth, prefix, rows, totals: totalsOf(rows, false), isTruncated: tally.isTruncated};
 	};
 
-	const logChange = (entry: CommandLogEntry) => {
-		if (options.commandLog) appendFileSync(options.commandLog, `${visibleLine(`${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`)}\n`, {mode: 0o600});
-	};
+	const logChange = (entry: CommandLogEntry) => logFile.change(entry);
 
 	return {
 		client,
@@ -207,6 +211,7 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 		logChange,
 		commandTimeoutMs: config.commandTimeoutMs,
 		close: async () => {
+			logFile.close();
 			for (const member of clients.values()) member.close();
 			clients.clear();
 		},
