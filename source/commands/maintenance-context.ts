@@ -1,9 +1,9 @@
-import type {IncomingMessage} from 'node:http';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {classifyError} from '../etcd/errors.js';
-import {MemberClient} from '../etcd/member-client.js';
+import type {MemberClient} from '../etcd/member-client.js';
+import {createRoutes, type RoutedClient} from '../route/routes.js';
 import {scanRange} from '../etcd/range-scan.js';
 import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
@@ -59,32 +59,16 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 		if (error instanceof CommandLogFileError) throw new ConfigError('--command-log', error.message, 'give a regular file etcdtop may append to');
 		throw error;
 	}
-	const clients = new Map<string, MemberClient>();
-	const routed = new Map<string, Promise<MemberClient>>();
-	const clientOf = async (endpoint: string): Promise<MemberClient> => {
-		let client = routed.get(endpoint);
-		if (!client) {
-			client = (async () => {
-				const member = new MemberClient(endpoint, connect, via ? await via.routeFor(endpoint) : undefined);
-				clients.set(endpoint, member);
-				return member;
-			})();
-			routed.set(endpoint, client);
-			client.catch(() => routed.delete(endpoint));
+	const routes = via?.routes ?? createRoutes(connect);
+	const clients = new Map<string, RoutedClient>();
+	const client = (endpoint: string): Calls => {
+		let found = clients.get(endpoint);
+		if (!found) {
+			found = routes.client(endpoint);
+			clients.set(endpoint, found);
 		}
-		return client;
+		return found;
 	};
-	const client = (endpoint: string): Calls => ({
-		status: async timeoutMs => (await clientOf(endpoint)).status(timeoutMs),
-		memberList: async timeoutMs => (await clientOf(endpoint)).memberList(timeoutMs),
-		defragment: async timeoutMs => (await clientOf(endpoint)).defragment(timeoutMs),
-		compact: async (revision, timeoutMs) => (await clientOf(endpoint)).compact(revision, timeoutMs),
-		alarmList: async timeoutMs => (await clientOf(endpoint)).alarmList(timeoutMs),
-		disarmNospace: async (memberId, timeoutMs) => (await clientOf(endpoint)).disarmNospace(memberId, timeoutMs),
-		linearizableRead: async timeoutMs => (await clientOf(endpoint)).linearizableRead(timeoutMs),
-		hashKv: async (revision, timeoutMs) => (await clientOf(endpoint)).hashKv(revision, timeoutMs),
-		rangePage: async (request, timeoutMs) => (await clientOf(endpoint)).rangePage(request, timeoutMs),
-	});
 	// A member busy finishing a defrag answers slowly: two seconds keeps it from looking dead.
 	const statusTimeoutMs = Math.max(config.probeTimeoutMs, 2000);
 	let known: readonly MemberInfo[] = [];
@@ -130,30 +114,9 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 	};
 
 	const readQuota = async (member: Target): Promise<number | undefined> => {
-		const url = new URL('/metrics', member.endpoint);
-		const controller = new AbortController();
-		const timer = setTimeout(() => controller.abort(), config.commandTimeoutMs);
-		try {
-			const {request} = await import(url.protocol === 'https:' ? 'node:https' : 'node:http');
-			const tls = connect.tls;
-			const body = await new Promise<string>((resolve, reject) => {
-				const req = request(url, {signal: controller.signal, ...(tls ? {ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.isInsecureSkipVerify} : {})}, (response: IncomingMessage) => {
-					let text = '';
-					response.setEncoding('utf8');
-					response.on('data', (chunk: string) => {
-						text += chunk;
-						if (text.length > 8 << 20) req.destroy(new Error('/metrics is larger than 8 MiB'));
-					});
-					response.on('end', () => resolve(text));
-					response.on('error', reject);
-				});
-				req.on('error', reject);
-				req.end();
-			});
-			return quotaFromMetrics(body);
-		} finally {
-			clearTimeout(timer);
-		}
+		const answer = await routes.httpGet(member.endpoint, '/metrics', {timeoutMs: config.commandTimeoutMs, maxBytes: 8 << 20});
+		if (answer.status !== 200) throw new Error(`/metrics answered HTTP ${answer.status}`);
+		return quotaFromMetrics(answer.body);
 	};
 
 	const quotasOf = async (observation: Observation, quotaFlag: number | undefined): Promise<DefragState['quotas']> => {
@@ -214,6 +177,8 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 			logFile.close();
 			for (const member of clients.values()) member.close();
 			clients.clear();
+			// The --via routes belong to the connection; routes made here are ours to close.
+			if (!via) await routes.close();
 		},
 	};
 }

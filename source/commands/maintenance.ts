@@ -7,7 +7,7 @@ import {humanBytes} from '../model/format.js';
 import {visibleLine} from '../model/visible-text.js';
 import {exitCodes} from '../output/exit-code.js';
 import {renderTable} from '../output/table.js';
-import {parseWriteFormat} from '../output/write-format.js';
+import {parseWriteFormat} from '../config/write-format.js';
 import {compactWord, compactWorkflow, disarmWorkflow, initialCompactState, initialDisarmState, type ChangeOutcome, type CompactEvent, type CompactTarget, type DisarmEvent} from '../ops/compact-workflow.js';
 import {checkConsistency, type Verdict} from '../ops/consistency.js';
 import {compactTo, defragExecutor, disarmNospace} from '../ops/defrag-run.js';

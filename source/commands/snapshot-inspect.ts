@@ -2,7 +2,7 @@ import {statSync} from 'node:fs';
 import {ConfigError} from '../config/errors.js';
 import {humanBytes} from '../model/format.js';
 import {exitCodes} from '../output/exit-code.js';
-import {parseWriteFormat} from '../output/write-format.js';
+import {parseWriteFormat} from '../config/write-format.js';
 import {inspectSnapshotFile} from '../snapshot/inspect.js';
 import type {CommandContext} from './context.js';
 import {depthOf, usageTable} from './maintenance.js';
