@@ -1,11 +1,10 @@
 // Shared by the snapshot tests: real etcd content, real etcdctl answers, damaged copies.
 import {spawnSync} from 'node:child_process';
-import {createHash, randomBytes} from 'node:crypto';
-import {mkdtempSync, readdirSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {randomBytes} from 'node:crypto';
 import {Etcd3} from 'etcd3';
 import {hasEtcdBinary} from '../../source/demo/local-cluster.js';
+
+export {filesIn, flipped, tempDir, withFreshTrailer} from './temp-files.js';
 
 export const hasEtcd = hasEtcdBinary('etcd') && spawnSync('etcdctl', ['version'], {stdio: 'ignore'}).status === 0;
 
@@ -33,14 +32,7 @@ export function etcdctlStatus(file: string): EtcdctlStatus {
 	return JSON.parse(mustEtcdctl(['snapshot', 'status', '-w', 'json', file])) as EtcdctlStatus;
 }
 
-export function tempDir(prefix = 'etcdtop-snapshot-test-'): {readonly path: string; remove(): void} {
-	const path = mkdtempSync(join(tmpdir(), prefix));
-	return {path, remove: () => rmSync(path, {recursive: true, force: true})};
-}
 
-export function filesIn(directory: string): string[] {
-	return readdirSync(directory).sort();
-}
 
 export interface Content {
 	readonly keys: number;
@@ -86,12 +78,4 @@ export function enableAuth(endpoint: string, password: string): void {
 	mustEtcdctl([`--endpoints=${endpoint}`, 'auth', 'enable']);
 }
 
-export function withFreshTrailer(db: Buffer): Buffer {
-	return Buffer.concat([db, createHash('sha256').update(db).digest()]);
-}
 
-export function flipped(file: Buffer, position: number, mask = 0xff): Buffer {
-	const copy = Buffer.from(file);
-	copy[position] = copy[position]! ^ mask;
-	return copy;
-}

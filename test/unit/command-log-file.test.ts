@@ -3,7 +3,7 @@ import {chmodSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'nod
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, it} from 'node:test';
 import {CommandLogFileError, openCommandLogFile} from '../../source/output/command-log-file.js';
-import {tempDir} from '../helpers/snapshot-fixtures.js';
+import {tempDir} from '../helpers/temp-files.js';
 
 describe('--command-log FILE', () => {
 	let dir: ReturnType<typeof tempDir>;

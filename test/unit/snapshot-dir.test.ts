@@ -3,7 +3,7 @@ import {mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {applyRetention, listSnapshotDir} from '../../source/snapshot/snapshot-dir.js';
-import {tempDir} from '../helpers/snapshot-fixtures.js';
+import {tempDir} from '../helpers/temp-files.js';
 
 function snapshot(directory: string, name: string, createdAt: string, withManifest = true): void {
 	writeFileSync(join(directory, name), 'db');

@@ -11,7 +11,7 @@ import {buildRestorePlan, renderRestorePlan, toolForVersion, type PlanMember} fr
 import {chooseDeletions} from '../../source/snapshot/retention.js';
 import {defaultSnapshotDir, snapshotFileName} from '../../source/snapshot/snapshot-dir.js';
 import {saveSnapshot} from '../../source/snapshot/save.js';
-import {tempDir} from '../helpers/snapshot-fixtures.js';
+import {tempDir} from '../helpers/temp-files.js';
 
 const day = 86_400_000;
 

@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {afterEach, beforeEach, describe, it} from 'node:test';
 import type {SnapshotMessage} from '../../source/etcd/snapshot-response.js';
 import {saveSnapshot, SnapshotSaveError, type OpenSnapshotStream, type SaveSnapshotOptions} from '../../source/snapshot/save.js';
-import {filesIn, tempDir} from '../helpers/snapshot-fixtures.js';
+import {filesIn, tempDir} from '../helpers/temp-files.js';
 
 /** What etcd sends: 32 KiB messages counting down remaining_bytes, then the sha256 of everything sent. */
 function etcdMessages(db: Buffer, {chunk = 32 * 1024, sha = createHash('sha256').update(db).digest()} = {}): SnapshotMessage[] {
