@@ -3,6 +3,7 @@ import {classifyError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
 import {watchedEndpoints} from '../model/cluster-view.js';
+import {realTimers, type Timers} from './timers.js';
 
 /** The calls the poller makes; a routed client (route/routes.ts) in production, a fake in unit tests. */
 export interface StatusSource {
@@ -16,7 +17,10 @@ export type PollerConfig = Pick<Config, 'endpoints' | 'isDiscovering' | 'interva
 export interface PollerOptions {
 	/** How each member is reached (Routes, direct or `--via`); the poller closes the clients it opened. */
 	readonly routes: {client(endpoint: string): StatusSource};
+	/** Wall-clock time of each observation. */
 	readonly now?: () => number;
+	/** The clock and timers the loops run on; real ones unless a test brings a virtual clock. */
+	readonly timers?: Timers;
 	/**
 	 * Gathers the observations of this many milliseconds into one published snapshot (the console
 	 * re-renders once per batch); 0 publishes each at once (status wants its answer without delay).
@@ -34,7 +38,7 @@ export interface PollerOptions {
  * check (`isCheck` true).
  */
 class Loop {
-	private timer: NodeJS.Timeout | undefined;
+	private timer: unknown;
 	private isRunning = false;
 	private isActive = true;
 
@@ -43,12 +47,13 @@ class Loop {
 		private readonly interval: () => number,
 		private readonly isPaused: () => boolean,
 		private readonly epoch: number,
+		private readonly timers: Timers,
 		private readonly hasChecks = false,
 	) {}
 
 	private nextTick(): {delay: number; isCheck: boolean} {
 		const step = this.hasChecks ? this.interval() / 2 : this.interval();
-		const now = performance.now();
+		const now = this.timers.monotonic();
 		const index = Math.ceil((now - this.epoch + 1) / step);
 		return {delay: this.epoch + index * step - now, isCheck: this.hasChecks && index % 2 === 1};
 	}
@@ -56,7 +61,7 @@ class Loop {
 	/** Runs at once unless a run is under way (which then is the fresh one). */
 	kick(isCheck = false): void {
 		if (!this.isActive || this.isRunning) return;
-		clearTimeout(this.timer);
+		this.timers.clearTimeout(this.timer);
 		this.timer = undefined;
 		this.isRunning = true;
 		void this.task(isCheck).finally(() => {
@@ -64,7 +69,7 @@ class Loop {
 			if (!this.isActive || this.isPaused()) return;
 			const next = this.nextTick();
 			// A pause that began while this timer waited holds too; resuming kicks every loop anew.
-			this.timer = setTimeout(() => {
+			this.timer = this.timers.setTimeout(() => {
 				if (!this.isPaused()) this.kick(next.isCheck);
 			}, next.delay);
 		});
@@ -72,7 +77,7 @@ class Loop {
 
 	stop(): void {
 		this.isActive = false;
-		clearTimeout(this.timer);
+		this.timers.clearTimeout(this.timer);
 	}
 }
 
@@ -100,9 +105,10 @@ export class Poller {
 	private isPaused = false;
 	private isStopped = false;
 	private readonly now: () => number;
-	private readonly epoch = performance.now();
+	private readonly timers: Timers;
+	private readonly epoch: number;
 	private readonly batchMs: number;
-	private batchTimer: NodeJS.Timeout | undefined;
+	private batchTimer: unknown;
 	private readonly routes: PollerOptions['routes'];
 
 	constructor(
@@ -110,6 +116,8 @@ export class Poller {
 		options: PollerOptions,
 	) {
 		this.now = options.now ?? Date.now;
+		this.timers = options.timers ?? realTimers;
+		this.epoch = this.timers.monotonic();
 		this.batchMs = options.batchMs ?? 0;
 		this.intervalMs = config.intervalMs;
 		this.state = initialClusterState(config.endpoints, config.isDiscovering, this.now());
@@ -127,7 +135,7 @@ export class Poller {
 	start(): void {
 		// Membership changes rarely; asking every third poll saves the console calls. (Alarms come with
 		// every status answer.)
-		this.discoveryLoop = new Loop(async () => this.discover(), () => this.intervalMs * 3, () => this.isPaused, this.epoch);
+		this.discoveryLoop = new Loop(async () => this.discover(), () => this.intervalMs * 3, () => this.isPaused, this.epoch, this.timers);
 		this.discoveryLoop.kick();
 		this.reconcile();
 	}
@@ -165,7 +173,7 @@ export class Poller {
 
 	stop(): void {
 		this.isStopped = true;
-		clearTimeout(this.batchTimer);
+		this.timers.clearTimeout(this.batchTimer);
 		this.discoveryLoop?.stop();
 		for (const loop of this.probeLoops.values()) loop.stop();
 		this.probeLoops.clear();
@@ -180,13 +188,13 @@ export class Poller {
 		this.state = reduceCluster(this.state, action);
 		this.reconcile();
 		if (this.batchMs > 0 && !isNews) {
-			this.batchTimer ??= setTimeout(() => {
+			this.batchTimer ??= this.timers.setTimeout(() => {
 				this.batchTimer = undefined;
 				this.emit();
 			}, this.batchMs);
 			return;
 		}
-		clearTimeout(this.batchTimer);
+		this.timers.clearTimeout(this.batchTimer);
 		this.batchTimer = undefined;
 		this.emit();
 	}
@@ -220,7 +228,7 @@ export class Poller {
 		}
 		for (const endpoint of watched) {
 			if (this.probeLoops.has(endpoint)) continue;
-			const loop = new Loop(async isCheck => this.probe(endpoint, isCheck), () => this.intervalMs, () => this.isPaused, this.epoch, true);
+			const loop = new Loop(async isCheck => this.probe(endpoint, isCheck), () => this.intervalMs, () => this.isPaused, this.epoch, this.timers, true);
 			this.probeLoops.set(endpoint, loop);
 			loop.kick();
 		}
@@ -233,11 +241,11 @@ export class Poller {
 	 * update per interval) unless the member was down and is back.
 	 */
 	private async probe(endpoint: string, isCheck: boolean): Promise<void> {
-		const started = performance.now();
+		const started = this.timers.monotonic();
 		try {
 			const status = await this.source(endpoint).status(this.config.probeTimeoutMs);
 			if (isCheck && this.state.probes[endpoint]?.state === 'ok') return;
-			this.dispatch({type: 'probe-succeeded', endpoint, at: this.now(), latencyMs: performance.now() - started, status});
+			this.dispatch({type: 'probe-succeeded', endpoint, at: this.now(), latencyMs: this.timers.monotonic() - started, status});
 		} catch (error) {
 			this.dispatch({type: 'probe-failed', endpoint, at: this.now(), failure: classifyError(error)});
 		}

@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {Poller, type StatusSource} from '../../source/poller/poller.js';
 import {cluster3} from '../helpers/fixtures.js';
+import {VirtualClock} from '../helpers/virtual-clock.js';
 
-/** A member that answers from the fixture, or hangs until the caller's deadline like a SIGSTOPped etcd. */
+// The poller runs on a virtual clock: intervals, deadlines and batches are stepped through exactly,
+// so these tests say how many milliseconds things take without sleeping or depending on the machine.
+
+/** A member that answers from the fixture after 2 ms, or hangs until the caller's deadline like a SIGSTOPped etcd. */
 class FakeMember implements StatusSource {
 	calls = 0;
 	inFlight = 0;
 	maxInFlight = 0;
 	isHung = false;
-	constructor(private readonly index: number) {}
+	constructor(
+		private readonly index: number,
+		private readonly clock: VirtualClock,
+	) {}
 
 	private async answer<T>(value: T, timeoutMs: number): Promise<T> {
 		this.calls++;
@@ -17,10 +24,10 @@ class FakeMember implements StatusSource {
 		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
 		try {
 			if (this.isHung) {
-				await new Promise(resolve => setTimeout(resolve, timeoutMs));
+				await this.clock.sleep(timeoutMs);
 				throw new Error(`4 DEADLINE_EXCEEDED: Deadline exceeded after ${timeoutMs / 1000}s`);
 			}
-			await new Promise(resolve => setTimeout(resolve, 2));
+			await this.clock.sleep(2);
 			return value;
 		} finally {
 			this.inFlight--;
@@ -39,35 +46,42 @@ class FakeMember implements StatusSource {
 }
 
 function setup(intervalMs: number, probeTimeoutMs: number, batchMs = 0) {
-	const fakes = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new FakeMember(index)]));
+	const clock = new VirtualClock();
+	const fakes = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new FakeMember(index, clock)]));
 	const poller = new Poller(
 		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs},
-		{routes: {client: endpoint => fakes.get(endpoint)!}, batchMs},
+		{routes: {client: endpoint => fakes.get(endpoint)!}, batchMs, timers: clock, now: clock.wall},
 	);
-	return {poller, fakes};
+	const probeOf = (index: number) => poller.getSnapshot().cluster.probes[cluster3.endpoints[index]!];
+	return {poller, fakes, clock, probeOf};
 }
 
 test('discovers every member from one endpoint and settles after one round', async () => {
-	const {poller} = setup(1000, 500);
+	const {poller, clock} = setup(1000, 500);
 	poller.start();
-	const state = await poller.settled();
+	let settled: Awaited<ReturnType<Poller['settled']>> | undefined;
+	void poller.settled().then(state => (settled = state));
+	await clock.advanceUntil('settled', () => settled !== undefined, 50);
 	poller.stop();
-	assert.equal(state.view.members.length, 3);
-	assert.equal(state.view.health, 'healthy');
+	assert.equal(settled!.view.members.length, 3);
+	assert.equal(settled!.view.health, 'healthy');
+	assert.equal(settled!.updatedAt, clock.wall(), "observations carry the injected wall clock");
 });
 
 test('a hung member delays nobody else, and its probes never pile up', async () => {
-	const {poller, fakes} = setup(50, 400);
+	const {poller, fakes, clock, probeOf} = setup(50, 400);
 	const hung = fakes.get(cluster3.endpoints[1]!)!;
 	hung.isHung = true;
 	poller.start();
-	await new Promise(resolve => setTimeout(resolve, 1200));
+	await clock.advance(1200);
 	const {view} = poller.getSnapshot().cluster;
 	poller.stop();
 	const healthy = fakes.get(cluster3.endpoints[2]!)!;
-	assert.ok(healthy.calls >= 8, `healthy member probed ${healthy.calls} times`);
-	assert.ok(hung.calls <= 6, `hung member probed ${hung.calls} times`);
+	// Polls and checks every 25 ms for 1.2 s: about 48 calls; the hung one waits 400 ms per call.
+	assert.ok(healthy.calls >= 40, `healthy member probed ${healthy.calls} times`);
+	assert.ok(hung.calls <= 5, `hung member probed ${hung.calls} times`);
 	for (const fake of fakes.values()) assert.equal(fake.maxInFlight <= 2, true, 'status and member list at most once each in flight');
+	assert.equal(probeOf(1)?.state, 'unreachable');
 	const hungRow = view.members.find(member => member.endpoint === cluster3.endpoints[1]);
 	assert.equal(hungRow?.health, 'unreachable');
 	assert.equal(hungRow?.failure?.kind, 'timeout');
@@ -75,82 +89,57 @@ test('a hung member delays nobody else, and its probes never pile up', async () 
 });
 
 test('pause stops probing; refresh probes at once', async () => {
-	const {poller, fakes} = setup(50, 400);
+	const {poller, fakes, clock} = setup(50, 400);
 	poller.start();
-	await poller.settled();
+	await clock.advance(100);
 	poller.setPaused(true);
-	await new Promise(resolve => setTimeout(resolve, 100));
+	await clock.advance(100);
 	const before = [...fakes.values()].map(fake => fake.calls);
-	await new Promise(resolve => setTimeout(resolve, 300));
-	const after = [...fakes.values()].map(fake => fake.calls);
-	assert.deepEqual(after, before);
+	await clock.advance(300);
+	assert.deepEqual([...fakes.values()].map(fake => fake.calls), before, 'no call while paused');
 	assert.equal(poller.getSnapshot().isPaused, true);
 	poller.refresh();
-	await new Promise(resolve => setTimeout(resolve, 50));
-	assert.ok([...fakes.values()].some((fake, index) => fake.calls > before[index]!));
+	await clock.advance(0);
+	assert.ok([...fakes.values()].some((fake, index) => fake.calls > before[index]!), 'refresh asks at once, without time passing');
 	poller.stop();
 });
 
 test('a member that hangs just after a poll reads "timeout" within probe-timeout + half an interval', async () => {
-	const {poller, fakes} = setup(1000, 300);
-	const victim = fakes.get(cluster3.endpoints[1]!)!;
-	const probeOf = () => poller.getSnapshot().cluster.probes[cluster3.endpoints[1]!];
+	const {poller, fakes, clock, probeOf} = setup(1000, 300);
 	poller.start();
-	await poller.settled();
+	await clock.advanceUntil('first answer', () => probeOf(1)?.state === 'ok', 50);
 	// Hang right after an answer was published: the worst moment, a whole interval before the next poll.
-	const answered = probeOf()?.state === 'ok' ? probeOf()! : undefined;
-	await new Promise<void>(resolve => {
-		const unsubscribe = poller.subscribe(() => {
-			const probe = probeOf();
-			if (probe?.state === 'ok' && probe !== answered) {
-				unsubscribe();
-				resolve();
-			}
-		});
-	});
-	victim.isHung = true;
-	const hungAt = performance.now();
-	await new Promise<void>(resolve => {
-		const unsubscribe = poller.subscribe(() => {
-			if (probeOf()?.state !== 'unreachable') return;
-			unsubscribe();
-			resolve();
-		});
-	});
-	const detectedMs = performance.now() - hungAt;
+	fakes.get(cluster3.endpoints[1]!)!.isHung = true;
+	const detectedMs = await clock.advanceUntil('timeout shown', () => probeOf(1)?.state === 'unreachable', 2000);
 	poller.stop();
 	// The check half an interval on (500 ms) times out 300 ms later; the next poll would take until 1300.
-	assert.ok(detectedMs < 1000, `shown as timeout after ${detectedMs.toFixed(0)} ms`);
+	assert.ok(detectedMs <= 800 && detectedMs >= 700, `shown as timeout after ${detectedMs} ms`);
 });
 
 test('checks between polls publish nothing while members answer', async () => {
-	const {poller, fakes} = setup(200, 150);
+	const {poller, fakes, clock} = setup(200, 150);
 	const member = fakes.get(cluster3.endpoints[2]!)!;
 	const published = new Set<unknown>();
 	poller.subscribe(() => published.add(poller.getSnapshot().cluster.probes[cluster3.endpoints[2]!]));
 	poller.start();
-	await new Promise(resolve => setTimeout(resolve, 2100));
+	await clock.advance(2000);
 	poller.stop();
-	// About ten polls and ten checks: only the polls' answers are published.
-	assert.ok(member.calls >= 16, `asked ${member.calls} times`);
+	// Ten polls and ten checks: only the polls' answers are published.
+	assert.ok(member.calls >= 19, `asked ${member.calls} times`);
 	assert.ok(published.size <= member.calls / 2 + 2, `${published.size} answers published of ${member.calls}`);
 });
 
 test('answers are published in batches, but a member going down at once', async () => {
-	const {poller, fakes} = setup(200, 100, 600);
+	const {poller, fakes, clock, probeOf} = setup(200, 100, 600);
+	let publishedAt: number[] = [];
+	poller.subscribe(() => publishedAt.push(clock.monotonic()));
 	poller.start();
-	await poller.settled();
+	await clock.advanceUntil('first batch', () => probeOf(1)?.state === 'ok', 1000);
+	assert.ok(publishedAt.at(-1)! >= 600, 'answers wait for their batch');
+	publishedAt = [];
 	fakes.get(cluster3.endpoints[1]!)!.isHung = true;
-	const hungAt = performance.now();
-	await new Promise<void>(resolve => {
-		const unsubscribe = poller.subscribe(() => {
-			if (poller.getSnapshot().cluster.probes[cluster3.endpoints[1]!]?.state !== 'unreachable') return;
-			unsubscribe();
-			resolve();
-		});
-	});
-	const shownMs = performance.now() - hungAt;
+	const shownMs = await clock.advanceUntil('down shown', () => probeOf(1)?.state === 'unreachable', 2000);
 	poller.stop();
 	// At most half an interval to the next call and its 100 ms deadline; a batch would add 600 ms.
-	assert.ok(shownMs < 450, `published ${shownMs.toFixed(0)} ms after the member hung`);
+	assert.ok(shownMs <= 200, `published ${shownMs} ms after the member hung`);
 });
