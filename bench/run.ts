@@ -25,6 +25,7 @@ async function sshRows(log: (line: string) => void): Promise<BenchRow[]> {
 
 const benches: Readonly<Record<string, () => Promise<{run: (log: (line: string) => void) => Promise<BenchRow[]>}>>> = {
 	status: async () => import('./status.js'),
+	startup: async () => import('./startup.js'),
 	console: async () => import('./console.js'),
 	'member-replace': async () => import('./member-replace.js'),
 	snapshot: async () => ({run: snapshotRows}),

@@ -1,8 +1,10 @@
-// The esbuild plugins scripts/bundle.js builds with: each changes one installed dependency's file, as it
-// is bundled, for a reason given beside it, and fails the build if that file no longer looks as expected.
-// Ink's own changes are not made here but at install (patches/, patch-package), so tests run the same Ink.
+// What scripts/bundle.js and scripts/package.js build with. Each patch changes one installed
+// dependency's file as it is bundled, for a reason given beside it, and fails the build if that file no
+// longer looks as expected; `patches(list)` is the one esbuild plugin that applies them, in order, so
+// that two patches of one file (package.js adds its own) both apply. Ink's own changes are not made here
+// but at install (patches/, patch-package), so tests run the same Ink.
 import {readFile} from 'node:fs/promises';
-import {createRequire} from 'node:module';
+import {createRequire, isBuiltin} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -21,29 +23,37 @@ const etcd3ServicesModule = fileURLToPath(new URL('bundle-etcd3-services.cjs', i
 /**
  * etcd3 parses its .proto files with @grpc/proto-loader when it is imported (~100 ms of CPU, most of it
  * building reflection data nothing reads) and finds them beside its own files, which the single-file
- * build does not have. Here they are parsed once, at build time, by the installed etcd3's protobufjs,
- * and etcd3 builds its service constructors from that (bundle-etcd3-services.cjs) when it first makes
- * a client: importing etcd3 costs nothing, and a command that never connects never pays for it.
+ * build does not have. Here they are parsed once, at build time, by the installed etcd3's protobufjs;
+ * etcd3 reads them when the first client is made, and builds a service's constructor (as proto-loader
+ * and grpc-js would) when it first calls that service (bundle-etcd3-services.cjs): importing etcd3
+ * costs nothing, and a command that never connects never pays for it.
  */
-export const etcd3Services = {
-	name: 'etcd3-services',
+export const etcd3ServicesPatch = {
+	filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/,
+	transform(path, text) {
+		const loading = text.slice(text.indexOf('const packageDefinition = (0, proto_loader_1.loadSync)('), text.indexOf('const etcdserverpb = services.etcdserverpb;\n') + 'const etcdserverpb = services.etcdserverpb;\n'.length);
+		if (!loading.includes('rpc.proto')) throw new Error(`${path}: etcd3 no longer loads rpc.proto with loadSync; update scripts/bundle-plugins.js`);
+		return replaceEach(path, text, [
+			['const proto_loader_1 = require("@grpc/proto-loader");', `const __etcdServices = require(${JSON.stringify(etcd3ServicesModule)});`],
+			[loading, ''],
+			['new etcdserverpb.Auth(', "new (__etcdServices('Auth'))("],
+			['new etcdserverpb[name](', 'new (__etcdServices(name))('],
+			// The protos are read when a client is made, before any call's deadline starts counting.
+			['class ConnectionPool {\n    constructor(options) {\n', 'class ConnectionPool {\n    constructor(options) {\n        __etcdServices.prepare();\n'],
+		]);
+	},
+};
+
+/** The modules etcd3ServicesPatch needs: etcd's protos as parsed at build time, and no proto-loader. */
+export const etcd3Modules = {
+	name: 'etcd3-modules',
 	setup(builder) {
-		builder.onLoad({filter: /[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/}, async ({path}) => {
-			const text = await readFile(path, 'utf8');
-			const loading = text.slice(text.indexOf('const packageDefinition = (0, proto_loader_1.loadSync)('), text.indexOf('const etcdserverpb = services.etcdserverpb;\n') + 'const etcdserverpb = services.etcdserverpb;\n'.length);
-			if (!loading.includes('rpc.proto')) throw new Error(`${path}: etcd3 no longer loads rpc.proto with loadSync; update scripts/bundle-plugins.js`);
-			return {
-				contents: replaceEach(path, text, [
-					['const proto_loader_1 = require("@grpc/proto-loader");', `const __etcdServices = require(${JSON.stringify(etcd3ServicesModule)});`],
-					[loading, ''],
-					['new etcdserverpb.Auth(', 'new (__etcdServices().Auth)('],
-					['new etcdserverpb[name](', 'new (__etcdServices()[name])('],
-				]),
-				loader: 'js',
-			};
-		});
 		builder.onResolve({filter: /^etcd3-proto-json$/}, () => ({path: 'etcd3-proto-json', namespace: 'etcd3-proto'}));
-		builder.onLoad({filter: /.*/, namespace: 'etcd3-proto'}, () => {
+		// Left to ask for proto-loader (and the whole of protobufjs with its .proto parser): gRPC's server-side
+		// channelz and ORCA services, which a client never starts. They get a stub that says so if they ever do.
+		builder.onResolve({filter: /^@grpc\/proto-loader$/}, ({importer}) => (/[\\/]@grpc[\\/]grpc-js[\\/]/.test(importer) ? {path: 'proto-loader', namespace: 'etcd3-proto'} : undefined));
+		builder.onLoad({filter: /^proto-loader$/, namespace: 'etcd3-proto'}, () => ({contents: "module.exports = {loadSync() { throw new Error('@grpc/proto-loader is not part of this build (gRPC server services)'); }};", loader: 'js'}));
+		builder.onLoad({filter: /^etcd3-proto-json$/, namespace: 'etcd3-proto'}, () => {
 			// The protobufjs that @grpc/proto-loader would use, with the options etcd3 gives loadSync that shape the parse.
 			const requireFromLoader = createRequire(createRequire(import.meta.url).resolve('@grpc/proto-loader'));
 			const {Root} = requireFromLoader('protobufjs');
@@ -52,6 +62,55 @@ export const etcd3Services = {
 			root.resolveAll();
 			return {contents: JSON.stringify(root.toJSON()), loader: 'json'};
 		});
+	},
+};
+
+/**
+ * meow's bundled dependencies build normalize-package-data (with semver, hosted-git-info and the SPDX
+ * licence tables) when imported, for the `pkg` it normalizes only when `cli.pkg` is read, which etcdtop
+ * never does: built on first use instead. And they promisify execFile for nothing, loading child_process.
+ */
+export const meowLazyNormalizePatch = {
+	filter: /[\\/]meow[\\/]build[\\/]dependencies\.js$/,
+	transform: (path, text) =>
+		replaceEach(path, text, [
+			['var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);', 'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);'],
+			// A statement whose result nobody keeps; it loads child_process.
+			['\npromisify(execFile);\n', '\n'],
+		]),
+};
+
+/** The dependency patches both builds apply. */
+export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch];
+
+/** One esbuild plugin applying every patch whose filter matches a file, in order. */
+export function patches(list) {
+	return {
+		name: 'patches',
+		setup(builder) {
+			builder.onLoad({filter: /\.[cm]?js$/}, async ({path}) => {
+				const matching = list.filter(patch => patch.filter.test(path));
+				if (matching.length === 0) return undefined;
+				let text = await readFile(path, 'utf8');
+				for (const patch of matching) text = patch.transform(path, text);
+				return {contents: text, loader: 'js'};
+			});
+		},
+	};
+}
+
+/**
+ * Node's own modules, imported by ES modules, are required instead. An ES import of a built-in makes
+ * Node build its ES module facade, which reads every export once: for `node:process` that opens
+ * process.stdin and builds allowedNodeEnvironmentFlags, for `node:fs` it loads the streams and
+ * fs/promises: ~40% of `etcdtop status`'s CPU before anything of etcdtop ran. Required, each export is
+ * read when used (esbuild's interop reads a property only on access).
+ */
+export const builtinsRequired = {
+	name: 'builtins-required',
+	setup(builder) {
+		builder.onResolve({filter: /^[a-z_:/]+$/}, ({path, kind}) => (isBuiltin(path) && kind === 'import-statement' ? {path, namespace: 'builtin', sideEffects: false} : undefined));
+		builder.onLoad({filter: /.*/, namespace: 'builtin'}, ({path}) => ({contents: `module.exports = require(${JSON.stringify(path)});`, loader: 'js'}));
 	},
 };
 

@@ -7,12 +7,12 @@
 // Each dynamic import() in cli.ts stays a separate chunk, so `etcdtop status` still never loads Ink.
 // The two worker scripts are entry points of their own, beside cli.js, where `new URL('./x-worker.js',
 // import.meta.url)` looks for them. Unit and component tests keep using dist/source directly.
-// etcd3 is changed as it is bundled (bundle-plugins.js); Ink is patched at install (patches/), so tests
-// and bundle share it. scripts/package.js builds the
-// single-file executable from the same sources and plugins.
+// etcd3 and meow are changed as they are bundled (bundle-plugins.js); Ink is patched at install
+// (patches/), so tests and bundle share it. scripts/package.js builds the single-file executable from
+// the same sources and plugins.
 import {build} from 'esbuild';
 import {rm} from 'node:fs/promises';
-import {etcd3Services, packageDefine} from './bundle-plugins.js';
+import {builtinsRequired, dependencyPatches, etcd3Modules, packageDefine, patches} from './bundle-plugins.js';
 
 const outdir = 'dist/bundle';
 
@@ -31,6 +31,6 @@ await build({
 	// CommonJS dependencies call require() for Node's own modules.
 	banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
 	define: packageDefine,
-	plugins: [etcd3Services],
+	plugins: [builtinsRequired, etcd3Modules, patches(dependencyPatches)],
 	logLevel: 'warning',
 });

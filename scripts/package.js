@@ -16,7 +16,7 @@ import {chmod, copyFile, mkdir, readFile, rm, stat, writeFile} from 'node:fs/pro
 import {createRequire} from 'node:module';
 import {basename, dirname, join, relative, resolve} from 'node:path';
 import {build} from 'esbuild';
-import {etcd3Services, packageDefine} from './bundle-plugins.js';
+import {builtinsRequired, dependencyPatches, etcd3Modules, packageDefine, patches} from './bundle-plugins.js';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -28,19 +28,21 @@ const fuse = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 // Inside the executable `require` reaches Node's own modules only: a dependency that asks for anything
 // else (a native addon) gets MODULE_NOT_FOUND, as when it is not installed, and takes its fallback.
+// CommonJS dependencies also see a __dirname (ssh2's WebAssembly Poly1305, which embeds its binary,
+// names its directory): one that is no directory, so a file looked up there is never found.
 const requireBuiltinsOnly = [
-	"import {isBuiltin as __isBuiltin} from 'node:module';",
+	"const __filename = '/nonexistent/etcdtop-linux-x64/main.js', __dirname = '/nonexistent/etcdtop-linux-x64';",
 	'const require = id => {',
-	'\tif (__isBuiltin(id)) return process.getBuiltinModule(id);',
+	"\tif (process.getBuiltinModule('node:module').isBuiltin(id)) return process.getBuiltinModule(id);",
 	"\tthrow Object.assign(new Error(`Cannot find module '${id}': not part of the single-file build`), {code: 'MODULE_NOT_FOUND'});",
 	'};',
 ].join('\n');
 
+// A function called with `new` that returns an object gives that object: a Worker, from the asset.
 const workerClass = [
-	"import {Worker as __Worker} from 'node:worker_threads';",
-	"import {getAsset as __getAsset} from 'node:sea';",
-	'class __SeaWorker extends __Worker {',
-	"\tconstructor(name, options) { super(__getAsset(`${name}.cjs`, 'utf8'), {...options, eval: true}); }",
+	'function __SeaWorker(name, options) {',
+	"\tconst {Worker} = process.getBuiltinModule('node:worker_threads');",
+	"\treturn new Worker(process.getBuiltinModule('node:sea').getAsset(`${name}.cjs`, 'utf8'), {...options, eval: true});",
 	'}',
 ].join('\n');
 
@@ -54,20 +56,17 @@ const workerClass = [
 function seaRewrites(found) {
 	const workerPattern = /new Worker\(new URL\('\.\/([\w-]+)\.js', import\.meta\.url\),/g;
 	return {
-		name: 'sea-rewrites',
-		setup(builder) {
-			builder.onLoad({filter: /\.[cm]?js$/}, async ({path}) => {
-				const text = await readFile(path, 'utf8');
-				if (!text.includes('new Worker(') && !text.includes('createRequire(import.meta.url)')) return undefined;
-				const rewritten = text
-					.replace(workerPattern, (_, name) => {
-						found.set(name, join(dirname(path), `${name}.js`));
-						return `new __SeaWorker(${JSON.stringify(name)},`;
-					})
-					.replaceAll('createRequire(import.meta.url)', '(() => require)()');
-				if (rewritten.includes('new Worker(')) throw new Error(`${path}: a Worker started other than as new Worker(new URL('./x.js', import.meta.url), options); update scripts/package.js`);
-				return {contents: rewritten, loader: 'js'};
-			});
+		filter: /\.[cm]?js$/,
+		transform(path, text) {
+			if (!text.includes('new Worker(') && !text.includes('createRequire(import.meta.url)')) return text;
+			const rewritten = text
+				.replace(workerPattern, (_, name) => {
+					found.set(name, join(dirname(path), `${name}.js`));
+					return `new __SeaWorker(${JSON.stringify(name)},`;
+				})
+				.replaceAll('createRequire(import.meta.url)', '(() => require)()');
+			if (rewritten.includes('new Worker(')) throw new Error(`${path}: a Worker started other than as new Worker(new URL('./x.js', import.meta.url), options); update scripts/package.js`);
+			return rewritten;
 		},
 	};
 }
@@ -95,7 +94,7 @@ const app = await build({
 	splitting: true,
 	format: 'esm',
 	banner: {js: `${requireBuiltinsOnly}\n${workerClass}`},
-	plugins: [etcd3Services, seaRewrites(workers)],
+	plugins: [builtinsRequired, etcd3Modules, patches([...dependencyPatches, seaRewrites(workers)])],
 	metafile: true,
 });
 const assets = {};
@@ -106,7 +105,7 @@ if (workers.size === 0) throw new Error('no worker scripts found in the sources;
 for (const [name, path] of workers) {
 	// ES module (a worker may await at the top level), imported from a data: URL by the CommonJS line a
 	// worker started with {eval: true} runs; a data: module can import node: modules, which is all it needs.
-	const result = await build({...common, entryPoints: [path], format: 'esm', banner: {js: requireBuiltinsOnly}, plugins: [etcd3Services, seaRewrites(new Map())], write: false});
+	const result = await build({...common, entryPoints: [path], format: 'esm', banner: {js: requireBuiltinsOnly}, plugins: [builtinsRequired, etcd3Modules, patches([...dependencyPatches, seaRewrites(new Map())])], write: false});
 	const url = `data:text/javascript;base64,${Buffer.from(result.outputFiles[0].text).toString('base64')}`;
 	const file = join(work, `${name}.cjs`);
 	await writeFile(file, `import(${JSON.stringify(url)});\n`);

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Bundles `entry` with the project's bundler plugins, as scripts/bundle.js does, and runs it. */
+async function runBundled(t: {after: (fn: () => void) => void}, entry: string): Promise<string> {
+	const {build} = (await import('esbuild')) as typeof import('esbuild');
+	type Patch = {filter: RegExp; transform: (path: string, text: string) => string};
+	const plugins = (await import(new URL('scripts/bundle-plugins.js', `file://${repo}`).href)) as {
+		dependencyPatches: Patch[];
+		etcd3Modules: import('esbuild').Plugin;
+		patches: (list: Patch[]) => import('esbuild').Plugin;
+	};
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-bundle-'));
+	t.after(() => rmSync(dir, {recursive: true, force: true}));
+	writeFileSync(join(dir, 'entry.mjs'), entry);
+	await build({entryPoints: [join(dir, 'entry.mjs')], outfile: join(dir, 'out.mjs'), bundle: true, platform: 'node', format: 'esm', banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"}, plugins: [plugins.etcd3Modules, plugins.patches(plugins.dependencyPatches)], logLevel: 'silent'});
+	return execFileSync(process.execPath, ['--expose-gc', join(dir, 'out.mjs')], {encoding: 'utf8'});
+}
+
+test('etcd3 as bundled gets the service constructors proto-loader would give it, each message encoded and decoded alike', async t => {
+	const etcd3 = join(repo, 'node_modules/etcd3/lib/index.js');
+	const out = await runBundled(
+		t,
+		`import etcdService from ${JSON.stringify(join(repo, 'scripts/bundle-etcd3-services.cjs'))};
+		import {createRequire} from 'node:module';
+		const requireFromEtcd3 = createRequire(${JSON.stringify(etcd3)});
+		const options = {keepCase: true, longs: String, enums: String, defaults: true, oneofs: true};
+		const definition = requireFromEtcd3('@grpc/proto-loader').loadSync(${JSON.stringify(join(repo, 'node_modules/etcd3/proto/rpc.proto'))}, options);
+		const theirs = requireFromEtcd3('@grpc/grpc-js').loadPackageDefinition(definition).etcdserverpb;
+		etcdService.prepare();
+		const services = {};
+		for (const name of Object.keys(theirs).filter(name => theirs[name].service)) {
+			const ours = etcdService(name);
+			services[name] = Object.keys(theirs[name].service).map(method => {
+				const [a, b] = [ours.service[method], theirs[name].service[method]];
+				return [method, a.path === b.path && a.requestStream === b.requestStream && a.responseStream === b.responseStream && a.originalName === b.originalName && typeof ours.prototype[a.originalName] === 'function'];
+			});
+		}
+		const range = {header: {cluster_id: '18446744073709551615', member_id: '1', revision: '42', raft_term: '3'}, kvs: [{key: Buffer.from('k'), value: Buffer.from([0, 255]), create_revision: '2', mod_revision: '3', version: '1', lease: '0'}], more: true, count: '1'};
+		const request = {key: Buffer.from('a'), range_end: Buffer.from('b'), limit: '10', sort_order: 'DESCEND', sort_target: 'MOD', serializable: true};
+		const kv = [etcdService('KV').service.Range, theirs.KV.service.Range];
+		const status = [etcdService('Maintenance').service.Status, theirs.Maintenance.service.Status];
+		const statusAnswer = {header: range.header, version: '3.5.30', dbSize: '4096', leader: '9', raftIndex: '77', raftTerm: '3', raftAppliedIndex: '77', errors: ['x'], dbSizeInUse: '2048', isLearner: false};
+		const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+		const checks = {
+			rangeResponse: same(kv[0].responseDeserialize(kv[1].responseSerialize(range)), kv[1].responseDeserialize(kv[1].responseSerialize(range))) && Buffer.compare(kv[0].responseSerialize(range), kv[1].responseSerialize(range)) === 0,
+			rangeRequest: Buffer.compare(kv[0].requestSerialize(request), kv[1].requestSerialize(request)) === 0,
+			statusResponse: same(status[0].responseDeserialize(status[1].responseSerialize(statusAnswer)), status[1].responseDeserialize(status[1].responseSerialize(statusAnswer))),
+			decoded: kv[0].responseDeserialize(kv[1].responseSerialize(range)),
+		};
+		console.log(JSON.stringify({services, checks}));`,
+	);
+	const {services, checks} = JSON.parse(out) as {services: Record<string, Array<[string, boolean]>>; checks: Record<string, unknown> & {decoded: {header: {cluster_id: string}; kvs: Array<{value: unknown}>; more: boolean}}};
+	assert.deepEqual(Object.keys(services).sort(), ['Auth', 'Cluster', 'KV', 'Lease', 'Maintenance', 'Watch']);
+	for (const [name, methods] of Object.entries(services)) {
+		assert.ok(methods.length > 0, name);
+		for (const [method, isSame] of methods) assert.ok(isSame, `${name}.${method} differs from proto-loader's`);
+	}
+	assert.equal(checks['rangeResponse'], true);
+	assert.equal(checks['rangeRequest'], true);
+	assert.equal(checks['statusResponse'], true);
+	assert.equal(checks.decoded.header.cluster_id, '18446744073709551615');
+	assert.equal(checks.decoded.more, true);
+});
