@@ -50,11 +50,13 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 		throw new ConfigError('--tool', `"${options.tool}" is not a restore tool`, 'use etcdctl (etcd 3.4) or etcdutl (etcd 3.5+)');
 	}
 	const path = resolve(file);
+	let isRegular: boolean;
 	try {
-		statSync(path);
+		isRegular = statSync(path).isFile();
 	} catch {
 		throw new ConfigError('FILE', `${file} does not exist`, 'give the path of a snapshot file');
 	}
+	if (!isRegular) throw new ConfigError('FILE', `${file} is not a regular file`, 'give the path of a snapshot file');
 	const manifest = readManifestOf(path);
 	const live = config ? await liveMembers(config()).catch(() => undefined) : undefined;
 	const members = live?.members ?? manifest?.members;

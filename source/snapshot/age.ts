@@ -12,8 +12,8 @@ import {
 	timingSafeEqual,
 	type KeyObject,
 } from 'node:crypto';
-import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
-import {fileSource, readFully, type ByteSource, type FileSource} from './bbolt.js';
+import {closeSync, fstatSync, readSync} from 'node:fs';
+import {fileSource, openRegularFile, readFully, type ByteSource, type FileSource} from './bbolt.js';
 
 // The age v1 file format (age-encryption.org/v1), written with node:crypto only: X25519 and scrypt
 // recipients, HKDF-SHA256, ChaCha20-Poly1305 in 64 KiB STREAM chunks. The standard `age` tool decrypts
@@ -357,7 +357,7 @@ export class AgeEncryptor {
 
 /** Whether a file starts like an age file (reads 22 bytes). */
 export function isAgeFile(path: string): boolean {
-	const fd = openSync(path, 'r');
+	const fd = openRegularFile(path);
 	try {
 		const head = Buffer.alloc(intro.length);
 		readSync(fd, head, 0, head.length, 0);
@@ -375,7 +375,7 @@ export type AgeFileSource = FileSource;
  * a decrypted copy on disk; a few recent chunks are kept in memory.
  */
 export function openAgeFileSource(path: string, key: {readonly fileKey: Buffer} | {readonly identities: readonly AgeIdentity[]}): AgeFileSource {
-	const fd = openSync(path, 'r');
+	const fd = openRegularFile(path);
 	try {
 		const fileSize = fstatSync(fd).size;
 		const head = Buffer.alloc(Math.min(fileSize, 64 * 1024));

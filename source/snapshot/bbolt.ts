@@ -1,4 +1,4 @@
-import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, openSync, readSync} from 'node:fs';
 
 // The on-disk layout of a bbolt (v1.3, as etcd 3.4 writes it) database, read without the Go library.
 // Everything is little-endian, as written on amd64/arm64. A file is a run of fixed-size pages:
@@ -70,8 +70,25 @@ export function fileSource(fd: number, size: number, readInto: (target: Buffer, 
 	};
 }
 
+export class NotRegularFileError extends Error {
+	override readonly name = 'NotRegularFileError';
+}
+
+/**
+ * Opens a file for reading, refusing anything but a regular file: O_NONBLOCK so that a FIFO (or a device)
+ * given as a snapshot answers at once instead of blocking until someone writes to it.
+ */
+export function openRegularFile(path: string): number {
+	const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+	if (!fstatSync(fd).isFile()) {
+		closeSync(fd);
+		throw new NotRegularFileError(`${path} is not a regular file`);
+	}
+	return fd;
+}
+
 export function openFileSource(path: string): FileSource {
-	const fd = openSync(path, 'r');
+	const fd = openRegularFile(path);
 	try {
 		const {size} = fstatSync(fd);
 		return fileSource(fd, size, (target, position) => readFully(fd, target, 0, Math.max(0, Math.min(target.length, size - position)), position));

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {readFileSync} from 'node:fs';
+import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {bufferSource} from '../../source/snapshot/bbolt.js';
+import {isAgeFile} from '../../source/snapshot/age.js';
+import {bufferSource, NotRegularFileError, openFileSource} from '../../source/snapshot/bbolt.js';
 import {readSourceSnapshotStatus, sizeProblem} from '../../source/snapshot/snapshot-status.js';
 
 // Captured with `etcdctl snapshot save` from etcd 3.4.23: 66 keys, revision 63, 40960 database bytes + sha256.
@@ -103,6 +107,26 @@ describe('damaged snapshots', () => {
 			const recomputed = statusOf(withTrailer(damaged));
 			assert.equal(typeof recomputed.isSound, 'boolean', label);
 			if (kind >= 2) assert.equal(recomputed.isSound, false, `${label}, recomputed trailer`);
+		}
+	});
+});
+
+describe('files that are not snapshots', () => {
+	it('a FIFO is refused at once, by the reader and by snapshot status and restore-plan (exit 3)', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'etcdtop-fifo-'));
+		try {
+			const fifo = join(dir, 'snapshot.db');
+			execFileSync('mkfifo', [fifo]);
+			assert.throws(() => openFileSource(fifo), NotRegularFileError);
+			assert.throws(() => isAgeFile(fifo), NotRegularFileError);
+			const cli = new URL('../../../bin/etcdtop.js', import.meta.url).pathname;
+			for (const args of [['snapshot', 'status', fifo], ['snapshot', 'restore-plan', fifo, '--data-dir', join(dir, 'restored')]]) {
+				const result = spawnSync(process.execPath, [cli, ...args], {encoding: 'utf8', timeout: 20_000});
+				assert.equal(result.status, 3, `${args.join(' ')}: ${result.stderr}`);
+				assert.match(result.stderr, /is not a regular file/);
+			}
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
 		}
 	});
 });
