@@ -71,12 +71,43 @@ function checkOperands(command: CommandSpec, args: readonly string[]): void {
 }
 
 /**
+ * `--dial-timeout -1s` as etcdctl reads it: a flag that takes a value takes the next argument, even one
+ * that starts with a dash, which meow would otherwise read as a flag of its own (`--1`). Such pairs are
+ * joined into `--name=value` before meow sees them, so the value reaches the flag's own check.
+ */
+function withJoinedValues(argv: readonly string[], specs: ReturnType<typeof meowFlags>): string[] {
+	const takesValue = new Set<string>();
+	for (const [name, spec] of Object.entries(specs)) {
+		if (spec.type !== 'string') continue;
+		takesValue.add(kebabFlag(name));
+		if (spec.shortFlag) takesValue.add(`-${spec.shortFlag}`);
+	}
+	const joined: string[] = [];
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index]!;
+		if (arg === '--') {
+			joined.push(...argv.slice(index));
+			break;
+		}
+		const next = argv[index + 1];
+		if (takesValue.has(arg) && next !== undefined && next.startsWith('-') && !next.startsWith('--')) {
+			joined.push(`${arg}=${next}`);
+			index++;
+		} else {
+			joined.push(arg);
+		}
+	}
+	return joined;
+}
+
+/**
  * argv -> the command to run with its flags, or a help text. An unknown command, an unknown flag, a flag the
  * command does not take, or a missing or extra operand is a ConfigError (exit 3) naming it.
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
+	const specs = meowFlags();
 	// meow answers a bare --version itself; help is ours, per command.
-	const cli = meow('', {importMeta: import.meta, pkg: packageInfo, version: versionLine, argv: [...argv], autoHelp: false, allowUnknownFlags: true, booleanDefault: undefined, flags: {...meowFlags(), help: {type: 'boolean'}}});
+	const cli = meow('', {importMeta: import.meta, pkg: packageInfo, version: versionLine, argv: withJoinedValues(argv, specs), autoHelp: false, allowUnknownFlags: true, booleanDefault: undefined, flags: {...specs, help: {type: 'boolean'}}});
 	const flags = cli.flags as Record<string, unknown>;
 	if (flags['help'] === true) {
 		if (cli.input.length === 0) return {kind: 'help', text: globalHelp()};

@@ -91,3 +91,14 @@ test('every declared flag is taken by some command', () => {
 	const taken = new Set(commands.flatMap(command => command.flags));
 	for (const key of Object.keys(flagSpecs) as FlagKey[]) assert.ok(taken.has(key), `${spellingOf(key)} is declared but no command takes it`);
 });
+
+test('a value that starts with a dash is the flag’s value, as etcdctl reads it', () => {
+	const line = parseCommandLine(['status', '--dial-timeout', '-1s', '-w', 'json']);
+	assert.equal(line.kind, 'run');
+	if (line.kind === 'run') {
+		assert.equal(line.flags.dialTimeout, '-1s');
+		assert.equal(line.flags.writeOut, 'json');
+	}
+	const short = parseCommandLine(['status', '-w', '-x']);
+	assert.equal(short.kind === 'run' && short.flags.writeOut, '-x');
+});
