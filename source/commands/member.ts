@@ -1,6 +1,7 @@
 import {createInterface} from 'node:readline/promises';
 import {buildSshSettings, checkedDuration, type Config} from '../config/config.js';
-import {durationRanges, formatDuration} from '../config/duration.js';
+import {durationRanges} from '../config/duration.js';
+import {formatDuration} from '../model/format.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {exitCodes} from '../output/exit-code.js';

@@ -27,13 +27,6 @@ export function parseDuration(text: string): number | undefined {
 	return total;
 }
 
-export function formatDuration(ms: number): string {
-	if (ms < 1000) return `${Math.round(ms)}ms`;
-	if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
-	if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
-	return `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m`;
-}
-
 /** The range a duration flag accepts, documented beside the flag. */
 export interface DurationRange {
 	readonly minMs: number;

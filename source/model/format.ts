@@ -15,6 +15,32 @@ function roundHalfEven(value: number): number {
 	return floor % 2 === 0 ? floor : floor + 1;
 }
 
+export interface DurationFormat {
+	/** `auto`: ms under a second, tenths under a minute; `seconds`: never finer than whole seconds. */
+	readonly finest?: 'auto' | 'seconds';
+	/** `up` for a countdown ("in 1s" until it is due), else to the nearest. */
+	readonly rounding?: 'nearest' | 'up';
+}
+
+/**
+ * The one duration formatter, in Go's spelling as etcdctl prints it: "250ms", "1.5s", "1m30s", "2m0s",
+ * "1h5m". Rounding happens once, in the smallest unit shown, and carries: 119.6s is "2m0s", not "1m60s".
+ */
+export function formatDuration(ms: number, {finest = 'auto', rounding = 'nearest'}: DurationFormat = {}): string {
+	const round = rounding === 'up' ? Math.ceil : Math.round;
+	const value = Math.max(0, ms);
+	if (finest === 'auto') {
+		if (round(value) < 1000) return `${round(value)}ms`;
+		const tenths = round(value / 100);
+		if (tenths < 600) return `${tenths / 10}s`;
+	}
+	const seconds = round(value / 1000);
+	if (seconds < 60) return `${seconds}s`;
+	if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+	const minutes = round(value / 60_000);
+	return `${Math.floor(minutes / 60)}h${minutes % 60}m`;
+}
+
 /** "3s", "4m", "2h", "5d": how long ago, for a column that must stay narrow. */
 export function shortAge(ms: number): string {
 	const seconds = Math.max(0, Math.floor(ms / 1000));

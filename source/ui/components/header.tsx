@@ -1,7 +1,7 @@
 import {Box} from 'ink';
 import {Text} from './text.js';
 import type {ClusterView} from '../../model/cluster-view.js';
-import {formatDuration} from '../../config/duration.js';
+import {formatDuration} from '../../model/format.js';
 import {color, clusterTone} from '../theme.js';
 
 export interface HeaderProps {

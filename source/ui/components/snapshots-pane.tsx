@@ -1,6 +1,6 @@
 import {Box} from 'ink';
 import {Text} from './text.js';
-import {humanBytes, shortAge} from '../../model/format.js';
+import {formatDuration, humanBytes, shortAge} from '../../model/format.js';
 import {progressBar, saveProgress, verifyLabel, verifyStateOf, type SnapshotsPane as PaneState, type VerifyState} from '../../model/snapshots-pane.js';
 import {createdAtOf} from '../../snapshot/snapshot-dir.js';
 import {color, type Tone} from '../theme.js';
@@ -28,9 +28,10 @@ function verifyTone(verify: VerifyState): Tone {
 	}
 }
 
+/** A countdown: whole seconds, rounded up, so it reads "1s" until the moment it is due. */
 function seconds(ms: number | undefined): string {
 	if (ms === undefined || !Number.isFinite(ms)) return '?';
-	return ms < 60_000 ? `${Math.ceil(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m${Math.ceil((ms % 60_000) / 1000)}s`;
+	return formatDuration(ms, {finest: 'seconds', rounding: 'up'});
 }
 
 export function SaveLine({state, now, width}: {readonly state: PaneState; readonly now: number; readonly width: number}) {
