@@ -9,6 +9,7 @@ import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
 import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
 import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
+import {isTypedMatch} from '../model/typed-confirmation.js';
 import type {Via} from './via.js';
 import {visibleLine} from '../model/visible-text.js';
 import {resolvedConfig, withVia, type CommandContext} from './context.js';
@@ -112,7 +113,7 @@ async function askTyped(effect: Extract<Effect, {type: 'confirm'}>, io: MemberIo
 		// A name with control bytes is shown, and may be typed, as its visible escapes.
 		const shown = visibleLine(effect.expected);
 		const answer = await prompt.question(`Type the member name "${shown}" to remove it (anything else cancels): `);
-		return answer.trim() === effect.expected || answer.trim() === shown;
+		return isTypedMatch(answer.trim(), effect.expected);
 	} finally {
 		prompt.close();
 	}

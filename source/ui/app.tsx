@@ -1,4 +1,4 @@
-import {Box, useInput, useStdin, type Key} from 'ink';
+import {Box, useInput, useStdin} from 'ink';
 import {Text} from './components/text.js';
 import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import type {ConsoleStore} from './console-store.js';
@@ -13,8 +13,11 @@ import {MemberWizard} from './components/member-wizard.js';
 import type {MemberOpsBackend} from './member-ops.js';
 import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
-import {keyName, type KeyAction} from './keymap.js';
-import {activeScopes, initialUi, reduceConfirmKey, reduceUi, resolveKey, stepInterval, type UiState} from './ui-state.js';
+import {actionsOn, formatKeys, resolveKey, type ConsoleContext, type KeyAction, type Keymap} from './keymap.js';
+import {splitKeys, type KeyPress} from './keys.js';
+import {reduceTyped} from '../model/typed-confirmation.js';
+import {confirmInputOf} from './components/typed-confirmation.js';
+import {initialUi, scopesFor, type UiState} from './ui-state.js';
 import {initialSnapshotsPane} from '../model/snapshots-pane.js';
 import type {SnapshotPaneStore} from '../snapshot/pane-store.js';
 import {ConfirmDelete, SnapshotDetails} from './components/snapshot-details.js';
@@ -23,7 +26,7 @@ import {color} from './theme.js';
 
 export interface AppProps {
 	readonly store: ConsoleStore;
-	readonly keymap: readonly KeyAction[];
+	readonly keymap: Keymap;
 	readonly isReadOnly: boolean;
 	readonly onQuit: () => void;
 	readonly now?: () => number;
@@ -38,8 +41,9 @@ export interface AppProps {
 const emptyLog = new CommandLog();
 
 /** The hint bar shows what works here; in the snapshots pane its own keys come first, so they survive truncation. */
-function hintsFor(keymap: readonly KeyAction[], ui: UiState): readonly KeyAction[] {
-	const active = keymap.filter(action => activeScopes(ui).includes(action.scope));
+function hintsFor(keymap: ReadonlyArray<KeyAction<'console'>>, ui: UiState): ReadonlyArray<KeyAction<'console'>> {
+	const scopes = scopesFor(ui);
+	const active = keymap.filter(action => scopes.includes(action.scope));
 	if (ui.pane !== 'snapshots' || ui.modal.kind !== 'none') return active;
 	return [...active.filter(action => action.scope === 'snapshots'), ...active.filter(action => action.scope !== 'snapshots')];
 }
@@ -75,63 +79,58 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const selectedIndex = Math.max(0, members.findIndex(member => member.key === ui.selectedKey));
 	const selected = members[selectedIndex];
 
-	const onKey = (input: string, key: Key) => {
+	const consoleActions = useMemo(() => actionsOn(keymap, 'console'), [keymap]);
+	/** Everything an action may read or do, from the latest state (never a stale closure). */
+	const contextNow = (): ConsoleContext => ({
+		ui: uiRef.current,
+		update,
+		store,
+		snapshots,
+		hasSnapshots: snapshots !== noSnapshots,
+		memberKeys: store.getSnapshot().cluster.view.members.map(member => member.key),
+		snapshotNames: snapshots.getSnapshot().entries.map(entry => entry.name),
+		hasMemberOps: memberOps !== undefined,
+		quit: onQuit,
+	});
+
+	const onPress = (press: KeyPress) => {
 		const current = uiRef.current;
 		// The member wizard reads every key itself (names, URLs, the typed confirmation).
 		if (current.modal.kind === 'member-op') return;
-		const latest = store.getSnapshot();
-		const name = keyName(input, key);
 		if (current.modal.kind === 'confirm-delete') {
-			// The confirmation owns the keyboard: every key is typed, so "q" or "d" in a file name is text.
-			if (name === 'ctrl+c') return onQuit();
-			const {ui: next, confirmed} = reduceConfirmKey(current, name, input);
-			update(next);
-			if (confirmed) snapshots.remove(confirmed);
+			// The confirmation owns the keyboard: "q" or "d" in a file name is text; only ctrl+c still quits.
+			if (press.name === 'ctrl+c') return onQuit();
+			const input = confirmInputOf(keymap, press);
+			if (!input) return;
+			const {name} = current.modal;
+			const {state, outcome} = reduceTyped(current.modal.confirmation, input);
+			if (outcome === 'typing') return update({...current, modal: {...current.modal, confirmation: state}});
+			update({...current, modal: {kind: 'none'}});
+			if (outcome === 'confirmed') snapshots.remove(name);
 			return;
 		}
-		const action = resolveKey(keymap, current, name);
-		if (!action || action.disabledReason) return;
-		const snapshotNames = snapshots.getSnapshot().entries.map(entry => entry.name);
-		const selectedSnapshot = current.selectedSnapshot ?? snapshotNames[0];
-		switch (action.id) {
-			case 'quit':
-				return onQuit();
-			case 'pause':
-				return store.setPaused(!latest.isPaused);
-			case 'refresh':
-				return store.refresh();
-			case 'slower':
-				return store.setInterval(stepInterval(latest.intervalMs, 1));
-			case 'faster':
-				return store.setInterval(stepInterval(latest.intervalMs, -1));
-			case 'snapshot-save':
-				return snapshots.save();
-			case 'snapshot-verify':
-				if (selectedSnapshot) snapshots.verify(selectedSnapshot);
-				return;
-			case 'snapshots':
-				snapshots.reload();
-				return update(reduceUi(current, action.id, [], snapshotNames));
-			default:
-				return update(reduceUi(current, action.id, latest.cluster.view.members.map(member => member.key), snapshotNames));
-		}
+		const action = resolveKey(keymap, current, press.name);
+		if (current.notice !== undefined) update({...current, notice: undefined});
+		if (!action) return;
+		const ctx = contextNow();
+		const reason = action.disabledReason(ctx);
+		if (reason !== undefined) return update({...ctx.ui, notice: `${formatKeys(action)}: ${reason}`});
+		action.run(ctx);
 	};
 
 	useInput(
 		(input, key) => {
-			// Keys typed faster than the terminal is read arrive in one chunk ("3q"). Outside text entry
-			// each character is its own key; the wizard and the typed confirmation take the chunk as text.
-			const isTextEntry = uiRef.current.modal.kind === 'member-op' || uiRef.current.modal.kind === 'confirm-delete';
-			if (!isTextEntry && input.length > 1 && !key.ctrl && !key.meta) {
-				for (const char of input) onKey(char, key);
-				return;
-			}
-			onKey(input, key);
+			// Text entry takes a pasted chunk as text; elsewhere each character is its own key.
+			const mode = uiRef.current.modal.kind === 'confirm-delete' ? 'text' : 'keys';
+			for (const press of splitKeys(input, key, mode)) onPress(press);
 		},
+		// Always listening while the terminal can be read (it ignores keys the wizard owns): a handler that
+		// attached only after a modal closed would lose the keys typed in between.
 		{isActive: isRawModeSupported === true},
 	);
+
 	const {pane, modal} = ui;
-	const hints = useMemo(() => hintsFor(keymap, ui), [keymap, ui]);
+	const hints = useMemo(() => hintsFor(consoleActions, ui), [consoleActions, ui]);
 	const logLines = useMemo(() => (pane === 'log' ? mergeByTime<LogLine>(events, commandLines) : []), [pane, events, commandLines]);
 
 	const height = Math.max(10, rows - 1);
@@ -147,20 +146,21 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		const member = members.find(candidate => candidate.key === modal.memberKey);
 		const close = () => update({...uiRef.current, modal: {kind: 'none'}});
 		body = memberOps ? (
-			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} action={modal.action} member={member} backend={memberOps} onClose={close} width={width} height={bodyHeight} />
+			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} action={modal.action} member={member} backend={memberOps} keymap={keymap} onClose={close} width={width} height={bodyHeight} />
 		) : (
-			<MemberOpUnavailable onClose={close} />
+			<Text color={color('warn')}>member changes are not available in this console</Text>
 		);
 	} else if (modal.kind === 'help') {
-		body = <HelpOverlay keymap={keymap} isReadOnly={isReadOnly} />;
+		const ctx = contextNow();
+		body = <HelpOverlay keymap={consoleActions} isReadOnly={isReadOnly} reasonOf={action => action.disabledReason(ctx)} />;
 	} else if (modal.kind === 'member-details') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
 		body = member ? <MemberDetails member={member} view={view} now={now} width={width} /> : <Text color={color('warn')}>that member is no longer in the list (esc)</Text>;
 	} else if (modal.kind === 'snapshot-details') {
 		const entry = snapshotsState.entries.find(candidate => candidate.name === modal.name);
-		body = entry ? <SnapshotDetails entry={entry} state={snapshotsState} width={width} height={bodyHeight} offset={modal.offset} /> : <Text color={color('warn')}>that file is no longer there (esc)</Text>;
+		body = entry ? <SnapshotDetails entry={entry} state={snapshotsState} width={width} height={bodyHeight} offset={modal.offset} keymap={keymap} /> : <Text color={color('warn')}>that file is no longer there (esc)</Text>;
 	} else if (modal.kind === 'confirm-delete') {
-		body = <ConfirmDelete name={modal.name} typed={modal.typed} />;
+		body = <ConfirmDelete confirmation={modal.confirmation} keymap={keymap} />;
 	} else if (pane === 'snapshots') {
 		const selectedName = ui.selectedSnapshot ?? snapshotsState.entries[0]?.name;
 		body = <SnapshotsPane state={snapshotsState} selectedName={selectedName} now={now} width={width} height={bodyHeight} />;
@@ -188,14 +188,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 			<Box flexDirection="column" height={bodyHeight} overflow={isSized ? 'visible' : 'hidden'}>
 				{body}
 			</Box>
-			<KeyHints keymap={hints} />
+			<KeyHints keymap={hints} notice={ui.notice} />
 		</Box>
 	);
-}
-
-function MemberOpUnavailable({onClose}: {readonly onClose: () => void}) {
-	useInput((_input, key) => {
-		if (key.escape || key.return) onClose();
-	});
-	return <Text color={color('warn')}>member changes are not available in this console (esc)</Text>;
 }

@@ -1,4 +1,5 @@
-import {findAction, type ActionId, type KeyAction, type MemberActionId, type Scope} from './keymap.js';
+import {startTyped, type TypedConfirmation} from '../model/typed-confirmation.js';
+import type {ConsoleActionId, MemberActionId, Scope} from './keymap.js';
 
 export type Pane = 'dashboard' | 'snapshots' | 'log';
 
@@ -8,7 +9,8 @@ export type Modal =
 	| {readonly kind: 'help'}
 	| {readonly kind: 'member-details'; readonly memberKey: string}
 	| {readonly kind: 'snapshot-details'; readonly name: string; readonly offset: number}
-	| {readonly kind: 'confirm-delete'; readonly name: string; readonly typed: string}
+	/** The typed confirmation before a snapshot file is deleted: every key is typed into it until it closes. */
+	| {readonly kind: 'confirm-delete'; readonly name: string; readonly confirmation: TypedConfirmation}
 	/** The member wizard; it reads every key itself until it closes. `memberKey` is unset for add. */
 	| {readonly kind: 'member-op'; readonly action: MemberActionId; readonly memberKey: string | undefined};
 
@@ -18,53 +20,25 @@ export interface UiState {
 	readonly selectedKey: string | undefined;
 	/** The selected file in the snapshots pane, by name. */
 	readonly selectedSnapshot?: string | undefined;
+	/** Why the last key did nothing (a disabled action), shown in place of the hints until the next key. */
+	readonly notice?: string | undefined;
 }
 
 export const initialUi: UiState = Object.freeze({pane: 'dashboard' as const, modal: {kind: 'none' as const}, selectedKey: undefined});
 
-function scopesFor(ui: UiState): readonly Scope[] {
-	if (ui.modal.kind === 'snapshot-details') return ['global', 'modal', 'snapshots'];
-	if (ui.modal.kind !== 'none') return ['global', 'modal'];
-	if (ui.pane === 'snapshots') return ['global', 'snapshots'];
-	return ui.pane === 'dashboard' ? ['global', 'dashboard'] : ['global'];
+/** The scopes whose keys apply where the operator is, the most specific first; the hint bar shows these. */
+export function scopesFor(ui: UiState): readonly Scope[] {
+	if (ui.modal.kind === 'snapshot-details') return ['modal', 'snapshots', 'global'];
+	if (ui.modal.kind !== 'none') return ['modal', 'global'];
+	if (ui.pane === 'snapshots') return ['snapshots', 'global'];
+	return ui.pane === 'dashboard' ? ['dashboard', 'global'] : ['global'];
 }
 
-/** The action a key means where the operator is; in an overlay enter closes it, as escape does. */
-export function resolveKey(keymap: readonly KeyAction[], ui: UiState, name: string): KeyAction | undefined {
-	if (ui.modal.kind !== 'none' && name === 'enter') return keymap.find(action => action.id === 'close');
-	return findAction(keymap, name, scopesFor(ui));
-}
-
-/** The scopes whose actions apply where the operator is; the hint bar shows only these. */
-export function activeScopes(ui: UiState): readonly Scope[] {
-	return scopesFor(ui);
-}
-
-/**
- * Typing the file name into the delete confirmation. Returns the name to delete once enter is pressed
- * on an exact match; escape cancels, and cancel is also what any other way out does.
- */
-export function reduceConfirmKey(ui: UiState, name: string, input: string): {ui: UiState; confirmed?: string} {
-	if (ui.modal.kind !== 'confirm-delete') return {ui};
-	const modal = ui.modal;
-	if (name === 'escape') return {ui: {...ui, modal: {kind: 'none'}}};
-	if (name === 'enter') return modal.typed === modal.name ? {ui: {...ui, modal: {kind: 'none'}}, confirmed: modal.name} : {ui};
-	if (name === 'backspace') return {ui: {...ui, modal: {...modal, typed: modal.typed.slice(0, -1)}}};
-	if (input.length === 0 || name.startsWith('ctrl+') || ['up', 'down', 'tab'].includes(name)) return {ui};
-	// A paste (or keys faster than a render) arrives as one chunk, enter and backspace included.
-	let typed = modal.typed;
-	for (const char of input) {
-		if (char === '\r' || char === '\n') {
-			return typed === modal.name ? {ui: {...ui, modal: {kind: 'none'}}, confirmed: modal.name} : {ui: {...ui, modal: {...modal, typed}}};
-		}
-		if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
-		else if (char >= ' ') typed += char;
-	}
-	return {ui: {...ui, modal: {...modal, typed}}};
-}
+/** The actions that only move the console's own state; the rest act on the stores. */
+export type NavigationId = Exclude<ConsoleActionId, 'quit' | 'pause' | 'refresh' | 'slower' | 'faster' | 'snapshot-save' | 'snapshot-verify'>;
 
 /** Pure: the console's own navigation state after an action, given the member keys in display order. */
-export function reduceUi(ui: UiState, id: ActionId, memberKeys: readonly string[], snapshotNames: readonly string[] = []): UiState {
+export function reduceUi(ui: UiState, id: NavigationId, memberKeys: readonly string[], snapshotNames: readonly string[] = []): UiState {
 	const snapshotIndex = Math.max(0, snapshotNames.indexOf(ui.selectedSnapshot ?? snapshotNames[0] ?? ''));
 	const index = Math.max(0, memberKeys.indexOf(ui.selectedKey ?? memberKeys[0] ?? ''));
 	switch (id) {
@@ -106,10 +80,8 @@ export function reduceUi(ui: UiState, id: ActionId, memberKeys: readonly string[
 		}
 		case 'snapshot-delete': {
 			const name = snapshotNames[snapshotIndex];
-			return name ? {...ui, selectedSnapshot: name, modal: {kind: 'confirm-delete', name, typed: ''}} : ui;
+			return name ? {...ui, selectedSnapshot: name, modal: {kind: 'confirm-delete', name, confirmation: startTyped(name)}} : ui;
 		}
-		default:
-			return ui;
 	}
 }
 

@@ -3,7 +3,7 @@ import {test, type TestContext} from 'node:test';
 import {render} from 'ink-testing-library';
 import {App} from '../../source/ui/app.js';
 import type {ConsoleStore} from '../../source/ui/console-store.js';
-import {buildKeymap} from '../../source/ui/keymap.js';
+import {actionsOn, buildKeymap} from '../../source/ui/keymap.js';
 import type {PollerSnapshot} from '../../source/poller/poller.js';
 import type {ClusterState} from '../../source/model/cluster-state.js';
 import {ClusterBuilder, followerIndex, t0} from '../helpers/cluster-builder.js';
@@ -91,7 +91,18 @@ test('? lists every key of the keymap', async t => {
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('?');
 	const frame = await frameWith(lastFrame, 'Keys');
-	for (const action of buildKeymap({isReadOnly: false})) assert.ok(frame.includes(action.description), action.description);
+	for (const action of actionsOn(buildKeymap({isReadOnly: false}), 'console')) assert.ok(frame.includes(action.description), action.description);
+});
+
+test('a key that cannot act says why, and the hints come back with the next key', async t => {
+	const {lastFrame, stdin} = mount(t, healthy());
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('R');
+	await frameWith(lastFrame, 'R: member changes are not available in this console');
+	stdin.write('j');
+	const frame = await frameWith(lastFrame, 'q/ctrl+c quit');
+	assert.doesNotMatch(frame, /not available/);
+	assert.doesNotMatch(frame, /Replace member/);
 });
 
 test('p pauses, r refreshes, +/- change the interval, 3 shows the log, q quits', async t => {

@@ -49,16 +49,19 @@ test('pane 2: s saves from the console with progress, the file appears verified,
 	await session.waitFor(/VERIFIED/);
 
 	session.sendKeys('d');
-	await session.waitFor('Type the file name');
+	await session.waitFor(`type "${file}"`);
 	session.sendKeys('-l', 'nope');
+	await session.waitFor(/cancels\): nope/);
 	session.sendKeys('Enter');
-	await session.waitFor(/confirm.*nope/);
+	await session.waitFor(screen => !screen.includes(`type "${file}"`));
 	assert.ok(existsSync(join(snapshots, file)), 'a wrong name deletes nothing');
+	session.sendKeys('d');
+	await session.waitFor(`type "${file}"`);
 	session.sendKeys('Escape');
-	await session.waitFor(screen => !screen.includes('Type the file name'));
+	await session.waitFor(screen => !screen.includes(`type "${file}"`));
 	assert.ok(existsSync(join(snapshots, file)), 'escape cancels');
 	session.sendKeys('d');
-	await session.waitFor('Type the file name');
+	await session.waitFor(`type "${file}"`);
 	session.sendKeys('-l', file);
 	session.sendKeys('Enter');
 	await session.waitFor(`deleted ${file}`, 30_000);

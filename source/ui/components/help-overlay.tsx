@@ -3,19 +3,20 @@ import {Text} from './text.js';
 import {formatKeys, type KeyAction} from '../keymap.js';
 import {color} from '../theme.js';
 
-function Entry({action}: {readonly action: KeyAction}) {
+function Entry({action, reason}: {readonly action: KeyAction; readonly reason: string | undefined}) {
 	return (
 		<Text wrap="truncate">
 			<Text bold color={color('accent')}>
 				{formatKeys(action).padEnd(10)}
 			</Text>
 			{action.description}
-			{action.disabledReason ? <Text color={color('muted')}> (off: {action.disabledReason})</Text> : null}
+			{reason ? <Text color={color('muted')}> (off: {reason})</Text> : null}
 		</Text>
 	);
 }
 
-export function HelpOverlay({keymap, isReadOnly}: {readonly keymap: readonly KeyAction[]; readonly isReadOnly: boolean}) {
+/** The console's keys; each says when it is off and why. */
+export function HelpOverlay({keymap, isReadOnly, reasonOf}: {readonly keymap: ReadonlyArray<KeyAction<'console'>>; readonly isReadOnly: boolean; readonly reasonOf: (action: KeyAction<'console'>) => string | undefined}) {
 	// Two columns, so the whole map fits a 24-line terminal as it grows.
 	const half = Math.ceil(keymap.length / 2);
 	return (
@@ -24,12 +25,12 @@ export function HelpOverlay({keymap, isReadOnly}: {readonly keymap: readonly Key
 			<Box flexDirection="row">
 				<Box flexDirection="column" flexBasis="50%" flexShrink={1} marginRight={2}>
 					{keymap.slice(0, half).map(action => (
-						<Entry key={action.id} action={action} />
+						<Entry key={action.id} action={action} reason={reasonOf(action)} />
 					))}
 				</Box>
 				<Box flexDirection="column" flexBasis="50%" flexShrink={1}>
 					{keymap.slice(half).map(action => (
-						<Entry key={action.id} action={action} />
+						<Entry key={action.id} action={action} reason={reasonOf(action)} />
 					))}
 				</Box>
 			</Box>

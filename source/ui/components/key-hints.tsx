@@ -3,8 +3,15 @@ import {memo} from 'react';
 import {formatKeys, type KeyAction} from '../keymap.js';
 import {color} from '../theme.js';
 
-/** Memoized: the hints change only with the pane or a modal. */
-export const KeyHints = memo(function KeyHints({keymap}: {readonly keymap: readonly KeyAction[]}) {
+/** Memoized: the hints change only with the pane or a modal. A notice (why a key did nothing) replaces them. */
+export const KeyHints = memo(function KeyHints({keymap, notice}: {readonly keymap: readonly KeyAction[]; readonly notice?: string | undefined}) {
+	if (notice !== undefined) {
+		return (
+			<Text wrap="truncate" color={color('warn')}>
+				{notice}
+			</Text>
+		);
+	}
 	const hints = keymap.filter(action => action.hint);
 	return (
 		<Text wrap="truncate">

@@ -1,4 +1,4 @@
-import {Box, useInput} from 'ink';
+import {Box, useInput, useStdin} from 'ink';
 import {Text} from './text.js';
 import {useEffect, useRef, useState} from 'react';
 import type {MemberView} from '../../model/cluster-view.js';
@@ -6,7 +6,10 @@ import {describeNumbers} from '../../ops/quorum-guard.js';
 import {isInputProblem, parseMemberUrls} from '../../ops/member-urls.js';
 import type {Effect, OperationKind, OperationPlan, OperationState, Step} from '../../ops/member-workflow.js';
 import type {CommandLogEntry} from '../../ops/runner.js';
-import type {MemberActionId} from '../keymap.js';
+import {findAction, hintLine, type Keymap, type MemberActionId, type Scope, type WizardContext} from '../keymap.js';
+import {splitKeys} from '../keys.js';
+import {confirmInputOf, TypedConfirmationView} from './typed-confirmation.js';
+import {reduceTyped, startTyped, type TypedConfirmation} from '../../model/typed-confirmation.js';
 import type {MemberOpsBackend} from '../member-ops.js';
 import {color} from '../theme.js';
 
@@ -49,24 +52,25 @@ const stepsFor: Readonly<Record<MemberActionId, readonly Step[]>> = {
 type Phase =
 	| {readonly kind: 'form'; readonly index: number; readonly error: string | undefined}
 	| {readonly kind: 'running'}
-	| {readonly kind: 'confirm'; readonly effect: Extract<Effect, {type: 'confirm'}>; readonly resolve: (isYes: boolean) => void}
+	| {readonly kind: 'confirm'; readonly effect: Extract<Effect, {type: 'confirm'}>; readonly confirmation: TypedConfirmation; readonly resolve: (isYes: boolean) => void}
 	| {readonly kind: 'finished'};
 
 export interface MemberWizardProps {
 	readonly action: MemberActionId;
 	readonly member: MemberView | undefined;
 	readonly backend: MemberOpsBackend;
+	readonly keymap: Keymap;
 	readonly onClose: () => void;
 	readonly width: number;
 	readonly height: number;
 }
 
 /** One screen per step of the same state machine `etcdtop member …` drives; it reads every key while open. */
-export function MemberWizard({action, member, backend, onClose, width, height}: MemberWizardProps) {
+export function MemberWizard({action, member, backend, keymap, onClose, width, height}: MemberWizardProps) {
+	const {isRawModeSupported} = useStdin();
 	const needsForm = action === 'replace-member' || action === 'add-member';
 	const [phase, setPhaseState] = useState<Phase>(needsForm ? {kind: 'form', index: 0, error: undefined} : {kind: 'running'});
 	const [values, setValuesState] = useState<Record<Field['id'], string>>({name: '', peer: '', client: '', start: ''});
-	const [typed, setTypedState] = useState('');
 	const [state, setState] = useState<OperationState | undefined>(undefined);
 	const [log, setLog] = useState<readonly CommandLogEntry[]>([]);
 	const abort = useRef(new AbortController());
@@ -74,7 +78,6 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 	// refs at once, and the state only follows for rendering.
 	const phaseRef = useRef(phase);
 	const valuesRef = useRef(values);
-	const typedRef = useRef(typed);
 	const setPhase = (next: Phase) => {
 		phaseRef.current = next;
 		setPhaseState(next);
@@ -82,10 +85,6 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 	const setValues = (update: (all: Record<Field['id'], string>) => Record<Field['id'], string>) => {
 		valuesRef.current = update(valuesRef.current);
 		setValuesState(valuesRef.current);
-	};
-	const setTyped = (update: (text: string) => string) => {
-		typedRef.current = update(typedRef.current);
-		setTypedState(typedRef.current);
 	};
 	const hasStarted = useRef(false);
 
@@ -116,7 +115,7 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 		void backend
 			.run(plan, {
 				signal: abort.current.signal,
-				confirm: async effect => new Promise<boolean>(resolve => setPhase({kind: 'confirm', effect, resolve})),
+				confirm: async effect => new Promise<boolean>(resolve => setPhase({kind: 'confirm', effect, confirmation: startTyped(effect.expected), resolve})),
 				onState: next => setState(next),
 				onLog: entry => setLog(entries => [...entries, entry]),
 			})
@@ -130,60 +129,59 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);
 
-	// A paste or a fast terminal delivers "etcd-4\r" as one chunk, which Ink hands over as text: split it
-	// so each line ending is an enter.
-	useInput((input, key) => {
-		if (!key.return && /[\r\n]/.test(input)) {
-			for (const piece of input.split(/([\r\n])/)) {
-				if (piece === '\r' || piece === '\n') handleKey('', {return: true});
-				else if (piece !== '') handleKey(piece, {});
-			}
-			return;
-		}
-		handleKey(input, key);
-	});
-
-	function handleKey(input: string, key: {readonly return?: boolean; readonly escape?: boolean; readonly backspace?: boolean; readonly delete?: boolean; readonly ctrl?: boolean; readonly meta?: boolean; readonly tab?: boolean}): void {
-		const current = phaseRef.current;
-		if (current.kind === 'form') {
+	const phaseScope: Readonly<Record<Phase['kind'], Scope | undefined>> = {form: 'wizard form', running: 'wizard running', confirm: undefined, finished: 'wizard finished'};
+	const ctx: WizardContext = {
+		next: () => {
+			const current = phaseRef.current;
+			if (current.kind !== 'form') return;
 			const field = formFields[current.index]!;
-			if (key.escape) return onClose();
-			if (key.return) {
-				const value = valuesRef.current[field.id].trim();
-				if (value === '' && !field.isOptional) return setPhase({...current, error: `${field.label} is required, e.g. ${field.example}`});
-				if ((field.id === 'peer' || field.id === 'client') && value !== '') {
-					const urls = parseMemberUrls(value, field.label);
-					if (isInputProblem(urls)) return setPhase({...current, error: `${urls.problem} (${urls.fix})`});
+			const value = valuesRef.current[field.id].trim();
+			if (value === '' && !field.isOptional) return setPhase({...current, error: `${field.label} is required, e.g. ${field.example}`});
+			if ((field.id === 'peer' || field.id === 'client') && value !== '') {
+				const urls = parseMemberUrls(value, field.label);
+				if (isInputProblem(urls)) return setPhase({...current, error: `${urls.problem} (${urls.fix})`});
+			}
+			if (current.index + 1 < formFields.length) return setPhase({kind: 'form', index: current.index + 1, error: undefined});
+			start(valuesRef.current);
+		},
+		cancel: onClose,
+		// Stops before the next step; running the same action again resumes from where the cluster stands.
+		stop: () => abort.current.abort(),
+		close: onClose,
+	};
+
+	useInput(
+		(input, key) => {
+			for (const press of splitKeys(input, key, 'text')) {
+				const current = phaseRef.current;
+				if (current.kind === 'confirm') {
+					const typedInput = confirmInputOf(keymap, press);
+					if (!typedInput) continue;
+					const {state: confirmation, outcome} = reduceTyped(current.confirmation, typedInput);
+					if (outcome === 'typing') {
+						setPhase({...current, confirmation});
+						continue;
+					}
+					setPhase({kind: 'running'});
+					current.resolve(outcome === 'confirmed');
+					continue;
 				}
-				if (current.index + 1 < formFields.length) return setPhase({kind: 'form', index: current.index + 1, error: undefined});
-				return start(valuesRef.current);
+				const scope = phaseScope[current.kind];
+				if (scope === undefined) continue;
+				// Text is never a key: a pasted word "enter" is typed, not pressed.
+				const found = press.text === '' ? findAction(keymap, 'wizard', press.name, [scope]) : undefined;
+				if (found) {
+					found.run(ctx);
+					continue;
+				}
+				if (current.kind !== 'form') continue;
+				const field = formFields[current.index]!;
+				if (press.name === 'backspace') setValues(all => ({...all, [field.id]: all[field.id].slice(0, -1)}));
+				else if (press.text !== '') setValues(all => ({...all, [field.id]: all[field.id] + press.text}));
 			}
-			if (key.backspace || key.delete) return setValues(all => ({...all, [field.id]: all[field.id].slice(0, -1)}));
-			if (input && !key.ctrl && !key.meta && !key.tab) return setValues(all => ({...all, [field.id]: all[field.id] + input}));
-			return;
-		}
-		if (current.kind === 'confirm') {
-			if (key.escape) {
-				setTyped(() => '');
-				setPhase({kind: 'running'});
-				return current.resolve(false);
-			}
-			if (key.return) {
-				const isYes = typedRef.current === current.effect.expected;
-				setTyped(() => '');
-				setPhase({kind: 'running'});
-				return current.resolve(isYes);
-			}
-			if (key.backspace || key.delete) return setTyped(text => text.slice(0, -1));
-			if (input && !key.ctrl && !key.meta) return setTyped(text => text + input);
-			return;
-		}
-		if (key.escape) {
-			// Stops before the next step; running the same action again resumes from where the cluster stands.
-			if (current.kind === 'running') abort.current.abort();
-			else onClose();
-		}
-	}
+		},
+		{isActive: isRawModeSupported === true},
+	);
 
 	const title = `${titles[action]}${member ? ` ${member.name || member.id}` : ''}`;
 	const steps = stepsFor[action];
@@ -200,7 +198,7 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 			);
 		});
 		if (phase.error) lines.push(<Text key="error" color={color('bad')}>{phase.error}</Text>);
-		lines.push(<Text key="keys" color={color('muted')}>enter next · esc cancel · nothing changes until the member list is checked and you confirm</Text>);
+		lines.push(<Text key="keys" color={color('muted')}>{hintLine(keymap, 'wizard form')} · nothing changes until the member list is checked and you confirm</Text>);
 	} else {
 		const at = state ? steps.indexOf(state.step) : 0;
 		lines.push(
@@ -219,11 +217,14 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 			lines.push(<Text key="catchup">catch-up: applied {memberApplied ?? '?'} of leader's {leaderApplied}{lag === undefined ? '' : ` · lag ${lag}`}</Text>);
 		}
 		if (phase.kind === 'confirm') {
-			for (const [index, line] of phase.effect.summary.entries()) lines.push(<Text key={`summary-${index}`} wrap="wrap">{line}</Text>);
 			lines.push(
-				<Text key="typed" color={color('warn')}>
-					type "{phase.effect.expected}" and enter to remove it (esc cancels): {typed}_
-				</Text>,
+				<TypedConfirmationView key="confirm" keymap={keymap} confirmation={phase.confirmation} verb="remove it">
+					{phase.effect.summary.map((line, index) => (
+						<Text key={`summary-${index}`} wrap="wrap">
+							{line}
+						</Text>
+					))}
+				</TypedConfirmationView>,
 			);
 		}
 		if (state?.settings && state.step === 'start') {
@@ -237,7 +238,7 @@ export function MemberWizard({action, member, backend, onClose, width, height}: 
 			lines.push(<Text key="log-title" bold>command log</Text>);
 			for (const [index, entry] of log.slice(-5).entries()) lines.push(<Text key={`log-${index}`} wrap="truncate-start" color={color('muted')}>$ {entry.command} # {entry.result}</Text>);
 		}
-		lines.push(<Text key="keys" color={color('muted')}>{phase.kind === 'finished' ? 'esc closes' : phase.kind === 'confirm' ? '' : 'esc stops before the next step (run it again to resume)'}</Text>);
+		lines.push(<Text key="keys" color={color('muted')}>{phase.kind === 'finished' ? hintLine(keymap, 'wizard finished') : phase.kind === 'confirm' ? '' : hintLine(keymap, 'wizard running')}</Text>);
 	}
 	return (
 		<Box flexDirection="column" borderStyle="round" paddingX={1} width={width}>

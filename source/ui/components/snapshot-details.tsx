@@ -4,7 +4,15 @@ import {humanBytes} from '../../model/format.js';
 import {verifyLabel, verifyStateOf, type SnapshotsPane} from '../../model/snapshots-pane.js';
 import {buildRestorePlan, renderRestorePlan} from '../../snapshot/restore-plan.js';
 import type {SnapshotEntry} from '../../snapshot/snapshot-dir.js';
+import {actionById, formatKeys, type ActionId, type Keymap} from '../keymap.js';
 import {color} from '../theme.js';
+import type {TypedConfirmation} from '../../model/typed-confirmation.js';
+import {TypedConfirmationView} from './typed-confirmation.js';
+
+function keyOf(keymap: Keymap, id: ActionId): string {
+	const action = actionById(keymap, id);
+	return action ? formatKeys(action, 1) : '';
+}
 
 /** Long lines broken at the width, continuations indented, so a scroll offset counts screen rows. */
 export function wrapLines(lines: readonly string[], width: number): string[] {
@@ -55,10 +63,11 @@ export interface SnapshotDetailsProps {
 	readonly width: number;
 	readonly height: number;
 	readonly offset: number;
+	readonly keymap: Keymap;
 }
 
 /** A file's manifest and how to restore it (the plan `etcdtop snapshot restore-plan` prints); j/k scroll. */
-export function SnapshotDetails({entry, state, width, height, offset}: SnapshotDetailsProps) {
+export function SnapshotDetails({entry, state, width, height, offset, keymap}: SnapshotDetailsProps) {
 	const boxWidth = Math.min(width, 160);
 	const lines = wrapLines(snapshotDetailLines(entry, state), boxWidth - 4);
 	const rows = Math.max(3, height - 4);
@@ -75,23 +84,23 @@ export function SnapshotDetails({entry, state, width, height, offset}: SnapshotD
 				</Text>
 			))}
 			<Text color={color('muted')} wrap="truncate">
-				{more > 0 ? `j/k scroll (${more} more lines)  ` : ''}esc closes
+				{more > 0 ? `${keyOf(keymap, 'snapshot-down')}/${keyOf(keymap, 'snapshot-up')} scroll (${more} more lines)  ` : ''}
+				{keyOf(keymap, 'close')} closes
 			</Text>
 		</Box>
 	);
 }
 
-export function ConfirmDelete({name, typed}: {readonly name: string; readonly typed: string}) {
+export function ConfirmDelete({confirmation, keymap}: {readonly confirmation: TypedConfirmation; readonly keymap: Keymap}) {
+	const name = confirmation.expected;
 	return (
 		<Box flexDirection="column" borderStyle="round" borderColor={color('bad')} paddingX={1}>
-			<Text bold color={color('bad')}>
-				Delete {name} and its manifest?
-			</Text>
-			<Text>This removes the file from disk (rm {name} {name}.meta.json). It cannot be undone.</Text>
-			<Text>
-				Type the file name to confirm, enter to delete, esc to cancel: <Text bold>{typed}</Text>
-				<Text inverse> </Text>
-			</Text>
+			<TypedConfirmationView keymap={keymap} confirmation={confirmation} verb="delete it">
+				<Text bold color={color('bad')}>
+					Delete {name} and its manifest?
+				</Text>
+				<Text>This removes the file from disk (rm {name} {name}.meta.json). It cannot be undone.</Text>
+			</TypedConfirmationView>
 		</Box>
 	);
 }
