@@ -3,6 +3,7 @@ import {noop} from 'cockatiel';
 import {Etcd3, type IOptions} from 'etcd3';
 import {toDecimalId, toHexId, toNumber} from './ids.js';
 import {maintenanceCalls, type MaintenanceCalls, type RangePageRequest} from './maintenance.js';
+import {decodeStatusResponse, encodeStatusRequest} from './status-response.js';
 import type {Alarm, EndpointStatus, MemberInfo, MemberList} from './types.js';
 
 export interface ConnectOptions {
@@ -99,27 +100,40 @@ export class MemberClient {
 		this.maintenance = maintenanceCalls(this.client);
 	}
 
+	/**
+	 * Decoded by hand (status-response.ts): etcd3's bundled proto predates the fields etcd 3.6 added
+	 * (storageVersion, dbSizeQuota, downgradeInfo), which protobufjs would drop.
+	 */
 	async status(timeoutMs: number): Promise<EndpointStatus> {
-		const reply = await this.client.maintenance.status(deadline(timeoutMs));
+		const reply = decodeStatusResponse(await this.unary(statusMethod, encodeStatusRequest, raw => raw, timeoutMs));
+		const errors = reply.errors;
 		return {
-			clusterId: toHexId(reply.header.cluster_id),
-			memberId: toHexId(reply.header.member_id),
-			revision: toNumber(reply.header.revision),
-			raftTerm: toNumber(reply.raftTerm),
+			clusterId: reply.clusterId.toString(16),
+			memberId: reply.memberId.toString(16),
+			revision: Number(reply.revision),
+			raftTerm: Number(reply.raftTerm),
 			version: reply.version,
-			dbSize: toNumber(reply.dbSize),
-			dbSizeInUse: toNumber(reply.dbSizeInUse),
-			leader: toHexId(reply.leader),
-			raftIndex: toNumber(reply.raftIndex),
-			raftAppliedIndex: toNumber(reply.raftAppliedIndex),
-			errors: reply.errors ?? [],
-			alarms: alarmsOf(reply.errors ?? []),
-			isLearner: reply.isLearner ?? false,
+			dbSize: Number(reply.dbSize),
+			dbSizeInUse: Number(reply.dbSizeInUse),
+			leader: reply.leader.toString(16),
+			raftIndex: Number(reply.raftIndex),
+			raftAppliedIndex: Number(reply.raftAppliedIndex),
+			errors,
+			alarms: alarmsOf(errors),
+			isLearner: reply.isLearner,
+			...(reply.storageVersion === undefined ? {} : {storageVersion: reply.storageVersion}),
+			...(reply.dbSizeQuota === undefined ? {} : {dbSizeQuota: reply.dbSizeQuota}),
+			...(reply.downgradeInfo === undefined ? {} : {downgradeInfo: reply.downgradeInfo}),
 		};
 	}
 
-	async memberList(timeoutMs: number): Promise<MemberList> {
-		const reply = await this.client.cluster.memberList({}, deadline(timeoutMs));
+	/**
+	 * `isLinearizable` asks etcd (3.5+) to answer through raft, so the list is the cluster's current one and
+	 * not what a lagging or partitioned member last saw; decisions that remove or replace a member use it.
+	 * 3.4 ignores the field and answers from the member's own view.
+	 */
+	async memberList(timeoutMs: number, {isLinearizable = false}: {readonly isLinearizable?: boolean} = {}): Promise<MemberList> {
+		const reply = await this.client.cluster.memberList(isLinearizable ? {linearizable: true} : {}, deadline(timeoutMs));
 		return {
 			clusterId: toHexId(reply.header.cluster_id),
 			memberId: toHexId(reply.header.member_id),
@@ -185,6 +199,51 @@ export class MemberClient {
 	close(): void {
 		this.client.close();
 	}
+
+	/**
+	 * One unary call through etcd3's pool (its channel, TLS and auth token) with our own codec. A token
+	 * that expired is fetched again once, as etcd3's own calls do.
+	 */
+	private async unary<T>(method: string, serialize: (request: object) => Buffer, deserialize: (message: Buffer) => T, timeoutMs: number): Promise<T> {
+		const pool = (this.client as unknown as {pool: UnaryPool}).pool;
+		const call = () =>
+			pool.withConnection('Maintenance', ({client, metadata}) =>
+				new Promise<T>((resolve, reject) => {
+					client.makeUnaryRequest(method, serialize, deserialize, {}, metadata, deadline(timeoutMs), (error, value) => (error ? reject(error) : resolve(value as T)));
+				}),
+			);
+		try {
+			return await call();
+		} catch (error) {
+			if (!/invalid auth token/i.test(error instanceof Error ? error.message : String(error))) throw error;
+			pool.authenticator.invalidateMetadata();
+			return call();
+		}
+	}
+}
+
+const statusMethod = '/etcdserverpb.Maintenance/Status';
+
+/** The slice of etcd3's private ConnectionPool a hand-decoded unary call needs. */
+interface UnaryPool {
+	readonly authenticator: {invalidateMetadata(): void};
+	withConnection<T>(
+		service: 'Maintenance',
+		fn: (connection: {
+			client: {
+				makeUnaryRequest(
+					method: string,
+					serialize: (request: object) => Buffer,
+					deserialize: (message: Buffer) => unknown,
+					request: object,
+					metadata: unknown,
+					options: object,
+					callback: (error: Error | null, value?: unknown) => void,
+				): unknown;
+			};
+			metadata: unknown;
+		}) => Promise<T>,
+	): Promise<T>;
 }
 
 /**

@@ -15,6 +15,12 @@ export interface EndpointStatus {
 	/** The cluster's active alarms as this member knows them (etcd lists them in the status errors). */
 	readonly alarms: readonly Alarm[];
 	readonly isLearner: boolean;
+	/** etcd 3.6+: the schema version of the member's data ("3.6.0"); absent from 3.4 and 3.5. */
+	readonly storageVersion?: string | undefined;
+	/** etcd 3.6+: the backend quota in bytes (--quota-backend-bytes, or etcd's 2 GiB default); absent before. */
+	readonly dbSizeQuota?: bigint | undefined;
+	/** etcd 3.6+: whether a downgrade is in progress, and to which version. */
+	readonly downgradeInfo?: {readonly isEnabled: boolean; readonly targetVersion: string} | undefined;
 }
 
 export interface MemberInfo {

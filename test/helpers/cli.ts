@@ -1,5 +1,6 @@
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
+import {etcdBinary} from './etcd-binaries.js';
 
 export const cliPath = fileURLToPath(new URL('../../../bin/etcdtop.js', import.meta.url));
 
@@ -28,7 +29,7 @@ export async function runCli(args: readonly string[], {env = {}, timeoutMs = 30_
 /** etcdctl from the machine, against the same cluster, for side-by-side checks. */
 export async function runEtcdctl(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
 	const started = performance.now();
-	const child = spawn('etcdctl', args, {env: {...process.env, ETCDCTL_API: '3', ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+	const child = spawn(etcdBinary('etcdctl'), args, {env: {...process.env, ETCDCTL_API: '3', ...env}, stdio: ['ignore', 'pipe', 'pipe']});
 	let stdout = '';
 	let stderr = '';
 	child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk));

@@ -1,12 +1,13 @@
 import {after} from 'node:test';
 import {LocalCluster, type LocalClusterOptions} from '../../source/demo/local-cluster.js';
+import {etcdBinary} from './etcd-binaries.js';
 
 /**
  * A real etcd cluster for one test file, ended by PID when the file's tests finish. On failure its
  * logs are kept (ETCDTOP_KEEP_LOGS=1 keeps them always) and their path is printed.
  */
 export async function startCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
-	const cluster = await LocalCluster.start(options);
+	const cluster = await LocalCluster.start({etcdBinary: etcdBinary('etcd'), ...options});
 	after(async () => {
 		const isKeeping = process.exitCode !== undefined && process.exitCode !== 0 ? true : process.env['ETCDTOP_KEEP_LOGS'] === '1';
 		await cluster.stop({isKeepingFiles: isKeeping});

@@ -2,7 +2,9 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {freePort} from '../../source/demo/free-port.js';
+import {quoteShellArg} from '../../source/ssh/quote.js';
 import {until} from './cluster.js';
+import {etcdBinary} from './etcd-binaries.js';
 import type {TestSshd} from './sshd.js';
 
 /** Members started over SSH by the start command: their PIDs are in files, each ended by PID. */
@@ -13,7 +15,7 @@ export class RemoteMembers {
 	/** A start command for the new member: etcd reads every ETCD_* setting etcdtop puts in its environment. */
 	startCommand(name: string): string {
 		this.names.push(name);
-		return `etcd --data-dir=${join(this.dir, name)} --logger=zap --log-outputs=stderr >>${join(this.dir, `${name}.log`)} 2>&1 & echo $! >${join(this.dir, `${name}.pid`)}`;
+		return `${quoteShellArg(etcdBinary('etcd'))} --data-dir=${join(this.dir, name)} --logger=zap --log-outputs=stderr >>${join(this.dir, `${name}.log`)} 2>&1 & echo $! >${join(this.dir, `${name}.pid`)}`;
 	}
 
 	pid(name: string): number | undefined {

@@ -3,15 +3,16 @@ import {spawnSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {Etcd3} from 'etcd3';
 import {hasEtcdBinary} from '../../source/demo/local-cluster.js';
+import {etcdBinary} from './etcd-binaries.js';
 
 export {filesIn, flipped, tempDir, withFreshTrailer} from './temp-files.js';
 
-export const hasEtcd = hasEtcdBinary('etcd') && spawnSync('etcdctl', ['version'], {stdio: 'ignore'}).status === 0;
+export const hasEtcd = hasEtcdBinary(etcdBinary('etcd')) && spawnSync(etcdBinary('etcdctl'), ['version'], {stdio: 'ignore'}).status === 0;
 
 /** etcdctl with none of the caller's ETCDCTL_* settings, so tests talk only to their own cluster. */
 export function etcdctl(args: readonly string[], {timeoutMs = 120_000, input}: {timeoutMs?: number; input?: string} = {}): {status: number | null; stdout: string; stderr: string} {
 	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCDCTL_') && !key.startsWith('ETCD_')));
-	const result = spawnSync('etcdctl', args, {env: {...env, ETCDCTL_API: '3'}, encoding: 'utf8', timeout: timeoutMs, ...(input === undefined ? {} : {input})});
+	const result = spawnSync(etcdBinary('etcdctl'), args, {env: {...env, ETCDCTL_API: '3'}, encoding: 'utf8', timeout: timeoutMs, ...(input === undefined ? {} : {input})});
 	return {status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? ''};
 }
 

@@ -1,4 +1,5 @@
 import {execFileSync} from 'node:child_process';
+import './etcd-binaries.js';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
