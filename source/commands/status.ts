@@ -4,7 +4,7 @@ import {resolvedConfig, withVia, type CommandContext} from './context.js';
 import {exitCodeFor} from '../output/exit-code.js';
 import {statusJson} from '../output/status-json.js';
 import {statusSimple, statusTable} from '../output/status-text.js';
-import {writeOut} from '../output/terminal.js';
+import {writeErr, writeOut} from '../output/terminal.js';
 import {parseWriteFormat, writeFormats, type WriteFormat} from '../config/write-format.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 import {createRoutes} from '../route/routes.js';
@@ -21,6 +21,7 @@ export async function runStatus(
 	format: StatusFormat,
 	write: (text: string) => void = writeOut,
 	pollerOptions: Partial<PollerOptions> = {},
+	writeError: (text: string) => void = writeErr,
 ): Promise<number> {
 	const poller = new Poller(config, {...pollerOptions, routes: pollerOptions.routes ?? createRoutes(connectOptionsOf(config))});
 	poller.start();
@@ -29,6 +30,8 @@ export async function runStatus(
 		if (format === 'json') write(JSON.stringify(statusJson(view), null, 2) + '\n');
 		else if (format === 'simple') write(statusSimple(view));
 		else write(statusTable(view));
+		// The report went to stdout as data; why it could not be judged also goes to stderr, for whoever reads the exit code.
+		if (view.health === 'permission-denied') writeError(`etcdtop: ${view.reasons[0] ?? 'permission denied'}\n`);
 		return exitCodeFor(view.health);
 	} finally {
 		poller.stop();

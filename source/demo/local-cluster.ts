@@ -137,11 +137,12 @@ export class LocalCluster {
 		return {dataDir, logFile, pid: child.pid};
 	}
 
-	async waitReady(timeoutMs = this.options.readyTimeoutMs ?? 30_000): Promise<void> {
+	/** `auth`: once auth is on, etcd 3.5.28+ answers Status only for a user with the root role. */
+	async waitReady(timeoutMs = this.options.readyTimeoutMs ?? 30_000, auth?: {readonly username: string; readonly password: string}): Promise<void> {
 		const deadline = Date.now() + timeoutMs;
 		const clients = this.members
 			.filter(member => this.processes.has(member.name))
-			.map(member => new MemberClient(member.clientUrl, {tls: this.clientTls(), dialTimeoutMs: 1000, commandTimeoutMs: 1000}));
+			.map(member => new MemberClient(member.clientUrl, {tls: this.clientTls(), dialTimeoutMs: 1000, commandTimeoutMs: 1000, ...(auth ? {auth} : {})}));
 		try {
 			for (;;) {
 				const answers = await Promise.allSettled(clients.map(async client => client.status(1000)));

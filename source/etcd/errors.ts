@@ -4,6 +4,8 @@ export type FailureKind =
 	| 'refused'
 	| 'tls'
 	| 'auth'
+	// Authenticated, but the user lacks a permission: since 3.4.42/3.5.28/3.6.0 the root role for Status and maintenance.
+	| 'permission-denied'
 	| 'dns'
 	| 'no-leader'
 	| 'unreachable'
@@ -21,7 +23,8 @@ const rules: ReadonlyArray<readonly [FailureKind, RegExp]> = [
 	['tls', /handshake|certificate|ssl|tls|self[- ]signed|unable to (get|verify)|wrong version number|altnames|ERR_TLS|alert/i],
 	['dns', /ENOTFOUND|EAI_AGAIN|getaddrinfo|resolution failed/i],
 	['refused', /ECONNREFUSED|connection refused/i],
-	['auth', /UNAUTHENTICATED|PERMISSION_DENIED|invalid auth token|authentication failed|user name is empty|permission denied|auth: /i],
+	['permission-denied', /PERMISSION_DENIED|permission denied/i],
+	['auth', /UNAUTHENTICATED|invalid auth token|authentication failed|user name is empty|auth: /i],
 	['no-leader', /no leader|leader changed/i],
 	['timeout', /DEADLINE_EXCEEDED|deadline exceeded|timed out|ETIMEDOUT/i],
 	['unreachable', /ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE|UNAVAILABLE|No connection established|Connection dropped|socket hang up/i],
@@ -56,9 +59,31 @@ export function classifyError(error: unknown): Failure {
 		if (pattern.test(raw)) return {kind, message};
 	}
 	if (code === 4) return {kind: 'timeout', message};
-	if (code === 16 || code === 7) return {kind: 'auth', message};
+	if (code === 7) return {kind: 'permission-denied', message};
+	if (code === 16) return {kind: 'auth', message};
 	if (code === 14) return {kind: 'unreachable', message};
 	return {kind: 'error', message};
+}
+
+/** Which etcd releases answer Status and the maintenance calls only for a user with the root role when auth is on. */
+export const rootRoleReleases = 'etcd 3.4.42+, 3.5.28+ and 3.6.0+';
+
+/**
+ * etcd's bare "permission denied" in words: who was refused, what is missing, since when, and the fix.
+ * `user` is the --user name; without one, etcd took the user from the client certificate's common name.
+ */
+export function permissionDeniedFailure(user: string | undefined, call: string): Failure {
+	const who = user === undefined ? "the client certificate's user (its common name)" : `user "${user}"`;
+	const grant = `etcdctl user grant-role ${user ?? '<common name>'} root`;
+	if (call === 'Range') {
+		return {kind: 'permission-denied', message: `permission denied for Range: ${who} may not read these keys; grant a role with read permission on them, or connect as a user with the root role`};
+	}
+	// Member changes have always needed the root role; Status and the maintenance calls only since these releases.
+	const why = /^Member/.test(call) ? 'which etcd requires for member changes' : `which ${rootRoleReleases} require for Status, Alarm, MoveLeader and the maintenance calls when auth is on`;
+	return {
+		kind: 'permission-denied',
+		message: `permission denied for ${call}: ${who} does not have the root role, ${why}; grant it (${grant}) or connect as a user that has it`,
+	};
 }
 
 /** grpc messages repeat themselves ("14 UNAVAILABLE: No connection established. Last error: …"); keep the cause. */

@@ -2,6 +2,7 @@ import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grp
 import {noop} from 'cockatiel';
 import {Etcd3, type IOptions} from 'etcd3';
 import {toDecimalId, toHexId, toNumber} from './ids.js';
+import {ClassifiedError, classifyError, permissionDeniedFailure} from './errors.js';
 import {maintenanceCalls, type MaintenanceCalls, type RangePageRequest} from './maintenance.js';
 import {decodeStatusResponse, encodeStatusRequest} from './status-response.js';
 import type {Alarm, EndpointStatus, MemberInfo, MemberList} from './types.js';
@@ -89,6 +90,7 @@ function skipServerVerification(client: Etcd3, tls: NonNullable<ConnectOptions['
 export class MemberClient {
 	private readonly client: Etcd3;
 	private readonly maintenance: MaintenanceCalls;
+	private readonly user: string | undefined;
 
 	constructor(
 		readonly endpoint: string,
@@ -98,6 +100,17 @@ export class MemberClient {
 	) {
 		this.client = createMemberEtcd(endpoint, options, route);
 		this.maintenance = maintenanceCalls(this.client);
+		this.user = options.auth?.username;
+	}
+
+	/** etcd says only "permission denied"; the error says who was refused, what is missing and how to fix it. */
+	private async explained<T>(call: string, run: () => Promise<T>): Promise<T> {
+		try {
+			return await run();
+		} catch (error) {
+			if (!(error instanceof ClassifiedError) && classifyError(error).kind === 'permission-denied') throw new ClassifiedError(permissionDeniedFailure(this.user, call));
+			throw error;
+		}
 	}
 
 	/**
@@ -105,7 +118,7 @@ export class MemberClient {
 	 * (storageVersion, dbSizeQuota, downgradeInfo), which protobufjs would drop.
 	 */
 	async status(timeoutMs: number): Promise<EndpointStatus> {
-		const reply = decodeStatusResponse(await this.unary(statusMethod, encodeStatusRequest, raw => raw, timeoutMs));
+		const reply = decodeStatusResponse(await this.explained('Status', async () => this.unary(statusMethod, encodeStatusRequest, raw => raw, timeoutMs)));
 		const errors = reply.errors;
 		return {
 			clusterId: reply.clusterId.toString(16),
@@ -133,7 +146,7 @@ export class MemberClient {
 	 * 3.4 ignores the field and answers from the member's own view.
 	 */
 	async memberList(timeoutMs: number, {isLinearizable = false}: {readonly isLinearizable?: boolean} = {}): Promise<MemberList> {
-		const reply = await this.client.cluster.memberList(isLinearizable ? {linearizable: true} : {}, deadline(timeoutMs));
+		const reply = await this.explained('MemberList', async () => this.client.cluster.memberList(isLinearizable ? {linearizable: true} : {}, deadline(timeoutMs)));
 		return {
 			clusterId: toHexId(reply.header.cluster_id),
 			memberId: toHexId(reply.header.member_id),
@@ -146,54 +159,55 @@ export class MemberClient {
 	 * add would create a second member. The caller re-reads the member list to learn what happened.
 	 */
 	async memberAdd(peerUrls: readonly string[], isLearner: boolean, timeoutMs: number): Promise<{readonly member: MemberInfo; readonly members: readonly MemberInfo[]}> {
-		const reply = await this.client.cluster.memberAdd({peerURLs: [...peerUrls], isLearner}, deadline(timeoutMs));
+		const reply = await this.explained('MemberAdd', async () => this.client.cluster.memberAdd({peerURLs: [...peerUrls], isLearner}, deadline(timeoutMs)));
 		return {member: toMemberInfo(reply.member), members: reply.members.map(toMemberInfo)};
 	}
 
 	async memberRemove(hexId: string, timeoutMs: number): Promise<readonly MemberInfo[]> {
-		const reply = await this.client.cluster.memberRemove({ID: toDecimalId(hexId)}, deadline(timeoutMs));
+		const reply = await this.explained('MemberRemove', async () => this.client.cluster.memberRemove({ID: toDecimalId(hexId)}, deadline(timeoutMs)));
 		return reply.members.map(toMemberInfo);
 	}
 
 	/** etcd answers "can only promote a learner member which is in sync with leader" until it caught up. */
 	async memberPromote(hexId: string, timeoutMs: number): Promise<readonly MemberInfo[]> {
-		const reply = await this.client.cluster.memberPromote({ID: toDecimalId(hexId)}, deadline(timeoutMs));
+		const reply = await this.explained('MemberPromote', async () => this.client.cluster.memberPromote({ID: toDecimalId(hexId)}, deadline(timeoutMs)));
 		return reply.members.map(toMemberInfo);
 	}
 
 	/** Must be sent to the current leader. */
 	async moveLeader(hexId: string, timeoutMs: number): Promise<void> {
-		await this.client.maintenance.moveLeader({targetID: toDecimalId(hexId)}, deadline(timeoutMs));
+		await this.explained('MoveLeader', async () => this.client.maintenance.moveLeader({targetID: toDecimalId(hexId)}, deadline(timeoutMs)));
 	}
 
-	// Maintenance (etcd/maintenance.ts): methods here, so every route carries them.
+	// Maintenance (etcd/maintenance.ts): methods here, so every route carries them; a user without the root
+	// role gets the same explanation as for Status.
 
 	defragment(timeoutMs: number): ReturnType<MaintenanceCalls['defragment']> {
-		return this.maintenance.defragment(timeoutMs);
+		return this.explained('Defragment', async () => this.maintenance.defragment(timeoutMs));
 	}
 
 	compact(revision: number, timeoutMs: number): ReturnType<MaintenanceCalls['compact']> {
-		return this.maintenance.compact(revision, timeoutMs);
+		return this.explained('Compact', async () => this.maintenance.compact(revision, timeoutMs));
 	}
 
 	alarmList(timeoutMs: number): ReturnType<MaintenanceCalls['alarmList']> {
-		return this.maintenance.alarmList(timeoutMs);
+		return this.explained('Alarm', async () => this.maintenance.alarmList(timeoutMs));
 	}
 
 	disarmNospace(memberId: string, timeoutMs: number): ReturnType<MaintenanceCalls['disarmNospace']> {
-		return this.maintenance.disarmNospace(memberId, timeoutMs);
+		return this.explained('Alarm', async () => this.maintenance.disarmNospace(memberId, timeoutMs));
 	}
 
 	hashKv(revision: number, timeoutMs: number): ReturnType<MaintenanceCalls['hashKv']> {
-		return this.maintenance.hashKv(revision, timeoutMs);
+		return this.explained('HashKV', async () => this.maintenance.hashKv(revision, timeoutMs));
 	}
 
 	rangePage(request: RangePageRequest, timeoutMs: number): ReturnType<MaintenanceCalls['rangePage']> {
-		return this.maintenance.rangePage(request, timeoutMs);
+		return this.explained('Range', async () => this.maintenance.rangePage(request, timeoutMs));
 	}
 
 	linearizableRead(timeoutMs: number): ReturnType<MaintenanceCalls['linearizableRead']> {
-		return this.maintenance.linearizableRead(timeoutMs);
+		return this.explained('Range', async () => this.maintenance.linearizableRead(timeoutMs));
 	}
 
 	close(): void {

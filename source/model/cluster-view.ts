@@ -38,7 +38,7 @@ export interface MemberView {
 	readonly history: readonly Sample[];
 }
 
-export type ClusterHealth = 'healthy' | 'degraded' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable';
+export type ClusterHealth = 'healthy' | 'degraded' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable' | 'permission-denied';
 
 export interface ClusterView {
 	readonly id: string | undefined;
@@ -178,8 +178,11 @@ export function deriveView(input: ViewInput): ClusterView {
 	const isEveryVoterWatched = voterRows.length >= voters;
 
 	const reasons: string[] = [];
+	// A member that refuses this user answered: it is up, but its numbers are not ours to see.
+	const denied = members.filter(row => row.failure?.kind === 'permission-denied');
 	for (const row of members) {
-		if (row.health === 'unreachable') reasons.push(`${memberLabel(row)} unreachable (${failureLabel(row.failure)})`);
+		if (row.failure?.kind === 'permission-denied') reasons.push(`${memberLabel(row)} refuses this user (permission denied)`);
+		else if (row.health === 'unreachable') reasons.push(`${memberLabel(row)} unreachable (${failureLabel(row.failure)})`);
 		else if (row.health === 'unstarted') reasons.push(`${memberLabel(row)} added but not started`);
 		else if (row.health === 'pending') reasons.push(`${memberLabel(row)} not answered yet`);
 	}
@@ -189,7 +192,11 @@ export function deriveView(input: ViewInput): ClusterView {
 	const alarmNames = [...new Set(alarms.map(alarm => alarm.alarm))];
 
 	let health: ClusterHealth;
-	if (answering.length === 0) {
+	if (denied.length > 0) {
+		// Whatever else is true, the health cannot be judged with these credentials: say why, once.
+		health = 'permission-denied';
+		reasons.unshift(denied[0]!.failure!.message);
+	} else if (answering.length === 0) {
 		health = 'unreachable';
 		if (reasons.length === 0) reasons.push('no endpoint answered');
 	} else if (isEveryVoterWatched && reachableVoters < quorum) {

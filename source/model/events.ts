@@ -7,6 +7,7 @@ export type ClusterEventType =
 	| 'leader-lost'
 	| 'term-changed'
 	| 'member-down'
+	| 'member-denied'
 	| 'member-up'
 	| 'member-added'
 	| 'member-removed'
@@ -48,7 +49,10 @@ export function diffEvents(previous: ClusterView | undefined, next: ClusterView,
 	for (const member of next.members) {
 		const old = before.get(member.key);
 		const name = memberLabel(member);
-		if (member.health === 'unreachable' && old?.health !== 'unreachable') {
+		if (member.health === 'unreachable' && member.failure?.kind === 'permission-denied') {
+			// Up, but refusing this user: not a member going down, and the header says why once.
+			if (old?.failure?.kind !== 'permission-denied') add('member-denied', 'error', `${name} refuses this user: permission denied`);
+		} else if (member.health === 'unreachable' && old?.health !== 'unreachable') {
 			add('member-down', 'error', `${name} is unreachable: ${failureLabel(member.failure)} (${member.failure?.message ?? ''})`);
 		} else if (member.health === 'ok' && old?.health === 'unreachable') {
 			add('member-up', 'info', `${name} answers again`);

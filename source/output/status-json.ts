@@ -33,6 +33,10 @@ export function statusJson(view: ClusterView): unknown {
 			raftAppliedIndex: member.status?.raftAppliedIndex ?? null,
 			dbSize: member.status?.dbSize ?? null,
 			dbSizeInUse: member.status?.dbSizeInUse ?? null,
+			// etcd 3.6+ sends these; null from 3.4 and 3.5. The quota in bytes fits a JSON number (etcd caps it at 100 GB).
+			dbSizeQuota: member.status?.dbSizeQuota === undefined ? null : Number(member.status.dbSizeQuota),
+			storageVersion: member.status?.storageVersion ?? null,
+			downgrade: member.status?.downgradeInfo ? {enabled: member.status.downgradeInfo.isEnabled, targetVersion: member.status.downgradeInfo.targetVersion || null} : null,
 			alarms: member.alarms,
 			errors: member.status?.errors ?? [],
 			peerUrls: member.peerUrls,

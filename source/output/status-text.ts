@@ -4,6 +4,12 @@ import type {ClusterView, MemberView} from '../model/cluster-view.js';
 import {renderTable} from './table.js';
 
 const headers = ['ENDPOINT', 'NAME', 'ID', 'STATE', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'LATENCY', 'ERRORS'];
+// etcd 3.6+ reports its quota and storage version; the columns appear only when some member sent them.
+const headers36 = ['QUOTA', 'STORAGE VERSION'];
+
+function hasStatus36(view: ClusterView): boolean {
+	return view.members.some(member => member.status?.dbSizeQuota !== undefined || member.status?.storageVersion !== undefined);
+}
 
 function memberState(member: MemberView): string {
 	if (member.health === 'unreachable') return failureLabel(member.failure, 'unreachable');
@@ -17,9 +23,10 @@ function errorsOf(member: MemberView): string {
 	return errors.join(', ');
 }
 
-function cells(member: MemberView): string[] {
+function cells(member: MemberView, isStatus36 = false): string[] {
 	const status = member.status;
 	const value = (of: (s: NonNullable<typeof status>) => string) => (status ? of(status) : '-');
+	const extra = isStatus36 ? [value(s => (s.dbSizeQuota === undefined ? '-' : humanBytes(Number(s.dbSizeQuota)))), value(s => s.storageVersion || '-')] : [];
 	return [
 		member.endpoint ?? '-',
 		member.name || '-',
@@ -33,6 +40,7 @@ function cells(member: MemberView): string[] {
 		value(s => String(s.raftIndex)),
 		value(s => String(s.raftAppliedIndex)),
 		status ? formatLatency(member.latencyMs) : '-',
+		...extra,
 		errorsOf(member),
 	];
 }
@@ -45,10 +53,13 @@ function summary(view: ClusterView): string {
 
 /** etcdctl's endpoint status table plus NAME, STATE and LATENCY, then one line on the cluster. */
 export function statusTable(view: ClusterView): string {
-	return renderTable(headers, view.members.map(cells)) + summary(view);
+	const isStatus36 = hasStatus36(view);
+	const allHeaders = isStatus36 ? [...headers.slice(0, -1), ...headers36, 'ERRORS'] : headers;
+	return renderTable(allHeaders, view.members.map(member => cells(member, isStatus36))) + summary(view);
 }
 
 /** etcdctl's "simple" format: one comma-separated line per member. */
 export function statusSimple(view: ClusterView): string {
-	return view.members.map(member => cells(member).join(', ') + '\n').join('');
+	const isStatus36 = hasStatus36(view);
+	return view.members.map(member => cells(member, isStatus36).join(', ') + '\n').join('');
 }

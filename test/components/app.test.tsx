@@ -153,3 +153,20 @@ test('the log pane shows the command log beside the cluster events, in time orde
 	const output = lines.findIndex(line => line.includes('starting etcd'));
 	assert.ok(removed >= 0 && down > removed && output > down, frame);
 });
+
+test('details show the quota and storage version an etcd 3.6 member reports, and leave the row out for 3.4/3.5', async t => {
+	const v36 = new ClusterBuilder().list().allOk({version: '3.6.5', storageVersion: '3.6.0', dbSizeQuota: 8n * 1024n ** 3n, dbSize: 2 * 1024 ** 3}).state;
+	const {lastFrame, stdin} = mount(t, v36);
+	await frameWith(lastFrame, '> etcd-1');
+	stdin.write('\r');
+	const details = await frameWith(lastFrame, 'peer URLs');
+	assert.match(details, /quota\s+8\.6 GB \(25% allocated\)/);
+	assert.match(details, /storage ver\.\s+3\.6\.0/);
+	stdin.write('\u001B');
+
+	const old = mount(t, healthy());
+	await frameWith(old.lastFrame, '> etcd-1');
+	old.stdin.write('\r');
+	const details35 = await frameWith(old.lastFrame, 'peer URLs');
+	assert.doesNotMatch(details35, /quota|storage ver/);
+});

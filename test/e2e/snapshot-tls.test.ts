@@ -8,7 +8,7 @@ import {snapshotStatusCommand} from '../../source/commands/snapshot-status.js';
 import {buildConfig} from '../../source/config/config.js';
 import {LocalCluster, type LocalTls} from '../../source/demo/local-cluster.js';
 import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
-import {etcdctlStatus, filesIn, hasEtcd, mustEtcdctl, tempDir} from '../helpers/snapshot-fixtures.js';
+import {assertSameDatabase, etcdctlStatus, filesIn, hasEtcd, mustEtcdctl, tempDir} from '../helpers/snapshot-fixtures.js';
 
 const hasOpenssl = spawnSync('openssl', ['version'], {stdio: 'ignore'}).status === 0;
 
@@ -64,7 +64,7 @@ describe('snapshot save over TLS with client certificates', {skip: (!hasEtcd || 
 		assert.match(manifest.member.endpoint, /^https:\/\/127\.0\.0\.1:/);
 		const theirs = join(dir.path, 'tls-etcdctl.db');
 		mustEtcdctl([`--endpoints=${manifest.member.endpoint}`, `--cacert=${tls.caFile}`, `--cert=${tls.certFile}`, `--key=${tls.keyFile}`, 'snapshot', 'save', theirs]);
-		assert.ok(readFileSync(file).equals(readFileSync(theirs)), 'the files differ');
+		assertSameDatabase(file, theirs);
 		const status = capture();
 		assert.equal(await snapshotStatusCommand(file, 'json', status.io), 0);
 		assert.deepEqual(JSON.parse(status.out.join('')), {...etcdctlStatus(file), sha256: 'ok'});

@@ -1,9 +1,10 @@
 // Shared by the snapshot tests: real etcd content, real etcdctl answers, damaged copies.
 import {spawnSync} from 'node:child_process';
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
+import {readFileSync} from 'node:fs';
 import {Etcd3} from 'etcd3';
 import {hasEtcdBinary} from '../../source/demo/local-cluster.js';
-import {etcdBinary} from './etcd-binaries.js';
+import {etcdBinary, testEtcdAtLeast} from './etcd-binaries.js';
 
 export {filesIn, flipped, tempDir, withFreshTrailer} from './temp-files.js';
 
@@ -22,6 +23,26 @@ export function mustEtcdctl(args: readonly string[], options?: {timeoutMs?: numb
 	return result.stdout;
 }
 
+/**
+ * The tool that reads and restores snapshot files offline: etcdutl from 3.5 (3.5's etcdctl still does it
+ * but prints a deprecation warning; 3.6 removed it), etcdctl on 3.4, which has no etcdutl.
+ */
+export const snapshotTool = (): 'etcdctl' | 'etcdutl' => (testEtcdAtLeast(3, 5) ? 'etcdutl' : 'etcdctl');
+
+/** `snapshot status|restore …` with snapshotTool(): the same arguments on both. */
+export function snapshotUtil(args: readonly string[], {timeoutMs = 120_000}: {timeoutMs?: number} = {}): {status: number | null; stdout: string; stderr: string} {
+	if (snapshotTool() === 'etcdctl') return etcdctl(args, {timeoutMs});
+	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCDCTL_') && !key.startsWith('ETCD_')));
+	const result = spawnSync(etcdBinary('etcdutl'), args, {env, encoding: 'utf8', timeout: timeoutMs});
+	return {status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? ''};
+}
+
+export function mustSnapshotUtil(args: readonly string[]): string {
+	const result = snapshotUtil(args);
+	if (result.status !== 0) throw new Error(`${snapshotTool()} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+	return result.stdout;
+}
+
 export interface EtcdctlStatus {
 	readonly hash: number;
 	readonly revision: number;
@@ -30,7 +51,7 @@ export interface EtcdctlStatus {
 }
 
 export function etcdctlStatus(file: string): EtcdctlStatus {
-	return JSON.parse(mustEtcdctl(['snapshot', 'status', '-w', 'json', file])) as EtcdctlStatus;
+	return JSON.parse(mustSnapshotUtil(['snapshot', 'status', '-w', 'json', file])) as EtcdctlStatus;
 }
 
 
@@ -79,4 +100,20 @@ export function enableAuth(endpoint: string, password: string): void {
 	mustEtcdctl([`--endpoints=${endpoint}`, 'auth', 'enable']);
 }
 
+/**
+ * Two snapshots of an unchanged cluster hold the same database. On 3.4 they are the same bytes. From 3.5
+ * every snapshot commits the backend first (etcd writes its consistent index on each commit), so the bbolt
+ * meta pages (transaction ID, checksum) differ between two snapshots while every bucket is the same: there
+ * the hash, revision, key count and size that etcdutl reads must agree.
+ */
+export function assertSameDatabase(ours: string, theirs: string): void {
+	const [a, b] = [readFileSync(ours), readFileSync(theirs)];
+	if (!testEtcdAtLeast(3, 5)) {
+		if (!a.equals(b)) throw new Error(`${ours} and ${theirs} differ`);
+		return;
+	}
+	if (a.length !== b.length) throw new Error(`${ours} has ${a.length} bytes, ${theirs} ${b.length}`);
+	const [x, y] = [etcdctlStatus(ours), etcdctlStatus(theirs)];
+	if (JSON.stringify(x) !== JSON.stringify(y)) throw new Error(`${ours} and ${theirs} hold different databases: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+}
 

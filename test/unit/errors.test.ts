@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {classifyError} from '../../source/etcd/errors.js';
+import {ClassifiedError, classifyError, permissionDeniedFailure} from '../../source/etcd/errors.js';
+import {exitCodeFor} from '../../source/output/exit-code.js';
+import {statusTable} from '../../source/output/status-text.js';
+import {ClusterBuilder} from '../helpers/cluster-builder.js';
 import {grpcErrors} from '../helpers/fixtures.js';
 
 test('real grpc errors are classified into plain words', () => {
@@ -35,4 +38,39 @@ test('TLS and scheme failures name the likely fix, without OpenSSL noise', () =>
 	assert.match(classifyError(new Error(altname)).message, /^Hostname\/IP does not match certificate's altnames: Host: localhost\. is not cert's CN: s \(the member's certificate does not name this host/);
 	const plain = '14 UNAVAILABLE: No connection established. Last error: Failed to connect (2026-12-06T08:23:52.653Z). Resolution note: ';
 	assert.equal(classifyError(new Error(plain)).message, 'Failed to connect (if the member serves TLS, use https:// with --cacert)');
+});
+
+test('permission denied (etcd 3.5.28+ to a user without the root role) is its own kind, said in words with the user and the releases', () => {
+	// What etcd3 raised against etcd 3.5.30 for Status as a user with only a key-range role.
+	const raw = new Error('7 PERMISSION_DENIED: etcdserver: permission denied');
+	assert.equal(classifyError(raw).kind, 'permission-denied');
+	assert.equal(classifyError(Object.assign(new Error('odd'), {code: 7})).kind, 'permission-denied');
+	assert.equal(classifyError(new Error('3 INVALID_ARGUMENT: etcdserver: user name is empty')).kind, 'auth');
+	const failure = permissionDeniedFailure('alice', 'Status');
+	assert.equal(failure.kind, 'permission-denied');
+	assert.match(failure.message, /user "alice" does not have the root role/);
+	assert.match(failure.message, /etcd 3\.4\.42\+, 3\.5\.28\+ and 3\.6\.0\+ require/);
+	assert.match(failure.message, /etcdctl user grant-role alice root/);
+	assert.doesNotMatch(failure.message, /unreachable/);
+	assert.equal(classifyError(new ClassifiedError(failure)), failure);
+	assert.match(permissionDeniedFailure(undefined, 'Status').message, /the client certificate's user \(its common name\)/);
+	assert.match(permissionDeniedFailure('bob', 'MemberRemove').message, /etcd requires for member changes/);
+});
+
+test('a cluster that refuses this user is "permission-denied" (exit 3), never unreachable, and says why once', () => {
+	const denied = permissionDeniedFailure('alice', 'Status');
+	const builder = new ClusterBuilder().list();
+	for (let index = 0; index < 3; index++) builder.fail(index, denied);
+	const view = builder.state.view;
+	assert.equal(view.health, 'permission-denied');
+	assert.equal(exitCodeFor(view.health), 3);
+	assert.equal(view.reasons[0], denied.message);
+	assert.equal(view.reasons.filter(reason => reason === denied.message).length, 1);
+	assert.ok(view.reasons.slice(1).every(reason => /refuses this user \(permission denied\)/.test(reason)), view.reasons.join('\n'));
+	assert.doesNotMatch(view.reasons.join('\n'), /unreachable/);
+	assert.match(statusTable(view), /\| permission denied \|/);
+	assert.deepEqual(
+		builder.state.events.map(event => event.type),
+		['member-denied', 'member-denied', 'member-denied'],
+	);
 });

@@ -61,6 +61,14 @@ export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
 				<Field label="DB size" width={half}>{status ? `${humanBytes(status.dbSize)} (in use ${humanBytes(status.dbSizeInUse)})` : '-'}</Field>
 				<Field label="behind leader">{lag === undefined ? '-' : `${lag} entries`}</Field>
 			</Row>
+			{status?.dbSizeQuota !== undefined || status?.storageVersion !== undefined ? (
+				// etcd 3.6+ reports both; 3.4 and 3.5 send neither, and the row is left out.
+				<Row>
+					<Field label="quota" width={half}>{status.dbSizeQuota === undefined ? '-' : `${humanBytes(Number(status.dbSizeQuota))} (${Math.round((status.dbSize / Number(status.dbSizeQuota)) * 100)}% allocated)`}</Field>
+					<Field label="storage ver.">{status.storageVersion || '-'}</Field>
+				</Row>
+			) : null}
+			{status?.downgradeInfo?.isEnabled ? <Field label="downgrade">{`in progress, to ${status.downgradeInfo.targetVersion || 'an older version'}`}</Field> : null}
 			<Row>
 				<Field label="alarms" width={half}>{member.alarms.length > 0 ? member.alarms.join(', ') : 'none'}</Field>
 				<Field label="latency">{formatLatency(member.latencyMs)}</Field>
