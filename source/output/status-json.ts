@@ -1,4 +1,5 @@
 import type {ClusterView} from '../model/cluster-view.js';
+import {reportedVersions, versionNotes} from '../model/version-notes.js';
 
 /** The documented `status -w json` shape: IDs as hex strings, sizes in bytes. */
 export function statusJson(view: ClusterView): unknown {
@@ -16,6 +17,8 @@ export function statusJson(view: ClusterView): unknown {
 			quorum: view.quorum,
 			tolerance: view.tolerance,
 			reasons: view.reasons,
+			// Known problems of the running etcd versions, with where each is documented; not part of `state`.
+			notes: versionNotes(reportedVersions(view.members)),
 		},
 		members: view.members.map(member => ({
 			name: member.name,

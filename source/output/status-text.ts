@@ -1,6 +1,7 @@
 import {failureLabel} from '../model/failure-label.js';
 import {formatLatency, humanBytes} from '../model/format.js';
 import type {ClusterView, MemberView} from '../model/cluster-view.js';
+import {reportedVersions, versionNotes} from '../model/version-notes.js';
 import {renderTable} from './table.js';
 
 const headers = ['ENDPOINT', 'NAME', 'ID', 'STATE', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'LATENCY', 'ERRORS'];
@@ -48,7 +49,10 @@ function cells(member: MemberView, isStatus36 = false): string[] {
 function summary(view: ClusterView): string {
 	const leader = view.leader ? `${view.leader.name} (${view.leader.id})` : 'none';
 	const head = `cluster ${view.id ?? 'unknown'}: ${view.health}; leader ${leader}; ${view.reachableVoters}/${view.voters} voters reachable, quorum ${view.quorum}, tolerates ${view.tolerance} more failure${view.tolerance === 1 ? '' : 's'}`;
-	return view.reasons.length > 0 ? `${head}\n${view.reasons.map(reason => `  - ${reason}`).join('\n')}\n` : `${head}\n`;
+	const reasons = view.reasons.map(reason => `  - ${reason}\n`).join('');
+	// Known problems of the versions running: advice, not health (the exit code ignores them).
+	const notes = versionNotes(reportedVersions(view.members)).map(note => `note: ${note.text}\n`).join('');
+	return `${head}\n${reasons}${notes}`;
 }
 
 /** etcdctl's endpoint status table plus NAME, STATE and LATENCY, then one line on the cluster. */

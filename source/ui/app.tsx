@@ -4,7 +4,7 @@ import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import type {ConsoleStore} from './console-store.js';
 import {EventLog} from './components/event-log.js';
 import {CommandLog, mergeByTime, type LogLine} from './command-log.js';
-import {Header, headerHeight} from './components/header.js';
+import {Header, headerHeightFor} from './components/header.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {KeyHints} from './components/key-hints.js';
 import {MemberDetails} from './components/member-details.js';
@@ -136,7 +136,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const height = Math.max(10, rows - 1);
 	const width = Math.max(40, columns);
 	const hintsHeight = 1;
-	const bodyHeight = height - headerHeight - hintsHeight - 1;
+	const bodyHeight = height - headerHeightFor(view) - hintsHeight - 1;
 
 	let body: React.ReactNode;
 	// Panes that size themselves to bodyHeight draw unclipped; the rest are clipped to it. A clip costs

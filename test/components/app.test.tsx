@@ -170,3 +170,14 @@ test('details show the quota and storage version an etcd 3.6 member reports, and
 	const details35 = await frameWith(old.lastFrame, 'peer URLs');
 	assert.doesNotMatch(details35, /quota|storage ver/);
 });
+
+test('the header carries a line on known problems of the running etcd versions, and none for a current release', async t => {
+	const old = mount(t, new ClusterBuilder().list().allOk({version: '3.4.23'}).state);
+	const frame = await frameWith(old.lastFrame, 'etcd-3');
+	assert.match(frame, /note: 3\.4\.23: etcd 3\.4 is past end of life; move to 3\.5 or 3\.6 \(\+1 more: etcdtop status\)/);
+	assert.match(frame, /HEALTHY/);
+	const mixed = mount(t, new ClusterBuilder().list().ok(0, {version: '3.5.30'}).ok(1, {version: '3.5.16'}).ok(2, {version: '3.5.30'}).state);
+	assert.match(await frameWith(mixed.lastFrame, 'etcd-3'), /note: members run different etcd versions \(3\.5\.16, 3\.5\.30\)/);
+	const current = mount(t, new ClusterBuilder().list().allOk({version: '3.5.30'}).state);
+	assert.doesNotMatch(await frameWith(current.lastFrame, 'etcd-3'), /note:/);
+});

@@ -13,7 +13,16 @@ export interface HeaderProps {
 	readonly width: number;
 }
 
-export const headerHeight = 3;
+import {reportedVersions, versionNotes, type VersionNote} from '../../model/version-notes.js';
+
+/** Three lines, and a fourth when the members' etcd versions have a known problem (model/version-notes.ts). */
+export function headerHeightFor(view: ClusterView): number {
+	return versionNotes(reportedVersions(view.members)).length > 0 ? 4 : 3;
+}
+
+function noteLine(notes: readonly VersionNote[]): string {
+	return `note: ${notes[0]!.text}${notes.length > 1 ? ` (+${notes.length - 1} more: etcdtop status)` : ''}`;
+}
 
 function dataAge(view: ClusterView, now: number): string {
 	if (view.lastAnswerAt === undefined) return 'no data yet';
@@ -25,8 +34,9 @@ export function Header({view, now, intervalMs, isPaused, isReadOnly, width}: Hea
 	const tone = clusterTone(view.health);
 	const leader = view.leader ? view.leader.name : 'none';
 	const members = `${view.reachableVoters}/${view.voters} voters up, ${view.learners} learner${view.learners === 1 ? '' : 's'}`;
+	const notes = versionNotes(reportedVersions(view.members));
 	return (
-		<Box flexDirection="column" width={width} height={headerHeight}>
+		<Box flexDirection="column" width={width} height={notes.length > 0 ? 4 : 3}>
 			<Box width={width}>
 				<Box flexGrow={1} flexShrink={1}>
 					<Text wrap="truncate">
@@ -62,6 +72,11 @@ export function Header({view, now, intervalMs, isPaused, isReadOnly, width}: Hea
 			<Text wrap="truncate" color={color(view.reasons.length > 0 ? tone : 'good')}>
 				{view.reasons.length > 0 ? view.reasons.join('; ') : 'all members answer; no alarms'}
 			</Text>
+			{notes.length > 0 ? (
+				<Text wrap="truncate" color={color('warn')}>
+					{noteLine(notes)}
+				</Text>
+			) : null}
 		</Box>
 	);
 }
