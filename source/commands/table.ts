@@ -42,7 +42,7 @@ export const commands: readonly CommandSpec[] = [
 		name: 'status',
 		operands: [],
 		summary: 'one round of health checks, for scripts',
-		details: 'Exit codes: 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable (also: the --via host is unreachable, "tunnel down"), 3 bad usage or an SSH host key/authentication problem.',
+		details: 'Exit codes: 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable (also: the --via host is unreachable, "tunnel down"), 3 bad usage, an SSH host key/authentication problem, or a user without the root role etcd 3.4.42+/3.5.28+/3.6.0+ require (permission-denied).',
 		flags: [...connectionFlags, ...sshFlags, 'probeTimeout', 'discover', 'writeOut'],
 		run: async context => (await import('./status.js')).statusCommand(context),
 	},
