@@ -1,0 +1,275 @@
+// Zero-config on a kubeadm control-plane node: the etcd static pod's manifest says where etcd listens, which
+// CA signs it, where its data and metrics are and what the member is called; the pki dir next to it holds a
+// client certificate. With external etcd, kube-apiserver's manifest names the servers and its client files.
+// Imports nothing of the project above config/: the reader is injected (a local file, or `cat` over SSH).
+import {posix} from 'node:path';
+import {parse as parseYaml} from 'yaml';
+import {ConfigError} from './errors.js';
+
+export const kubeadmEtcdManifest = '/etc/kubernetes/manifests/etcd.yaml';
+export const kubeadmApiserverManifest = '/etc/kubernetes/manifests/kube-apiserver.yaml';
+
+/** What was read from the node: every path is as the node sees it, re-rooted under `root` when that is not `/`. */
+export interface KubeadmDetection {
+	/** `/`, or the `--kubeadm DIR` that stands for it. */
+	readonly root: string;
+	/** Stacked etcd (the etcd static pod) or external etcd (only kube-apiserver's flags). */
+	readonly source: 'etcd-pod' | 'apiserver';
+	readonly manifest: string;
+	readonly endpoints: readonly string[];
+	readonly caFile: string | undefined;
+	readonly certFile: string | undefined;
+	readonly keyFile: string | undefined;
+	/** The pod's --data-dir, as the node's path (not re-rooted): what a restore plan and replacement print. */
+	readonly dataDir: string | undefined;
+	readonly metricsUrls: readonly string[];
+	readonly memberName: string | undefined;
+	/** The pod's --cert-file and --key-file (node paths), and its pki dir, for the printed manifest lines. */
+	readonly serverCertFile: string | undefined;
+	readonly serverKeyFile: string | undefined;
+	readonly peerCertFile: string | undefined;
+	readonly peerKeyFile: string | undefined;
+	readonly pkiDir: string | undefined;
+	/** Every file the detection read or chose, for the one line that says so. */
+	readonly filesUsed: readonly string[];
+}
+
+/**
+ * Reads a file of the node as text. Throws errors with a Node `code` (ENOENT, EACCES) like fs does; the
+ * remote reader (ssh `cat`) maps its exit status and stderr to the same codes.
+ */
+export type NodeReader = (path: string) => string;
+
+/** Flags of an etcd or kube-apiserver command line; the last occurrence wins, as Go's flag package has it. */
+export function commandFlags(argv: readonly string[]): ReadonlyMap<string, string> {
+	const flags = new Map<string, string>();
+	for (let index = 0; index < argv.length; index++) {
+		const word = argv[index]!;
+		const match = /^--?([A-Za-z0-9][\w.-]*)(?:=(.*))?$/s.exec(word);
+		if (!match) continue;
+		if (match[2] !== undefined) {
+			flags.set(match[1]!, match[2]);
+		} else if (index + 1 < argv.length && !argv[index + 1]!.startsWith('-')) {
+			flags.set(match[1]!, argv[++index]!);
+		} else {
+			flags.set(match[1]!, 'true');
+		}
+	}
+	return flags;
+}
+
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map(part => part.trim()).filter(Boolean);
+
+interface PodContainer {
+	readonly name?: unknown;
+	readonly command?: unknown;
+	readonly args?: unknown;
+}
+
+/** The container's command line from a static pod manifest, or a reason it is not the pod expected. */
+export function podCommand(text: string, manifest: string, component: 'etcd' | 'kube-apiserver'): readonly string[] {
+	let document: unknown;
+	try {
+		document = parseYaml(text);
+	} catch (error) {
+		throw new ConfigError('--kubeadm', `${manifest} is not valid YAML (${(error as Error).message.split('\n')[0]})`, 'check the file, or give --endpoints and the TLS flags instead');
+	}
+	const pod = document as {kind?: unknown; metadata?: {labels?: Record<string, unknown>}; spec?: {containers?: unknown}} | null;
+	if (!pod || typeof pod !== 'object' || pod.kind !== 'Pod') {
+		throw new ConfigError('--kubeadm', `${manifest} is not a Pod manifest`, 'give --endpoints and the TLS flags instead');
+	}
+	if (pod.metadata?.labels?.['component'] !== component) {
+		throw new ConfigError('--kubeadm', `${manifest} is not the ${component} static pod (no label component: ${component})`, 'give --endpoints and the TLS flags instead');
+	}
+	const containers = Array.isArray(pod.spec?.containers) ? (pod.spec.containers as PodContainer[]) : [];
+	const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+	const container =
+		containers.find(candidate => candidate.name === component) ??
+		containers.find(candidate => strings(candidate.command).some(word => posix.basename(word) === component));
+	if (!container) throw new ConfigError('--kubeadm', `${manifest} has no ${component} container`, 'give --endpoints and the TLS flags instead');
+	return [...strings(container.command), ...strings(container.args)];
+}
+
+function errnoOf(error: unknown): string | undefined {
+	return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** `root` + a node path: `/etc/kubernetes/pki/etcd/ca.crt` under `/tmp/cp1` is `/tmp/cp1/etc/kubernetes/pki/etcd/ca.crt`. */
+export function underRoot(root: string, path: string): string {
+	return root === '/' || !posix.isAbsolute(path) ? path : posix.join(root, path);
+}
+
+export interface DetectOptions {
+	/** `/` on the node itself, or the `--kubeadm DIR`. */
+	readonly root: string;
+	readonly read: NodeReader;
+	/** Says how to run the same command as root, for a file only root may read. */
+	readonly sudoHint: string;
+	/** Where the files are (the --via host), for messages. */
+	readonly where?: string;
+}
+
+function unreadable(path: string, error: unknown, options: DetectOptions): never {
+	const code = errnoOf(error);
+	const on = options.where ? ` on ${options.where}` : '';
+	if (code === 'EACCES' || code === 'EPERM') {
+		throw new ConfigError('--kubeadm', `${path}${on} is readable only by root (permission denied)`, `run it as root: ${options.sudoHint}`);
+	}
+	if (code === 'ENOENT') throw new ConfigError('--kubeadm', `${path}${on} does not exist`, 'give --kubeadm the directory that stands for / on the node, or --endpoints and the TLS flags');
+	throw new ConfigError('--kubeadm', `${path}${on} cannot be read (${code ?? (error as Error).message})`, 'give --endpoints and the TLS flags instead');
+}
+
+/** The text of `path`, undefined when it does not exist; any other failure is a ConfigError. */
+function readOptional(path: string, options: DetectOptions): string | undefined {
+	try {
+		return options.read(path);
+	} catch (error) {
+		if (errnoOf(error) === 'ENOENT') return undefined;
+		return unreadable(path, error, options);
+	}
+}
+
+function exists(path: string, options: DetectOptions): boolean {
+	return readOptional(path, options) !== undefined;
+}
+
+/**
+ * Reads the node's kubeadm manifests under `root`. Undefined when neither manifest exists (not a kubeadm
+ * control-plane node); a manifest that is there but unreadable or wrong is a ConfigError (exit 3).
+ */
+export function detectKubeadm(options: DetectOptions): KubeadmDetection | undefined {
+	const {root} = options;
+	const etcdManifest = underRoot(root, kubeadmEtcdManifest);
+	const etcdText = readOptional(etcdManifest, options);
+	if (etcdText !== undefined) return fromEtcdPod(etcdText, etcdManifest, options);
+	const apiserverManifest = underRoot(root, kubeadmApiserverManifest);
+	const apiserverText = readOptional(apiserverManifest, options);
+	if (apiserverText !== undefined) return fromApiserver(apiserverText, apiserverManifest, options);
+	return undefined;
+}
+
+function fromEtcdPod(text: string, manifest: string, options: DetectOptions): KubeadmDetection {
+	const flags = commandFlags(podCommand(text, manifest, 'etcd'));
+	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
+	const endpoints = list(flags.get('advertise-client-urls')).length > 0 ? list(flags.get('advertise-client-urls')) : list(flags.get('listen-client-urls'));
+	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} gives etcd neither --advertise-client-urls nor --listen-client-urls`, 'give --endpoints');
+	const serverCertFile = flags.get('cert-file');
+	const serverKeyFile = flags.get('key-file');
+	const caFile = flags.get('trusted-ca-file');
+	const pkiDir = serverCertFile ? posix.dirname(serverCertFile) : caFile ? posix.dirname(caFile) : undefined;
+	// kubeadm: pki/etcd/healthcheck-client (made for exactly this), else pki/apiserver-etcd-client (one level
+	// up), else the server's own pair, which kubeadm signs for client auth too.
+	const candidates: Array<readonly [string, string]> = [];
+	if (pkiDir) {
+		candidates.push([posix.join(pkiDir, 'healthcheck-client.crt'), posix.join(pkiDir, 'healthcheck-client.key')]);
+		candidates.push([posix.join(posix.dirname(pkiDir), 'apiserver-etcd-client.crt'), posix.join(posix.dirname(pkiDir), 'apiserver-etcd-client.key')]);
+	}
+	if (serverCertFile && serverKeyFile) candidates.push([serverCertFile, serverKeyFile]);
+	const isHttps = endpoints.some(endpoint => endpoint.startsWith('https:'));
+	const pair = isHttps ? candidates.find(([cert, key]) => exists(at(cert)!, options) && exists(at(key)!, options)) : undefined;
+	if (isHttps && caFile === undefined) throw new ConfigError('--kubeadm', `${manifest} serves https but names no --trusted-ca-file`, 'give --cacert');
+	if (isHttps && caFile !== undefined && !exists(at(caFile)!, options)) unreadable(at(caFile)!, Object.assign(new Error('missing'), {code: 'ENOENT'}), options);
+	const detection: KubeadmDetection = {
+		root: options.root,
+		source: 'etcd-pod',
+		manifest,
+		endpoints,
+		caFile: isHttps ? at(caFile) : undefined,
+		certFile: pair ? at(pair[0]) : undefined,
+		keyFile: pair ? at(pair[1]) : undefined,
+		dataDir: flags.get('data-dir'),
+		metricsUrls: list(flags.get('listen-metrics-urls')),
+		memberName: flags.get('name'),
+		serverCertFile,
+		serverKeyFile,
+		peerCertFile: flags.get('peer-cert-file'),
+		peerKeyFile: flags.get('peer-key-file'),
+		pkiDir,
+		filesUsed: [manifest, ...(isHttps ? [at(caFile)!] : []), ...(pair ? [at(pair[0])!, at(pair[1])!] : [])],
+	};
+	return Object.freeze(detection);
+}
+
+function fromApiserver(text: string, manifest: string, options: DetectOptions): KubeadmDetection {
+	const flags = commandFlags(podCommand(text, manifest, 'kube-apiserver'));
+	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
+	const endpoints = list(flags.get('etcd-servers'));
+	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} has no --etcd-servers (and there is no ${underRoot(options.root, kubeadmEtcdManifest)})`, 'give --endpoints');
+	const [caFile, certFile, keyFile] = [at(flags.get('etcd-cafile')), at(flags.get('etcd-certfile')), at(flags.get('etcd-keyfile'))];
+	for (const file of [caFile, certFile, keyFile]) if (file !== undefined && !exists(file, options)) unreadable(file, Object.assign(new Error('missing'), {code: 'ENOENT'}), options);
+	return Object.freeze({
+		root: options.root,
+		source: 'apiserver',
+		manifest,
+		endpoints,
+		caFile,
+		certFile,
+		keyFile,
+		dataDir: undefined,
+		metricsUrls: [],
+		memberName: undefined,
+		serverCertFile: undefined,
+		serverKeyFile: undefined,
+		peerCertFile: undefined,
+		peerKeyFile: undefined,
+		pkiDir: undefined,
+		filesUsed: [manifest, ...[caFile, certFile, keyFile].filter((file): file is string => file !== undefined)],
+	} satisfies KubeadmDetection);
+}
+
+/** The one line that says what was detected and from which files. */
+export function describeDetection(detection: KubeadmDetection, where?: string): string {
+	const kind = detection.source === 'etcd-pod' ? 'the etcd static pod' : 'kube-apiserver (external etcd)';
+	const member = detection.memberName ? ` member ${detection.memberName},` : '';
+	return `etcdtop: kubeadm${where ? ` on ${where}` : ''}: ${kind},${member} endpoints ${detection.endpoints.join(',')}; read ${detection.filesUsed.join(', ')}`;
+}
+
+/** The connection flags that decide where etcd is; when none is given (flag or ETCDCTL_*), kubeadm may. */
+const placeFlags = [
+	['endpoints', 'ETCDCTL_ENDPOINTS'],
+	['cacert', 'ETCDCTL_CACERT'],
+	['cert', 'ETCDCTL_CERT'],
+	['key', 'ETCDCTL_KEY'],
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface KubeadmFlags {
+	readonly kubeadm?: string;
+	readonly endpoints?: string;
+	readonly cacert?: string;
+	readonly cert?: string;
+	readonly key?: string;
+}
+
+/**
+ * Whether to look for kubeadm at all: always with --kubeadm DIR, else only when neither --endpoints nor
+ * ETCDCTL_ENDPOINTS says where etcd is. Returns the root to look under, or undefined.
+ */
+export function kubeadmRoot(flags: KubeadmFlags, env: Env): string | undefined {
+	if (flags.kubeadm !== undefined) {
+		if (flags.kubeadm.trim() === '') throw new ConfigError('--kubeadm', 'the directory is empty', 'give the directory that stands for / on the node (it holds etc/kubernetes/manifests)');
+		return posix.resolve(flags.kubeadm);
+	}
+	const isPlaced = flags.endpoints !== undefined || (env['ETCDCTL_ENDPOINTS'] ?? '') !== '';
+	return isPlaced ? undefined : '/';
+}
+
+/** The detected places as flags, under whatever the operator gave: a flag or an ETCDCTL_* variable wins. */
+export function withKubeadm<T extends KubeadmFlags>(flags: T, env: Env, detection: KubeadmDetection): T {
+	const detected: Record<(typeof placeFlags)[number][0], string | undefined> = {
+		endpoints: detection.endpoints.join(','),
+		cacert: detection.caFile,
+		cert: detection.certFile,
+		key: detection.keyFile,
+	};
+	const merged: Record<string, unknown> = {...(flags as object)};
+	// The cert and key go together: one given by the operator means neither is taken from kubeadm.
+	const isPairGiven = ['cert', 'key'].some(name => (flags as Record<string, unknown>)[name] !== undefined || (env[`ETCDCTL_${name.toUpperCase()}`] ?? '') !== '');
+	for (const [name, variable] of placeFlags) {
+		if (flags[name] !== undefined || (env[variable] ?? '') !== '') continue;
+		if ((name === 'cert' || name === 'key') && isPairGiven) continue;
+		if (detected[name] !== undefined) merged[name] = detected[name];
+	}
+	return merged as T;
+}
