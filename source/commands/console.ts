@@ -17,7 +17,7 @@ export function startConsolePoller(config: Config, options: Partial<Pick<PollerO
 
 /** `etcdtop` with no command: the live console, with SSH up (or retrying) before it takes the screen. */
 export async function consoleCommand({flags, io}: CommandContext): Promise<number> {
-	const config = await resolvedConfig(flags);
+	const config = await resolvedConfig(flags, io);
 	const {options, recipientsOf} = await loadSnapshotOptions(flags);
 	const passphrase = await (await import('./snapshot-secrets.js')).consolePassphrase(options);
 	const snapshots = {

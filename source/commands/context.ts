@@ -1,5 +1,8 @@
+import {readFileSync} from 'node:fs';
 import {buildConfig, type Config} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
+import {describeDetection, detectKubeadm, kubeadmApiserverManifest, kubeadmEtcdManifest, kubeadmRoot, withKubeadm} from '../config/kubeadm.js';
+import {quoteArgv} from '../ssh/quote.js';
 import {promptSecret} from '../config/secret-prompt.js';
 import type {ParsedFlags} from './flags.js';
 import type {Via} from './via.js';
@@ -17,9 +20,27 @@ export interface CommandContext {
 	readonly io: CommandIo;
 }
 
-/** The Config from the connection flags and ETCDCTL_* variables, with the password asked for when missing. */
-export async function resolvedConfig(flags: ParsedFlags): Promise<Config> {
-	return withPassword(buildConfig(flags));
+/**
+ * The Config from the connection flags and ETCDCTL_* variables, with the password asked for when missing.
+ * With --kubeadm DIR, or on a kubeadm control-plane node when nothing says where etcd is, the etcd static
+ * pod's manifest fills in the endpoints and TLS files the operator did not give (config/kubeadm.ts), and
+ * one line on `io.err` says which files were read (before any screen is drawn).
+ */
+export async function resolvedConfig(flags: ParsedFlags, io?: CommandIo): Promise<Config> {
+	const env = process.env;
+	// Through --via the node is the far side: this host's /etc/kubernetes says nothing about it.
+	const root = flags.via !== undefined && flags.kubeadm === undefined ? undefined : kubeadmRoot(flags, env);
+	const detection =
+		root === undefined
+			? undefined
+			: detectKubeadm({root, read: path => readFileSync(path, 'utf8'), sudoHint: `sudo ${quoteArgv(['etcdtop', ...process.argv.slice(2)])}`});
+	if (detection === undefined && flags.kubeadm !== undefined) {
+		throw new ConfigError('--kubeadm', `${root} holds neither .${kubeadmEtcdManifest} nor .${kubeadmApiserverManifest}`, 'give the directory that stands for / on the control-plane node');
+	}
+	const config = buildConfig(detection ? withKubeadm(flags, env, detection) : flags);
+	if (!detection) return withPassword(config);
+	io?.err(describeDetection(detection));
+	return withPassword(Object.freeze({...config, kubeadm: detection}));
 }
 
 async function withPassword(config: Config): Promise<Config> {

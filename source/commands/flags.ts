@@ -45,6 +45,7 @@ export const flagSpecs = {
 	insecureSkipTlsVerify: flag({type: 'boolean', default: 'off', section: 'connection', help: 'do not verify the members\' certificates'}),
 	dialTimeout: flag({type: 'string', value: 'DURATION', default: '`2s`', section: 'connection', help: 'connection timeout'}),
 	commandTimeout: flag({type: 'string', value: 'DURATION', default: '`5s`', section: 'connection', help: 'timeout of one command (member changes, the auth token exchange)'}),
+	kubeadm: flag({type: 'string', value: 'DIR', default: '`/` when its manifest is there', section: 'connection', help: 'read the etcd static pod (`/etc/kubernetes/manifests/etcd.yaml`; external etcd: `kube-apiserver.yaml`) under DIR instead of `/`: endpoints, CA, a client certificate from the pki dir, data dir, member name; flags and `ETCDCTL_*` still win. Without it this happens on a control-plane node when neither `--endpoints` nor `ETCDCTL_ENDPOINTS` is given'}),
 	via: flag({type: 'string', value: '[user@]host[:port]', section: 'ssh', help: '`[user@]host[:port]` or a `~/.ssh/config` alias: carry every etcd connection (polls, member list, snapshots, member changes) through this SSH host, and run `--start-command` through it; TLS stays end to end'}),
 	sshIdentity: flag({type: 'string', value: 'FILE', default: 'agent, then config', section: 'ssh', help: 'private key for SSH (OpenSSH or PEM); an encrypted key asks for its passphrase without echo'}),
 	sshKnownHosts: flag({type: 'string', value: 'FILE', default: '`~/.ssh/known_hosts`', section: 'ssh', help: 'host keys to trust (plain, hashed and `[host]:port` entries)'}),
@@ -98,7 +99,7 @@ type ValueOf<S> = S extends {readonly type: 'boolean'} ? boolean : S extends {re
 export type ParsedFlags = {readonly [K in FlagKey as NameOf<K>]?: ValueOf<Specs[K]>};
 
 /** Groups that several commands take, declared once. */
-export const connectionFlags = ['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout'] as const satisfies readonly FlagKey[];
+export const connectionFlags = ['endpoints', 'cacert', 'cert', 'key', 'user', 'password', 'insecureSkipTlsVerify', 'dialTimeout', 'commandTimeout', 'kubeadm'] as const satisfies readonly FlagKey[];
 export const sshFlags = ['via', 'sshIdentity', 'sshKnownHosts', 'sshAcceptNew', 'sshHost'] as const satisfies readonly FlagKey[];
 export const memberChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];
 export const maintenanceChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];

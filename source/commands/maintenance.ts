@@ -75,7 +75,7 @@ function logLine(entry: CommandLogEntry): string {
 }
 
 async function withContext<T>(flags: ParsedFlags, io: CommandIo, body: (config: Config, context: MaintenanceContext) => Promise<T>, check?: (config: Config) => void): Promise<T> {
-	const config = await resolvedConfig(flags);
+	const config = await resolvedConfig(flags, io);
 	check?.(config);
 	return withVia(config, io, async via => {
 		const context = await openMaintenanceContext(config, via, {commandLog: flags.commandLog, warn: io.err});

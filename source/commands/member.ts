@@ -242,7 +242,7 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 
 /** `etcdtop member ACTION …`: every usage check (exit 3) runs before an SSH connection is opened. */
 export async function memberCli(action: OperationKind, {args, flags, io}: CommandContext): Promise<number> {
-	const config = await resolvedConfig(flags);
+	const config = await resolvedConfig(flags, io);
 	const argv = [action, ...args];
 	checkMemberCommand(config, argv, flags);
 	return withVia(config, io, async via => memberCommand(config, argv, flags, io, via));

@@ -74,7 +74,7 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 export async function snapshotSaveCli({args: [file], flags, io}: CommandContext): Promise<number> {
 	const {options, recipientsOf} = await loadSnapshotOptions(flags);
 	const {readPassphrase} = await import('./snapshot-secrets.js');
-	const config = await resolvedConfig(flags);
+	const config = await resolvedConfig(flags, io);
 	const recipients = recipientsOf(options, options.isPassphraseEncrypting ? await readPassphrase(true) : undefined);
 	const target = resolveSaveTarget(file, options, recipients.length > 0, new Date());
 	return withVia(config, io, async via =>

@@ -41,6 +41,6 @@ export async function runStatus(
 /** `etcdtop status`: flags -> Config -> one round over --via or direct -> the health's exit code. */
 export async function statusCommand({flags, io}: CommandContext): Promise<number> {
 	const format = parseStatusFormat(flags.writeOut);
-	const config = await resolvedConfig(flags);
+	const config = await resolvedConfig(flags, io);
 	return withVia(config, io, async via => runStatus(config, format, undefined, via ? {routes: via.routes} : {}));
 }

@@ -6,6 +6,7 @@ import {parseHostMap, parseTarget, type SshTarget} from '../ssh/target.js';
 import {DurationError, durationRanges, parseDurationIn, type DurationRange} from './duration.js';
 import {parseEndpoints} from './endpoints.js';
 import {ConfigError} from './errors.js';
+import type {KubeadmDetection} from './kubeadm.js';
 import {checkTlsMaterial} from './tls-material.js';
 
 export interface TlsConfig {
@@ -47,6 +48,8 @@ export interface Config {
 	readonly isDiscovering: boolean;
 	/** Undefined only in Configs built by hand (tests); buildConfig always sets it. */
 	readonly ssh?: SshSettings;
+	/** What a kubeadm manifest said (--kubeadm, or found on a control-plane node); commands/context.ts sets it. */
+	readonly kubeadm?: KubeadmDetection;
 }
 
 /** The connection flags as meow hands them over; undefined means "not given". */
