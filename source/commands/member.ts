@@ -141,8 +141,9 @@ function reporter(io: MemberIo) {
 			hasPrintedSettings = true;
 			const {settings} = state;
 			io.out('Start the new member with these settings (data dir empty):');
-			io.out('  as environment:');
+			io.out(`  as environment (the variables etcdctl prints for a new member${state.plan.startCommand ? '; --start-command gets these' : ''}), plus the URL flags:`);
 			for (const [name, value] of Object.entries(settings.env)) io.out(`    export ${name}=${quoteShellArg(value)}`);
+			if (settings.urlFlags.length > 0) io.out(`    ${quoteArgv(['etcd', ...settings.urlFlags, '--data-dir=EMPTY_DIR'])}`);
 			io.out('  as etcd flags:');
 			io.out(`    ${quoteArgv(['etcd', ...settings.flags, '--data-dir=EMPTY_DIR'])}`);
 			io.out('  in a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml, command:):');

@@ -34,9 +34,16 @@ export function commandText(argv: readonly string[]): string {
 	return quoteArgv(argv);
 }
 
-/** How the new member must be started: etcd reads each ETCD_* variable as the flag of the same name. */
+/**
+ * How the new member must be started. `env` is what `etcdctl member add` prints (ETCD_NAME,
+ * ETCD_INITIAL_CLUSTER, ETCD_INITIAL_ADVERTISE_PEER_URLS, ETCD_INITIAL_CLUSTER_STATE), the environment a
+ * --start-command gets: etcd 3.4 and 3.5 exit ("conflicting environment variable ... is shadowed") when a
+ * variable and its flag are both set, and start commands pass their own URL flags. `urlFlags` are the
+ * listen/advertise URLs as flags; `flags` is everything as flags.
+ */
 export interface StartSettings {
 	readonly env: Readonly<Record<string, string>>;
+	readonly urlFlags: readonly string[];
 	readonly flags: readonly string[];
 	/** For the `command:` list of a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml). */
 	readonly manifestLines: readonly string[];
@@ -72,18 +79,21 @@ export function startSettings(members: readonly MemberInfo[], newMember: {readon
 		ETCD_INITIAL_CLUSTER_STATE: 'existing',
 	};
 	const warnings = ['the data dir on the new host must be empty (or absent): a data dir from an earlier member would make it rejoin with a stale identity'];
+	const urls: Record<string, string> = {};
 	// etcd listens only on IP addresses; a DNS name in a URL is for advertising.
-	if (newMember.peerUrls.every(isIpHost)) env['ETCD_LISTEN_PEER_URLS'] = newMember.peerUrls.join(',');
+	if (newMember.peerUrls.every(isIpHost)) urls['ETCD_LISTEN_PEER_URLS'] = newMember.peerUrls.join(',');
 	else warnings.push('set --listen-peer-urls to the IP address(es) behind the peer URL');
 	if (newMember.clientUrls.length > 0) {
-		env['ETCD_ADVERTISE_CLIENT_URLS'] = newMember.clientUrls.join(',');
-		if (newMember.clientUrls.every(isIpHost)) env['ETCD_LISTEN_CLIENT_URLS'] = newMember.clientUrls.join(',');
+		urls['ETCD_ADVERTISE_CLIENT_URLS'] = newMember.clientUrls.join(',');
+		if (newMember.clientUrls.every(isIpHost)) urls['ETCD_LISTEN_CLIENT_URLS'] = newMember.clientUrls.join(',');
 	} else {
 		warnings.push('no --new-client-url: set --advertise-client-urls and --listen-client-urls for the new member yourself');
 	}
 	if (entries.some(entry => entry.startsWith('='))) warnings.push('a member without a name (added but never started) is in the list: start it, or remove it, before this one');
-	const flags = Object.entries(env).map(([name, value]) => `--${name.slice('ETCD_'.length).toLowerCase().replaceAll('_', '-')}=${value}`);
-	return {env, flags, manifestLines: flags.map(flag => `    - ${flag}`), warnings};
+	const asFlags = (settings: Record<string, string>) => Object.entries(settings).map(([name, value]) => `--${name.slice('ETCD_'.length).toLowerCase().replaceAll('_', '-')}=${value}`);
+	const urlFlags = asFlags(urls);
+	const flags = [...asFlags(env), ...urlFlags];
+	return {env, urlFlags, flags, manifestLines: flags.map(flag => `    - ${flag}`), warnings};
 }
 
 /** The operator's start command runs through `sh -c` so it may be any shell line; it travels as one quoted argument. */

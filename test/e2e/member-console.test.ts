@@ -43,7 +43,7 @@ test('R in the console replaces a dead member: form, typed name, start over SSH,
 	session.sendKeys('R');
 	await session.waitFor('Replace member etcd-3');
 	// The start command says something, to see its output streamed into the log pane.
-	for (const value of ['etcd-4', urls.peer, urls.client, `echo starting-etcd-4-now; ${remote.startCommand('etcd-4')}`]) {
+	for (const value of ['etcd-4', urls.peer, urls.client, `echo starting-etcd-4-now; ${remote.startCommand('etcd-4', urls)}`]) {
 		session.sendKeys('-l', value);
 		session.sendKeys('Enter');
 	}

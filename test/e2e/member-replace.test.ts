@@ -117,7 +117,7 @@ describe('member replace against a real cluster and a real sshd', {skip, timeout
 		assert.ok(midway.some(member => member.peerURLs.includes(urls.peer) && member.isLearner && !member.name));
 
 		const logFile = join(remote.dir, 'commands.log');
-		const second = await runCli([...base, '--start-command', `echo starting-etcd-4-now; ${remote.startCommand('etcd-4')}`, '--command-log', logFile, ...sshFlags(sshd, 'etcd-4')], {timeoutMs: 240_000});
+		const second = await runCli([...base, '--start-command', `echo starting-etcd-4-now; ${remote.startCommand('etcd-4', urls)}`, '--command-log', logFile, ...sshFlags(sshd, 'etcd-4')], {timeoutMs: 240_000});
 		assert.equal(second.code, 0, second.stdout + second.stderr);
 		assert.doesNotMatch(second.stdout, /member remove|member add/, 'the second run repeats no change');
 		assert.match(second.stdout, /\[?start\]?|ssh .*env ETCD_NAME=etcd-4/);
@@ -148,7 +148,7 @@ describe('member replace against a real cluster and a real sshd', {skip, timeout
 		const seed = cluster!.member('etcd-1').clientUrl;
 		for (const [name, extra] of [['etcd-5', []], ['etcd-6', ['--learner']]] as const) {
 			const urls = await newUrls();
-			const result = await runCli(['member', 'add', name, '--peer-url', urls.peer, '--client-url', urls.client, ...extra, '--start-command', remote.startCommand(name), '--endpoints', seed, ...sshFlags(sshd, name)], {timeoutMs: 240_000});
+			const result = await runCli(['member', 'add', name, '--peer-url', urls.peer, '--client-url', urls.client, ...extra, '--start-command', remote.startCommand(name, urls), '--endpoints', seed, ...sshFlags(sshd, name)], {timeoutMs: 240_000});
 			assert.equal(result.code, 0, result.stdout + result.stderr);
 			assert.match(result.stdout, new RegExp(`member add ${name} --peer-urls=\\S+${extra.length > 0 ? ' --learner' : ''} {2}# ok`));
 		}

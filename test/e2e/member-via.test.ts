@@ -35,7 +35,7 @@ describe('member changes --via a real sshd', {skip, timeout: 300_000}, () => {
 		const urls = await newUrls();
 		const before = sshd.forwardedTargets().length;
 		const add = await runCli(
-			['member', 'add', 'etcd-5', '--peer-url', urls.peer, '--client-url', urls.client, '--learner', '--start-command', remote.startCommand('etcd-5'), '--endpoints', seed, ...via, ...sshFlags(sshd, 'etcd-5')],
+			['member', 'add', 'etcd-5', '--peer-url', urls.peer, '--client-url', urls.client, '--learner', '--start-command', remote.startCommand('etcd-5', urls), '--endpoints', seed, ...via, ...sshFlags(sshd, 'etcd-5')],
 			{timeoutMs: 240_000},
 		);
 		assert.equal(add.code, 0, add.stdout + add.stderr);

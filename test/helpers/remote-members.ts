@@ -12,10 +12,14 @@ export class RemoteMembers {
 	readonly dir = mkdtempSync(join(tmpdir(), 'etcdtop-remote-members-'));
 	private readonly names: string[] = [];
 
-	/** A start command for the new member: etcd reads every ETCD_* setting etcdtop puts in its environment. */
-	startCommand(name: string): string {
+	/**
+	 * A start command for the new member as operators write them: its own URL flags, and the cluster
+	 * settings from the ETCD_* variables etcdtop exports (etcd exits if a variable and its flag are both set).
+	 */
+	startCommand(name: string, urls: {readonly peer: string; readonly client: string}): string {
 		this.names.push(name);
-		return `${quoteShellArg(etcdBinary('etcd'))} --data-dir=${join(this.dir, name)} --logger=zap --log-outputs=stderr >>${join(this.dir, `${name}.log`)} 2>&1 & echo $! >${join(this.dir, `${name}.pid`)}`;
+		const flags = [`--listen-peer-urls=${urls.peer}`, `--listen-client-urls=${urls.client}`, `--advertise-client-urls=${urls.client}`];
+		return `${quoteShellArg(etcdBinary('etcd'))} --data-dir=${join(this.dir, name)} ${flags.join(' ')} --logger=zap --log-outputs=stderr >>${join(this.dir, `${name}.log`)} 2>&1 & echo $! >${join(this.dir, `${name}.pid`)}`;
 	}
 
 	pid(name: string): number | undefined {

@@ -334,6 +334,9 @@ describe('guards, URLs and settings', () => {
 			'--listen-client-urls=http://10.0.0.4:2379',
 		]);
 		assert.equal(settings.manifestLines[0], '    - --name=etcd-4');
+		// A start command gets only what etcdctl member add prints: etcd exits when a variable and its flag are both set.
+		assert.deepEqual(Object.keys(settings.env), ['ETCD_NAME', 'ETCD_INITIAL_CLUSTER', 'ETCD_INITIAL_ADVERTISE_PEER_URLS', 'ETCD_INITIAL_CLUSTER_STATE']);
+		assert.deepEqual(settings.urlFlags, ['--listen-peer-urls=http://10.0.0.4:2380', '--advertise-client-urls=http://10.0.0.4:2379', '--listen-client-urls=http://10.0.0.4:2379']);
 		assert.match(settings.warnings[0]!, /data dir on the new host must be empty/);
 	});
 });

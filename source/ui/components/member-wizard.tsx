@@ -230,6 +230,7 @@ export function MemberWizard({action, member, backend, keymap, onClose, width, h
 		if (state?.settings && state.step === 'start') {
 			lines.push(<Text key="settings-title" bold>start the new member with (data dir empty):</Text>);
 			for (const [name, value] of Object.entries(state.settings.env)) lines.push(<Text key={`env-${name}`} wrap="truncate">  {name}={value}</Text>);
+			if (state.settings.urlFlags.length > 0) lines.push(<Text key="url-flags" wrap="wrap">  etcd {state.settings.urlFlags.join(' ')}</Text>);
 		}
 		// Title, border, log title and key line take six rows; notes get what is left, newest first kept.
 		const noteRoom = Math.max(2, height - lines.length - Math.min(log.length, 5) - 6);
