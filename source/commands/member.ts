@@ -135,7 +135,9 @@ function reporter(io: MemberIo) {
 	let hasPrintedSettings = false;
 	let lastCatchUp = 0;
 	return (state: OperationState) => {
-		for (const line of state.notes.slice(printedNotes)) io.out(line);
+		// A refusal is said once, on stderr, by the command itself (as a usage error when it names an input).
+		const isRefused = state.outcome?.type === 'refused';
+		for (const line of state.notes.slice(printedNotes)) if (!(isRefused && line.startsWith('refused: '))) io.out(line);
 		printedNotes = state.notes.length;
 		if (state.settings && !hasPrintedSettings && !state.outcome?.type.startsWith('refused')) {
 			hasPrintedSettings = true;
@@ -154,7 +156,11 @@ function reporter(io: MemberIo) {
 		if (state.catchUp && state.step === 'catch-up' && Date.now() - lastCatchUp >= 1000) {
 			lastCatchUp = Date.now();
 			const {leaderApplied, memberApplied, lag} = state.catchUp;
-			io.out(`catch-up: applied ${memberApplied ?? '?'} of leader's ${leaderApplied}${lag === undefined ? '' : ` (lag ${lag})`}`);
+			io.out(
+				memberApplied === undefined
+					? `catch-up: the new member has not answered a status yet (the leader has applied ${leaderApplied})`
+					: `catch-up: applied ${memberApplied} of leader's ${leaderApplied}${lag === undefined ? '' : ` (lag ${lag})`}`,
+			);
 		}
 	};
 }
