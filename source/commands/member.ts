@@ -2,6 +2,7 @@ import {createInterface} from 'node:readline/promises';
 import {buildSshSettings, checkedDuration, type Config} from '../config/config.js';
 import {durationRanges} from '../config/duration.js';
 import {formatDuration} from '../model/format.js';
+import type {KubeadmDetection} from '../config/kubeadm.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {exitCodes} from '../output/exit-code.js';
@@ -130,7 +131,24 @@ function commandLogFileOf(path: string | undefined, warn: (text: string) => void
 }
 
 /** Prints what changed between two states: new notes, start settings once, catch-up progress at most once a second. */
-function reporter(io: MemberIo) {
+/**
+ * The node's own lines for the new member's static pod, when kubeadm's manifest was read: the data dir and
+ * the TLS files as that node names them, instead of leaving them for the operator to copy.
+ */
+export function kubeadmPodLines(kubeadm: KubeadmDetection | undefined): readonly string[] {
+	if (kubeadm?.source !== 'etcd-pod') return [];
+	const flags: Array<readonly [string, string | undefined]> = [
+		['data-dir', kubeadm.dataDir],
+		['cert-file', kubeadm.serverCertFile],
+		['key-file', kubeadm.serverKeyFile],
+		['peer-cert-file', kubeadm.peerCertFile],
+		['peer-key-file', kubeadm.peerKeyFile],
+		['trusted-ca-file', kubeadm.trustedCaFile],
+	];
+	return flags.filter((flag): flag is readonly [string, string] => flag[1] !== undefined).map(([name, value]) => `    - --${name}=${value}`);
+}
+
+function reporter(io: MemberIo, kubeadm?: KubeadmDetection) {
 	let printedNotes = 0;
 	let hasPrintedSettings = false;
 	let lastCatchUp = 0;
@@ -147,9 +165,11 @@ function reporter(io: MemberIo) {
 			for (const [name, value] of Object.entries(settings.env)) io.out(`    export ${name}=${quoteShellArg(value)}`);
 			if (settings.urlFlags.length > 0) io.out(`    ${quoteArgv(['etcd', ...settings.urlFlags, '--data-dir=EMPTY_DIR'])}`);
 			io.out('  as etcd flags:');
-			io.out(`    ${quoteArgv(['etcd', ...settings.flags, '--data-dir=EMPTY_DIR'])}`);
+			io.out(`    ${quoteArgv(['etcd', ...settings.flags, `--data-dir=${kubeadm?.dataDir ?? 'EMPTY_DIR'}`])}`);
 			io.out('  in a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml, command:):');
 			for (const line of settings.manifestLines) io.out(line);
+			// Read from this node's manifest (config/kubeadm.ts): the same layout on the new node, its data dir emptied first.
+			for (const line of kubeadmPodLines(kubeadm)) io.out(line);
 			for (const warning of settings.warnings) io.out(`  warning: ${warning}`);
 			if (!state.plan.startCommand && !state.outcome) io.out(`waiting up to ${formatDuration(state.plan.waitTimeoutMs)} for it to start…`);
 		}
@@ -178,7 +198,7 @@ export function checkMemberCommand(config: Config, args: readonly string[], flag
 export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo, via?: MemberVia): Promise<number> {
 	const plan = checkMemberCommand(config, args, flags);
 	const connect = connectOptionsOf(config);
-	const report = reporter(io);
+	const report = reporter(io, config.kubeadm);
 	const logFile = commandLogFileOf(flags.commandLog, io.err);
 	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
 	const {liveOperationIo} = await import('../ops/live-io.js');

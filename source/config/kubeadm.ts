@@ -29,6 +29,8 @@ export interface KubeadmDetection {
 	readonly serverKeyFile: string | undefined;
 	readonly peerCertFile: string | undefined;
 	readonly peerKeyFile: string | undefined;
+	/** The pod's --trusted-ca-file as the node names it (caFile is where it was read). */
+	readonly trustedCaFile: string | undefined;
 	readonly pkiDir: string | undefined;
 	/** Every file the detection read or chose, for the one line that says so. */
 	readonly filesUsed: readonly string[];
@@ -184,6 +186,7 @@ function fromEtcdPod(text: string, manifest: string, options: DetectOptions): Ku
 		serverKeyFile,
 		peerCertFile: flags.get('peer-cert-file'),
 		peerKeyFile: flags.get('peer-key-file'),
+		trustedCaFile: caFile,
 		pkiDir,
 		filesUsed: [manifest, ...(isHttps ? [at(caFile)!] : []), ...(pair ? [at(pair[0])!, at(pair[1])!] : [])],
 	};
@@ -212,6 +215,7 @@ function fromApiserver(text: string, manifest: string, options: DetectOptions): 
 		serverKeyFile: undefined,
 		peerCertFile: undefined,
 		peerKeyFile: undefined,
+		trustedCaFile: undefined,
 		pkiDir: undefined,
 		filesUsed: [manifest, ...[caFile, certFile, keyFile].filter((file): file is string => file !== undefined)],
 	} satisfies KubeadmDetection);

@@ -121,3 +121,17 @@ test('flags and ETCDCTL_* win over what kubeadm says; kubeadm is looked for only
 	const mine = withKubeadm({cacert: '/mine/ca.crt'}, {ETCDCTL_CERT: '/mine/c.crt', ETCDCTL_KEY: '/mine/c.key'}, detection);
 	assert.deepEqual(mine, {endpoints: 'https://10.0.0.11:2379', cacert: '/mine/ca.crt'});
 });
+
+test('member replacement prints the node\'s own static-pod lines (data dir, TLS files) from the manifest, none without it', async () => {
+	const {kubeadmPodLines} = await import('../../source/commands/member.js');
+	const detection = detectKubeadm({root: '/tmp/copy', read: node({'/tmp/copy/etc/kubernetes/manifests/etcd.yaml': fixture('etcd-1.27.yaml'), ...kubeadmPki('/tmp/copy')}), sudoHint})!;
+	assert.deepEqual(kubeadmPodLines(detection), [
+		'    - --data-dir=/var/lib/etcd',
+		'    - --cert-file=/etc/kubernetes/pki/etcd/server.crt',
+		'    - --key-file=/etc/kubernetes/pki/etcd/server.key',
+		'    - --peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt',
+		'    - --peer-key-file=/etc/kubernetes/pki/etcd/peer.key',
+		'    - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
+	]);
+	assert.deepEqual(kubeadmPodLines(undefined), []);
+});
