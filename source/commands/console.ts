@@ -1,5 +1,6 @@
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
+import {ConfigError} from '../config/errors.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 import {createRoutes} from '../route/routes.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
@@ -19,6 +20,9 @@ export function startConsolePoller(config: Config, options: Partial<Pick<PollerO
 export async function consoleCommand({flags, io}: CommandContext): Promise<number> {
 	const config = await resolvedConfig(flags, io);
 	const {options, recipientsOf} = await loadSnapshotOptions(flags);
+	if (/^s3:\/\//i.test(options.snapshotDir)) {
+		throw new ConfigError('--snapshot-dir', 'the console\'s Snapshots pane lists and saves on local disk only, for now', 'give a local directory; etcdtop snapshot list and snapshot save work with s3:// URLs');
+	}
 	const passphrase = await (await import('./snapshot-secrets.js')).consolePassphrase(options);
 	const snapshots = {
 		directory: options.snapshotDir,

@@ -8,6 +8,7 @@ export const flagSections = {
 	ssh: 'SSH (reach etcd through a bastion; TLS to etcd stays end to end)',
 	console: 'Console and status',
 	snapshots: 'Snapshots (console pane 2 and the snapshot commands)',
+	s3: 'S3 (FILE or DIR may be s3://BUCKET/KEY or s3://BUCKET/PREFIX/; credentials as the AWS CLI reads them)',
 	member: 'member (every change is checked against quorum first; that check cannot be skipped)',
 	maintenance: 'Maintenance (defrag, compact, alarm, check consistency, usage, snapshot inspect)',
 } as const;
@@ -58,13 +59,16 @@ export const flagSpecs = {
 	writeOut: flag({type: 'string', shortFlag: 'w', value: 'FORMAT', default: '`table`', section: 'console', help: 'output format: `table`, `json`, `simple` (`restore-plan`: `table`, `json`)'}),
 	members: flag({type: 'string', value: 'N', default: '`3`', section: 'console', help: 'size of the `demo` cluster (1 to 9)'}),
 	snapshotDir: flag({type: 'string', value: 'DIR', default: '`$XDG_DATA_HOME/etcdtop/snapshots`', section: 'snapshots', help: 'where the Snapshots pane lists and saves; `snapshot save` with no FILE writes a timestamped file here, and a bare FILE name (no `/`) goes here when this flag is given'}),
-	keep: flag({type: 'string', value: 'N', default: 'keep all', section: 'snapshots', help: 'after each successful save keep the newest N snapshots etcdtop wrote there (files with a `.meta.json`; never the only verified one)'}),
+	keep: flag({type: 'string', value: 'N', default: 'keep all', section: 'snapshots', help: 'after each successful save (and for `snapshot prune`) keep the newest N snapshots etcdtop wrote there (those with a `.meta.json`; never the newest verified one)'}),
+	keepPolicy: flag({type: 'string', value: 'TIER=N,…', default: 'keep all', section: 'snapshots', help: 'tiered retention, e.g. `hourly=24,daily=7,weekly=4` (tiers `hourly`, `daily`, `weekly`, `monthly`, UTC): the newest snapshot of each of the N most recent periods that have one; with `--keep`, either keeps'}),
 	snapshotEvery: flag({type: 'string', value: 'DURATION', default: 'off', section: 'snapshots', help: 'save into `--snapshot-dir` on this schedule (e.g. `6h`) while the console runs; elsewhere run `snapshot save --keep N` from cron or a systemd timer'}),
 	encryptTo: flag({type: 'string', isMultiple: true, value: 'RECIPIENT', section: 'snapshots', help: 'age X25519 recipient (`age1…`), repeatable: writes `FILE.age`, no plaintext on disk'}),
 	encryptPassphrase: flag({type: 'boolean', default: 'off', section: 'snapshots', help: 'encrypt with an age passphrase from `ETCDTOP_SNAPSHOT_PASSPHRASE` or a no-echo prompt (never argv)'}),
 	identity: flag({type: 'string', isMultiple: true, value: 'FILE', section: 'snapshots', help: 'age identity file that opens `FILE.age` for status and verify, repeatable'}),
 	from: flag({type: 'string', value: 'NAME|ID', default: 'best voter', section: 'snapshots', help: 'member a snapshot is taken from (name or hex ID); default the reachable voter with the highest applied index'}),
 	overwrite: flag({type: 'boolean', default: 'off', section: 'snapshots', help: 'let `snapshot save` replace an existing file'}),
+	s3Endpoint: flag({type: 'string', value: 'URL', default: '`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, AWS', section: 's3', help: 'S3-compatible endpoint (MinIO, Ceph, …), `http(s)://host[:port]`; credentials come from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, `AWS_PROFILE` or `~/.aws/credentials`, never argv; region from `AWS_REGION` or `~/.aws/config`'}),
+	s3PathStyle: flag({type: 'boolean', default: 'on with a custom endpoint', section: 's3', help: 'path-style addressing (`http://host/BUCKET/KEY`), which MinIO and most S3-compatible stores want; `--no-s3-path-style` for virtual-host style'}),
 	dataDir: flag({type: 'string', value: 'DIR', section: 'snapshots', help: 'each member\'s new data dir (`{name}` is replaced by the member\'s name)'}),
 	tool: flag({type: 'string', value: 'NAME', default: 'by version', section: 'snapshots', help: '`etcdctl` (3.4) or `etcdutl` (3.5+)'}),
 	newName: flag({type: 'string', value: 'NAME', section: 'member', help: 'name of the replacement (letters, digits, `.`, `_`, `-`; no other member may have it)'}),
@@ -81,7 +85,7 @@ export const flagSpecs = {
 	compact: flag({type: 'boolean', default: 'off', section: 'maintenance', help: '`defrag`: first compact to the current revision (physical)'}),
 	disarm: flag({type: 'boolean', default: 'off', section: 'maintenance', help: '`defrag`: then disarm NOSPACE (never CORRUPT), once every member\'s database is below 90% of its quota'}),
 	rule: flag({type: 'string', value: 'EXPR', default: 'every voter', section: 'maintenance', help: '`defrag`: which members to defragment, e.g. `dbSize > 100MiB && dbSizeFree/dbSize > 0.5`; the language is in the readme (Maintenance)'}),
-	dryRun: flag({type: 'boolean', default: 'off', section: 'maintenance', help: '`defrag`: preflight and plan only; nothing is changed'}),
+	dryRun: flag({type: 'boolean', default: 'off', section: 'maintenance', help: '`defrag`: preflight and plan only, nothing is changed; `snapshot prune`: list what retention would remove, remove nothing'}),
 	revision: flag({type: 'string', value: 'N', default: 'current', section: 'maintenance', help: '`compact`: the revision to compact to'}),
 	keepRevisions: flag({type: 'string', value: 'N', section: 'maintenance', help: '`compact`: keep the newest N revisions (compact to current - N)'}),
 	quotaBackendBytes: flag({type: 'string', value: 'BYTES', default: 'from Status or /metrics', section: 'maintenance', help: 'the members\' `--quota-backend-bytes` (`8589934592`, `8GiB`), when etcd does not report it (Status in 3.6, else each member\'s /metrics)'}),
@@ -103,7 +107,8 @@ export const connectionFlags = ['endpoints', 'cacert', 'cert', 'key', 'user', 'p
 export const sshFlags = ['via', 'sshIdentity', 'sshKnownHosts', 'sshAcceptNew', 'sshHost'] as const satisfies readonly FlagKey[];
 export const memberChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];
 export const maintenanceChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];
-export const snapshotWriteFlags = ['snapshotDir', 'keep', 'encryptTo', 'encryptPassphrase'] as const satisfies readonly FlagKey[];
+export const snapshotWriteFlags = ['snapshotDir', 'keep', 'keepPolicy', 'encryptTo', 'encryptPassphrase', 's3Endpoint', 's3PathStyle'] as const satisfies readonly FlagKey[];
+export const s3Flags = ['s3Endpoint', 's3PathStyle'] as const satisfies readonly FlagKey[];
 
 /** The name meow uses for a flag key. */
 export function nameOf(key: FlagKey): string {

@@ -7,6 +7,8 @@ import {ConfigError} from '../config/errors.js';
 import {MemberClient} from '../etcd/member-client.js';
 import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
+import {baseNameOfKey, isS3Url} from '../snapshot/remote-name.js';
+import type {S3SettingsInput} from '../config/s3-options.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import type {CommandContext, CommandIo} from './context.js';
 import {buildConfig} from '../config/config.js';
@@ -15,6 +17,8 @@ export interface RestorePlanOptions {
 	readonly dataDir: string | undefined;
 	readonly format: string | undefined;
 	readonly tool: string | undefined;
+	/** Where s3:// objects are (endpoint, addressing). */
+	readonly s3?: S3SettingsInput;
 }
 
 /** A fresh --initial-cluster-token: the restored cluster must not accept the old cluster's peers. */
@@ -44,24 +48,35 @@ async function liveMembers(config: Config): Promise<{members: PlanMember[]; vers
  * commands for every member (from the live member list, else the manifest) in the runbook's order. Runs nothing.
  */
 export async function snapshotRestorePlanCommand(config: (() => Config) | undefined, file: string, options: RestorePlanOptions, io: CommandIo): Promise<number> {
+	const isRemote = isS3Url(file);
 	if (!options.dataDir) throw new ConfigError('--data-dir', 'the new data dir is needed', 'e.g. --data-dir /var/lib/etcd-restored ({name} becomes each member\'s name)');
 	const format = parseWriteFormat(options.format, ['table', 'json'], 'restore-plan');
 	if (options.tool !== undefined && options.tool !== 'etcdctl' && options.tool !== 'etcdutl') {
 		throw new ConfigError('--tool', `"${options.tool}" is not a restore tool`, 'use etcdctl (etcd 3.4) or etcdutl (etcd 3.5+)');
 	}
-	const path = resolve(file);
-	let isRegular: boolean;
-	try {
-		isRegular = statSync(path).isFile();
-	} catch {
-		throw new ConfigError('FILE', `${file} does not exist`, 'give the path of a snapshot file');
+	// An s3:// object is planned from its manifest, and fetched to the working directory of each host first.
+	const path = isRemote ? baseNameOfKey(file) : resolve(file);
+	if (!isRemote) {
+		let isRegular: boolean;
+		try {
+			isRegular = statSync(path).isFile();
+		} catch {
+			throw new ConfigError('FILE', `${file} does not exist`, 'give the path of a snapshot file');
+		}
+		if (!isRegular) throw new ConfigError('FILE', `${file} is not a regular file`, 'give the path of a snapshot file');
 	}
-	if (!isRegular) throw new ConfigError('FILE', `${file} is not a regular file`, 'give the path of a snapshot file');
-	const manifest = readManifestOf(path);
+	let manifest;
+	try {
+		manifest = isRemote ? await (await import('./snapshot-s3.js')).remoteManifestFor(file, options.s3 ?? {endpoint: undefined, isPathStyle: false}) : readManifestOf(path);
+	} catch (error) {
+		if (error instanceof ConfigError) throw error;
+		io.err(`snapshot restore-plan: ${(error as Error).message}`);
+		return 1;
+	}
 	const live = config ? await liveMembers(config()).catch(() => undefined) : undefined;
 	const members = live?.members ?? manifest?.members;
 	if (!members || members.length === 0) {
-		io.err(`snapshot restore-plan: the cluster did not answer and ${path}.meta.json is missing: no member list to plan with`);
+		io.err(`snapshot restore-plan: the cluster did not answer and ${isRemote ? file : path}.meta.json is missing: no member list to plan with`);
 		return 1;
 	}
 	const plan = buildRestorePlan({
@@ -73,6 +88,7 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 		...(options.tool ? {tool: options.tool as RestoreTool} : {}),
 		token: freshToken(),
 		membersFrom: live ? 'live' : 'manifest',
+		...(isRemote ? {fetchFrom: file} : {}),
 	});
 	io.out(format === 'json' ? JSON.stringify(plan, undefined, 2) : renderRestorePlan(plan));
 	return 0;
@@ -80,5 +96,6 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 
 /** `etcdtop snapshot restore-plan FILE`: the Config is built only to ask the live cluster for its members. */
 export async function snapshotRestorePlanCli({args: [file], flags, io}: CommandContext): Promise<number> {
-	return snapshotRestorePlanCommand(() => buildConfig(flags), file!, {dataDir: flags.dataDir, format: flags.writeOut, tool: flags.tool}, io);
+	const s3 = isS3Url(file) ? (await import('../config/s3-options.js')).parseS3Settings(flags) : undefined;
+	return snapshotRestorePlanCommand(() => buildConfig(flags), file!, {dataDir: flags.dataDir, format: flags.writeOut, tool: flags.tool, ...(s3 ? {s3} : {})}, io);
 }

@@ -7,10 +7,11 @@ import {saveFromCluster, type ClusterSaveOptions} from '../snapshot/cluster-save
 import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext, type CommandIo} from './context.js';
+import {describePolicy, type RetentionPolicy} from '../snapshot/retention.js';
 
 export interface SnapshotSaveOptions extends ClusterSaveOptions {
-	/** --keep N: after a successful save, keep the newest N snapshots etcdtop wrote in the file's directory. */
-	readonly keep?: number;
+	/** --keep N / --keep-policy: after a successful save, retention over the snapshots etcdtop wrote in the file's directory. */
+	readonly policy?: RetentionPolicy;
 }
 
 /**
@@ -58,12 +59,13 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	}
 	io.out(`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}) from ${result.member.name} (${result.member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`);
 	for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);
-	if (options.keep !== undefined) {
+	if (options.policy !== undefined) {
+		const label = describePolicy(options.policy);
 		try {
-			const removed = applyRetention(dirname(result.path), options.keep);
-			if (removed.length > 0) io.out(`--keep ${options.keep}: removed ${removed.join(', ')}`);
+			const removed = applyRetention(dirname(result.path), options.policy);
+			if (removed.length > 0) io.out(`${label}: removed ${removed.join(', ')}`);
 		} catch (error) {
-			io.err(`--keep ${options.keep}: retention failed: ${(error as Error).message}`);
+			io.err(`${label}: retention failed: ${(error as Error).message}`);
 			return 1;
 		}
 	}
@@ -76,6 +78,21 @@ export async function snapshotSaveCli({args: [file], flags, io}: CommandContext)
 	const {readPassphrase} = await import('./snapshot-secrets.js');
 	const config = await resolvedConfig(flags, io);
 	const recipients = recipientsOf(options, options.isPassphraseEncrypting ? await readPassphrase(true) : undefined);
+	// s3:// as FILE, or no FILE (or a bare name) with an s3:// --snapshot-dir: the save goes to S3.
+	const {isS3Url} = await import('../snapshot/remote-name.js');
+	const remoteTarget = isS3Url(file)
+		? file!
+		: isS3Url(options.snapshotDir) && (file === undefined || (options.isSnapshotDirExplicit && !file.includes('/')))
+			? `${options.snapshotDir.replace(/\/?$/, '/')}${file ?? ''}`
+			: undefined;
+	if (remoteTarget !== undefined) {
+		const {snapshotSaveS3Command} = await import('./snapshot-s3.js');
+		const {parseS3Settings} = await import('../config/s3-options.js');
+		const s3 = parseS3Settings(flags);
+		return withVia(config, io, async via =>
+			snapshotSaveS3Command(config, remoteTarget, s3, {from: flags.from, isOverwriting: flags.overwrite ?? false, recipients, policy: options.policy, ...(via ? {routes: via.routes} : {})}, io),
+		);
+	}
 	const target = resolveSaveTarget(file, options, recipients.length > 0, new Date());
 	return withVia(config, io, async via =>
 		snapshotSaveCommand(
@@ -85,7 +102,7 @@ export async function snapshotSaveCli({args: [file], flags, io}: CommandContext)
 				from: flags.from,
 				isOverwriting: flags.overwrite ?? false,
 				recipients,
-				...(options.keep !== undefined ? {keep: options.keep} : {}),
+				...(options.policy !== undefined ? {policy: options.policy} : {}),
 				isCreatingDirectory: target.isInSnapshotDir,
 				...(via ? {routes: via.routes} : {}),
 			},

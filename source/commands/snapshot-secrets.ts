@@ -29,7 +29,7 @@ export async function decryptKeys(file: string, options: SnapshotOptions): Promi
 	let passphrase = process.env[passphraseVariable] || undefined;
 	let isAge = false;
 	try {
-		isAge = isAgeFile(file);
+		isAge = /^s3:\/\//i.test(file) ? file.endsWith('.age') : isAgeFile(file);
 	} catch {}
 	if (isAge && passphrase === undefined && options.identityFiles.length === 0 && process.stdin.isTTY) passphrase = await readPassphrase(false);
 	return {identityFiles: options.identityFiles, passphrase};

@@ -78,5 +78,9 @@ export async function snapshotStatusCommand(file: string, format: string | undef
 export async function snapshotStatusCli({args: [file], flags, io}: CommandContext): Promise<number> {
 	const {options} = await loadSnapshotOptions(flags);
 	const {decryptKeys} = await import('./snapshot-secrets.js');
+	if (/^s3:\/\//i.test(file!)) {
+		const {snapshotStatusS3Cli} = await import('./snapshot-s3.js');
+		return snapshotStatusS3Cli(file!, flags, io, await decryptKeys(file!, options));
+	}
 	return snapshotStatusCommand(file!, flags.writeOut, io, await decryptKeys(file!, options));
 }

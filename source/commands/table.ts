@@ -6,7 +6,7 @@
 // --help, --version and usage errors stay instant and `status` never loads Ink.
 import type {OperationKind} from '../ops/member-workflow.js';
 import type {CommandContext} from './context.js';
-import {connectionFlags, maintenanceChangeFlags, memberChangeFlags, snapshotWriteFlags, sshFlags, type FlagKey} from './flags.js';
+import {connectionFlags, maintenanceChangeFlags, memberChangeFlags, s3Flags, snapshotWriteFlags, sshFlags, type FlagKey} from './flags.js';
 
 export interface CommandSpec {
 	/** The words that name it: 'snapshot save'; '' for the console, which runs when no command is given. */
@@ -56,25 +56,25 @@ export const commands: readonly CommandSpec[] = [
 	{
 		name: 'snapshot save',
 		operands: ['FILE?'],
-		summary: 'stream a verified snapshot to FILE (+ FILE.meta.json)',
-		details: 'Without FILE a timestamped name in --snapshot-dir; a bare name (no /) goes into --snapshot-dir only when that flag is given, else the working directory.',
+		summary: 'stream a verified snapshot to FILE (+ FILE.meta.json), or to s3://BUCKET/KEY or s3://BUCKET/PREFIX/',
+		details: 'Without FILE a timestamped name in --snapshot-dir; a bare name (no /) goes into --snapshot-dir only when that flag is given, else the working directory. To S3 the snapshot streams through the sha256 check (and age encryption) into a multipart upload, completed only once etcd\'s sha256 matched; s3://BUCKET/PREFIX/ names it PREFIX/<cluster-id>/<YYYYMMDDTHHMMSSZ>-rev<revision>.db[.age]. Exit 0 saved, 1 failed (nothing left behind), 3 bad usage.',
 		flags: [...connectionFlags, ...sshFlags, 'discover', 'from', 'overwrite', ...snapshotWriteFlags],
 		run: async context => (await import('./snapshot-save.js')).snapshotSaveCli(context),
 	},
 	{
 		name: 'snapshot status',
 		operands: ['FILE'],
-		summary: 'check a snapshot file without etcd: hash, revision, keys, sha256',
-		details: 'FILE.age is decrypted in memory with --identity or the passphrase (ETCDTOP_SNAPSHOT_PASSPHRASE, or asked for on a terminal).',
-		flags: ['writeOut', 'identity'],
+		summary: 'check a snapshot file (or s3:// object) without etcd: hash, revision, keys, sha256',
+		details: 'FILE.age is decrypted in memory with --identity or the passphrase (ETCDTOP_SNAPSHOT_PASSPHRASE, or asked for on a terminal). An s3:// object is downloaded to a private temporary file (ciphertext stays ciphertext), checked and removed.',
+		flags: ['writeOut', 'identity', ...s3Flags],
 		run: async context => (await import('./snapshot-status.js')).snapshotStatusCli(context),
 	},
 	{
 		name: 'snapshot restore-plan',
 		operands: ['FILE'],
 		summary: 'print the restore commands for every member (runs nothing)',
-		details: 'Members come from the live cluster, else FILE.meta.json; {name} in --data-dir becomes each member\'s name.',
-		flags: [...connectionFlags, 'dataDir', 'writeOut', 'tool'],
+		details: 'Members come from the live cluster, else FILE.meta.json; {name} in --data-dir becomes each member\'s name. For an s3:// object the plan fetches it onto each host first.',
+		flags: [...connectionFlags, 'dataDir', 'writeOut', 'tool', ...s3Flags],
 		run: async context => (await import('./snapshot-restore-plan.js')).snapshotRestorePlanCli(context),
 	},
 	{
@@ -132,6 +132,30 @@ export const commands: readonly CommandSpec[] = [
 		details: 'Bounded, paged, serializable range reads at one revision from --from (default the voter with the highest applied index); the keyspace is never held in memory.',
 		flags: [...connectionFlags, ...sshFlags, 'probeTimeout', 'prefix', 'depth', 'from', 'writeOut'],
 		run: async context => (await import('./maintenance.js')).usageCommand(context),
+	},
+	{
+		name: 'snapshot list',
+		operands: ['DIR?'],
+		summary: 'snapshots in DIR or under s3://BUCKET/PREFIX/, newest first, with their manifests\' revision',
+		details: 'Without DIR, --snapshot-dir. CHECKED "sha256 ok" means etcdtop wrote it (with its manifest) after etcd\'s sha256 matched.',
+		flags: ['snapshotDir', 'writeOut', ...s3Flags],
+		run: async context => (await import('./snapshot-s3.js')).snapshotListCli(context),
+	},
+	{
+		name: 'snapshot fetch',
+		operands: ['SOURCE', 'FILE'],
+		summary: 'download s3://BUCKET/KEY, verify it, then write FILE (+ FILE.meta.json) atomically',
+		details: 'The download goes to FILE.part (0600) and is checked as snapshot status checks a file (an encrypted one with --identity or the passphrase) before it is renamed to FILE. Exit 0 fetched, 1 failed (no FILE, no FILE.part), 3 bad usage.',
+		flags: ['overwrite', 'identity', ...s3Flags],
+		run: async context => (await import('./snapshot-s3.js')).snapshotFetchCli(context),
+	},
+	{
+		name: 'snapshot prune',
+		operands: ['DIR?'],
+		summary: 'apply --keep / --keep-policy to DIR or s3://BUCKET/PREFIX/ (with --dry-run: only list)',
+		details: 'Only snapshots etcdtop wrote (with a .meta.json) are candidates, never the newest verified one; in a bucket each PREFIX/<cluster-id>/ is pruned on its own. Without DIR, --snapshot-dir.',
+		flags: ['snapshotDir', 'keep', 'keepPolicy', 'dryRun', ...s3Flags],
+		run: async context => (await import('./snapshot-s3.js')).snapshotPruneCli(context),
 	},
 	memberCommand(
 		'replace',

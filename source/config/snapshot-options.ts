@@ -1,5 +1,6 @@
 import {statSync} from 'node:fs';
 import {parseRecipient, type AgeRecipient} from '../snapshot/age.js';
+import {parseKeepPolicy, type RetentionPolicy} from '../snapshot/retention.js';
 import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
 import {checkedDuration} from './config.js';
 import {durationRanges} from './duration.js';
@@ -9,6 +10,7 @@ import {ConfigError} from './errors.js';
 export interface SnapshotFlags {
 	readonly snapshotDir?: string;
 	readonly keep?: string;
+	readonly keepPolicy?: string;
 	readonly snapshotEvery?: string;
 	readonly encryptTo?: readonly string[];
 	readonly encryptPassphrase?: boolean;
@@ -19,6 +21,8 @@ export interface SnapshotOptions {
 	readonly snapshotDir: string;
 	readonly isSnapshotDirExplicit: boolean;
 	readonly keep: number | undefined;
+	/** --keep and --keep-policy together; undefined when neither is given. */
+	readonly policy: RetentionPolicy | undefined;
 	readonly everyMs: number | undefined;
 	/** Public keys (age1…), or 'passphrase' when the passphrase is still to be read. */
 	readonly encryptTo: readonly Buffer[];
@@ -33,6 +37,12 @@ export function parseSnapshotOptions(flags: SnapshotFlags, env: Env = process.en
 	if (flags.keep !== undefined) {
 		if (!/^[1-9][0-9]{0,5}$/.test(flags.keep.trim())) throw new ConfigError('--keep', `"${flags.keep}" is not a positive whole number`, 'e.g. --keep 7 keeps the newest 7 snapshots');
 		keep = Number(flags.keep.trim());
+	}
+	let policy: RetentionPolicy | undefined = keep !== undefined ? {keep} : undefined;
+	if (flags.keepPolicy !== undefined) {
+		const parsed = parseKeepPolicy(flags.keepPolicy);
+		if ('problem' in parsed) throw new ConfigError('--keep-policy', `"${flags.keepPolicy}" ${parsed.problem}`, 'e.g. --keep-policy hourly=24,daily=7,weekly=4');
+		policy = {...policy, tiers: parsed.tiers};
 	}
 	let everyMs: number | undefined;
 	if (flags.snapshotEvery !== undefined) {
@@ -59,6 +69,7 @@ export function parseSnapshotOptions(flags: SnapshotFlags, env: Env = process.en
 		snapshotDir: flags.snapshotDir ?? defaultSnapshotDir(env),
 		isSnapshotDirExplicit: flags.snapshotDir !== undefined,
 		keep,
+		policy,
 		everyMs,
 		encryptTo,
 		isPassphraseEncrypting,

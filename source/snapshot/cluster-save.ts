@@ -3,7 +3,7 @@ import {basename, dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {classifyError} from '../etcd/errors.js';
-import type {MemberList} from '../etcd/types.js';
+import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
 import {createRoutes, type RoutedClient, type RoutedSnapshotClient, type Routes} from '../route/routes.js';
 import {AgeEncryptor, bech32Encode, openAgeFileSource, type AgeRecipient} from './age.js';
 import {openFileSource} from './bbolt.js';
@@ -40,7 +40,51 @@ export interface ClusterSaveResult extends SaveResult {
 	readonly member: {readonly name: string; readonly id: string};
 }
 
-const defaultIdleTimeoutMs = 15_000;
+export const defaultIdleTimeoutMs = 15_000;
+
+/** The member a snapshot comes from, chosen from the live member list and their status answers, and its stream client. */
+export interface ClusterSource {
+	readonly member: MemberInfo;
+	readonly endpoint: string;
+	readonly status: EndpointStatus;
+	readonly list: MemberList;
+	/** Reaches the member the way --via says; the caller closes it. */
+	readonly client: RoutedSnapshotClient;
+}
+
+/**
+ * Probes the members and picks the source (--from, else the reachable voter with the highest applied
+ * index), for a save to a file or to S3 alike. SnapshotSaveError 'unknown-member' (naming --from) or 'no-source'.
+ */
+export async function chooseClusterSource(config: Config, options: Pick<ClusterSaveOptions, 'from' | 'routes' | 'onSource'>): Promise<ClusterSource> {
+	const routes = options.routes ?? createRoutes(connectOptionsOf(config));
+
+	const {list, probes} = await probeCluster(config, routes);
+	if (!list) throw new SnapshotSaveError('no-source', `no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
+	const choice = chooseSourceMember(list.members, probes, options.from);
+	switch (choice.kind) {
+		case 'unknown-member':
+			throw new SnapshotSaveError('unknown-member', `no member is named or has the ID "${choice.from}"`, {
+				input: {input: '--from', fix: `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`},
+			});
+		case 'unreachable':
+			throw new SnapshotSaveError('no-source', `member ${choice.member.name} (${choice.member.id}) did not answer: ${choice.failures.join('; ')}`);
+		case 'none-reachable':
+			throw new SnapshotSaveError('no-source', `no voting member answered a status request: ${choice.failures.join('; ') || 'every reachable member is a learner'}`);
+		case 'chosen':
+			break;
+	}
+	const {member, endpoint, status} = choice;
+	options.onSource?.(`fetching snapshot from ${member.name} (${member.id}) at ${endpoint}, applied index ${status.raftAppliedIndex}`);
+
+	let client: RoutedSnapshotClient;
+	try {
+		client = await routes.snapshotClient(endpoint);
+	} catch (error) {
+		throw new SnapshotSaveError('stream', (error as Error).message, {cause: error});
+	}
+	return {member, endpoint, status, list, client};
+}
 
 async function probeCluster(config: Config, routes: Routes): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
 	const clients = new Map<string, RoutedClient>();
@@ -103,32 +147,7 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 		} catch {}
 		if (isTaken) throw new SnapshotSaveError('exists', `${path} already exists`, {input: {input: 'FILE', fix: 'use --overwrite to replace it, or choose another name'}});
 	}
-	const routes = options.routes ?? createRoutes(connectOptionsOf(config));
-
-	const {list, probes} = await probeCluster(config, routes);
-	if (!list) throw new SnapshotSaveError('no-source', `no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
-	const choice = chooseSourceMember(list.members, probes, options.from);
-	switch (choice.kind) {
-		case 'unknown-member':
-			throw new SnapshotSaveError('unknown-member', `no member is named or has the ID "${choice.from}"`, {
-				input: {input: '--from', fix: `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`},
-			});
-		case 'unreachable':
-			throw new SnapshotSaveError('no-source', `member ${choice.member.name} (${choice.member.id}) did not answer: ${choice.failures.join('; ')}`);
-		case 'none-reachable':
-			throw new SnapshotSaveError('no-source', `no voting member answered a status request: ${choice.failures.join('; ') || 'every reachable member is a learner'}`);
-		case 'chosen':
-			break;
-	}
-	const {member, endpoint, status} = choice;
-	options.onSource?.(`fetching snapshot from ${member.name} (${member.id}) at ${endpoint}, applied index ${status.raftAppliedIndex}`);
-
-	let client: RoutedSnapshotClient;
-	try {
-		client = await routes.snapshotClient(endpoint);
-	} catch (error) {
-		throw new SnapshotSaveError('stream', (error as Error).message, {cause: error});
-	}
+	const {member, endpoint, status, list, client} = await chooseClusterSource(config, options);
 	const ownController = options.signal ? undefined : new AbortController();
 	// A dropped SSH session (SIGHUP), ctrl-c, ctrl-\ or a kill: the save stops, removes its part files, says so.
 	const onSignal = (signal: NodeJS.Signals) =>
@@ -178,9 +197,10 @@ export async function saveFromCluster(config: Config, file: string, options: Clu
 	}
 }
 
-const interruptingSignals: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM'];
+/** A dropped SSH session (SIGHUP), ctrl-c, ctrl-\\ or a kill: what stops a save, to a file or to S3. */
+export const interruptingSignals: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM'];
 
-function encryptionOf(recipients: readonly AgeRecipient[]): {readonly kind: 'x25519'; readonly recipients: readonly string[]} | {readonly kind: 'scrypt'} {
+export function encryptionOf(recipients: readonly AgeRecipient[]): {readonly kind: 'x25519'; readonly recipients: readonly string[]} | {readonly kind: 'scrypt'} {
 	if (recipients.some(recipient => recipient.kind === 'scrypt')) return {kind: 'scrypt'};
 	return {kind: 'x25519', recipients: recipients.map(recipient => (recipient.kind === 'x25519' ? bech32Encode('age', recipient.publicKey) : ''))};
 }

@@ -19,6 +19,8 @@ export interface RestorePlanInput {
 	/** A fresh --initial-cluster-token, so the restored members never join the old cluster's peers. */
 	readonly token: string;
 	readonly membersFrom: 'live' | 'manifest';
+	/** s3://BUCKET/KEY: each member host fetches (and verifies) the snapshot to snapshotPath first. */
+	readonly fetchFrom?: string;
 }
 
 export interface PlanStep {
@@ -125,6 +127,13 @@ export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
 		{title: 'Stop every API server that uses this cluster', steps: [{text: 'stop all kube-apiserver instances (e.g. move /etc/kubernetes/manifests/kube-apiserver.yaml aside on every control-plane node) and any other writer'}]},
 		{title: 'Stop etcd on every member', steps: voters.map(member => ({member: member.name, text: `stop etcd on ${member.name} (systemctl stop etcd, or move its static pod manifest aside) and move its old data dir out of the way`}))},
 	];
+	if (input.fetchFrom !== undefined) {
+		const keyArgs = input.isEncrypted ? ['--identity', 'KEY_FILE'] : [];
+		phases.push({
+			title: 'Fetch the snapshot onto every member host (downloaded, verified, then written)',
+			steps: voters.map(member => step(member.name, ['etcdtop', 'snapshot', 'fetch', input.fetchFrom!, input.snapshotPath, ...keyArgs])),
+		});
+	}
 	if (input.isEncrypted) {
 		phases.push({
 			title: 'Decrypt the snapshot on every member host (the plaintext exists only for the restore)',

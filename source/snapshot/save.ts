@@ -214,11 +214,7 @@ async function receive(
 	onProgress: ((progress: SaveProgress) => void) | undefined,
 	encryptor: StreamEncryptor | undefined,
 ): Promise<SavedStream> {
-	const hash = createHash('sha256');
-	const trailer: Buffer[] = [];
-	let trailerBytes = 0;
-	let total: number | undefined;
-	let received = 0;
+	const verifier = new StreamVerifier();
 	// The received buffers themselves are gathered (gRPC hands each message its own) and written with one
 	// writev per MiB: no copy, one system call per ~32 messages, and at most a MiB held, however large the file.
 	let pending: Buffer[] = [];
@@ -278,27 +274,7 @@ async function receive(
 			const {blob, remainingBytes} = next.value;
 			if (blob.length === 0) continue;
 			idleTimer.refresh();
-			if (total === undefined) {
-				if (!Number.isSafeInteger(remainingBytes) || remainingBytes < 0) {
-					throw new SnapshotSaveError('invalid', `the member announced an impossible size (${remainingBytes} bytes remaining)`);
-				}
-				total = remainingBytes + blob.length;
-			}
-			const dataPart = Math.min(blob.length, total - received);
-			if (dataPart > 0) {
-				hash.update(dataPart === blob.length ? blob : blob.subarray(0, dataPart));
-				received += dataPart;
-				if (dataPart === blob.length && remainingBytes !== total - received) {
-					throw new SnapshotSaveError('invalid', `the member's byte counts disagree (${remainingBytes} remaining after ${received} of ${total})`);
-				}
-			}
-			if (dataPart < blob.length) {
-				trailerBytes += blob.length - dataPart;
-				if (trailerBytes > sha256Size) {
-					throw new SnapshotSaveError('invalid', `the member sent ${trailerBytes} bytes after the database, where etcd sends a ${sha256Size}-byte sha256`);
-				}
-				trailer.push(blob.subarray(dataPart));
-			}
+			verifier.accept(blob, remainingBytes);
 			// The whole blob, trailer included: the file must be byte-for-byte what etcdctl writes.
 			if (encryptor) {
 				encryptor.push(blob, emit);
@@ -306,7 +282,7 @@ async function receive(
 			} else {
 				await put([blob]);
 			}
-			onProgress?.({received, total});
+			onProgress?.(verifier.progress);
 		}
 	} catch (error) {
 		// The caller closes and removes the file next: no sync may still be running on it.
@@ -315,25 +291,77 @@ async function receive(
 	} finally {
 		void Promise.resolve(iterator.return?.()).catch(() => undefined);
 	}
-	if (encryptor && total !== undefined) {
+	if (encryptor && verifier.progress.total !== undefined) {
 		encryptor.end(emit);
 		await put(emitted.splice(0));
 	}
 	await flush();
 	await settleBackgroundSync();
+	const {dbSize, sha256} = verifier.finish();
+	const fileSize = encryptor ? (await handle.stat()).size : dbSize + sha256Size;
+	return {dbSize, fileSize, sha256};
+}
 
-	if (total === undefined) throw new SnapshotSaveError('truncated', 'the member closed the stream without sending any data');
-	if (received < total) throw new SnapshotSaveError('truncated', `the stream ended after ${received} of ${total} bytes`);
-	if (trailerBytes < sha256Size) {
-		throw new SnapshotSaveError('truncated', `the stream ended without etcd's sha256 checksum (${trailerBytes} of ${sha256Size} bytes)`);
+/**
+ * The checks on etcd's snapshot stream, message by message, wherever its bytes go (a file, an upload): the
+ * announced size, byte counts that agree, and at the end etcd's sha256 of the database bytes. `onData` sees
+ * the database bytes only (not the trailer), in order.
+ */
+export class StreamVerifier {
+	private readonly hash = createHash('sha256');
+	private readonly trailer: Buffer[] = [];
+	private trailerBytes = 0;
+	private total: number | undefined;
+	private received = 0;
+
+	constructor(private readonly onData?: (data: Buffer) => void) {}
+
+	get progress(): SaveProgress {
+		return {received: this.received, total: this.total};
 	}
-	const expected = Buffer.concat(trailer).toString('hex');
-	const actual = hash.digest('hex');
-	if (expected !== actual) {
-		throw new SnapshotSaveError('hash-mismatch', `sha256 mismatch: the data received hashes to ${actual}, etcd sent ${expected}; the snapshot was discarded`);
+
+	/** One message's blob and remaining_bytes; throws a SnapshotSaveError when the stream contradicts itself. */
+	accept(blob: Buffer, remainingBytes: number): void {
+		if (blob.length === 0) return;
+		if (this.total === undefined) {
+			if (!Number.isSafeInteger(remainingBytes) || remainingBytes < 0) {
+				throw new SnapshotSaveError('invalid', `the member announced an impossible size (${remainingBytes} bytes remaining)`);
+			}
+			this.total = remainingBytes + blob.length;
+		}
+		const dataPart = Math.min(blob.length, this.total - this.received);
+		if (dataPart > 0) {
+			const data = dataPart === blob.length ? blob : blob.subarray(0, dataPart);
+			this.hash.update(data);
+			this.onData?.(data);
+			this.received += dataPart;
+			if (dataPart === blob.length && remainingBytes !== this.total - this.received) {
+				throw new SnapshotSaveError('invalid', `the member's byte counts disagree (${remainingBytes} remaining after ${this.received} of ${this.total})`);
+			}
+		}
+		if (dataPart < blob.length) {
+			this.trailerBytes += blob.length - dataPart;
+			if (this.trailerBytes > sha256Size) {
+				throw new SnapshotSaveError('invalid', `the member sent ${this.trailerBytes} bytes after the database, where etcd sends a ${sha256Size}-byte sha256`);
+			}
+			this.trailer.push(blob.subarray(dataPart));
+		}
 	}
-	const fileSize = encryptor ? (await handle.stat()).size : total + sha256Size;
-	return {dbSize: total, fileSize, sha256: actual};
+
+	/** After the last message: the database size and its sha256, or a SnapshotSaveError when they are not whole. */
+	finish(): {dbSize: number; sha256: string} {
+		if (this.total === undefined) throw new SnapshotSaveError('truncated', 'the member closed the stream without sending any data');
+		if (this.received < this.total) throw new SnapshotSaveError('truncated', `the stream ended after ${this.received} of ${this.total} bytes`);
+		if (this.trailerBytes < sha256Size) {
+			throw new SnapshotSaveError('truncated', `the stream ended without etcd's sha256 checksum (${this.trailerBytes} of ${sha256Size} bytes)`);
+		}
+		const expected = Buffer.concat(this.trailer).toString('hex');
+		const actual = this.hash.digest('hex');
+		if (expected !== actual) {
+			throw new SnapshotSaveError('hash-mismatch', `sha256 mismatch: the data received hashes to ${actual}, etcd sent ${expected}; the snapshot was discarded`);
+		}
+		return {dbSize: this.total, sha256: actual};
+	}
 }
 
 async function createPart(partPath: string, isReplacing = false): Promise<FileHandle> {

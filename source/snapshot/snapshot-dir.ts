@@ -3,7 +3,7 @@ import {homedir} from 'node:os';
 import {join} from 'node:path';
 import type {SnapshotManifest} from './manifest.js';
 import {manifestPathOf} from './manifest.js';
-import {chooseDeletions} from './retention.js';
+import {chooseDeletions, type RetentionPolicy} from './retention.js';
 
 /** --snapshot-dir's default: $XDG_DATA_HOME/etcdtop/snapshots, i.e. ~/.local/share/etcdtop/snapshots. */
 export function defaultSnapshotDir(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): string {
@@ -82,16 +82,16 @@ export function deleteSnapshot(path: string): void {
 }
 
 /**
- * --keep N after a successful save: among the files etcdtop wrote (those with a manifest) in the directory,
- * removes all but the newest N, never the newest verified one. `failed` names files whose verification failed.
- * Returns the names removed.
+ * --keep N / --keep-policy after a successful save (or `snapshot prune`): among the files etcdtop wrote (those
+ * with a manifest) in the directory, removes what the policy does not keep, never the newest verified one.
+ * `failed` names files whose verification failed. Returns the names removed (with isDryRun: that would be).
  */
-export function applyRetention(directory: string, keep: number, failed: ReadonlySet<string> = new Set()): string[] {
+export function applyRetention(directory: string, policy: number | RetentionPolicy, failed: ReadonlySet<string> = new Set(), {isDryRun = false}: {isDryRun?: boolean} = {}): string[] {
 	const managed = listSnapshotDir(directory).filter(entry => entry.manifest !== undefined);
 	const doomed = chooseDeletions(
 		managed.map(entry => ({name: entry.name, createdAt: createdAtOf(entry), isVerified: !failed.has(entry.name)})),
-		keep,
+		policy,
 	);
-	for (const name of doomed) deleteSnapshot(join(directory, name));
+	if (!isDryRun) for (const name of doomed) deleteSnapshot(join(directory, name));
 	return [...doomed];
 }

@@ -14,7 +14,7 @@ function run(argv: readonly string[]) {
 
 test('each command takes only its own flags: a misplaced one is exit 3, naming the flag and who takes it', () => {
 	const cases: ReadonlyArray<[readonly string[], string, RegExp]> = [
-		[['status', '--keep', '3', '--from', 'x', '--new-name', 'y'], '--keep', /status does not take this flag \(the console, snapshot save take it/],
+		[['status', '--keep', '3', '--from', 'x', '--new-name', 'y'], '--keep', /status does not take this flag \(the console, snapshot save, snapshot prune take it/],
 		[['status', '--from', 'x'], '--from', /snapshot save, usage take it/],
 		[['compact', '--rule', 'x'], '--rule', /compact does not take this flag \(defrag takes it/],
 		[['snapshot', 'save', 'a.db', '--snapshot-every', '1h'], '--snapshot-every', /snapshot save does not take this flag \(the console takes it/],

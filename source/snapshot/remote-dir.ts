@@ -1,0 +1,235 @@
+import {constants as fsConstants} from 'node:fs';
+import {link, mkdtemp, open, rename, rm, unlink} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {dirname, join, resolve} from 'node:path';
+import type {S3Store} from '../s3/client.js';
+import {S3Error} from '../s3/errors.js';
+import {manifestPathOf, serializeManifest, type SnapshotManifest} from './manifest.js';
+import {baseNameOfKey, isSnapshotKey, prefixOfKey, s3UrlOf, type S3Location} from './remote-name.js';
+import {chooseDeletions, type RetentionPolicy} from './retention.js';
+import type {SnapshotStatus} from './snapshot-status.js';
+import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './verify.js';
+
+// Snapshots in a bucket, as the local snapshot directory has them: listed with their manifests, pruned by
+// the same retention rule, and fetched back to a file the same careful way a save writes one.
+
+export interface RemoteSnapshotEntry {
+	readonly bucket: string;
+	readonly key: string;
+	/** The key's last segment. */
+	readonly name: string;
+	readonly url: string;
+	readonly fileSize: number;
+	readonly modifiedAt: number;
+	readonly isEncrypted: boolean;
+	/** KEY.meta.json, when etcdtop wrote the object (its sha256 was checked before the upload completed). */
+	readonly manifest: SnapshotManifest | undefined;
+}
+
+function parseManifest(text: string | undefined): SnapshotManifest | undefined {
+	if (text === undefined) return undefined;
+	try {
+		const parsed = JSON.parse(text) as SnapshotManifest;
+		return parsed && parsed.manifestVersion === 1 && typeof parsed.sha256 === 'string' ? parsed : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+export function remoteCreatedAt(entry: RemoteSnapshotEntry): number {
+	const fromManifest = entry.manifest ? Date.parse(entry.manifest.createdAt) : Number.NaN;
+	return Number.isFinite(fromManifest) ? fromManifest : entry.modifiedAt;
+}
+
+/** Runs `work` over `items`, `limit` at a time. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+	const results: R[] = new Array<R>(items.length);
+	let next = 0;
+	await Promise.all(
+		Array.from({length: Math.min(limit, items.length)}, async () => {
+			while (next < items.length) {
+				const index = next++;
+				results[index] = await work(items[index]!);
+			}
+		}),
+	);
+	return results;
+}
+
+/** Snapshot objects under a prefix (all levels), newest first, each with its manifest when there is one. */
+export async function listRemoteSnapshots(store: S3Store, location: S3Location): Promise<RemoteSnapshotEntry[]> {
+	const objects = await store.list(location.bucket, location.key);
+	const keys = new Set(objects.map(object => object.key));
+	const snapshots = objects.filter(object => isSnapshotKey(object.key));
+	const entries = await mapLimit(snapshots, 8, async object => ({
+		bucket: location.bucket,
+		key: object.key,
+		name: baseNameOfKey(object.key),
+		url: s3UrlOf({bucket: location.bucket, key: object.key}),
+		fileSize: object.size,
+		modifiedAt: object.lastModified,
+		isEncrypted: object.key.endsWith('.age'),
+		manifest: keys.has(manifestPathOf(object.key)) ? parseManifest(await store.getText(location.bucket, manifestPathOf(object.key))) : undefined,
+	}));
+	return entries.sort((a, b) => remoteCreatedAt(b) - remoteCreatedAt(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+}
+
+/** The manifest of one object, or undefined. */
+export async function readRemoteManifest(store: S3Store, location: S3Location): Promise<SnapshotManifest | undefined> {
+	return parseManifest(await store.getText(location.bucket, manifestPathOf(location.key)));
+}
+
+/**
+ * Retention in a bucket: the snapshots etcdtop wrote (with a manifest), each "directory" (one cluster's
+ * PREFIX/<cluster-id>/) on its own, never the newest verified one. Removes each snapshot, then its
+ * manifest. Returns the URLs removed (with isDryRun: that would be).
+ */
+export async function applyRemoteRetention(
+	store: S3Store,
+	location: S3Location,
+	policy: number | RetentionPolicy,
+	{isDryRun = false, failed = new Set<string>()}: {isDryRun?: boolean; failed?: ReadonlySet<string>} = {},
+): Promise<string[]> {
+	const managed = (await listRemoteSnapshots(store, location)).filter(entry => entry.manifest !== undefined);
+	const byDirectory = new Map<string, RemoteSnapshotEntry[]>();
+	for (const entry of managed) {
+		const directory = prefixOfKey(entry.key);
+		byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), entry]);
+	}
+	const removed: string[] = [];
+	for (const entries of byDirectory.values()) {
+		const doomed = chooseDeletions(entries.map(entry => ({name: entry.key, createdAt: remoteCreatedAt(entry), isVerified: !failed.has(entry.key)})), policy);
+		for (const key of doomed) {
+			if (!isDryRun) {
+				await store.delete(location.bucket, key);
+				await store.delete(location.bucket, manifestPathOf(key));
+			}
+			removed.push(s3UrlOf({bucket: location.bucket, key}));
+		}
+	}
+	return removed;
+}
+
+export interface FetchResult {
+	readonly path: string;
+	readonly status: SnapshotStatus;
+	readonly manifest: SnapshotManifest | undefined;
+	readonly bytes: number;
+}
+
+/** Why a fetch failed; with `input` the operator's FILE or key is the problem (a command reports bad usage). */
+export class FetchError extends Error {
+	override readonly name = 'FetchError';
+	constructor(
+		message: string,
+		options?: {cause?: unknown; input?: {readonly input: string; readonly fix: string}},
+	) {
+		super(message, options?.cause === undefined ? undefined : {cause: options.cause});
+		this.input = options?.input;
+	}
+	readonly input: {readonly input: string; readonly fix: string} | undefined;
+}
+
+/**
+ * Downloads an object into `partPath` (created 0600, never an existing file), then checks it as `snapshot
+ * status` does: bbolt structure and etcd's sha256 trailer (through the age decryptor for an encrypted one,
+ * in memory), and against its manifest's sha256. Throws FetchError (or S3Error) when it is not sound; the
+ * caller removes partPath.
+ */
+async function downloadAndVerify(store: S3Store, location: S3Location, partPath: string, keys: DecryptKeys, signal?: AbortSignal): Promise<Omit<FetchResult, 'path'>> {
+	const manifest = await readRemoteManifest(store, location);
+	const {body} = await store.getStream(location.bucket, location.key, signal);
+	const handle = await open(partPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+	let bytes = 0;
+	try {
+		for await (const chunk of body as AsyncIterable<Buffer>) {
+			signal?.throwIfAborted();
+			for (let written = 0; written < chunk.length; ) written += (await handle.write(chunk, written)).bytesWritten;
+			bytes += chunk.length;
+		}
+		await handle.sync();
+	} catch (error) {
+		if (error instanceof S3Error) throw error;
+		throw new FetchError(`downloading ${s3UrlOf(location)} failed after ${bytes} bytes: ${(error as Error).message}`, {cause: error});
+	} finally {
+		await handle.close();
+	}
+	if (manifest && manifest.fileSize !== bytes) {
+		throw new FetchError(`${s3UrlOf(location)} is ${bytes} bytes but its manifest says ${manifest.fileSize}: the object changed after etcdtop wrote it`);
+	}
+	let status: SnapshotStatus;
+	try {
+		status = await verifySnapshotFile(partPath, keys);
+	} catch (error) {
+		if (error instanceof NoDecryptKeyError) throw new FetchError(`${s3UrlOf(location)} is encrypted: it cannot be checked without its key`, {input: {input: '--identity', fix: 'give --identity FILE or set ETCDTOP_SNAPSHOT_PASSPHRASE'}});
+		throw new FetchError(`${s3UrlOf(location)} cannot be read as a snapshot: ${(error as Error).message}`, {cause: error});
+	}
+	return {status, manifest, bytes};
+}
+
+function problemsOf(url: string, status: SnapshotStatus, manifest: SnapshotManifest | undefined): string | undefined {
+	if (status.problemCount > 0) return `${url} fails its integrity check: ${status.problems.slice(0, 3).join('; ')}`;
+	if (status.sha256 === 'mismatch') return `${url}: the sha256 trailer does not match the database bytes`;
+	return undefined;
+}
+
+/**
+ * `snapshot fetch s3://B/KEY FILE`: download to FILE.part, verify, then rename into place (no-clobber unless
+ * overwriting) with FILE.meta.json beside it. A failure leaves neither FILE nor FILE.part.
+ */
+export async function fetchSnapshot(store: S3Store, location: S3Location, file: string, options: {isOverwriting: boolean; keys: DecryptKeys; signal?: AbortSignal}): Promise<FetchResult> {
+	const path = resolve(file);
+	const partPath = `${path}.part`;
+	const url = s3UrlOf(location);
+	let created = false;
+	try {
+		try {
+			await open(partPath, fsConstants.O_RDONLY).then(async handle => handle.close());
+			throw new FetchError(`${partPath} already exists: another fetch is running, or one crashed`, {input: {input: 'FILE', fix: 'remove it if none is running'}});
+		} catch (error) {
+			if (error instanceof FetchError) throw error;
+		}
+		created = true;
+		const result = await downloadAndVerify(store, location, partPath, options.keys, options.signal);
+		const problem = problemsOf(url, result.status, result.manifest);
+		if (problem) throw new FetchError(problem);
+		if (options.isOverwriting) {
+			await rename(partPath, path);
+		} else {
+			try {
+				await link(partPath, path);
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new FetchError(`${path} already exists`, {input: {input: 'FILE', fix: 'use --overwrite to replace it, or choose another name'}});
+				throw error;
+			}
+			await unlink(partPath);
+		}
+		created = false;
+		if (result.manifest) {
+			const manifestPart = `${manifestPathOf(path)}.part`;
+			const handle = await open(manifestPart, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o600);
+			try {
+				await handle.writeFile(serializeManifest(result.manifest));
+				await handle.sync();
+			} finally {
+				await handle.close();
+			}
+			await rename(manifestPart, manifestPathOf(path));
+		}
+		const directory = await open(dirname(path), fsConstants.O_RDONLY);
+		await directory.sync().finally(async () => directory.close());
+		return {...result, path};
+	} finally {
+		if (created) await unlink(partPath).catch(() => undefined);
+	}
+}
+
+/** `snapshot status s3://B/KEY`: the object downloaded into a private temporary directory, checked, removed. */
+export async function remoteSnapshotStatus(store: S3Store, location: S3Location, keys: DecryptKeys): Promise<Omit<FetchResult, 'path'>> {
+	const directory = await mkdtemp(join(tmpdir(), 'etcdtop-status-'));
+	try {
+		return await downloadAndVerify(store, location, join(directory, baseNameOfKey(location.key) || 'snapshot.db'), keys);
+	} finally {
+		await rm(directory, {recursive: true, force: true});
+	}
+}
