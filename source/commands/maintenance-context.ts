@@ -79,7 +79,8 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 		const errors: string[] = [];
 		for (const endpoint of candidates) {
 			try {
-				members = (await client(endpoint).memberList(config.commandTimeoutMs)).members;
+				// Linearizable (3.5+): defrag and the other runbook steps act on the cluster's current list.
+				members = (await client(endpoint).memberList(config.commandTimeoutMs, {isLinearizable: true})).members;
 				break;
 			} catch (error) {
 				errors.push(`${endpoint}: ${classifyError(error).message}`);

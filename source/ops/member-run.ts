@@ -37,7 +37,9 @@ async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<O
 	// One member's answer is the cluster's list; a learner or a dead member just passes the question on.
 	for (const endpoint of candidates) {
 		try {
-			members = (await io.client(endpoint).memberList(io.commandTimeoutMs)).members;
+			// Linearizable (3.5+): a decision to remove or add is taken on the cluster's list, never on what a
+			// partitioned member last saw; such a member fails the call and the next candidate answers.
+			members = (await io.client(endpoint).memberList(io.commandTimeoutMs, {isLinearizable: true})).members;
 			break;
 		} catch (error) {
 			lastError = `${endpoint}: ${classifyError(error).message}`;

@@ -11,6 +11,8 @@ export class FakeMembers {
 	leader: string;
 	applied = 100;
 	calls: string[] = [];
+	/** How each member list was asked for: decisions must read it linearizably. */
+	memberListReads: string[] = [];
 	promoteTries = 0;
 	private nextId = 0xd4;
 
@@ -38,8 +40,9 @@ export class FakeMembers {
 				const member = this.reachable(endpoint);
 				return {clusterId: 'ff', memberId: member.id, revision: 1, raftTerm: 2, version: '3.4.23', dbSize: 1, dbSizeInUse: 1, leader: this.leader, raftIndex: this.applied, raftAppliedIndex: this.applied, errors: [], alarms: [], isLearner: member.isLearner};
 			},
-			memberList: async () => {
+			memberList: async (_timeoutMs: number, options: {readonly isLinearizable?: boolean} = {}) => {
 				this.reachable(endpoint);
+				this.memberListReads.push(options.isLinearizable ? 'linearizable' : 'serializable');
 				return {clusterId: 'ff', memberId: 'x', members: this.members.map(member => ({...member}))};
 			},
 			memberAdd: async (peerUrls: readonly string[], isLearner: boolean) => {

@@ -77,3 +77,12 @@ test('a confirmation that cannot be read cancels without a change', async () => 
 	assert.match(final.outcome?.message ?? '', /stdin closed/);
 	assert.deepEqual(cluster.calls, []);
 });
+
+test('every member list a decision rests on is read linearizably (etcd 3.5+ answers through raft)', async () => {
+	const cluster = new FakeMembers([fakeMember('a1', 'etcd-1', 1000), fakeMember('b2', 'etcd-2', 2000), fakeMember('c3', 'etcd-3', 3000)], 3);
+	cluster.down.add('c3');
+	const final = await runOperation(initialState(plan()), cluster.io({log: () => undefined, confirm: async () => true}));
+	assert.equal(final.outcome?.type, 'done', final.notes.join('\n'));
+	assert.ok(cluster.memberListReads.length > 0);
+	assert.deepEqual([...new Set(cluster.memberListReads)], ['linearizable']);
+});
