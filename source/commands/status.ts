@@ -31,7 +31,7 @@ export async function runStatus(
 		else if (format === 'simple') write(statusSimple(view));
 		else write(statusTable(view));
 		// The report went to stdout as data; why it could not be judged also goes to stderr, for whoever reads the exit code.
-		if (view.health === 'permission-denied') writeError(`etcdtop: ${view.reasons[0] ?? 'permission denied'}\n`);
+		if (view.health === 'permission-denied' || view.health === 'auth-failed') writeError(`etcdtop: ${view.reasons[0] ?? view.health}\n`);
 		return exitCodeFor(view.health);
 	} finally {
 		poller.stop();

@@ -38,7 +38,7 @@ export interface MemberView {
 	readonly history: readonly Sample[];
 }
 
-export type ClusterHealth = 'healthy' | 'degraded' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable' | 'permission-denied';
+export type ClusterHealth = 'healthy' | 'degraded' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable' | 'permission-denied' | 'auth-failed';
 
 export interface ClusterView {
 	readonly id: string | undefined;
@@ -191,11 +191,16 @@ export function deriveView(input: ViewInput): ClusterView {
 	if (clusterIds.size > 1) reasons.push('members report different cluster IDs');
 	const alarmNames = [...new Set(alarms.map(alarm => alarm.alarm))];
 
+	// A wrong user or password: etcd refused to authenticate, so nothing it says can be judged either.
+	const unauthenticated = members.find(row => row.failure?.kind === 'auth');
 	let health: ClusterHealth;
 	if (denied.length > 0) {
 		// Whatever else is true, the health cannot be judged with these credentials: say why, once.
 		health = 'permission-denied';
 		reasons.unshift(denied[0]!.failure!.message);
+	} else if (unauthenticated) {
+		health = 'auth-failed';
+		reasons.unshift(`authentication failed: ${unauthenticated.failure!.message} (check --user and ETCDCTL_PASSWORD)`);
 	} else if (answering.length === 0) {
 		health = 'unreachable';
 		if (reasons.length === 0) reasons.push('no endpoint answered');

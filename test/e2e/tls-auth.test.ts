@@ -57,7 +57,9 @@ test('user and password auth: from ETCDCTL_PASSWORD works, a wrong one reads "au
 		const good = await runCli(['status', '-w', 'json', ...auth, '--user', 'root'], {env: {ETCDCTL_PASSWORD: 's3cret'}});
 		assert.equal(good.code, 0, good.stdout + good.stderr);
 		const bad = await runCli(['status', '-w', 'json', ...auth, '--user', 'root'], {env: {ETCDCTL_PASSWORD: 'wrong'}});
-		assert.equal(bad.code, 2);
+		// A wrong password is the operator's to fix, as every command says: exit 3, in words.
+		assert.equal(bad.code, 3, bad.stdout + bad.stderr);
+		assert.match(bad.stderr, /authentication failed: .* \(check --user and ETCDCTL_PASSWORD\)/);
 		assert.equal(firstMember(bad.stdout).error?.kind, 'auth');
 		assert.doesNotMatch(bad.stdout + bad.stderr, /wrong/, 'the password never appears in output');
 		const noPassword = await runCli(['status', ...auth, '--user', 'root']);
