@@ -34,6 +34,7 @@ async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<O
 	const candidates = [...new Set([...io.seedEndpoints, ...known.flatMap(member => member.clientUrls)])];
 	let members: readonly MemberInfo[] | undefined;
 	let lastError = 'no endpoint';
+	let isUnauthenticated = candidates.length > 0;
 	// One member's answer is the cluster's list; a learner or a dead member just passes the question on.
 	for (const endpoint of candidates) {
 		try {
@@ -42,10 +43,12 @@ async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<O
 			members = (await io.client(endpoint).memberList(io.commandTimeoutMs, {isLinearizable: true})).members;
 			break;
 		} catch (error) {
-			lastError = `${endpoint}: ${classifyError(error).message}`;
+			const failure = classifyError(error);
+			isUnauthenticated &&= failure.kind === 'auth';
+			lastError = `${endpoint}: ${failure.message}`;
 		}
 	}
-	if (!members) return {type: 'observe-failed', at: now(), message: lastError};
+	if (!members) return {type: 'observe-failed', at: now(), message: lastError, ...(isUnauthenticated ? {isUnauthenticated} : {})};
 	const statuses: Record<string, EndpointStatus> = {};
 	const failures: Record<string, string> = {};
 	await Promise.all(

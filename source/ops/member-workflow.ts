@@ -55,7 +55,7 @@ export type Effect =
 
 export type OperationEvent =
 	| {readonly type: 'observed'; readonly observation: Observation}
-	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string}
+	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string; readonly isUnauthenticated?: boolean}
 	| {readonly type: 'confirmed'}
 	| {readonly type: 'cancelled'; readonly reason?: string}
 	| {readonly type: 'leader-moved'}
@@ -155,6 +155,11 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 		case 'observed':
 			return decide({...state, observation: event.observation, observeFailures: 0}, event.observation);
 		case 'observe-failed': {
+			// A wrong user or password will not fix itself: no retries, and the operator's input is named.
+			if (event.isUnauthenticated) {
+				const problem = {input: '--user', problem: `authentication failed: ${event.message}`, fix: 'check --user and ETCDCTL_PASSWORD'};
+				return finish(state, {type: 'refused', message: problem.problem, problem});
+			}
 			const failures = state.observeFailures + 1;
 			if (failures >= maxObserveFailures) return finish(state, {type: 'failed', message: `no member answered the member list ${failures} times: ${event.message}`});
 			return {...state, observeFailures: failures, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `no member answered the member list (${event.message}); trying again`)};

@@ -60,7 +60,12 @@ export async function chooseClusterSource(config: Config, options: Pick<ClusterS
 	const routes = options.routes ?? createRoutes(connectOptionsOf(config));
 
 	const {list, probes} = await probeCluster(config, routes);
-	if (!list) throw new SnapshotSaveError('no-source', `no endpoint answered: ${probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ')}`);
+	if (!list) {
+		const why = probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ');
+		// A wrong user or password is the operator's to fix, not the cluster's failure (exit 3, as status says it).
+		const isUnauthenticated = probes.length > 0 && probes.every(probe => probe.failure?.startsWith('auth: '));
+		throw new SnapshotSaveError('no-source', `${isUnauthenticated ? 'authentication failed: ' : 'no endpoint answered: '}${why}`, isUnauthenticated ? {input: {input: '--user', fix: 'check --user and ETCDCTL_PASSWORD'}} : {});
+	}
 	const choice = chooseSourceMember(list.members, probes, options.from);
 	switch (choice.kind) {
 		case 'unknown-member':

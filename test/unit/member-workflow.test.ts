@@ -339,4 +339,12 @@ describe('guards, URLs and settings', () => {
 		assert.deepEqual(settings.urlFlags, ['--listen-peer-urls=http://10.0.0.4:2380', '--advertise-client-urls=http://10.0.0.4:2379', '--listen-client-urls=http://10.0.0.4:2379']);
 		assert.match(settings.warnings[0]!, /data dir on the new host must be empty/);
 	});
+	it('a wrong user or password is refused at once, naming --user, never retried', () => {
+		const state = reduce(initialState(plan()), {type: 'observe-failed', at: 0, message: 'http://10.0.0.1:2379: etcdserver: authentication failed, invalid user ID or password', isUnauthenticated: true});
+		assert.equal(state.outcome?.type, 'refused');
+		assert.equal(state.outcome?.type === 'refused' && state.outcome.problem?.input, '--user');
+		assert.equal(effectFor(state), undefined);
+		const transient = reduce(initialState(plan()), {type: 'observe-failed', at: 0, message: 'connection refused'});
+		assert.equal(transient.outcome, undefined, 'other failures are retried');
+	});
 });
