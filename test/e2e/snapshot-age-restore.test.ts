@@ -3,7 +3,8 @@ import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {LocalCluster} from '../../source/demo/local-cluster.js';
+import type {LocalCluster} from '../../source/demo/local-cluster.js';
+import {startScenario, type Scenario} from '../helpers/scenario.js';
 import type {RestorePlan} from '../../source/snapshot/restore-plan.js';
 import {runCli} from '../helpers/cli.js';
 import {until} from '../helpers/cluster.js';
@@ -14,6 +15,7 @@ const hasAge = spawnSync('age', ['--version'], {stdio: 'ignore'}).status === 0 &
 
 describe('encrypted snapshots, retention and the restore plan on a real 3-member cluster', {skip: (!hasEtcd && 'etcd/etcdctl not installed') || (!hasAge && 'age not installed'), timeout: 900_000}, () => {
 	let cluster: LocalCluster;
+	let scenario: Scenario | undefined;
 	const dir = tempDir();
 	const keyFile = join(dir.path, 'key.txt');
 	let recipient = '';
@@ -21,7 +23,8 @@ describe('encrypted snapshots, retention and the restore plan on a real 3-member
 	const expected = new Map<string, string>();
 
 	before(async () => {
-		cluster = await LocalCluster.start({members: 3});
+		scenario = await startScenario({cluster: {members: 3}});
+		cluster = scenario.cluster;
 		const endpoint = cluster.endpoints[0]!;
 		for (let index = 0; index < 300; index++) expected.set(`/restore/key-${index}`, `value-${index}-${'x'.repeat(index % 50)}`);
 		const lines = [...expected].map(([key, value]) => `put ${key} ${value}`);
@@ -40,7 +43,7 @@ describe('encrypted snapshots, retention and the restore plan on a real 3-member
 
 	after(async () => {
 		for (const child of started) if (child.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
-		await cluster?.stop();
+		await scenario?.end();
 		dir.remove();
 	});
 
@@ -111,7 +114,8 @@ describe('encrypted snapshots, retention and the restore plan on a real 3-member
 		assert.equal(live.code, 0, live.stderr);
 		assert.equal((JSON.parse(live.stdout) as RestorePlan).membersFrom, 'live');
 
-		await cluster.stop({isKeepingFiles: false});
+		// Its logs stay until the scenario ends, which keeps them if a test failed.
+		await cluster.stop({isKeepingFiles: true});
 		const planned = await runCli(['snapshot', 'restore-plan', file, '--data-dir', join(dir.path, 'restored', '{name}'), '--endpoints', cluster.endpoints[0]!, '--dial-timeout', '300ms', '-w', 'json']);
 		assert.equal(planned.code, 0, planned.stderr);
 		const plan = JSON.parse(planned.stdout) as RestorePlan;

@@ -7,7 +7,8 @@ import {snapshotSaveCommand} from '../../source/commands/snapshot-save.js';
 import {snapshotStatusCommand} from '../../source/commands/snapshot-status.js';
 import {buildConfig} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
-import {LocalCluster} from '../../source/demo/local-cluster.js';
+import type {LocalCluster} from '../../source/demo/local-cluster.js';
+import {startScenario, type Scenario} from '../helpers/scenario.js';
 import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
 import {testEtcdVersion} from '../helpers/etcd-binaries.js';
 import {assertSameDatabase, enableAuth, etcdctl, etcdctlStatus, fillCluster, filesIn, flipped, hasEtcd, mustEtcdctl, mustSnapshotUtil, snapshotUtil, tempDir} from '../helpers/snapshot-fixtures.js';
@@ -20,13 +21,15 @@ function capture() {
 
 describe('snapshot save and status against etcdctl on a real 3-member cluster with auth', {skip: !hasEtcd && 'etcd/etcdctl not installed', timeout: 600_000}, () => {
 	let cluster: LocalCluster;
+	let scenario: Scenario | undefined;
 	const dir = tempDir();
 	const password = 'hunter2-snap';
 	const auth = {username: 'root', password};
 	const config = () => buildConfig({endpoints: cluster.endpoints.join(','), user: `root:${password}`}, {});
 
 	before(async () => {
-		cluster = await LocalCluster.start({members: 3});
+		scenario = await startScenario({cluster: {members: 3}});
+		cluster = scenario.cluster;
 		const endpoint = cluster.endpoints[0]!;
 		enableAuth(endpoint, password);
 		await fillCluster(endpoint, {keys: 4000, largeValues: 6, largeValueBytes: 1_000_000}, auth);
@@ -35,7 +38,7 @@ describe('snapshot save and status against etcdctl on a real 3-member cluster wi
 	});
 
 	after(async () => {
-		await cluster?.stop();
+		await scenario?.end();
 		dir.remove();
 	});
 

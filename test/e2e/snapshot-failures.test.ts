@@ -6,7 +6,8 @@ import {fileURLToPath} from 'node:url';
 import {after, before, describe, it} from 'node:test';
 import {snapshotSaveCommand, type SnapshotSaveOptions} from '../../source/commands/snapshot-save.js';
 import {buildConfig} from '../../source/config/config.js';
-import {LocalCluster} from '../../source/demo/local-cluster.js';
+import type {LocalCluster} from '../../source/demo/local-cluster.js';
+import {startScenario, type Scenario} from '../helpers/scenario.js';
 import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
 import {fillCluster, filesIn, hasEtcd, tempDir} from '../helpers/snapshot-fixtures.js';
 
@@ -21,12 +22,14 @@ const isRoot = process.getuid?.() === 0;
 
 describe('snapshot save failures on a real 3-member cluster', {skip: !hasEtcd && 'etcd/etcdctl not installed', timeout: 900_000}, () => {
 	let cluster: LocalCluster;
+	let scenario: Scenario | undefined;
 	const dir = tempDir();
 	const config = () => buildConfig({endpoints: cluster.endpoints.join(','), commandTimeout: '3s', dialTimeout: '2s'}, {});
 	const megabyte = 1_000_000;
 
 	before(async () => {
-		cluster = await LocalCluster.start({members: 3});
+		scenario = await startScenario({cluster: {members: 3}});
+		cluster = scenario.cluster;
 		// ~50 MB: far more than the 8 MiB HTTP/2 window plus socket buffers, so a stopped member really
 		// stops the stream instead of having already sent everything.
 		await fillCluster(cluster.endpoints[0]!, {keys: 500, largeValues: 50, largeValueBytes: megabyte});
@@ -34,7 +37,7 @@ describe('snapshot save failures on a real 3-member cluster', {skip: !hasEtcd &&
 	});
 
 	after(async () => {
-		await cluster?.stop();
+		await scenario?.end();
 		dir.remove();
 	});
 
@@ -124,17 +127,24 @@ describe('snapshot save failures on a real 3-member cluster', {skip: !hasEtcd &&
 
 	it('reports a directory it may not write to, leaving no file', {skip: !isRoot && 'needs root to run the save as another user'}, () => {
 		// Root ignores file modes, so the save runs in a child process as nobody, in a directory owned by root.
+		// The child loads etcdtop's modules as root and only then becomes nobody: nobody may not be able to
+		// read the checkout (a parent directory of mode 0700, as mktemp -d makes), and no test may depend
+		// on where the checkout lives.
 		const target = join(dir.path, 'not-yours');
 		mkdirSync(target);
 		chmodSync(dir.path, 0o755);
 		chmodSync(target, 0o755);
 		const script = `
-			import {buildConfig} from ${JSON.stringify(join(distRoot, 'source/config/config.js'))};
-			import {snapshotSaveCommand} from ${JSON.stringify(join(distRoot, 'source/commands/snapshot-save.js'))};
-			const code = await snapshotSaveCommand(buildConfig({endpoints: ${JSON.stringify(cluster.endpoints.join(','))}}, {}), ${JSON.stringify(join(target, 'backup.db'))}, {isOverwriting: false}, {out: t => console.log(t), err: t => console.error(t)});
+			const {buildConfig} = await import(${JSON.stringify(join(distRoot, 'source/config/config.js'))});
+			const {snapshotSaveCommand} = await import(${JSON.stringify(join(distRoot, 'source/commands/snapshot-save.js'))});
+			const config = buildConfig({endpoints: ${JSON.stringify(cluster.endpoints.join(','))}}, {});
+			process.setgroups([]);
+			process.setgid(65534);
+			process.setuid(65534);
+			const code = await snapshotSaveCommand(config, ${JSON.stringify(join(target, 'backup.db'))}, {isOverwriting: false}, {out: t => console.log(t), err: t => console.error(t)});
 			process.exit(code);
 		`;
-		const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {uid: 65_534, gid: 65_534, encoding: 'utf8', timeout: 120_000, cwd: '/'});
+		const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8', timeout: 120_000, cwd: '/'});
 		assert.equal(child.status, 1, `${child.stdout}\n${child.stderr}`);
 		assert.match(child.stderr, /snapshot save failed: permission denied writing .*backup\.db\.part/);
 		assert.deepEqual(filesIn(target), []);

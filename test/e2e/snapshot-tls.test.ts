@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {snapshotSaveCommand} from '../../source/commands/snapshot-save.js';
 import {snapshotStatusCommand} from '../../source/commands/snapshot-status.js';
 import {buildConfig} from '../../source/config/config.js';
-import {LocalCluster, type LocalTls} from '../../source/demo/local-cluster.js';
+import type {LocalCluster, LocalTls} from '../../source/demo/local-cluster.js';
+import {startScenario, type Scenario} from '../helpers/scenario.js';
 import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
 import {assertSameDatabase, etcdctlStatus, filesIn, hasEtcd, mustEtcdctl, tempDir} from '../helpers/snapshot-fixtures.js';
 
 const hasOpenssl = spawnSync('openssl', ['version'], {stdio: 'ignore'}).status === 0;
-
-function openssl(args: readonly string[]): void {
-	const result = spawnSync('openssl', args, {encoding: 'utf8'});
-	if (result.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${result.stderr}`);
-}
-
-/** A throwaway CA and one certificate for 127.0.0.1 usable by server and client, as etcd's TLS guides make. */
-function makeCertificates(dir: string, name: string): LocalTls {
-	const file = (suffix: string) => join(dir, `${name}-${suffix}`);
-	openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '1', '-subj', `/CN=${name}-ca`]);
-	openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('node.key'), '-out', file('node.csr'), '-subj', '/CN=127.0.0.1']);
-	writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
-	openssl(['x509', '-req', '-in', file('node.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('node.crt'), '-days', '1', '-extfile', file('ext.cnf')]);
-	return {caFile: file('ca.crt'), certFile: file('node.crt'), keyFile: file('node.key')};
-}
 
 function capture() {
 	const out: string[] = [];
@@ -35,14 +21,17 @@ function capture() {
 
 describe('snapshot save over TLS with client certificates', {skip: (!hasEtcd || !hasOpenssl) && 'etcd, etcdctl or openssl not installed', timeout: 600_000}, () => {
 	let cluster: LocalCluster;
+	let scenario: Scenario | undefined;
 	const dir = tempDir();
 	let tls: LocalTls;
 	let strangerCa: string;
 
 	before(async () => {
-		tls = makeCertificates(dir.path, 'cluster');
-		strangerCa = makeCertificates(dir.path, 'stranger').caFile;
-		cluster = await LocalCluster.start({members: 3, tls});
+		scenario = await startScenario({cluster: {members: 3}, isTls: true});
+		cluster = scenario.cluster;
+		// The server certificate is a client certificate too, as etcd's TLS guides make them.
+		tls = {caFile: scenario.pki!.caFile, certFile: scenario.pki!.serverCertFile, keyFile: scenario.pki!.serverKeyFile};
+		strangerCa = scenario.pki!.otherCaFile;
 		const endpoint = cluster.endpoints[0]!;
 		// fillCluster's client speaks plain http: write through etcdctl over TLS instead.
 		const tlsArgs = [`--endpoints=${endpoint}`, `--cacert=${tls.caFile}`, `--cert=${tls.certFile}`, `--key=${tls.keyFile}`];
@@ -51,7 +40,7 @@ describe('snapshot save over TLS with client certificates', {skip: (!hasEtcd || 
 	});
 
 	after(async () => {
-		await cluster?.stop();
+		await scenario?.end();
 		dir.remove();
 	});
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {readFileSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import {noop} from 'cockatiel';
 import {Etcd3} from 'etcd3';
-import {hasEtcdBinary, LocalCluster} from '../../source/demo/local-cluster.js';
+import {hasEtcdBinary, type LocalCluster} from '../../source/demo/local-cluster.js';
+import {startScenario, type Scenario} from '../helpers/scenario.js';
 import {Keyring} from '../../source/ssh/connect.js';
 import {SshConnection} from '../../source/ssh/connection.js';
 import {tunnelChannelOptions} from '../../source/ssh/grpc-tunnel-options.js';
@@ -18,32 +17,18 @@ const hasOpenssl = spawnSync('openssl', ['version'], {stdio: 'ignore'}).status =
 const skip = !hasSshd() ? 'OpenSSH sshd is not installed' : !hasEtcdBinary() ? 'etcd is not installed' : !hasOpenssl ? 'openssl is not installed' : false;
 const memberName = 'etcd-tls.example.test';
 
-function openssl(args: readonly string[], cwd: string): void {
-	const result = spawnSync('openssl', args, {cwd, encoding: 'utf8'});
-	if (result.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${result.stderr}`);
-}
-
-/** A throwaway CA and one certificate naming the member by DNS name and by 127.0.0.1. */
-function makePki(dir: string): {caFile: string; certFile: string; keyFile: string} {
-	const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-	openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=etcdtop test CA'], dir);
-	openssl(['req', ...ec, '-keyout', 'member.key', '-out', 'member.csr', '-subj', `/CN=${memberName}`], dir);
-	writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=DNS:${memberName},IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n`);
-	openssl(['x509', '-req', '-in', 'member.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'member.crt', '-days', '2', '-extfile', 'ext.cnf'], dir);
-	return {caFile: join(dir, 'ca.crt'), certFile: join(dir, 'member.crt'), keyFile: join(dir, 'member.key')};
-}
 
 describe('TLS end to end through an SSH tunnel', {skip, timeout: 180_000}, () => {
 	let sshd: TestSshd;
 	let cluster: LocalCluster;
+	let scenario: Scenario | undefined;
 	let connection: SshConnection;
-	let pkiDir: string;
 	let pki: {caFile: string; certFile: string; keyFile: string};
 
 	before(async () => {
-		pkiDir = mkdtempSync(join(tmpdir(), 'etcdtop-ssh-pki-'));
-		pki = makePki(pkiDir);
-		[sshd, cluster] = await Promise.all([TestSshd.start(), LocalCluster.start({members: 1, namePrefix: 'tls', tls: pki})]);
+		scenario = await startScenario({cluster: {members: 1, namePrefix: 'tls'}, sshd: true, isTls: true, dnsNames: [memberName]});
+		[sshd, cluster] = [scenario.sshd!, scenario.cluster];
+		pki = {caFile: scenario.pki!.caFile, certFile: scenario.pki!.serverCertFile, keyFile: scenario.pki!.serverKeyFile};
 		connection = new SshConnection({
 			host: resolveSshHost({host: '127.0.0.1', port: sshd.port, user: sshd.user}, {identityFile: sshd.keys.plain}),
 			hostKeys: {knownHostsPath: sshd.knownHostsFile, isAcceptingNew: false},
@@ -55,8 +40,7 @@ describe('TLS end to end through an SSH tunnel', {skip, timeout: 180_000}, () =>
 
 	after(async () => {
 		connection?.close();
-		await Promise.all([sshd?.dispose(), cluster?.stop()]);
-		if (pkiDir) rmSync(pkiDir, {recursive: true, force: true});
+		await scenario?.end();
 	});
 
 	const etcdThrough = (endpoint: string, serverName: string) =>

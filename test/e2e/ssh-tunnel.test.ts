@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import {connect as netConnect} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {freePort} from '../../source/demo/free-port.js';
-import {hasEtcdBinary, LocalCluster} from '../../source/demo/local-cluster.js';
+import {hasEtcdBinary, type LocalCluster} from '../../source/demo/local-cluster.js';
+import {startScenario, type Scenario} from '../helpers/scenario.js';
 import {MemberClient} from '../../source/etcd/member-client.js';
 import {Keyring} from '../../source/ssh/connect.js';
 import {SshConnection, type ConnectionState} from '../../source/ssh/connection.js';
@@ -47,10 +48,12 @@ async function waitForState(emitter: {readonly state: string; on: (event: 'state
 describe('etcd through an SSH tunnel to a real sshd', {skip, timeout: 180_000}, () => {
 	let sshd: TestSshd;
 	let cluster: LocalCluster;
+	let scenario: Scenario | undefined;
 	let connection: SshConnection;
 
 	before(async () => {
-		[sshd, cluster] = await Promise.all([TestSshd.start(), LocalCluster.start({members: 1, namePrefix: 'tunnel'})]);
+		scenario = await startScenario({cluster: {members: 1, namePrefix: 'tunnel'}, sshd: true});
+		[sshd, cluster] = [scenario.sshd!, scenario.cluster];
 		connection = new SshConnection({
 			host: resolveSshHost({host: '127.0.0.1', port: sshd.port, user: sshd.user}, {identityFile: sshd.keys.plain}),
 			hostKeys: {knownHostsPath: sshd.knownHostsFile, isAcceptingNew: false},
@@ -63,7 +66,7 @@ describe('etcd through an SSH tunnel to a real sshd', {skip, timeout: 180_000}, 
 
 	after(async () => {
 		connection?.close();
-		await Promise.all([sshd?.dispose(), cluster?.stop()]);
+		await scenario?.end();
 	});
 
 	it('carries a real status call to the member', async () => {

@@ -1,6 +1,7 @@
 import {after} from 'node:test';
 import {LocalCluster, type LocalClusterOptions} from '../../source/demo/local-cluster.js';
 import {etcdBinary} from './etcd-binaries.js';
+import {isKeepingEvidence} from './evidence.js';
 
 /**
  * A real etcd cluster for one test file, ended by PID when the file's tests finish. On failure its
@@ -9,7 +10,7 @@ import {etcdBinary} from './etcd-binaries.js';
 export async function startCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
 	const cluster = await LocalCluster.start({etcdBinary: etcdBinary('etcd'), ...options});
 	after(async () => {
-		const isKeeping = process.exitCode !== undefined && process.exitCode !== 0 ? true : process.env['ETCDTOP_KEEP_LOGS'] === '1';
+		const isKeeping = isKeepingEvidence();
 		await cluster.stop({isKeepingFiles: isKeeping});
 		if (isKeeping) console.error(`etcd logs kept in ${cluster.baseDir}`);
 	});

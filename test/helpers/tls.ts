@@ -29,12 +29,16 @@ function makeLeaf(dir: string, name: string, ca: string, extensions: string): vo
 	openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`]);
 }
 
-/** A throwaway CA with a server certificate for 127.0.0.1 and a client certificate, made by openssl. */
-export function makeTestPki(): TestPki {
+/**
+ * The one PKI builder of the tests: a throwaway CA with a server certificate for 127.0.0.1 and localhost (and
+ * `dnsNames`, for a member reached by a name), usable as a client certificate too, and a client
+ * certificate, made by openssl; `otherCaFile` signed nothing.
+ */
+export function makeTestPki({dnsNames = []}: {readonly dnsNames?: readonly string[]} = {}): TestPki {
 	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-pki-'));
 	makeCa(dir, 'ca');
 	makeCa(dir, 'other-ca');
-	makeLeaf(dir, 'server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+	makeLeaf(dir, 'server', 'ca', `subjectAltName=IP:127.0.0.1,DNS:localhost${dnsNames.map(name => `,DNS:${name}`).join('')}\nextendedKeyUsage=serverAuth,clientAuth\n`);
 	makeLeaf(dir, 'root', 'ca', 'extendedKeyUsage=clientAuth\n');
 	return {
 		dir,

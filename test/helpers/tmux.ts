@@ -1,10 +1,28 @@
 import {execFileSync} from 'node:child_process';
 import './etcd-binaries.js';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {isKeepingEvidence} from './evidence.js';
 
 let sessions = 0;
+
+/** The last screen of every session this file closed or left open, written out if a test failed. */
+const lastScreens = new Map<string, () => string>();
+process.once('exit', () => {
+	if (!isKeepingEvidence() || lastScreens.size === 0) return;
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-panes-'));
+	for (const [socket, screen] of lastScreens) {
+		let text: string;
+		try {
+			text = screen();
+		} catch (error) {
+			text = `(no capture: ${String(error)})`;
+		}
+		writeFileSync(join(dir, `${socket}.txt`), text);
+	}
+	process.stderr.write(`tmux panes kept in ${dir}\n`);
+});
 
 export interface TmuxOptions {
 	readonly columns?: number;
@@ -27,6 +45,8 @@ export class TmuxSession {
 	) {
 		this.socket = socket;
 		this.serverPid = Number(this.tmux(['display-message', '-p', '#{pid}']).trim());
+		// Until close() captures the last screen, the pane is read live if the file ends with it open.
+		lastScreens.set(socket, () => this.captureAll());
 	}
 
 	static start(argv: readonly string[], {columns = 120, rows = 40, env = {}}: TmuxOptions = {}): TmuxSession {
@@ -110,6 +130,12 @@ export class TmuxSession {
 	close(): void {
 		if (this.isClosed) return;
 		this.isClosed = true;
+		// A failing test closes its session in `finally`, before the runner knows it failed: keep the
+		// screen (with scrollback) now, and write it out at exit if the file failed.
+		try {
+			const screen = this.captureAll();
+			lastScreens.set(this.socket, () => screen);
+		} catch {}
 		try {
 			if (!this.isDead) process.kill(-this.panePid, 'SIGTERM');
 		} catch {}
