@@ -70,7 +70,7 @@ async function withEtcdtop({cluster, failed}: {cluster: LocalCluster; failed: st
 		{
 			confirm: async () => true,
 			log: entry => {
-				if (process.env["BENCH_TRACE"]) progress(`${Math.round(performance.now())} ${entry.step} ${entry.result}`);
+				if (process.env['BENCH_TRACE']) progress(`${Math.round(performance.now())} ${entry.step} ${entry.result}`);
 				if (entry.result.startsWith('ok') || entry.result.startsWith('exit')) marks[entry.step] ??= performance.now();
 			},
 		},

@@ -55,9 +55,9 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 	const ask = options.askPassphrase ?? terminalPassphrase();
 	const askPassphrase: AskPassphrase | undefined = ask
 		? async (path, attempt) => {
-				if (!isTerminalOurs) throw new Error('no terminal to ask on');
-				return ask(path, attempt);
-			}
+			if (!isTerminalOurs) throw new Error('no terminal to ask on');
+			return ask(path, attempt);
+		}
 		: undefined;
 	try {
 		host = resolveSshHost(ssh.via, {blocks: loadSshConfig(), ...(ssh.identityFile === undefined ? {} : {identityFile: ssh.identityFile})});

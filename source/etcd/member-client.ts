@@ -1,7 +1,7 @@
 import {credentials as grpcCredentials, type ChannelCredentials} from '@grpc/grpc-js';
 import {noop} from 'cockatiel';
 import {Etcd3, type IOptions} from 'etcd3';
-import {toDecimalId, toHexId, toNumber} from './ids.js';
+import {toDecimalId, toHexId} from './ids.js';
 import {ClassifiedError, classifyError, permissionDeniedFailure} from './errors.js';
 import {maintenanceCalls, type MaintenanceCalls, type RangePageRequest} from './maintenance.js';
 import {decodeStatusResponse, encodeStatusRequest} from './status-response.js';

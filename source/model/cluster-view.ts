@@ -8,13 +8,13 @@ export type Probe =
 	| {readonly state: 'pending'}
 	| {readonly state: 'ok'; readonly at: number; readonly latencyMs: number; readonly status: EndpointStatus}
 	| {
-			readonly state: 'unreachable';
-			readonly at: number;
-			readonly failure: Failure;
-			/** When this run of failures began. */
-			readonly since: number;
-			readonly lastOkAt: number | undefined;
-	  };
+		readonly state: 'unreachable';
+		readonly at: number;
+		readonly failure: Failure;
+		/** When this run of failures began. */
+		readonly since: number;
+		readonly lastOkAt: number | undefined;
+	};
 
 export type MemberHealth = 'ok' | 'unreachable' | 'pending' | 'unstarted';
 

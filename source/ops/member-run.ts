@@ -134,4 +134,3 @@ export async function runOperation(initial: OperationState, io: OperationIo): Pr
 		...(io.now ? {now: io.now} : {}),
 	});
 }
-

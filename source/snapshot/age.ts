@@ -13,7 +13,7 @@ import {
 	type KeyObject,
 } from 'node:crypto';
 import {closeSync, fstatSync, readSync} from 'node:fs';
-import {fileSource, openRegularFile, readFully, type ByteSource, type FileSource} from './bbolt.js';
+import {fileSource, openRegularFile, readFully, type FileSource} from './bbolt.js';
 
 // The age v1 file format (age-encryption.org/v1), written with node:crypto only: X25519 and scrypt
 // recipients, HKDF-SHA256, ChaCha20-Poly1305 in 64 KiB STREAM chunks. The standard `age` tool decrypts

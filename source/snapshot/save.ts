@@ -224,7 +224,7 @@ async function receive(
 	let syncFailure: {error: unknown} | undefined;
 	const flush = async () => {
 		if (syncFailure) throw syncFailure.error;
-		let pieces = pending;
+		const pieces = pending;
 		unsyncedBytes += pendingBytes;
 		pending = [];
 		pendingBytes = 0;

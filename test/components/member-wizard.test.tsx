@@ -15,7 +15,6 @@ import {frameWith, strip} from '../helpers/frames.js';
 import {InputProbe, InputWatch} from '../helpers/input-ready.js';
 
 
-
 function store(): ConsoleStore {
 	const snapshot: PollerSnapshot = {cluster: new ClusterBuilder().list().allOk().state, intervalMs: 1000, isPaused: false};
 	return {subscribe: () => () => {}, getSnapshot: () => snapshot, refresh: () => {}, setPaused: () => {}, setInterval: () => {}};

@@ -11,7 +11,7 @@ import type {LocalCluster} from '../../source/demo/local-cluster.js';
 import {startScenario, type Scenario} from '../helpers/scenario.js';
 import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
 import {testEtcdVersion} from '../helpers/etcd-binaries.js';
-import {assertSameDatabase, enableAuth, etcdctl, etcdctlStatus, fillCluster, filesIn, flipped, hasEtcd, mustEtcdctl, mustSnapshotUtil, snapshotUtil, tempDir} from '../helpers/snapshot-fixtures.js';
+import {assertSameDatabase, enableAuth, etcdctlStatus, fillCluster, filesIn, flipped, hasEtcd, mustEtcdctl, mustSnapshotUtil, snapshotUtil, tempDir} from '../helpers/snapshot-fixtures.js';
 
 function capture() {
 	const out: string[] = [];

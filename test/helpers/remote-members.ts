@@ -50,4 +50,3 @@ export async function newUrls(): Promise<{peer: string; client: string}> {
 export function sshFlags(sshd: TestSshd, name: string): string[] {
 	return ['--ssh-host', `${name}=${sshd.user}@127.0.0.1:${sshd.port}`, '--ssh-identity', sshd.keys.plain, '--ssh-known-hosts', sshd.knownHostsFile];
 }
-

@@ -56,7 +56,6 @@ export function etcdctlStatus(file: string): EtcdctlStatus {
 }
 
 
-
 export interface Content {
 	readonly keys: number;
 	readonly largeValues: number;
@@ -142,4 +141,3 @@ function bucketDigests(file: Buffer): Map<string, string> {
 	if (scan.problems.length > 0) throw new Error(`damaged snapshot: ${scan.problems.join('; ')}`);
 	return new Map([...hashes].map(([name, hash]) => [name, hash.digest('hex')]));
 }
-

@@ -37,10 +37,6 @@ function stateOf(pid: number): string | undefined {
 	}
 }
 
-function isAlive(pid: number): boolean {
-	return parentOf(pid) !== undefined;
-}
-
 function exists(pid: number): boolean {
 	return existsSync(`/proc/${pid}`);
 }

@@ -49,7 +49,7 @@ test("Ink's bounded cache answers what it was given and never holds more than it
 	assert.ok(cache.size <= 3);
 });
 
-test("Ink forgets old strings and keeps wrapped texts of different widths apart", () => {
+test('Ink forgets old strings and keeps wrapped texts of different widths apart', () => {
 	const measure = pathToFileURL(join(inkBuild, 'measure-text.js')).href;
 	const wrap = pathToFileURL(join(inkBuild, 'wrap-text.js')).href;
 	const out = execFileSync(

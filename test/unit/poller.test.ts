@@ -65,7 +65,7 @@ test('discovers every member from one endpoint and settles after one round', asy
 	poller.stop();
 	assert.equal(settled!.view.members.length, 3);
 	assert.equal(settled!.view.health, 'healthy');
-	assert.equal(settled!.updatedAt, clock.wall(), "observations carry the injected wall clock");
+	assert.equal(settled!.updatedAt, clock.wall(), 'observations carry the injected wall clock');
 });
 
 test('a hung member delays nobody else, and its probes never pile up', async () => {

@@ -32,7 +32,7 @@ describe('SSH targets', () => {
 	});
 
 	it('maps member names to hosts, and finds the host of an unmapped member from its peer URL', () => {
-		const map = parseHostMap(["etcd-1=ops@10.0.0.11:2222", "it's $(weird)=10.0.0.12"]);
+		const map = parseHostMap(['etcd-1=ops@10.0.0.11:2222', "it's $(weird)=10.0.0.12"]);
 		assert.deepEqual(memberTarget({name: 'etcd-1', peerUrls: ['https://10.9.9.9:2380']}, map), {user: 'ops', host: '10.0.0.11', port: 2222});
 		assert.deepEqual(memberTarget({name: "it's $(weird)", peerUrls: []}, map), {host: '10.0.0.12'});
 		assert.deepEqual(memberTarget({name: 'etcd-3', peerUrls: ['https://etcd-3.internal:2380', 'https://10.0.0.13:2380']}, map), {host: 'etcd-3.internal'});

@@ -125,6 +125,8 @@ export function MemberWizard({action, member, backend, keymap, onClose, width, h
 
 	useEffect(() => {
 		if (!needsForm) start(valuesRef.current);
+		// The controller of the latest run is the one to abort, whenever the wizard closes.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
 		return () => abort.current.abort();
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, []);

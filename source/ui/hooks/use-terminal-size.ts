@@ -7,12 +7,13 @@ export interface TerminalSize {
 }
 
 /** The terminal's size, updated on resize, so the layout always fills the screen exactly. */
+const sizeOf = (stdout: NodeJS.WriteStream): TerminalSize => ({columns: stdout.columns || 80, rows: stdout.rows || 24});
+
 export function useTerminalSize(): TerminalSize {
 	const {stdout} = useStdout();
-	const read = () => ({columns: stdout.columns || 80, rows: stdout.rows || 24});
-	const [size, setSize] = useState<TerminalSize>(read);
+	const [size, setSize] = useState<TerminalSize>(() => sizeOf(stdout));
 	useEffect(() => {
-		const onResize = () => setSize(read());
+		const onResize = () => setSize(sizeOf(stdout));
 		stdout.on('resize', onResize);
 		return () => {
 			stdout.off('resize', onResize);
