@@ -167,7 +167,7 @@ async function downloadAndVerify(store: S3Store, location: S3Location, partPath:
 	return {status, manifest, bytes};
 }
 
-function problemsOf(url: string, status: SnapshotStatus, manifest: SnapshotManifest | undefined): string | undefined {
+function problemsOf(url: string, status: SnapshotStatus, _manifest: SnapshotManifest | undefined): string | undefined {
 	if (status.problemCount > 0) return `${url} fails its integrity check: ${status.problems.slice(0, 3).join('; ')}`;
 	if (status.sha256 === 'mismatch') return `${url}: the sha256 trailer does not match the database bytes`;
 	return undefined;

@@ -20,7 +20,6 @@ export function parseS3Url(text: string): S3Location | {readonly problem: string
 	if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
 		return {problem: `"${bucket}" is not a bucket name (3-63 characters: a-z, 0-9, ".", "-")`};
 	}
-	// eslint-disable-next-line no-control-regex
 	if (/[\u0000-\u001f\u007f]/.test(key)) return {problem: 'the key contains control characters'};
 	if (key.startsWith('/') || key.includes('//')) return {problem: 'the key has an empty path segment ("//")'};
 	if (Buffer.byteLength(key) > 1024 - 40) return {problem: 'the key is too long for S3 (1024 bytes, with room for .meta.json)'};

@@ -164,7 +164,10 @@ export class FaultProxy {
 				this.cut();
 				return;
 			}
-			if (!upstream.write(chunk)) request.pause(), upstream.once('drain', () => request.resume());
+			if (!upstream.write(chunk)) {
+				request.pause();
+				upstream.once('drain', () => request.resume());
+			}
 		});
 		request.on('end', () => upstream.end());
 	}

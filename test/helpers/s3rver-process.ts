@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- s3rver ships no types */
 // A real S3-compatible server (s3rver) in a process of its own, so a test can kill it with SIGKILL.
 // argv: PORT DIRECTORY BUCKET...; prints "listening PORT" once it accepts connections.
 //
