@@ -101,7 +101,9 @@ test('a killed member shows "refused" and comes back when restarted', async () =
 	await session.waitFor(text => row(text, victim).includes(' ok '), 20_000);
 	session.sendKeys('3');
 	const log = await session.waitFor('EVENT LOG');
-	assert.match(log, new RegExp(`${victim} is unreachable: refused`));
+	// The row ends at "refused"; the log keeps the first failure, which on a connection that was open when
+	// the process died (etcd 3.5 here, every time) is the dropped connection.
+	assert.match(log, new RegExp(`${victim} is unreachable: (refused|unreachable \\(Connection dropped\\))`));
 	assert.match(log, new RegExp(`${victim} answers again`));
 	session.sendKeys('q');
 	assert.equal(await session.waitForExit(), 0);
