@@ -30,6 +30,7 @@ const benches: Readonly<Record<string, () => Promise<{run: (log: (line: string) 
 	'member-replace': async () => import('./member-replace.js'),
 	snapshot: async () => ({run: snapshotRows}),
 	ssh: async () => ({run: sshRows}),
+	maintenance: async () => import('./maintenance.js'),
 };
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);

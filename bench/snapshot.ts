@@ -13,14 +13,14 @@ import {crc32cImplementation} from '../source/snapshot/crc32c.js';
 
 const cliPath = fileURLToPath(new URL('../../bin/etcdtop.js', import.meta.url));
 
-interface Run {
+export interface Run {
 	readonly ms: number;
 	readonly maxRssMb: number;
 	readonly output: string;
 }
 
 /** Runs a command to completion, timing it and sampling its peak RSS (VmHWM) from /proc. */
-async function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+export async function timed(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
 	const started = process.hrtime.bigint();
 	const child = spawn(command, args, {env, stdio: ['ignore', 'pipe', 'pipe']});
 	let output = '';

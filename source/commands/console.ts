@@ -4,6 +4,8 @@ import {ConfigError} from '../config/errors.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 import {createRoutes} from '../route/routes.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
+import type {CommandLog} from '../ui/command-log.js';
+import type {Via} from './via.js';
 
 /**
  * Starts polling before the UI modules load: importing Ink and React takes about half a second, during
@@ -40,6 +42,27 @@ export async function consoleCommand({flags, io}: CommandContext): Promise<numbe
 		const commandLog = new CommandLog();
 		if (via) (await import('./via.js')).logPermanentFailure(via, commandLog);
 		const memberOps = await consoleMemberOps(config, flags, via, commandLog);
-		return runConsole(config, poller, {snapshots: via ? {...snapshots, routes: via.routes} : snapshots, memberOps, commandLog});
+		const maintenance = await consoleMaintenance(config, flags, via, commandLog);
+		return runConsole(config, poller, {snapshots: via ? {...snapshots, routes: via.routes} : snapshots, memberOps, commandLog, maintenance});
+	});
+}
+
+/** The Maintenance pane's store: the same machines, runner, routes and command log file as the commands. */
+async function consoleMaintenance(config: Config, flags: CommandContext['flags'], via: Via | undefined, commandLog: CommandLog) {
+	const {MaintenanceStore} = await import('../ui/maintenance-store.js');
+	const {openMaintenanceContext} = await import('./maintenance-context.js');
+	const {parseByteSize} = await import('../ops/defrag-rule.js');
+	const {parseDuration} = await import('../config/duration.js');
+	const {ConfigError} = await import('../config/errors.js');
+	const quotaFlag = flags.quotaBackendBytes === undefined ? undefined : parseByteSize(flags.quotaBackendBytes);
+	if (flags.quotaBackendBytes !== undefined && quotaFlag === undefined) throw new ConfigError('--quota-backend-bytes', `"${flags.quotaBackendBytes}" is not a size in bytes`, 'e.g. 8589934592 or 8GiB');
+	const settleTimeoutMs = parseDuration(flags.waitTimeout ?? '5m') ?? 300_000;
+	return new MaintenanceStore({
+		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
+		quotaFlag,
+		settleTimeoutMs,
+		commandTimeoutMs: config.commandTimeoutMs,
+		open: async () => openMaintenanceContext(config, via, {commandLog: flags.commandLog, warn: () => undefined}),
+		onLog: entry => commandLog.append({at: entry.at, severity: entry.result.startsWith('failed') ? 'error' : 'info', text: `${entry.step}: $ ${entry.command}  # ${entry.result}`}),
 	});
 }

@@ -35,7 +35,7 @@ export const commands: readonly CommandSpec[] = [
 		name: '',
 		operands: [],
 		summary: 'the live console (default)',
-		flags: [...connectionFlags, ...sshFlags, 'interval', 'probeTimeout', 'readOnly', 'discover', ...snapshotWriteFlags, 'snapshotEvery', 'identity', 'waitTimeout', 'commandLog'],
+		flags: [...connectionFlags, ...sshFlags, 'interval', 'probeTimeout', 'readOnly', 'discover', ...snapshotWriteFlags, 'snapshotEvery', 'identity', 'waitTimeout', 'commandLog', 'quotaBackendBytes'],
 		run: async context => (await import('./console.js')).consoleCommand(context),
 	},
 	{

@@ -121,7 +121,13 @@ export interface BboltVisitor {
 	 * nor for a value larger than a page when the scan skips those (`isReadingLargeValues: false`).
 	 * Keys and values point into reused page buffers: copy them to keep them past the call.
 	 */
-	readonly onEntry?: (key: Buffer, value: Buffer | undefined) => void;
+	readonly onEntry?: (key: Buffer, value: Buffer | undefined, skipped?: SkippedValue) => void;
+}
+
+/** A value the scan left on disk (`isReadingLargeValues: false`): its size, and its first `largeValuePrefix` bytes. */
+export interface SkippedValue {
+	readonly size: number;
+	readonly prefix: Buffer;
 }
 
 export interface ScanOptions {
@@ -131,6 +137,8 @@ export interface ScanOptions {
 	 * same. A snapshot of 256 MB of 1 MB values is then a few MB of reads instead of 256. Default true.
 	 */
 	readonly isReadingLargeValues?: boolean;
+	/** With `isReadingLargeValues: false`: read this many leading bytes of each skipped value (a record's header). Default 0. */
+	readonly largeValuePrefix?: number;
 }
 
 export interface BboltScan {
@@ -180,7 +188,7 @@ export function parseMeta(page: Buffer, pageId: 0 | 1): BboltMeta | undefined {
 type TreeRoot = {readonly pgid: number} | {readonly inline: Buffer};
 
 /** A leaf element's value, or undefined where a sparse read left it on disk. */
-type LeafVisitor = (key: Buffer, value: Buffer | undefined, flags: number) => void;
+type LeafVisitor = (key: Buffer, value: Buffer | undefined, flags: number, skipped?: SkippedValue) => void;
 
 class Scanner {
 	readonly problems: string[] = [];
@@ -201,6 +209,7 @@ class Scanner {
 		private readonly highWater: number,
 		hasFreelist: boolean,
 		private readonly isReadingLargeValues: boolean,
+		private readonly largeValuePrefix = 0,
 	) {
 		this.reachable = new Uint8Array(highWater);
 		this.freed = hasFreelist ? new Uint8Array(highWater) : undefined;
@@ -292,6 +301,7 @@ class Scanner {
 			const valueSize = page.readUInt32LE(element + 12);
 			fill(keyStart, keyEnd);
 			if (!this.isValueSkipped(page.length, valueSize, flags)) fill(keyEnd, keyEnd + valueSize);
+			else if (this.largeValuePrefix > 0) fill(keyEnd, keyEnd + Math.min(valueSize, this.largeValuePrefix));
 		}
 	}
 
@@ -415,8 +425,9 @@ class Scanner {
 			} else {
 				this.depth = depth;
 				const flags = page.readUInt32LE(element);
-				const value = this.isValueSkipped(page.length, valueSize, flags) ? undefined : page.subarray(keyStart + keySize, keyStart + keySize + valueSize);
-				onLeaf(key, value, flags);
+				const isSkipped = this.isValueSkipped(page.length, valueSize, flags);
+				const value = isSkipped ? undefined : page.subarray(keyStart + keySize, keyStart + keySize + valueSize);
+				onLeaf(key, value, flags, isSkipped ? {size: valueSize, prefix: page.subarray(keyStart + keySize, keyStart + keySize + Math.min(valueSize, this.largeValuePrefix))} : undefined);
 				previous = key;
 				maxInSubtree = key;
 			}
@@ -485,7 +496,7 @@ function parseBucketValue(value: Buffer, where: string, scanner: Scanner): TreeR
  * twice). The visitor sees what `etcdctl snapshot status` hashes: root keys, then each top-level bucket's
  * keys and values.
  */
-export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}, {isReadingLargeValues = true}: ScanOptions = {}): BboltScan {
+export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}, {isReadingLargeValues = true, largeValuePrefix = 0}: ScanOptions = {}): BboltScan {
 	const head = source.read(0, fallbackPageSize);
 	if (head.length < fallbackPageSize) {
 		return {pageSize: 0, meta: undefined, size: 0, problems: [`file size too small (${source.size} bytes)`], problemCount: 1};
@@ -532,7 +543,7 @@ export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}, {isRea
 		const truncated = `the database spans ${size} bytes (${highWater} pages) but the file holds ${source.size}; the file is truncated`;
 		return {pageSize, meta, size, problems: [...problems, truncated], problemCount: problems.length + 1};
 	}
-	const scanner = new Scanner(source, pageSize, highWater, meta.freelist !== noFreelist, isReadingLargeValues);
+	const scanner = new Scanner(source, pageSize, highWater, meta.freelist !== noFreelist, isReadingLargeValues, largeValuePrefix);
 	for (const problem of problems) scanner.problem(problem);
 	scanner.markMetaPages();
 	if (meta.freelist !== noFreelist) scanner.readFreelist(meta.freelist);
@@ -548,9 +559,9 @@ export function scanBbolt(source: ByteSource, visitor: BboltVisitor = {}, {isRea
 			const label = `bucket ${JSON.stringify(name.toString('latin1'))}`;
 			const root = parseBucketValue(value, label, scanner);
 			if (!root) return;
-			scanner.walkTree(root, label, (key, entry, entryFlags) => {
+			scanner.walkTree(root, label, (key, entry, entryFlags, skipped) => {
 				const isNested = (entryFlags & bucketLeafFlag) !== 0;
-				visitor.onEntry?.(key, isNested ? undefined : entry);
+				visitor.onEntry?.(key, isNested ? undefined : entry, skipped);
 				if (isNested && entry) checkNested(scanner, entry, `${label}/${key.toString('hex')}`);
 			});
 		});

@@ -22,9 +22,14 @@ const finishedCompactKey = Buffer.from('finishedCompactRev');
 /** mvcc's revision key: 8-byte main, '_', 8-byte sub; a deletion appends 't'. */
 const revisionKeySize = 17;
 const tombstoneMark = 0x74;
+/** Enough of a stored record for its key and the value's length prefix (a key this long is rare; such a record counts as undecodable). */
+const recordHeaderBytes = 64 * 1024;
 
-/** The key and the value's size from a stored mvccpb.KeyValue, read off the protobuf wire format by hand. */
-export function keyValueSizes(record: Buffer): {readonly key: Buffer; readonly valueSize: number} | undefined {
+/**
+ * The key and the value's size from a stored mvccpb.KeyValue, read off the protobuf wire format by hand.
+ * `record` may be only the first bytes of a larger record (`totalSize`): the value field may run past it.
+ */
+export function keyValueSizes(record: Buffer, totalSize = record.length): {readonly key: Buffer; readonly valueSize: number} | undefined {
 	let key: Buffer | undefined;
 	let valueSize = 0;
 	let at = 0;
@@ -48,7 +53,13 @@ export function keyValueSizes(record: Buffer): {readonly key: Buffer; readonly v
 			if (varint() === undefined) return undefined;
 		} else if (wire === 2) {
 			const length = varint();
-			if (length === undefined || at + length > record.length) return undefined;
+			if (length === undefined || at + length > totalSize) return undefined;
+			if (field === 5 && at + length > record.length) {
+				// The value runs past the bytes read: its size is all that is needed.
+				valueSize = length;
+				break;
+			}
+			if (at + length > record.length) return undefined;
 			if (field === 1) key = record.subarray(at, at + length);
 			else if (field === 5) valueSize = length;
 			at += length;
@@ -86,20 +97,22 @@ export function inspectSnapshotSource(source: ByteSource, depth: number): Snapsh
 		onTopLevel(name) {
 			bucket = name.equals(keyBucket) ? 'key' : name.equals(metaBucket) ? 'meta' : 'other';
 		},
-		onEntry(revisionKey, value) {
+		onEntry(revisionKey, whole, skipped) {
 			if (bucket === 'meta') {
-				if (value && revisionKey.equals(finishedCompactKey) && value.length >= 8) compactRevision = Number(value.readBigInt64BE(0));
+				if (whole && revisionKey.equals(finishedCompactKey) && whole.length >= 8) compactRevision = Number(whole.readBigInt64BE(0));
 				return;
 			}
+			const value = whole ?? skipped?.prefix;
 			if (bucket !== 'key' || !value) return;
+			const valueBytes = whole ? whole.length : skipped!.size;
 			if (revisionKey.length >= 8) revision = Number(revisionKey.readBigInt64BE(0));
-			const decoded = keyValueSizes(value);
+			const decoded = keyValueSizes(value, valueBytes);
 			if (!decoded) {
 				undecodable++;
 				return;
 			}
 			const key = decoded.key.toString('latin1');
-			const recordBytes = revisionKey.length + value.length;
+			const recordBytes = revisionKey.length + valueBytes;
 			const isTombstone = revisionKey.length > revisionKeySize && revisionKey[revisionKeySize] === tombstoneMark;
 			tally.addOld(key, recordBytes);
 			const entry = latest.get(key);
@@ -110,7 +123,8 @@ export function inspectSnapshotSource(source: ByteSource, depth: number): Snapsh
 				latest.set(key, {recordBytes, valueSize: isTombstone ? -1 : decoded.valueSize});
 			}
 		},
-	});
+		// Values larger than a page stay on disk: only their record header (key, value size) is read.
+	}, {isReadingLargeValues: false, largeValuePrefix: recordHeaderBytes});
 	for (const [key, entry] of latest) {
 		if (entry.valueSize >= 0) tally.promoteLatest(key, key.length, entry.valueSize, entry.recordBytes);
 	}

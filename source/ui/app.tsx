@@ -1,6 +1,6 @@
 import {Box, useInput, useStdin} from 'ink';
 import {Text} from './components/text.js';
-import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
+import {useEffect, useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import type {ConsoleStore} from './console-store.js';
 import {EventLog} from './components/event-log.js';
 import {CommandLog, mergeByTime, type LogLine} from './command-log.js';
@@ -15,14 +15,16 @@ import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {actionsOn, formatKeys, resolveKey, type ConsoleContext, type KeyAction, type Keymap} from './keymap.js';
 import {splitKeys, type KeyPress} from './keys.js';
-import {reduceTyped} from '../model/typed-confirmation.js';
-import {confirmInputOf} from './components/typed-confirmation.js';
+import {reduceTyped, startTyped} from '../model/typed-confirmation.js';
+import {confirmInputOf, TypedConfirmationView} from './components/typed-confirmation.js';
 import {initialUi, scopesFor, type UiState} from './ui-state.js';
 import {initialSnapshotsPane} from '../model/snapshots-pane.js';
 import type {SnapshotPaneStore} from '../snapshot/pane-store.js';
 import {ConfirmDelete, SnapshotDetails} from './components/snapshot-details.js';
 import {SnapshotsPane} from './components/snapshots-pane.js';
 import {color} from './theme.js';
+import {MaintenancePane} from './components/maintenance-pane.js';
+import type {MaintenanceSnapshot, MaintenanceStore} from './maintenance-store.js';
 
 export interface AppProps {
 	readonly store: ConsoleStore;
@@ -36,6 +38,8 @@ export interface AppProps {
 	readonly memberOps?: MemberOpsBackend;
 	/** Changes etcdtop made and remote commands it ran, shown in the log pane beside the cluster's events. */
 	readonly commandLog?: CommandLog;
+	/** The Maintenance pane's actions; without it the pane shows space and alarms and its keys say why they are off. */
+	readonly maintenance?: MaintenanceStore;
 }
 
 const emptyLog = new CommandLog();
@@ -58,11 +62,15 @@ const noSnapshots: SnapshotPaneStore = {
 	remove: () => undefined,
 };
 
-export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, snapshots = noSnapshots, memberOps, commandLog = emptyLog}: AppProps) {
+const noMaintenanceState: MaintenanceSnapshot = Object.freeze({quotas: {}, task: undefined, pendingConfirm: undefined, busy: {}});
+const noMaintenance = {subscribe: () => () => undefined, getSnapshot: () => noMaintenanceState};
+
+export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, snapshots = noSnapshots, memberOps, commandLog = emptyLog, maintenance}: AppProps) {
 	const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
 	const {view, events} = snapshot.cluster;
 	const snapshotsState = useSyncExternalStore(snapshots.subscribe, snapshots.getSnapshot);
 	const commandLines = useSyncExternalStore(commandLog.subscribe, commandLog.getSnapshot);
+	const maintenanceState = useSyncExternalStore((maintenance ?? noMaintenance).subscribe, (maintenance ?? noMaintenance).getSnapshot);
 	const now = useNow(1000, clock);
 	const {columns, rows} = useTerminalSize();
 	const {isRawModeSupported} = useStdin();
@@ -74,6 +82,14 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		uiRef.current = next;
 		setUi(next);
 	};
+
+	// A maintenance action waiting for its typed word opens the one typed confirmation.
+	const pendingWord = maintenanceState.pendingConfirm?.expected;
+	useEffect(() => {
+		const current = uiRef.current;
+		if (pendingWord && current.modal.kind !== 'confirm-maintenance') update({...current, pane: 'maintenance', modal: {kind: 'confirm-maintenance', confirmation: startTyped(pendingWord)}});
+		if (!pendingWord && current.modal.kind === 'confirm-maintenance') update({...current, modal: {kind: 'none'}});
+	}, [pendingWord]);
 
 	const members = view.members;
 	const selectedIndex = Math.max(0, members.findIndex(member => member.key === ui.selectedKey));
@@ -90,6 +106,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		memberKeys: store.getSnapshot().cluster.view.members.map(member => member.key),
 		snapshotNames: snapshots.getSnapshot().entries.map(entry => entry.name),
 		hasMemberOps: memberOps !== undefined,
+		maintenance,
 		quit: onQuit,
 	});
 
@@ -97,6 +114,16 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		const current = uiRef.current;
 		// The member wizard reads every key itself (names, URLs, the typed confirmation).
 		if (current.modal.kind === 'member-op') return;
+		if (current.modal.kind === 'confirm-maintenance') {
+			if (press.name === 'ctrl+c') return onQuit();
+			const input = confirmInputOf(keymap, press);
+			if (!input) return;
+			const {state, outcome} = reduceTyped(current.modal.confirmation, input);
+			if (outcome === 'typing') return update({...current, modal: {...current.modal, confirmation: state}});
+			update({...current, modal: {kind: 'none'}});
+			maintenance?.confirm(outcome === 'confirmed');
+			return;
+		}
 		if (current.modal.kind === 'confirm-delete') {
 			// The confirmation owns the keyboard: "q" or "d" in a file name is text; only ctrl+c still quits.
 			if (press.name === 'ctrl+c') return onQuit();
@@ -121,7 +148,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	useInput(
 		(input, key) => {
 			// Text entry takes a pasted chunk as text; elsewhere each character is its own key.
-			const mode = uiRef.current.modal.kind === 'confirm-delete' ? 'text' : 'keys';
+			const mode = uiRef.current.modal.kind === 'confirm-delete' || uiRef.current.modal.kind === 'confirm-maintenance' ? 'text' : 'keys';
 			for (const press of splitKeys(input, key, mode)) onPress(press);
 		},
 		// Always listening while the terminal can be read (it ignores keys the wizard owns): a handler that
@@ -161,6 +188,23 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		body = entry ? <SnapshotDetails entry={entry} state={snapshotsState} width={width} height={bodyHeight} offset={modal.offset} keymap={keymap} /> : <Text color={color('warn')}>that file is no longer there (esc)</Text>;
 	} else if (modal.kind === 'confirm-delete') {
 		body = <ConfirmDelete confirmation={modal.confirmation} keymap={keymap} />;
+	} else if (modal.kind === 'confirm-maintenance') {
+		body = (
+			<Box flexDirection="column" borderStyle="round" borderColor={color('bad')} paddingX={1}>
+				<TypedConfirmationView keymap={keymap} confirmation={modal.confirmation} verb="go ahead">
+					<Text bold color={color('bad')}>
+						{modal.confirmation.expected === 'defrag' ? 'Defragment the cluster?' : 'Compact the keyspace?'}
+					</Text>
+					{(maintenanceState.pendingConfirm?.lines ?? []).map((line, index) => (
+						<Text key={index} wrap="truncate">
+							{line}
+						</Text>
+					))}
+				</TypedConfirmationView>
+			</Box>
+		);
+	} else if (pane === 'maintenance') {
+		body = <MaintenancePane view={view} state={maintenanceState} isReadOnly={isReadOnly} now={now} width={width} height={bodyHeight} />;
 	} else if (pane === 'snapshots') {
 		const selectedName = ui.selectedSnapshot ?? snapshotsState.entries[0]?.name;
 		body = <SnapshotsPane state={snapshotsState} selectedName={selectedName} now={now} width={width} height={bodyHeight} />;
@@ -174,7 +218,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		isSized = tableHeight + 1 + logHeight <= bodyHeight;
 		body = (
 			<Box flexDirection="column">
-				<MembersTable view={view} selectedKey={selected?.key} now={now} width={width} />
+				<MembersTable view={view} selectedKey={selected?.key} now={now} width={width} busy={maintenanceState.busy} />
 				<Box height={1} />
 				<EventLog events={events} height={logHeight} width={width} />
 			</Box>
@@ -183,7 +227,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 
 	return (
 		<Box flexDirection="column" width={width} height={height}>
-			<Header view={view} now={now} intervalMs={snapshot.intervalMs} isPaused={snapshot.isPaused} isReadOnly={isReadOnly} width={width} />
+			<Header view={view} now={now} intervalMs={snapshot.intervalMs} isPaused={snapshot.isPaused} isReadOnly={isReadOnly} width={width} busy={maintenanceState.busy} />
 			<Box height={1} />
 			<Box flexDirection="column" height={bodyHeight} overflow={isSized ? 'visible' : 'hidden'}>
 				{body}

@@ -13,7 +13,11 @@ import {reduceUi, scopesFor, stepInterval, type NavigationId, type UiState} from
 export type ConsoleActionId =
 	| 'quit' | 'help' | 'down' | 'up' | 'details' | 'pause' | 'refresh' | 'slower' | 'faster' | 'dashboard' | 'log' | 'close'
 	| 'snapshots' | 'snapshot-down' | 'snapshot-up' | 'snapshot-save' | 'snapshot-verify' | 'snapshot-delete' | 'snapshot-details'
-	| MemberActionId;
+	| MemberActionId
+	| 'maintenance' | MaintenanceActionId;
+
+/** The Maintenance pane's actions: the same machines as `etcdtop defrag`, `compact`, `alarm disarm`, `check consistency`, `usage`. */
+export type MaintenanceActionId = 'maintenance-defrag' | 'maintenance-compact' | 'maintenance-disarm' | 'maintenance-check' | 'maintenance-usage';
 
 /** Actions that change membership; each opens the member wizard (same state machine as `etcdtop member …`). */
 export type MemberActionId = 'replace-member' | 'add-member' | 'remove-member' | 'move-leader';
@@ -26,13 +30,24 @@ export type ConfirmActionId = 'confirm-submit' | 'confirm-cancel';
 
 export type ActionId = ConsoleActionId | WizardActionId | ConfirmActionId;
 
-export type Scope = 'global' | 'dashboard' | 'snapshots' | 'modal' | 'wizard form' | 'wizard running' | 'wizard finished' | 'typed confirmation';
+export type Scope = 'global' | 'dashboard' | 'snapshots' | 'maintenance' | 'modal' | 'wizard form' | 'wizard running' | 'wizard finished' | 'typed confirmation';
 
 /** The snapshots pane's store, as far as keys drive it. */
 export interface SnapshotActions {
 	reload(): void;
 	save(): void;
 	verify(name: string): void;
+}
+
+/** The Maintenance pane's store, as far as keys drive it (ui/maintenance-store.ts). */
+export interface MaintenanceActions {
+	readonly isBusy: boolean;
+	loadQuotas(): Promise<void>;
+	defrag(options: {readonly isCompacting: boolean; readonly isDisarming: boolean}): Promise<void>;
+	compact(): Promise<void>;
+	disarm(): Promise<void>;
+	check(): Promise<void>;
+	usage(): Promise<void>;
 }
 
 /** What a console action may read and do, built afresh for each key from the latest state. */
@@ -47,6 +62,8 @@ export interface ConsoleContext {
 	/** Snapshot file names in display order. */
 	readonly snapshotNames: readonly string[];
 	readonly hasMemberOps: boolean;
+	/** The Maintenance pane's actions; undefined when the console has none. */
+	readonly maintenance: MaintenanceActions | undefined;
 	readonly quit: () => void;
 }
 
@@ -109,6 +126,11 @@ const needsMember = (ctx: ConsoleContext) => (ctx.memberKeys.length === 0 ? 'no 
 const needsSnapshot = (ctx: ConsoleContext) => (!ctx.hasSnapshots ? 'snapshots are not set up in this console' : selectedSnapshot(ctx) === undefined ? 'no snapshot in the directory' : undefined);
 const needsMemberOps = (ctx: ConsoleContext) => (ctx.hasMemberOps ? undefined : 'member changes are not available in this console');
 const needsMemberOpsAndMember = (ctx: ConsoleContext) => needsMemberOps(ctx) ?? needsMember(ctx);
+const needsMaintenance = (ctx: ConsoleContext) => (!ctx.maintenance ? 'maintenance is not available in this console' : ctx.maintenance.isBusy ? 'a maintenance action is running; wait for it to finish' : undefined);
+/** Starts a maintenance action; its progress and its typed confirmation arrive through the store. */
+const maintain = (start: (actions: MaintenanceActions, ctx: ConsoleContext) => Promise<void>) => (ctx: ConsoleContext) => {
+	if (ctx.maintenance) void start(ctx.maintenance, ctx);
+};
 
 /** Every action id with its spec: the compiler refuses an id without its handler. */
 export type ActionSpecs = {readonly [Id in ConsoleActionId]: ActionSpec<'console'>} & {readonly [Id in WizardActionId]: ActionSpec<'wizard'>} & {readonly [Id in ConfirmActionId]: ActionSpec<'confirm'>};
@@ -163,6 +185,37 @@ const specs: ActionSpecs = {
 	'add-member': {surface: console, keys: ['a'], description: 'add a member', scope: 'dashboard', isDangerous: true, run: navigate('add-member'), disabledReason: needsMemberOps},
 	'remove-member': {surface: console, keys: ['D'], description: 'remove member', scope: 'dashboard', isDangerous: true, run: navigate('remove-member'), disabledReason: needsMemberOpsAndMember},
 	'move-leader': {surface: console, keys: ['L'], description: 'move leadership here', scope: 'dashboard', isDangerous: true, run: navigate('move-leader'), disabledReason: needsMemberOpsAndMember},
+	maintenance: {
+		surface: console,
+		keys: ['4'],
+		description: 'maintenance pane',
+		scope: 'global',
+		isDangerous: false,
+		hint: 'maintenance',
+		run: ctx => {
+			if (ctx.maintenance && !ctx.maintenance.isBusy) void ctx.maintenance.loadQuotas();
+			ctx.update(reduceUi(ctx.ui, 'maintenance', ctx.memberKeys, ctx.snapshotNames));
+		},
+		disabledReason: alwaysOn,
+	},
+	'maintenance-defrag': {
+		surface: console,
+		keys: ['d'],
+		description: 'defrag, leader last (typed); with NOSPACE also compact and disarm',
+		scope: 'maintenance',
+		isDangerous: true,
+		hint: 'defrag',
+		// With NOSPACE raised, d is the guided recovery: compact, defragment, disarm.
+		run: maintain((actions, ctx) => {
+			const hasNospace = ctx.store.getSnapshot().cluster.view.alarms.some(alarm => alarm.alarm === 'NOSPACE');
+			return actions.defrag({isCompacting: hasNospace, isDisarming: hasNospace});
+		}),
+		disabledReason: needsMaintenance,
+	},
+	'maintenance-compact': {surface: console, keys: ['c'], description: 'compact (typed)', scope: 'maintenance', isDangerous: true, hint: 'compact', run: maintain(actions => actions.compact()), disabledReason: needsMaintenance},
+	'maintenance-disarm': {surface: console, keys: ['x'], description: 'disarm NOSPACE', scope: 'maintenance', isDangerous: true, hint: 'disarm', run: maintain(actions => actions.disarm()), disabledReason: needsMaintenance},
+	'maintenance-check': {surface: console, keys: ['h'], description: 'check consistency', scope: 'maintenance', isDangerous: false, hint: 'hash check', run: maintain(actions => actions.check()), disabledReason: needsMaintenance},
+	'maintenance-usage': {surface: console, keys: ['u'], description: 'usage by prefix', scope: 'maintenance', isDangerous: false, hint: 'usage', run: maintain(actions => actions.usage()), disabledReason: needsMaintenance},
 	'wizard-next': {surface: 'wizard', keys: ['enter'], description: 'next field; after the last, check the cluster', scope: 'wizard form', isDangerous: false, hint: 'next', run: ctx => ctx.next(), disabledReason: alwaysOn},
 	'wizard-cancel': {surface: 'wizard', keys: ['escape'], description: 'cancel; nothing was changed', scope: 'wizard form', isDangerous: false, hint: 'cancel', run: ctx => ctx.cancel(), disabledReason: alwaysOn},
 	'wizard-stop': {

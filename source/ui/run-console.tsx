@@ -7,6 +7,7 @@ import {SnapshotStore, type SnapshotStoreOptions} from '../snapshot/pane-store.j
 import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
 import type {MemberOpsBackend} from './member-ops.js';
 import type {CommandLog} from './command-log.js';
+import type {MaintenanceStore} from './maintenance-store.js';
 import {writeErr} from '../output/terminal.js';
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
@@ -24,7 +25,8 @@ export async function runConsole(
 		snapshots: snapshotOptions,
 		memberOps,
 		commandLog,
-	}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>; memberOps?: MemberOpsBackend; commandLog?: CommandLog} = {},
+		maintenance,
+	}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>; memberOps?: MemberOpsBackend; commandLog?: CommandLog; maintenance?: MaintenanceStore} = {},
 ): Promise<number> {
 	const stdout = process.stdout;
 	const isTty = stdout.isTTY === true;
@@ -66,7 +68,7 @@ export async function runConsole(
 		...(snapshotOptions ?? {directory: defaultSnapshotDir(), keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}}),
 	});
 	snapshots.start();
-	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} {...(memberOps && !config.isReadOnly ? {memberOps} : {})} {...(commandLog ? {commandLog} : {})} />, {
+	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} {...(memberOps && !config.isReadOnly ? {memberOps} : {})} {...(commandLog ? {commandLog} : {})} {...(maintenance ? {maintenance} : {})} />, {
 		exitOnCtrlC: false,
 		patchConsole: true,
 	});

@@ -1,7 +1,7 @@
 import {startTyped, type TypedConfirmation} from '../model/typed-confirmation.js';
-import type {ConsoleActionId, MemberActionId, Scope} from './keymap.js';
+import type {ConsoleActionId, MaintenanceActionId, MemberActionId, Scope} from './keymap.js';
 
-export type Pane = 'dashboard' | 'snapshots' | 'log';
+export type Pane = 'dashboard' | 'snapshots' | 'log' | 'maintenance';
 
 /** Which overlay is open: one union rather than a flag per overlay. */
 export type Modal =
@@ -11,6 +11,8 @@ export type Modal =
 	| {readonly kind: 'snapshot-details'; readonly name: string; readonly offset: number}
 	/** The typed confirmation before a snapshot file is deleted: every key is typed into it until it closes. */
 	| {readonly kind: 'confirm-delete'; readonly name: string; readonly confirmation: TypedConfirmation}
+	/** A maintenance action waits for its word typed ("defrag", "compact"): every key is typed into it until it closes. */
+	| {readonly kind: 'confirm-maintenance'; readonly confirmation: TypedConfirmation}
 	/** The member wizard; it reads every key itself until it closes. `memberKey` is unset for add. */
 	| {readonly kind: 'member-op'; readonly action: MemberActionId; readonly memberKey: string | undefined};
 
@@ -31,11 +33,12 @@ export function scopesFor(ui: UiState): readonly Scope[] {
 	if (ui.modal.kind === 'snapshot-details') return ['modal', 'snapshots', 'global'];
 	if (ui.modal.kind !== 'none') return ['modal', 'global'];
 	if (ui.pane === 'snapshots') return ['snapshots', 'global'];
+	if (ui.pane === 'maintenance') return ['maintenance', 'global'];
 	return ui.pane === 'dashboard' ? ['dashboard', 'global'] : ['global'];
 }
 
 /** The actions that only move the console's own state; the rest act on the stores. */
-export type NavigationId = Exclude<ConsoleActionId, 'quit' | 'pause' | 'refresh' | 'slower' | 'faster' | 'snapshot-save' | 'snapshot-verify'>;
+export type NavigationId = Exclude<ConsoleActionId, 'quit' | 'pause' | 'refresh' | 'slower' | 'faster' | 'snapshot-save' | 'snapshot-verify' | MaintenanceActionId>;
 
 /** Pure: the console's own navigation state after an action, given the member keys in display order. */
 export function reduceUi(ui: UiState, id: NavigationId, memberKeys: readonly string[], snapshotNames: readonly string[] = []): UiState {
@@ -68,6 +71,8 @@ export function reduceUi(ui: UiState, id: NavigationId, memberKeys: readonly str
 			return {...ui, pane: 'log', modal: {kind: 'none'}};
 		case 'snapshots':
 			return {...ui, pane: 'snapshots', modal: {kind: 'none'}};
+		case 'maintenance':
+			return {...ui, pane: 'maintenance', modal: {kind: 'none'}};
 		case 'snapshot-down':
 			if (ui.modal.kind === 'snapshot-details') return {...ui, modal: {...ui.modal, offset: ui.modal.offset + 1}};
 			return {...ui, selectedSnapshot: snapshotNames[Math.min(snapshotNames.length - 1, snapshotIndex + 1)]};

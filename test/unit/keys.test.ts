@@ -56,6 +56,7 @@ function context(patch: Partial<ConsoleContext> = {}): ConsoleContext & {readonl
 		memberKeys: ['m1', 'm2'],
 		snapshotNames: ['a.db'],
 		hasMemberOps: true,
+		maintenance: undefined,
 		quit: () => calls.push('quit'),
 		...patch,
 	};

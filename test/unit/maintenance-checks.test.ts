@@ -132,6 +132,10 @@ describe('snapshot records', () => {
 		assert.equal(sizes.key.toString(), '/a');
 		assert.equal(sizes.valueSize, 5);
 		assert.equal(keyValueSizes(Buffer.from([0x0a, 10, 1])), undefined);
+		// Only the first bytes of a record whose value runs on: the size comes from the length prefix.
+		const head = Buffer.from([0x0a, 2, 0x2f, 0x62, 0x10, 2, 0x18, 3, 0x20, 1, 0x2a, 0xa0, 0x8d, 0x06, 0x78, 0x78]);
+		assert.deepEqual({key: keyValueSizes(head, 100_014)!.key.toString(), size: keyValueSizes(head, 100_014)!.valueSize}, {key: '/b', size: 100_000});
+		assert.equal(keyValueSizes(head), undefined);
 		assert.equal(keyValueSizes(Buffer.from([0x0b])), undefined);
 	});
 });

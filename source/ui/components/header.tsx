@@ -3,6 +3,7 @@ import {Text} from './text.js';
 import type {ClusterView} from '../../model/cluster-view.js';
 import {formatDuration} from '../../model/format.js';
 import {color, clusterTone} from '../theme.js';
+import {nospaceAdvice} from '../../model/maintenance.js';
 
 export interface HeaderProps {
 	readonly view: ClusterView;
@@ -11,6 +12,8 @@ export interface HeaderProps {
 	readonly isPaused: boolean;
 	readonly isReadOnly: boolean;
 	readonly width: number;
+	/** Members maintenance is working on: their timeouts are expected, and said so. */
+	readonly busy?: Readonly<Record<string, string>>;
 }
 
 import {reportedVersions, versionNotes, type VersionNote} from '../../model/version-notes.js';
@@ -30,7 +33,10 @@ function dataAge(view: ClusterView, now: number): string {
 }
 
 /** Three lines: the verdict and the controls, the cluster's identity, and why it is not healthy. */
-export function Header({view, now, intervalMs, isPaused, isReadOnly, width}: HeaderProps) {
+export function Header({view, now, intervalMs, isPaused, isReadOnly, width, busy = {}}: HeaderProps) {
+	const advice = nospaceAdvice(view, isReadOnly);
+	const working = Object.entries(busy).map(([id, what]) => `${view.members.find(member => member.id === id)?.name || id} is ${what}`);
+	const reasons = [...(advice ? [advice] : []), ...working, ...view.reasons];
 	const tone = clusterTone(view.health);
 	const leader = view.leader ? view.leader.name : 'none';
 	const members = `${view.reachableVoters}/${view.voters} voters up, ${view.learners} learner${view.learners === 1 ? '' : 's'}`;
@@ -69,8 +75,8 @@ export function Header({view, now, intervalMs, isPaused, isReadOnly, width}: Hea
 			<Text wrap="truncate" color={color('muted')}>
 				cluster {view.id ?? '?'} term {view.raftTerm} rev {view.revision} {members}
 			</Text>
-			<Text wrap="truncate" color={color(view.reasons.length > 0 ? tone : 'good')}>
-				{view.reasons.length > 0 ? view.reasons.join('; ') : 'all members answer; no alarms'}
+			<Text wrap="truncate" color={color(reasons.length > 0 ? tone : 'good')}>
+				{reasons.length > 0 ? reasons.join('; ') : 'all members answer; no alarms'}
 			</Text>
 			{notes.length > 0 ? (
 				<Text wrap="truncate" color={color('warn')}>

@@ -13,6 +13,8 @@ export interface MembersTableProps {
 	readonly selectedKey: string | undefined;
 	readonly now: number;
 	readonly width: number;
+	/** Member ID -> what maintenance is doing to it ("defragmenting"), shown as its state. */
+	readonly busy?: Readonly<Record<string, string>>;
 }
 
 interface Column {
@@ -83,7 +85,7 @@ function fit(text: string, width: number, isRight = false): string {
 	return isRight ? clipped.padStart(width) : clipped.padEnd(width);
 }
 
-export function MembersTable({view, selectedKey, now, width}: MembersTableProps) {
+export function MembersTable({view, selectedKey, now, width, busy = {}}: MembersTableProps) {
 	const {columns, sparkWidth} = columnsFor(width);
 	const header = '  ' + columns.map(column => fit(column.title, column.width, column.isRight)).join(' ') + (sparkWidth > 0 ? ` ${fit('WRITES/s', sparkWidth)}` : '');
 	return (
@@ -93,7 +95,9 @@ export function MembersTable({view, selectedKey, now, width}: MembersTableProps)
 			</Text>
 			{view.members.map(member => {
 				const isSelected = member.key === selectedKey;
-				const cells = columns.map(column => fit(column.cell(member, now), column.width, column.isRight));
+				// A member the maintenance pane is defragmenting blocks its answers: it is busy, not hung.
+				const work = member.id ? busy[member.id] : undefined;
+				const cells = columns.map(column => fit(work && column.title === 'STATE' ? work : column.cell(member, now), column.width, column.isRight));
 				const [name, state, ...rest] = cells;
 				const rates = writeRates(member.history);
 				// The sparkline is its own Text: Ink measures each Text's whole string, and block characters
@@ -102,7 +106,7 @@ export function MembersTable({view, selectedKey, now, width}: MembersTableProps)
 					<Box key={member.key} width={width}>
 						<Text wrap="truncate" inverse={isSelected}>
 							{isSelected ? '> ' : '  '}
-							<Text bold={member.isLeader}>{name}</Text> <Text color={color(memberTone(member.health))}>{state}</Text> {rest.join(' ')}
+							<Text bold={member.isLeader}>{name}</Text> <Text color={color(work ? 'accent' : memberTone(member.health))}>{state}</Text> {rest.join(' ')}
 						</Text>
 						{sparkWidth > 0 ? (
 							<Text wrap="truncate" inverse={isSelected} color={color('accent')}>
