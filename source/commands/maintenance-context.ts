@@ -124,8 +124,8 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 		const quotas: Record<string, {bytes: number; source: QuotaSource}> = {};
 		await Promise.all(
 			observation.members.map(async member => {
-				const status = observation.statuses[member.id] as (EndpointStatus & {dbSizeQuota?: number}) | undefined;
-				if (status?.dbSizeQuota) quotas[member.id] = {bytes: status.dbSizeQuota, source: 'status'};
+				const status = observation.statuses[member.id];
+				if (status?.dbSizeQuota) quotas[member.id] = {bytes: Number(status.dbSizeQuota), source: 'status'};
 				else if (quotaFlag !== undefined) quotas[member.id] = {bytes: quotaFlag, source: 'flag'};
 				else if (status && member.clientUrls[0]) {
 					const bytes = await readQuota({id: member.id, name: member.name, endpoint: member.clientUrls[0]}).catch(() => undefined);

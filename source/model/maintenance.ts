@@ -34,7 +34,7 @@ export function quotaLevel(use: number | undefined): Level {
 
 /** A member's quota: its Status (etcd 3.6 dbSizeQuota), else what the maintenance store learned (flag or /metrics). */
 function quotaOf(member: MemberView, quotas: Readonly<Record<string, number>>): number | undefined {
-	const fromStatus = (member.status as (MemberView['status'] & {readonly dbSizeQuota?: number}) | undefined)?.dbSizeQuota;
+	const fromStatus = member.status?.dbSizeQuota === undefined ? undefined : Number(member.status.dbSizeQuota);
 	if (fromStatus !== undefined && fromStatus > 0) return fromStatus;
 	return member.id ? quotas[member.id] : undefined;
 }

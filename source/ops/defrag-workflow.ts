@@ -165,9 +165,9 @@ function targetOf(member: MemberInfo): Target {
 	return {id: member.id, name: member.name, endpoint: member.clientUrls[0] ?? ''};
 }
 
-/** dbSizeQuota from Status (etcd 3.6; etcd35's status type carries it), 0 or absent when the member does not say. */
+/** dbSizeQuota from Status (etcd 3.6+); 0 or absent when the member does not say. */
 function statusQuota(status: EndpointStatus): number | undefined {
-	const quota = (status as EndpointStatus & {readonly dbSizeQuota?: number}).dbSizeQuota;
+	const quota = status.dbSizeQuota === undefined ? undefined : Number(status.dbSizeQuota);
 	return quota !== undefined && quota > 0 ? quota : undefined;
 }
 

@@ -201,7 +201,7 @@ const specs: ActionSpecs = {
 	'maintenance-defrag': {
 		surface: console,
 		keys: ['d'],
-		description: 'defrag, leader last (typed); with NOSPACE also compact and disarm',
+		description: 'defrag, leader last (typed)',
 		scope: 'maintenance',
 		isDangerous: true,
 		hint: 'defrag',

@@ -41,7 +41,7 @@ test('the Maintenance pane: NOSPACE in the header, guided recovery by keys to th
 	// Quota use is shown against the members' quota from /metrics, over 95%: critical.
 	assert.match(pane, /etcd-1 .*NOSPACE|etcd-\d .*near the quota/);
 	session.sendKeys('d');
-	const confirm = await session.waitFor('Type "defrag" to go ahead', 30_000);
+	const confirm = await session.waitFor('type "defrag" and enter to go ahead', 30_000);
 	assert.match(confirm, /plan: compact to revision \d+, then defragment etcd-\d, then etcd-\d, then etcd-\d, then disarm NOSPACE/);
 	assert.match(confirm, /etcdctl --endpoints=\S+ compact \d+ --physical/);
 	session.sendKeys('-l', 'defrag');

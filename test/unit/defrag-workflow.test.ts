@@ -60,7 +60,7 @@ function observation(members: readonly MemberInfo[], answers: Record<string, Ans
 			errors: [],
 			alarms: answer.alarms ?? [],
 			isLearner: m.isLearner,
-			...(answer.dbSizeQuota === undefined ? {} : {dbSizeQuota: answer.dbSizeQuota}),
+			...(answer.dbSizeQuota === undefined ? {} : {dbSizeQuota: BigInt(answer.dbSizeQuota)}),
 		} as EndpointStatus;
 	}
 	return {at, members, statuses, failures};

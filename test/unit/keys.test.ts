@@ -46,7 +46,7 @@ function context(patch: Partial<ConsoleContext> = {}): ConsoleContext & {readonl
 		},
 		store: {
 			subscribe: () => () => undefined,
-			getSnapshot: () => ({intervalMs: 1000, isPaused: false}) as never,
+			getSnapshot: () => ({intervalMs: 1000, isPaused: false, cluster: {view: {alarms: []}}}) as never,
 			refresh: () => calls.push('refresh'),
 			setPaused: isPaused => calls.push(`paused ${isPaused}`),
 			setInterval: ms => calls.push(`interval ${ms}`),
@@ -56,7 +56,15 @@ function context(patch: Partial<ConsoleContext> = {}): ConsoleContext & {readonl
 		memberKeys: ['m1', 'm2'],
 		snapshotNames: ['a.db'],
 		hasMemberOps: true,
-		maintenance: undefined,
+		maintenance: {
+			isBusy: false,
+			loadQuotas: async () => void calls.push('quotas'),
+			defrag: async options => void calls.push(`defrag ${options.isCompacting} ${options.isDisarming}`),
+			compact: async () => void calls.push('compact'),
+			disarm: async () => void calls.push('disarm'),
+			check: async () => void calls.push('check'),
+			usage: async () => void calls.push('usage'),
+		},
 		quit: () => calls.push('quit'),
 		...patch,
 	};

@@ -21,7 +21,11 @@ export function HelpOverlay({keymap, isReadOnly, reasonOf}: {readonly keymap: Re
 	const half = Math.ceil(keymap.length / 2);
 	return (
 		<Box flexDirection="column" borderStyle="round" paddingX={1}>
-			<Text bold>Keys{isReadOnly ? ' (read-only: actions that change the cluster are off)' : ''}</Text>
+			{/* The closing hint shares the title line: with the Maintenance pane's keys the map needs every row of a 24-line terminal. */}
+			<Text>
+				<Text bold>Keys{isReadOnly ? ' (read-only: actions that change the cluster are off)' : ''}</Text>
+				<Text color={color('muted')}> - esc or ? closes this help</Text>
+			</Text>
 			<Box flexDirection="row">
 				<Box flexDirection="column" flexBasis="50%" flexShrink={1} marginRight={2}>
 					{keymap.slice(0, half).map(action => (
@@ -34,7 +38,6 @@ export function HelpOverlay({keymap, isReadOnly, reasonOf}: {readonly keymap: Re
 					))}
 				</Box>
 			</Box>
-			<Text color={color('muted')}>esc or ? closes this help</Text>
 		</Box>
 	);
 }
