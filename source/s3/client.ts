@@ -101,6 +101,19 @@ export class S3Store {
 		return objects;
 	}
 
+	/**
+	 * Fails in words when the bucket is missing or not ours to use, before any byte is sent (HeadBucket: its
+	 * 404 has no body, so the SDK's error says only "NotFound"). Some stores create a missing bucket on a PUT.
+	 */
+	async checkBucket(bucket: string): Promise<void> {
+		try {
+			await this.client.send(new this.sdk.HeadBucketCommand({Bucket: bucket}));
+		} catch (error) {
+			const status = (error as {$metadata?: {httpStatusCode?: number}}).$metadata?.httpStatusCode;
+			throw this.fail(status === 404 ? Object.assign(new Error(''), {name: 'NoSuchBucket', $metadata: {httpStatusCode: 404}}) : error, 'use', bucket);
+		}
+	}
+
 	/** The object's size and time, or undefined when there is none. */
 	async head(bucket: string, key: string): Promise<S3ObjectInfo | undefined> {
 		try {
@@ -179,7 +192,8 @@ export class S3Store {
 			// The body may still be flowing into lib-storage's queue: stop it so the snapshot stream ends too.
 			if (!body.destroyed) body.destroy();
 			const abortProblem = upload.uploadId ? await this.abortUpload(bucket, key, upload.uploadId) : undefined;
-			const failure = bodyError instanceof Error ? bodyError : this.fail(error, 'upload to', bucket, key);
+			// An AbortError is the body being torn down after the upload failed, not a cause of its own.
+			const failure = bodyError instanceof Error && bodyError.name !== 'AbortError' ? bodyError : this.fail(error, 'upload to', bucket, key);
 			if (abortProblem) failure.message += `; ${abortProblem}`;
 			throw failure;
 		} finally {

@@ -44,6 +44,7 @@ export async function saveToS3(config: Config, target: S3Location, store: S3Stor
 	const location = {bucket: target.bucket, key};
 	const url = s3UrlOf(location);
 	try {
+		await store.checkBucket(location.bucket);
 		if (!options.isOverwriting && (await store.head(location.bucket, key))) {
 			throw new SnapshotSaveError('exists', `${url} already exists`, {input: {input: 'FILE', fix: 'use --overwrite to replace it, or give a prefix (ending in /) for a new timestamped name'}});
 		}
