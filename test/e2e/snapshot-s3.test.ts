@@ -174,12 +174,14 @@ describe('snapshots in S3 (s3rver on loopback, a fault-injecting proxy) from a r
 	});
 
 	// Not yet passing: the save exits 1 and leaves no object, but one upload's parts stay on the restarted s3rver.
-	it.todo('a server killed mid-upload (and back a moment later) leaves nothing', async () => {
+	it('a server killed mid-upload (and back a moment later) leaves nothing', async () => {
 		const child = spawn(process.execPath, [cliPath, 'snapshot', 'save', 's3://backups/killed/x.db', '--endpoints', cluster.endpoints[0]!], {env: {...process.env, ...env()}, stdio: ['ignore', 'pipe', 'pipe']});
 		let stderr = '';
 		child.stderr.setEncoding('utf8').on('data', chunk => (stderr += chunk));
 		const exited = new Promise<number | null>(resolve => child.on('close', resolve));
-		await until('a part on the server', () => s3.pendingUploads().length > 0 || undefined, 60_000, 10);
+		// Mid-upload: a part has landed. (Killed right after CreateMultipartUpload, the answer can be lost and the
+		// SDK's retry opens a second upload: the first is one no client ever learns of, for a lifecycle rule.)
+		await until('a part on the server', () => s3.pendingUploads().some(id => readdirSync(join(s3.directory, 'backups', '._S3rver_uploads', id)).some(name => /^\d+$/.test(name))) || undefined, 60_000, 10);
 		s3.kill();
 		await new Promise(resolve => setTimeout(resolve, 1000));
 		await s3.launch();
@@ -190,19 +192,19 @@ describe('snapshots in S3 (s3rver on loopback, a fault-injecting proxy) from a r
 	});
 
 	// Not yet passing in this form: one of the four cases exits 0 (under investigation; the unit test covers the words).
-	it.todo('says what is wrong: a missing bucket, refused credentials, a wrong endpoint (exit 1), a bad URL (exit 3)', async () => {
+	it('says what is wrong: a missing bucket, refused credentials, a wrong endpoint (exit 1), a bad URL (exit 3)', async () => {
 		const missing = await save('s3://nosuchbucket/x.db');
-		assert.equal(missing.code, 1);
+		assert.equal(missing.code, 1, `${missing.stdout}${missing.stderr}`);
 		assert.match(missing.stderr, /bucket "nosuchbucket" does not exist/);
-		const denied = await runCli(['snapshot', 'list', 's3://backups/'], {env: {...env(), AWS_SECRET_ACCESS_KEY: 'wrong-secret'}});
-		assert.equal(denied.code, 1);
+		const denied = await runCli(['snapshot', 'list', 's3://backups/'], {env: {...env(), AWS_ACCESS_KEY_ID: 'NOT-A-KEY', AWS_SECRET_ACCESS_KEY: 'wrong-secret'}});
+		assert.equal(denied.code, 1, denied.stdout + denied.stderr);
 		assert.match(denied.stderr, /access denied/);
 		assert.doesNotMatch(denied.stderr, /wrong-secret/);
 		const closed = await freePort();
 		const nowhere = await runCli(['snapshot', 'list', 's3://backups/', '--s3-endpoint', `http://127.0.0.1:${closed}`], {env: env()});
-		assert.equal(nowhere.code, 1);
+		assert.equal(nowhere.code, 1, nowhere.stdout + nowhere.stderr);
 		assert.match(nowhere.stderr, /connection refused/);
 		const bad = await runCli(['snapshot', 'status', 's3://Bad_Bucket/x'], {env: env()});
-		assert.equal(bad.code, 3);
+		assert.equal(bad.code, 3, bad.stdout + bad.stderr);
 	});
 });
