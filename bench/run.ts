@@ -31,6 +31,7 @@ const benches: Readonly<Record<string, () => Promise<{run: (log: (line: string) 
 	snapshot: async () => ({run: snapshotRows}),
 	ssh: async () => ({run: sshRows}),
 	maintenance: async () => import('./maintenance.js'),
+	s3: async () => import('./s3.js'),
 };
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches);
