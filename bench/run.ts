@@ -27,6 +27,7 @@ const benches: Readonly<Record<string, () => Promise<{run: (log: (line: string) 
 	status: async () => import('./status.js'),
 	startup: async () => import('./startup.js'),
 	console: async () => import('./console.js'),
+	metrics: async () => import('./metrics.js'),
 	'member-replace': async () => import('./member-replace.js'),
 	snapshot: async () => ({run: snapshotRows}),
 	ssh: async () => ({run: sshRows}),

@@ -1,6 +1,7 @@
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
+import {metricsPlan} from '../poller/metrics-plan.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 import {createRoutes} from '../route/routes.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
@@ -13,7 +14,8 @@ import type {Via} from './via.js';
  */
 export function startConsolePoller(config: Config, options: Partial<Pick<PollerOptions, 'routes'>> = {}): Poller {
 	// Members probed on the same tick answer within a few milliseconds of each other: one frame for all.
-	const poller = new Poller(config, {routes: options.routes ?? createRoutes(connectOptionsOf(config)), batchMs: 25});
+	const metrics = metricsPlan(config, 'console');
+	const poller = new Poller(config, {routes: options.routes ?? createRoutes(connectOptionsOf(config)), batchMs: 25, ...(metrics ? {metrics} : {})});
 	poller.start();
 	return poller;
 }

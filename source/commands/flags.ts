@@ -54,6 +54,9 @@ export const flagSpecs = {
 	sshHost: flag({type: 'string', isMultiple: true, value: 'NAME=[user@]host[:port]', default: 'peer URL host', section: 'ssh', help: '`NAME=[user@]host[:port]`, repeatable: where a member\'s remote commands run (reached through the `--via` host when there is one)'}),
 	interval: flag({type: 'string', value: 'DURATION', default: '`1s`', section: 'console', help: 'poll period (`+`/`-` change it in the console); halfway between polls each member is checked for an answer; also read from `ETCDTOP_INTERVAL`'}),
 	probeTimeout: flag({type: 'string', value: 'DURATION', default: '`1s`', section: 'console', help: 'deadline of one member\'s status call: what a hung member costs; also read from `ETCDTOP_PROBE_TIMEOUT`'}),
+	metricsUrls: flag({type: 'string', value: 'NAME=URL,…', section: 'console', help: 'where member NAME\'s `/metrics` are read (e.g. its plain-http `--listen-metrics-urls`; a URL without a path is read at `/metrics`); the others at their client URL`/metrics` with the same TLS and client certificate, through `--via` too'}),
+	metricsEvery: flag({type: 'string', value: 'DURATION', default: '`5s`', section: 'console', help: 'how often the console reads each member\'s `/metrics` (its own loop: a slow `/metrics` delays no poll); `0` turns reading metrics off'}),
+	metricsWindow: flag({type: 'string', value: 'DURATION', default: '`30s` (console), lifetime (`status`)', section: 'console', help: 'span of the FSYNC/COMMIT/RTT p99s: the console\'s window; `status` reads `/metrics` twice this far apart instead of reporting lifetime percentiles'}),
 	readOnly: flag({type: 'boolean', default: 'off', section: 'console', help: 'no action that changes the cluster; the header shows RO'}),
 	discover: flag({type: 'boolean', spelling: '--no-discover', default: 'discover on', section: 'console', help: 'watch only `--endpoints`; by default every member in the member list is watched through its client URLs, like etcdctl\'s `--cluster`'}),
 	writeOut: flag({type: 'string', shortFlag: 'w', value: 'FORMAT', default: '`table`', section: 'console', help: 'output format: `table`, `json`, `simple` (`restore-plan`: `table`, `json`)'}),
@@ -109,6 +112,7 @@ export const memberChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'co
 export const maintenanceChangeFlags = ['readOnly', 'probeTimeout', 'waitTimeout', 'commandLog'] as const satisfies readonly FlagKey[];
 export const snapshotWriteFlags = ['snapshotDir', 'keep', 'keepPolicy', 'encryptTo', 'encryptPassphrase', 's3Endpoint', 's3PathStyle'] as const satisfies readonly FlagKey[];
 export const s3Flags = ['s3Endpoint', 's3PathStyle'] as const satisfies readonly FlagKey[];
+export const metricsFlags = ['metricsUrls', 'metricsEvery', 'metricsWindow'] as const satisfies readonly FlagKey[];
 
 /** The name meow uses for a flag key. */
 export function nameOf(key: FlagKey): string {

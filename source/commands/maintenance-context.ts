@@ -1,3 +1,4 @@
+import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
@@ -41,13 +42,15 @@ export interface MaintenanceContext {
 	readonly close: () => Promise<void>;
 }
 
-const quotaGauge = /^etcd_server_quota_backend_bytes(?:\{[^}]*\})?\s+([0-9.eE+]+)\s*$/m;
-
-/** The quota gauge from a /metrics text; undefined when the member does not export it. */
+/** The quota gauge from a /metrics text (the one /metrics parser); undefined when the member does not export it. */
 export function quotaFromMetrics(text: string): number | undefined {
-	const match = quotaGauge.exec(text);
-	const value = match ? Number(match[1]) : Number.NaN;
-	return Number.isFinite(value) && value > 0 ? value : undefined;
+	let value: number | undefined;
+	try {
+		value = parseEtcdMetrics(text).quotaBytes;
+	} catch {
+		return undefined;
+	}
+	return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 export async function openMaintenanceContext(config: Config, via: Via | undefined, options: {readonly commandLog: string | undefined; readonly warn: (text: string) => void}): Promise<MaintenanceContext> {

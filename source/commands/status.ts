@@ -6,6 +6,7 @@ import {statusJson} from '../output/status-json.js';
 import {statusSimple, statusTable} from '../output/status-text.js';
 import {writeErr, writeOut} from '../output/terminal.js';
 import {parseWriteFormat, writeFormats, type WriteFormat} from '../config/write-format.js';
+import {metricsPlan} from '../poller/metrics-plan.js';
 import {Poller, type PollerOptions} from '../poller/poller.js';
 import {createRoutes} from '../route/routes.js';
 
@@ -23,7 +24,8 @@ export async function runStatus(
 	pollerOptions: Partial<PollerOptions> = {},
 	writeError: (text: string) => void = writeErr,
 ): Promise<number> {
-	const poller = new Poller(config, {...pollerOptions, routes: pollerOptions.routes ?? createRoutes(connectOptionsOf(config))});
+	const metrics = metricsPlan(config, 'status');
+	const poller = new Poller(config, {...(metrics ? {metrics} : {}), ...pollerOptions, routes: pollerOptions.routes ?? createRoutes(connectOptionsOf(config))});
 	poller.start();
 	try {
 		const {view} = await poller.settled();

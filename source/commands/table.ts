@@ -6,7 +6,7 @@
 // --help, --version and usage errors stay instant and `status` never loads Ink.
 import type {OperationKind} from '../ops/member-workflow.js';
 import type {CommandContext} from './context.js';
-import {connectionFlags, maintenanceChangeFlags, memberChangeFlags, s3Flags, snapshotWriteFlags, sshFlags, type FlagKey} from './flags.js';
+import {connectionFlags, maintenanceChangeFlags, memberChangeFlags, metricsFlags, s3Flags, snapshotWriteFlags, sshFlags, type FlagKey} from './flags.js';
 
 export interface CommandSpec {
 	/** The words that name it: 'snapshot save'; '' for the console, which runs when no command is given. */
@@ -35,15 +35,15 @@ export const commands: readonly CommandSpec[] = [
 		name: '',
 		operands: [],
 		summary: 'the live console (default)',
-		flags: [...connectionFlags, ...sshFlags, 'interval', 'probeTimeout', 'readOnly', 'discover', ...snapshotWriteFlags, 'snapshotEvery', 'identity', 'waitTimeout', 'commandLog', 'quotaBackendBytes'],
+		flags: [...connectionFlags, ...sshFlags, 'interval', 'probeTimeout', 'readOnly', 'discover', ...metricsFlags, ...snapshotWriteFlags, 'snapshotEvery', 'identity', 'waitTimeout', 'commandLog', 'quotaBackendBytes'],
 		run: async context => (await import('./console.js')).consoleCommand(context),
 	},
 	{
 		name: 'status',
 		operands: [],
 		summary: 'one round of health checks, for scripts',
-		details: 'Exit codes: 0 healthy, 1 degraded, 2 alarm/no-leader/no-quorum/unreachable (also: the --via host is unreachable, "tunnel down"), 3 bad usage, an SSH host key/authentication problem, or a user without the root role etcd 3.4.42+/3.5.28+/3.6.0+ require (permission-denied).',
-		flags: [...connectionFlags, ...sshFlags, 'probeTimeout', 'discover', 'writeOut'],
+		details: 'Exit codes: 0 healthy, 1 degraded (also: a member\'s /metrics cross a warning threshold over --metrics-window), 2 alarm/no-leader/no-quorum/unreachable or a critical /metrics threshold (also: the --via host is unreachable, "tunnel down"), 3 bad usage, an SSH host key/authentication problem, or a user without the root role etcd 3.4.42+/3.5.28+/3.6.0+ require (permission-denied). Without --metrics-window the p99s are lifetime ones, shown but not judged.',
+		flags: [...connectionFlags, ...sshFlags, 'probeTimeout', 'discover', 'writeOut', ...metricsFlags],
 		run: async context => (await import('./status.js')).statusCommand(context),
 	},
 	{

@@ -7,6 +7,7 @@ import {DurationError, durationRanges, parseDurationIn, type DurationRange} from
 import {parseEndpoints} from './endpoints.js';
 import {ConfigError} from './errors.js';
 import type {KubeadmDetection} from './kubeadm.js';
+import {buildMetricsSettings, type MetricsFlags, type MetricsSettings} from './metrics-options.js';
 import {checkTlsMaterial} from './tls-material.js';
 
 export interface TlsConfig {
@@ -50,10 +51,12 @@ export interface Config {
 	readonly ssh?: SshSettings;
 	/** What a kubeadm manifest said (--kubeadm, or found on a control-plane node); commands/context.ts sets it. */
 	readonly kubeadm?: KubeadmDetection;
+	/** How the members' /metrics are read; undefined (hand-built Configs) reads them at the defaults. */
+	readonly metrics?: MetricsSettings;
 }
 
 /** The connection flags as meow hands them over; undefined means "not given". */
-export interface ConnectionFlags {
+export interface ConnectionFlags extends MetricsFlags {
 	readonly endpoints?: string;
 	readonly cacert?: string;
 	readonly cert?: string;
@@ -235,5 +238,6 @@ export function buildConfig(flags: ConnectionFlags, env: Env = process.env, read
 		isReadOnly: flags.readOnly ?? false,
 		isDiscovering: flags.discover ?? true,
 		ssh: buildSshSettings(flags),
+		metrics: buildMetricsSettings(flags),
 	});
 }

@@ -44,6 +44,9 @@ export const durationRanges = {
 	probeTimeout: {minMs: 10, maxMs: 60_000},
 	snapshotEvery: {minMs: 10_000, maxMs: 20 * 86_400_000},
 	waitTimeout: {minMs: 1000, maxMs: 86_400_000},
+	/** 0 too: metrics off. */
+	metricsEvery: {minMs: 500, maxMs: 3_600_000},
+	metricsWindow: {minMs: 1000, maxMs: 3_600_000},
 } as const satisfies Record<string, DurationRange>;
 
 export class DurationError extends Error {

@@ -2,7 +2,9 @@ import type {Failure} from '../etcd/errors.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {deriveView, type ClusterView, type Probe, type ViewInput} from './cluster-view.js';
 import {appendEvents, diffEvents, type ClusterEvent} from './events.js';
+import type {EtcdMetrics} from './etcd-metrics.js';
 import {pushSample} from './history.js';
+import {recordScrape, recordScrapeFailure} from './metrics-window.js';
 
 export interface ClusterState extends ViewInput {
 	readonly memberListAt: number | undefined;
@@ -10,17 +12,26 @@ export interface ClusterState extends ViewInput {
 	readonly events: readonly ClusterEvent[];
 	readonly view: ClusterView;
 	readonly updatedAt: number;
+	/** The span of the /metrics percentiles; undefined: lifetime (a one-shot status without --metrics-window). */
+	readonly metricsWindowMs: number | undefined;
 }
 
 export type ClusterAction =
 	| {readonly type: 'probe-succeeded'; readonly endpoint: string; readonly at: number; readonly latencyMs: number; readonly status: EndpointStatus}
 	| {readonly type: 'probe-failed'; readonly endpoint: string; readonly at: number; readonly failure: Failure}
 	| {readonly type: 'member-list-fetched'; readonly at: number; readonly list: MemberList}
-	| {readonly type: 'member-list-failed'; readonly at: number; readonly failure: Failure};
+	| {readonly type: 'member-list-failed'; readonly at: number; readonly failure: Failure}
+	| {readonly type: 'metrics-scraped'; readonly endpoint: string; readonly at: number; readonly metrics: EtcdMetrics}
+	| {readonly type: 'metrics-failed'; readonly endpoint: string; readonly at: number; readonly message: string};
 
-export function initialClusterState(endpoints: readonly string[], isDiscovering: boolean, at = Date.now()): ClusterState {
-	const input: ViewInput = {endpoints, isDiscovering, memberList: undefined, probes: {}, history: {}};
-	return Object.freeze({...input, memberListAt: undefined, memberListFailure: undefined, events: [], view: deriveView(input), updatedAt: at});
+export function initialClusterState(endpoints: readonly string[], isDiscovering: boolean, at = Date.now(), metricsWindowMs?: number): ClusterState {
+	const input: ViewInput = {endpoints, isDiscovering, memberList: undefined, probes: {}, history: {}, metrics: {}};
+	return Object.freeze({...input, memberListAt: undefined, memberListFailure: undefined, events: [], view: deriveView(input), updatedAt: at, metricsWindowMs});
+}
+
+/** A peer's name for the words of a finding ("round trip to etcd-3"), its hex ID when unnamed. */
+function peerNamer(state: ClusterState): (id: string) => string {
+	return id => state.memberList?.members.find(member => member.id === id)?.name || id;
 }
 
 function withProbe(state: ClusterState, endpoint: string, probe: Probe): Pick<ClusterState, 'probes'> {
@@ -60,6 +71,15 @@ export function reduceCluster(state: ClusterState, action: ClusterAction): Clust
 		}
 		case 'member-list-failed': {
 			patch = {memberListFailure: action.failure};
+			break;
+		}
+		case 'metrics-scraped': {
+			const track = recordScrape(state.metrics[action.endpoint], {at: action.at, metrics: action.metrics}, state.metricsWindowMs, peerNamer(state));
+			patch = {metrics: Object.freeze({...state.metrics, [action.endpoint]: track})};
+			break;
+		}
+		case 'metrics-failed': {
+			patch = {metrics: Object.freeze({...state.metrics, [action.endpoint]: recordScrapeFailure(state.metrics[action.endpoint], action.at, action.message)})};
 			break;
 		}
 	}

@@ -3,6 +3,7 @@ import type {Alarm, EndpointStatus, MemberInfo, MemberList} from '../etcd/types.
 import type {Sample} from './history.js';
 import {failureLabel} from './failure-label.js';
 import {failuresTolerated, quorumOf} from './quorum.js';
+import {activeFindings, type MetricsTrack} from './metrics-window.js';
 
 export type Probe =
 	| {readonly state: 'pending'}
@@ -36,9 +37,12 @@ export interface MemberView {
 	readonly lastOkAt: number | undefined;
 	readonly alarms: readonly string[];
 	readonly history: readonly Sample[];
+	/** What the member's /metrics say; undefined before the first scrape (or when metrics are not read). */
+	readonly metrics: MetricsTrack | undefined;
 }
 
-export type ClusterHealth = 'healthy' | 'degraded' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable' | 'permission-denied' | 'auth-failed';
+/** `critical`: a member's /metrics cross a critical threshold (WAL fsync p99 over 1 s). */
+export type ClusterHealth = 'healthy' | 'degraded' | 'critical' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable' | 'permission-denied' | 'auth-failed';
 
 export interface ClusterView {
 	readonly id: string | undefined;
@@ -67,6 +71,8 @@ export interface ViewInput {
 	readonly memberList: MemberList | undefined;
 	readonly probes: Readonly<Record<string, Probe>>;
 	readonly history: Readonly<Record<string, readonly Sample[]>>;
+	/** Each watched endpoint's /metrics, by endpoint like the probes. */
+	readonly metrics: Readonly<Record<string, MetricsTrack>>;
 }
 
 const pending: Probe = Object.freeze({state: 'pending'});
@@ -120,6 +126,7 @@ function memberRow(
 		lastOkAt: probe.state === 'ok' ? probe.at : probe.state === 'unreachable' ? probe.lastOkAt : undefined,
 		alarms: [...new Set(alarms.filter(alarm => alarm.memberId === id).map(alarm => alarm.alarm))],
 		history: input.history[key] ?? [],
+		metrics: endpoint ? input.metrics[endpoint] : undefined,
 	};
 }
 
@@ -190,6 +197,10 @@ export function deriveView(input: ViewInput): ClusterView {
 	const clusterIds = new Set(answering.map(row => row.status!.clusterId));
 	if (clusterIds.size > 1) reasons.push('members report different cluster IDs');
 	const alarmNames = [...new Set(alarms.map(alarm => alarm.alarm))];
+	// Only the members that answer count: a dead member's last numbers say nothing about now.
+	const findings = members.flatMap(row => (row.health === 'ok' ? activeFindings(row.metrics).filter(finding => finding.level !== 'notice').map(finding => ({row, finding})) : []));
+	const critical = findings.filter(({finding}) => finding.level === 'critical');
+	for (const {row, finding} of [...critical, ...findings.filter(({finding}) => finding.level === 'warning')]) reasons.push(`${memberLabel(row)}: ${finding.text}`);
 
 	// A wrong user or password: etcd refused to authenticate, so nothing it says can be judged either.
 	const unauthenticated = members.find(row => row.failure?.kind === 'auth');
@@ -213,6 +224,8 @@ export function deriveView(input: ViewInput): ClusterView {
 	} else if (alarmNames.length > 0) {
 		health = 'alarm';
 		reasons.unshift(`alarm ${alarmNames.join(', ')} active`);
+	} else if (critical.length > 0) {
+		health = 'critical';
 	} else if (reasons.length > 0) {
 		health = 'degraded';
 	} else {

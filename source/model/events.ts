@@ -1,6 +1,7 @@
 import type {ClusterView, MemberView} from './cluster-view.js';
 import {failureLabel} from './failure-label.js';
 import {memberLabel} from './cluster-view.js';
+import {clearedText, type Finding} from './metrics-thresholds.js';
 
 export type ClusterEventType =
 	| 'leader-changed'
@@ -13,7 +14,11 @@ export type ClusterEventType =
 	| 'member-removed'
 	| 'member-promoted'
 	| 'alarm-raised'
-	| 'alarm-cleared';
+	| 'alarm-cleared'
+	| 'metrics-threshold-crossed'
+	| 'metrics-threshold-cleared'
+	| 'metrics-unreadable'
+	| 'metrics-readable';
 
 export interface ClusterEvent {
 	readonly at: number;
@@ -58,6 +63,7 @@ export function diffEvents(previous: ClusterView | undefined, next: ClusterView,
 			add('member-up', 'info', `${name} answers again`);
 		}
 		if (old?.isLearner && !member.isLearner && member.health === 'ok') add('member-promoted', 'info', `${name} promoted to voter`);
+		metricsEvents(old, member, name, add);
 	}
 	if (previous?.hasMemberList && next.hasMemberList) {
 		const nextIds = new Set(next.members.map(member => member.id).filter(Boolean));
@@ -81,6 +87,31 @@ export function diffEvents(previous: ClusterView | undefined, next: ClusterView,
 		if (!newAlarms.has(alarmKey(alarm))) add('alarm-cleared', 'info', `alarm ${alarm.alarm} cleared on ${nameOf(alarm.memberId)}`);
 	}
 	return events;
+}
+
+const findingSeverity: Readonly<Record<Finding['level'], ClusterEvent['severity']>> = {notice: 'info', warning: 'warn', critical: 'error'};
+
+/** A threshold crossed, changed level or cleared, and /metrics becoming unreadable or readable again. */
+function metricsEvents(old: MemberView | undefined, member: MemberView, name: string, add: (type: ClusterEventType, severity: ClusterEvent['severity'], text: string) => void): void {
+	const before = old?.metrics;
+	const now = member.metrics;
+	if (!now || before === now) return;
+	if (now.error && !before?.error && member.health !== 'unreachable') {
+		add('metrics-unreadable', 'warn', `${name}: metrics cannot be read: ${now.error.message}`);
+	} else if (!now.error && before?.error && old?.health !== 'unreachable') {
+		add('metrics-readable', 'info', `${name}: metrics can be read again`);
+	}
+	// While unreadable nothing changes; on recovery only what changed since the last reading is news.
+	if (now.error || !now.reading) return;
+	const previous = new Map((before?.findings ?? []).map(finding => [finding.key, finding]));
+	for (const finding of now.findings) {
+		if (previous.get(finding.key)?.level === finding.level) continue;
+		add('metrics-threshold-crossed', findingSeverity[finding.level], `${name}: ${finding.text}`);
+	}
+	const current = new Set(now.findings.map(finding => finding.key));
+	for (const finding of before?.findings ?? []) {
+		if (!current.has(finding.key)) add('metrics-threshold-cleared', 'info', `${name}: ${clearedText(finding.key, now.reading)}`);
+	}
 }
 
 export function appendEvents(log: readonly ClusterEvent[], events: readonly ClusterEvent[], length = eventLogLength): readonly ClusterEvent[] {

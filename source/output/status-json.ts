@@ -1,5 +1,32 @@
-import type {ClusterView} from '../model/cluster-view.js';
+import type {ClusterView, MemberView} from '../model/cluster-view.js';
 import {reportedVersions, versionNotes} from '../model/version-notes.js';
+
+const roundMs = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms * 100) / 100);
+const orNull = <T>(value: T | undefined) => (value === undefined ? null : value);
+
+/**
+ * `members[].metrics`: percentiles in ms over --metrics-window (lifetime without it), etcd's counters
+ * since the member started, gauges as read; null where unknown, with the reason in `metricsError`.
+ */
+export function metricsJson(member: MemberView): {metrics: Record<string, number | null>; metricsError: string | null} {
+	const track = member.metrics;
+	const reading = track?.error ? undefined : track?.reading;
+	const error = track?.error?.message ?? (reading ? null : member.health === 'unstarted' ? 'the member is not started' : 'not read');
+	return {
+		metrics: {
+			walFsyncP99Ms: roundMs(reading?.walFsyncP99Ms),
+			backendCommitP99Ms: roundMs(reading?.backendCommitP99Ms),
+			peerRttP99Ms: roundMs(reading?.peerRttP99Ms),
+			leaderChanges: orNull(reading?.leaderChanges),
+			proposalsFailed: orNull(reading?.proposalsFailed),
+			proposalsPending: orNull(reading?.proposalsPending),
+			quotaBytes: orNull(reading?.quotaBytes),
+			openFds: orNull(reading?.openFds),
+			maxFds: orNull(reading?.maxFds),
+		},
+		metricsError: error,
+	};
+}
 
 /** The documented `status -w json` shape: IDs as hex strings, sizes in bytes. */
 export function statusJson(view: ClusterView): unknown {
@@ -43,6 +70,7 @@ export function statusJson(view: ClusterView): unknown {
 			alarms: member.alarms,
 			errors: member.status?.errors ?? [],
 			peerUrls: member.peerUrls,
+			...metricsJson(member),
 		})),
 	};
 }

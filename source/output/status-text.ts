@@ -4,7 +4,7 @@ import type {ClusterView, MemberView} from '../model/cluster-view.js';
 import {reportedVersions, versionNotes} from '../model/version-notes.js';
 import {renderTable} from './table.js';
 
-const headers = ['ENDPOINT', 'NAME', 'ID', 'STATE', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'LATENCY', 'ERRORS'];
+const headers = ['ENDPOINT', 'NAME', 'ID', 'STATE', 'VERSION', 'DB SIZE', 'IS LEADER', 'IS LEARNER', 'RAFT TERM', 'RAFT INDEX', 'RAFT APPLIED INDEX', 'LATENCY', 'FSYNC P99', 'COMMIT P99', 'PEER RTT P99', 'ERRORS'];
 // etcd 3.6+ reports its quota and storage version; the columns appear only when some member sent them.
 const headers36 = ['QUOTA', 'STORAGE VERSION'];
 
@@ -21,7 +21,15 @@ function memberState(member: MemberView): string {
 function errorsOf(member: MemberView): string {
 	const errors = [...(member.status?.errors ?? [])];
 	if (member.failure) errors.push(member.failure.message);
+	else if (member.metrics?.error) errors.push(`metrics: ${member.metrics.error.message}`);
 	return errors.join(', ');
+}
+
+/** The three latency percentiles; "-" where unknown (not read, or nothing observed in the window). */
+export function metricsCells(member: MemberView): [string, string, string] {
+	const reading = member.metrics?.error ? undefined : member.metrics?.reading;
+	const cell = (ms: number | undefined) => (ms === undefined ? '-' : formatLatency(ms));
+	return [cell(reading?.walFsyncP99Ms), cell(reading?.backendCommitP99Ms), cell(reading?.peerRttP99Ms)];
 }
 
 function cells(member: MemberView, isStatus36 = false): string[] {
@@ -41,6 +49,7 @@ function cells(member: MemberView, isStatus36 = false): string[] {
 		value(s => String(s.raftIndex)),
 		value(s => String(s.raftAppliedIndex)),
 		status ? formatLatency(member.latencyMs) : '-',
+		...metricsCells(member),
 		...extra,
 		errorsOf(member),
 	];
@@ -55,7 +64,7 @@ function summary(view: ClusterView): string {
 	return `${head}\n${reasons}${notes}`;
 }
 
-/** etcdctl's endpoint status table plus NAME, STATE and LATENCY, then one line on the cluster. */
+/** etcdctl's endpoint status table plus NAME, STATE, LATENCY and the /metrics p99s, then one line on the cluster. */
 export function statusTable(view: ClusterView): string {
 	const isStatus36 = hasStatus36(view);
 	const allHeaders = isStatus36 ? [...headers.slice(0, -1), ...headers36, 'ERRORS'] : headers;

@@ -1,8 +1,11 @@
 import type {Config} from '../config/config.js';
-import {classifyError} from '../etcd/errors.js';
+import {ClassifiedError, classifyError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
 import {watchedEndpoints} from '../model/cluster-view.js';
+import {parseEtcdMetrics} from '../model/etcd-metrics.js';
+import {metricsUrlOf} from '../model/metrics-target.js';
+import type {Routes} from '../route/routes.js';
 import {realTimers, type Timers} from './timers.js';
 
 /** The calls the poller makes; a routed client (route/routes.ts) in production, a fake in unit tests. */
@@ -14,9 +17,32 @@ export interface StatusSource {
 
 export type PollerConfig = Pick<Config, 'endpoints' | 'isDiscovering' | 'intervalMs' | 'probeTimeoutMs'>;
 
+/**
+ * Reading each member's /metrics, on a loop of its own beside the status polls: a slow or hung
+ * /metrics delays no poll, and each read has a deadline.
+ */
+export interface MetricsOptions {
+	/** Scrape period. */
+	readonly everyMs: number;
+	/** Deadline of one scrape. */
+	readonly timeoutMs: number;
+	/** Span of the percentiles; undefined: lifetime (one scrape is enough). */
+	readonly windowMs: number | undefined;
+	/** `--metrics-urls`: a member's metrics URL by member name; others are read at `<client URL>/metrics`. */
+	readonly urls: ReadonlyMap<string, string>;
+}
+
+/** etcd's /metrics is ~150-200 KB; a listener answering far more is not etcd's. */
+const metricsMaxBytes = 4 * 1024 * 1024;
+
 export interface PollerOptions {
-	/** How each member is reached (Routes, direct or `--via`); the poller closes the clients it opened. */
-	readonly routes: {client(endpoint: string): StatusSource};
+	/**
+	 * How each member is reached (Routes, direct or `--via`); the poller closes the clients it opened.
+	 * /metrics are read with `httpGet`, through the same route as the member's status calls.
+	 */
+	readonly routes: {client(endpoint: string): StatusSource; httpGet?: Routes['httpGet']};
+	/** Read every member's /metrics too; `settled()` then also waits for each member's scrapes. */
+	readonly metrics?: MetricsOptions;
 	/** Wall-clock time of each observation. */
 	readonly now?: () => number;
 	/** The clock and timers the loops run on; real ones unless a test brings a virtual clock. */
@@ -98,6 +124,10 @@ export class Poller {
 	private readonly listeners = new Set<() => void>();
 	private readonly sources = new Map<string, StatusSource>();
 	private readonly probeLoops = new Map<string, Loop>();
+	private readonly metricsLoops = new Map<string, Loop>();
+	/** Finished scrapes (answered or failed) per endpoint: a windowed `status` needs two. */
+	private readonly scrapes = new Map<string, number>();
+	private readonly metrics: MetricsOptions | undefined;
 	private discoveryLoop: Loop | undefined;
 	private lastGoodDiscovery: string | undefined;
 	private hasTriedDiscovery = false;
@@ -120,7 +150,8 @@ export class Poller {
 		this.epoch = this.timers.monotonic();
 		this.batchMs = options.batchMs ?? 0;
 		this.intervalMs = config.intervalMs;
-		this.state = initialClusterState(config.endpoints, config.isDiscovering, this.now());
+		this.metrics = options.metrics;
+		this.state = initialClusterState(config.endpoints, config.isDiscovering, this.now(), options.metrics?.windowMs);
 		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});
 		this.routes = options.routes;
 	}
@@ -144,6 +175,7 @@ export class Poller {
 	refresh(): void {
 		this.discoveryLoop?.kick();
 		for (const loop of this.probeLoops.values()) loop.kick();
+		for (const loop of this.metricsLoops.values()) loop.kick();
 	}
 
 	setPaused(isPaused: boolean): void {
@@ -157,10 +189,15 @@ export class Poller {
 		this.emit();
 	}
 
-	/** Resolves once discovery was tried and every watched endpoint answered or failed once. */
+	/**
+	 * Resolves once discovery was tried and every watched endpoint answered or failed once, and with
+	 * metrics, once each was scraped once (twice, a window apart, when a window is asked for).
+	 */
 	async settled(): Promise<ClusterState> {
+		const scrapesNeeded = this.metrics ? (this.metrics.windowMs === undefined ? 1 : 2) : 0;
 		const isSettled = () =>
-			this.hasTriedDiscovery && watchedEndpoints(this.state).every(endpoint => this.state.probes[endpoint] !== undefined);
+			this.hasTriedDiscovery &&
+			watchedEndpoints(this.state).every(endpoint => this.state.probes[endpoint] !== undefined && (this.scrapes.get(endpoint) ?? 0) >= scrapesNeeded);
 		if (isSettled()) return this.state;
 		return new Promise(resolve => {
 			const unsubscribe = this.subscribe(() => {
@@ -177,6 +214,8 @@ export class Poller {
 		this.discoveryLoop?.stop();
 		for (const loop of this.probeLoops.values()) loop.stop();
 		this.probeLoops.clear();
+		for (const loop of this.metricsLoops.values()) loop.stop();
+		this.metricsLoops.clear();
 		for (const source of this.sources.values()) source.close();
 		this.sources.clear();
 	}
@@ -232,6 +271,59 @@ export class Poller {
 			this.probeLoops.set(endpoint, loop);
 			loop.kick();
 		}
+		const metrics = this.metrics;
+		// A member's --metrics-urls entry is found by its name, which the member list tells.
+		if (!metrics || !this.hasTriedDiscovery) return;
+		for (const [endpoint, loop] of this.metricsLoops) {
+			if (watched.has(endpoint)) continue;
+			loop.stop();
+			this.metricsLoops.delete(endpoint);
+		}
+		for (const endpoint of watched) {
+			if (this.metricsLoops.has(endpoint)) continue;
+			// Its own epoch: the second read of a windowed `status` comes a whole window after the first.
+			const loop = new Loop(async () => this.scrape(endpoint, metrics), () => metrics.everyMs, () => this.isPaused, this.timers.monotonic(), this.timers);
+			this.metricsLoops.set(endpoint, loop);
+			loop.kick();
+		}
+	}
+
+	/**
+	 * One read of a member's metrics through its route (the same TLS name, client certificate and
+	 * `--via` tunnel as its status calls), bounded by its deadline.
+	 */
+	private async scrape(endpoint: string, metrics: MetricsOptions): Promise<void> {
+		const member = this.state.view.members.find(row => row.endpoint === endpoint);
+		const url = metricsUrlOf(endpoint, member?.name, metrics.urls);
+		const controller = new AbortController();
+		let timer: unknown;
+		// The route has its own deadline; this one holds even if a read ignored it, so the loop goes on.
+		const deadline = new Promise<never>((_, reject) => {
+			timer = this.timers.setTimeout(() => {
+				const error = new ClassifiedError({kind: 'timeout', message: `no answer within ${metrics.timeoutMs} ms`});
+				controller.abort(error);
+				reject(error);
+			}, metrics.timeoutMs + 50);
+		});
+		let action: ClusterAction;
+		try {
+			if (!this.routes.httpGet) throw new Error('this route cannot read HTTP');
+			const target = new URL(url);
+			const answer = await Promise.race([this.routes.httpGet(url, `${target.pathname}${target.search}`, {timeoutMs: metrics.timeoutMs, signal: controller.signal, maxBytes: metricsMaxBytes}), deadline]);
+			if (answer.status !== 200) {
+				const said = answer.body.trim().split('\n')[0]?.slice(0, 80) ?? '';
+				throw new Error(`HTTP ${answer.status}${said ? ` (${said})` : ''}`);
+			}
+			action = {type: 'metrics-scraped', endpoint, at: this.now(), metrics: parseEtcdMetrics(answer.body)};
+		} catch (error) {
+			const failure = error instanceof ClassifiedError ? error.failure : undefined;
+			const why = failure ? `${failure.kind}: ${failure.message}` : error instanceof Error ? error.message : String(error);
+			action = {type: 'metrics-failed', endpoint, at: this.now(), message: `${url}: ${why}`};
+		} finally {
+			this.timers.clearTimeout(timer);
+		}
+		this.scrapes.set(endpoint, (this.scrapes.get(endpoint) ?? 0) + 1);
+		this.dispatch(action);
 	}
 
 	/**

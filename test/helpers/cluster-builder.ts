@@ -1,5 +1,6 @@
 import type {Failure} from '../../source/etcd/errors.js';
 import type {Alarm, EndpointStatus} from '../../source/etcd/types.js';
+import type {EtcdMetrics} from '../../source/model/etcd-metrics.js';
 import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../../source/model/cluster-state.js';
 import {cluster3} from './fixtures.js';
 
@@ -10,8 +11,11 @@ export class ClusterBuilder {
 	state: ClusterState;
 	at = t0;
 
-	constructor(readonly endpoints = cluster3.endpoints) {
-		this.state = initialClusterState(endpoints, true, t0);
+	constructor(
+		readonly endpoints = cluster3.endpoints,
+		metricsWindowMs?: number,
+	) {
+		this.state = initialClusterState(endpoints, true, t0, metricsWindowMs);
 	}
 
 	apply(action: ClusterAction): this {
@@ -43,6 +47,15 @@ export class ClusterBuilder {
 
 	fail(index: number, failure: Failure): this {
 		return this.apply({type: 'probe-failed', endpoint: this.endpoints[index]!, at: this.at, failure});
+	}
+
+	/** A member's /metrics were read (`metrics` parsed from captured text), or could not be. */
+	scraped(index: number, metrics: EtcdMetrics): this {
+		return this.apply({type: 'metrics-scraped', endpoint: this.endpoints[index]!, at: this.at, metrics});
+	}
+
+	scrapeFailed(index: number, message: string): this {
+		return this.apply({type: 'metrics-failed', endpoint: this.endpoints[index]!, at: this.at, message});
 	}
 
 	/** Every member answers with its captured status. */

@@ -7,6 +7,7 @@ import {clockTime, formatLatency, formatRate, humanBytes, shortAge} from '../../
 import {writeRates} from '../../model/history.js';
 import {sparkline} from '../sparkline.js';
 import {color, memberTone} from '../theme.js';
+import {MemberMetrics} from './member-metrics.js';
 import {memberState} from './members-table.js';
 
 export interface MemberDetailsProps {
@@ -84,6 +85,7 @@ export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
 			<Field label="latency">
 				<Text color={color('accent')}>{sparkline(member.history.map(sample => sample.latencyMs), sparkWidth)}</Text>
 			</Field>
+			<MemberMetrics member={member} view={view} now={now} width={boxWidth - 4} />
 			<Text color={color('muted')}>esc or enter closes</Text>
 		</Box>
 	);

@@ -1,0 +1,87 @@
+// What reading /metrics costs the console: two consoles on one 5-member cluster at a 1 s interval, side
+// by side over the same minutes (so the machine's other load falls on both), one with --metrics-every 0
+// and one reading every member's /metrics every 5 s (the default). Also the parse of one real /metrics
+// text, alone. `npm run bench -- metrics`, or `node dist/bench/metrics.js` after `npm run build`.
+import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {LocalCluster} from '../source/demo/local-cluster.js';
+import {parseEtcdMetrics} from '../source/model/etcd-metrics.js';
+import {TmuxSession} from '../test/helpers/tmux.js';
+import {cpuSeconds, median, type BenchRow} from './measure.js';
+
+const cli = fileURLToPath(new URL('../../bin/etcdtop.js', import.meta.url));
+const fixture = fileURLToPath(new URL('../../test/fixtures/metrics-etcd-3.5.30.txt', import.meta.url));
+
+function consolePid(session: TmuxSession): number {
+	const out = execFileSync('ps', ['-o', 'pid=,comm=', '-g', String(session.panePid)], {encoding: 'utf8'});
+	const line = out.split('\n').find(entry => /etcdtop|node/.test(entry) && !entry.includes(String(session.panePid) + ' sh'));
+	return Number(line?.trim().split(/\s+/)[0]);
+}
+
+function row(screen: string, name: string): string {
+	return screen.split('\n').find(line => new RegExp(`^[> ] ${name} `).test(line)) ?? '';
+}
+
+async function waitFor(session: TmuxSession, test: (screen: string) => boolean, timeoutMs = 30_000): Promise<void> {
+	const deadline = performance.now() + timeoutMs;
+	while (performance.now() < deadline) {
+		if (test(session.capture())) return;
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+	throw new Error(`timed out; screen:\n${session.capture()}`);
+}
+
+/** Microseconds to parse one /metrics text of etcd 3.5 (~166 KB), median of 200 after warm-up. */
+function parseMicros(): number {
+	const text = readFileSync(fixture, 'utf8');
+	for (let index = 0; index < 50; index++) parseEtcdMetrics(text);
+	const times: number[] = [];
+	for (let index = 0; index < 200; index++) {
+		const started = performance.now();
+		parseEtcdMetrics(text);
+		times.push((performance.now() - started) * 1000);
+	}
+	return median(times);
+}
+
+export async function run(log: (line: string) => void = console.log, {warmupSeconds = 30, soakSeconds = 90} = {}): Promise<BenchRow[]> {
+	const parseUs = parseMicros();
+	log(`parse one etcd 3.5 /metrics text (${(readFileSync(fixture).length / 1000).toFixed(0)} KB, 13 families kept): ${parseUs.toFixed(0)} µs median`);
+	const cluster = await LocalCluster.start({members: 5, namePrefix: 'bench'});
+	const names = cluster.members.map(member => member.name);
+	const endpoints = cluster.endpoints.join(',');
+	const sessions: TmuxSession[] = [];
+	try {
+		const without = TmuxSession.start([process.execPath, cli, '--endpoints', endpoints, '--metrics-every', '0']);
+		sessions.push(without);
+		const withMetrics = TmuxSession.start([process.execPath, cli, '--endpoints', endpoints]);
+		sessions.push(withMetrics);
+		await waitFor(without, screen => names.every(name => / ok /.test(row(screen, name))));
+		// The metrics columns fill once a second read gives a window (5 s after the first).
+		await waitFor(withMetrics, screen => names.every(name => / ok /.test(row(screen, name))) && screen.includes('FSYNC p99'));
+		// V8 compiles the hot paths during the first minute; measure after.
+		await new Promise(resolve => setTimeout(resolve, warmupSeconds * 1000));
+		const pids = [consolePid(without), consolePid(withMetrics)] as const;
+		const before = pids.map(cpuSeconds);
+		const started = performance.now();
+		await new Promise(resolve => setTimeout(resolve, soakSeconds * 1000));
+		const seconds = (performance.now() - started) / 1000;
+		const [off, on] = pids.map((pid, index) => ((cpuSeconds(pid) - before[index]!) / seconds) * 100) as [number, number];
+		const screen = withMetrics.capture();
+		const isReading = names.every(name => !/n\/a/.test(row(screen, name)));
+		const extra = on - off;
+		log(`console over ${soakSeconds}s, 5 members, 1s interval: ${off.toFixed(2)}% of a core without /metrics, ${on.toFixed(2)}% reading them every 5s (+${extra.toFixed(2)} points)${isReading ? '' : '; some member\'s metrics could not be read'}`);
+		return [
+			{what: 'parse one /metrics text (etcd 3.5, 166 KB)', etcdtop: `${parseUs.toFixed(0)} µs`, target: '-', isMet: true},
+			{what: `console CPU, 5 members, 1 s interval: with /metrics every 5 s vs without`, etcdtop: `${on.toFixed(2)}% vs ${off.toFixed(2)}% of a core (+${extra.toFixed(2)})`, target: '< +0.5% of a core', isMet: extra < 0.5 && isReading},
+		];
+	} finally {
+		for (const session of sessions) session.close();
+		await cluster.stop();
+	}
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	for (const line of await run()) console.log(`| ${line.what} | ${line.etcdtop} | ${line.target} | ${line.isMet ? 'yes' : 'NO'} |`);
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {Poller, type MetricsOptions, type StatusSource} from '../../source/poller/poller.js';
+import type {HttpAnswer, Routes} from '../../source/route/routes.js';
+import {cluster3, metricsText} from '../helpers/fixtures.js';
+
+class QuickMember implements StatusSource {
+	calls = 0;
+	constructor(private readonly index: number) {}
+	async status() {
+		this.calls++;
+		return cluster3.statuses[this.index]!;
+	}
+	async memberList() {
+		return cluster3.memberList;
+	}
+	close() {}
+}
+
+/** /metrics of each member's URL: the captured text, a hang that ignores the abort signal, or an HTTP error. */
+class FakeMetrics {
+	reads: Array<{url: string; path: string}> = [];
+	hung = new Set<string>();
+	failing = new Map<string, HttpAnswer>();
+	readonly httpGet: Routes['httpGet'] = async (url, path) => {
+		this.reads.push({url, path});
+		const origin = new URL(url).origin;
+		if (this.hung.has(origin)) return new Promise<HttpAnswer>(() => {});
+		return this.failing.get(origin) ?? {status: 200, body: metricsText['3.4.23']};
+	};
+}
+
+const originOf = (endpoint: string) => new URL(endpoint).origin;
+
+function setup(fake: FakeMetrics, metrics: Partial<MetricsOptions> = {}, intervalMs = 100) {
+	const members = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new QuickMember(index)]));
+	const poller = new Poller(
+		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs: 200},
+		{routes: {client: endpoint => members.get(endpoint)!, httpGet: fake.httpGet}, metrics: {everyMs: 5000, timeoutMs: 150, windowMs: undefined, urls: new Map(), ...metrics}},
+	);
+	return {poller, members};
+}
+
+test('status settles with one scrape of each member (lifetime), read at its client URL or its --metrics-urls', async () => {
+	const fake = new FakeMetrics();
+	const name = cluster3.memberList.members[1]!.name;
+	const {poller} = setup(fake, {urls: new Map([[name, 'http://127.0.0.1:2381/metrics']])});
+	poller.start();
+	const state = await poller.settled();
+	poller.stop();
+	for (const member of state.view.members) {
+		assert.ok(member.metrics?.reading, `${member.name} has a reading`);
+		assert.equal(member.metrics.reading.windowMs, undefined, 'lifetime');
+		assert.ok(member.metrics.reading.walFsyncP99Ms! > 0);
+	}
+	const urls = new Set(fake.reads.map(read => read.url));
+	assert.ok(fake.reads.every(read => read.path === '/metrics'));
+	assert.ok(urls.has('http://127.0.0.1:2381/metrics'));
+	const other = cluster3.memberList.members[2]!;
+	assert.ok(urls.has(`${other.clientUrls[0]}/metrics`));
+});
+
+test('a hung /metrics fails by its deadline, delays no status poll, and changes nothing else', async () => {
+	const fake = new FakeMetrics();
+	const victim = cluster3.endpoints[1]!;
+	fake.hung.add(originOf(victim));
+	fake.failing.set(originOf(cluster3.endpoints[2]!), {status: 403, body: 'Forbidden\nmore'});
+	const {poller, members} = setup(fake, {everyMs: 100});
+	poller.start();
+	const state = await poller.settled();
+	const before = members.get(victim)!.calls;
+	await new Promise(resolve => setTimeout(resolve, 600));
+	const {view} = poller.getSnapshot().cluster;
+	poller.stop();
+	assert.ok(members.get(victim)!.calls - before >= 4, `the member's status was polled ${members.get(victim)!.calls - before} times meanwhile`);
+	const row = (endpoint: string) => view.members.find(member => member.endpoint === endpoint)!;
+	assert.match(row(victim).metrics!.error!.message, /\/metrics: timeout: no answer within 150 ms$/);
+	assert.match(row(cluster3.endpoints[2]!).metrics!.error!.message, /\/metrics: HTTP 403 \(Forbidden\)$/);
+	assert.equal(row(victim).health, 'ok');
+	assert.equal(view.health, 'healthy', 'unreadable metrics do not make a member unhealthy');
+	assert.ok(state.events.every(event => event.type !== 'member-down'));
+	assert.deepEqual(
+		state.events.filter(event => event.type === 'metrics-unreadable').map(event => event.text.split(':')[0]).sort(),
+		[row(victim).name, row(cluster3.endpoints[2]!).name].sort(),
+	);
+	// A hung read is abandoned at its deadline; the loop keeps its period instead of piling up.
+	const victimReads = fake.reads.filter(read => read.url.startsWith(originOf(victim))).length;
+	assert.ok(victimReads >= 2 && victimReads <= 8, `${victimReads} reads of the hung member`);
+});
+
+test('a window asks for two scrapes a window apart before status settles', async () => {
+	const fake = new FakeMetrics();
+	const {poller} = setup(fake, {everyMs: 400, windowMs: 400});
+	const started = performance.now();
+	poller.start();
+	const state = await poller.settled();
+	const tookMs = performance.now() - started;
+	poller.stop();
+	assert.ok(tookMs >= 300, `settled after ${tookMs.toFixed(0)} ms`);
+	for (const member of state.view.members) {
+		assert.ok(member.metrics!.reading!.windowMs! >= 300, `window ${member.metrics!.reading!.windowMs}`);
+		assert.equal(member.metrics!.reading!.walFsyncP99Ms, undefined, 'the same text twice: nothing happened in the window');
+	}
+});
