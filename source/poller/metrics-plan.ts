@@ -17,7 +17,7 @@ export function metricsPlan(config: Pick<Config, 'metrics' | 'probeTimeoutMs'>, 
 	const urls = settings?.urls ?? new Map<string, string>();
 	if (mode === 'status') {
 		const windowMs = settings?.windowMs;
-		return {everyMs: windowMs ?? 3_600_000, timeoutMs: config.probeTimeoutMs, windowMs, urls};
+		return {everyMs: windowMs ?? 3_600_000, timeoutMs: config.probeTimeoutMs, windowMs, urls, isOnPollGrid: false};
 	}
-	return {everyMs, timeoutMs: Math.min(everyMs, Math.max(config.probeTimeoutMs, 2000)), windowMs: settings?.windowMs ?? defaultMetricsWindowMs, urls};
+	return {everyMs, timeoutMs: Math.min(everyMs, Math.max(config.probeTimeoutMs, 2000)), windowMs: settings?.windowMs ?? defaultMetricsWindowMs, urls, isOnPollGrid: true};
 }

@@ -30,6 +30,11 @@ export interface MetricsOptions {
 	readonly windowMs: number | undefined;
 	/** `--metrics-urls`: a member's metrics URL by member name; others are read at `<client URL>/metrics`. */
 	readonly urls: ReadonlyMap<string, string>;
+	/**
+	 * Reads on the polls' grid, so their answers share the polls' frame (the console); false: each
+	 * member's clock starts at its first read, so a second read comes a whole window later (`status`).
+	 */
+	readonly isOnPollGrid?: boolean;
 }
 
 /** etcd's /metrics is ~150-200 KB; a listener answering far more is not etcd's. */
@@ -139,6 +144,7 @@ export class Poller {
 	private readonly epoch: number;
 	private readonly batchMs: number;
 	private batchTimer: unknown;
+	private metricsTimer: unknown;
 	private readonly routes: PollerOptions['routes'];
 
 	constructor(
@@ -211,6 +217,7 @@ export class Poller {
 	stop(): void {
 		this.isStopped = true;
 		this.timers.clearTimeout(this.batchTimer);
+		this.timers.clearTimeout(this.metricsTimer);
 		this.discoveryLoop?.stop();
 		for (const loop of this.probeLoops.values()) loop.stop();
 		this.probeLoops.clear();
@@ -226,6 +233,15 @@ export class Poller {
 		const isNews = action.type === 'probe-failed' && this.state.probes[action.endpoint]?.state === 'ok';
 		this.state = reduceCluster(this.state, action);
 		this.reconcile();
+		// /metrics answers ride along with the next poll's frame (at most an interval later): a frame of
+		// their own each would cost the console a render per member per read.
+		if (this.batchMs > 0 && (action.type === 'metrics-scraped' || action.type === 'metrics-failed')) {
+			this.metricsTimer ??= this.timers.setTimeout(() => {
+				this.metricsTimer = undefined;
+				this.emit();
+			}, this.intervalMs);
+			return;
+		}
 		if (this.batchMs > 0 && !isNews) {
 			this.batchTimer ??= this.timers.setTimeout(() => {
 				this.batchTimer = undefined;
@@ -239,6 +255,8 @@ export class Poller {
 	}
 
 	private emit(): void {
+		this.timers.clearTimeout(this.metricsTimer);
+		this.metricsTimer = undefined;
 		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});
 		for (const listener of this.listeners) listener();
 	}
@@ -281,8 +299,8 @@ export class Poller {
 		}
 		for (const endpoint of watched) {
 			if (this.metricsLoops.has(endpoint)) continue;
-			// Its own epoch: the second read of a windowed `status` comes a whole window after the first.
-			const loop = new Loop(async () => this.scrape(endpoint, metrics), () => metrics.everyMs, () => this.isPaused, this.timers.monotonic(), this.timers);
+			const epoch = metrics.isOnPollGrid === false ? this.timers.monotonic() : this.epoch;
+			const loop = new Loop(async () => this.scrape(endpoint, metrics), () => metrics.everyMs, () => this.isPaused, epoch, this.timers);
 			this.metricsLoops.set(endpoint, loop);
 			loop.kick();
 		}

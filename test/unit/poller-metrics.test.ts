@@ -90,7 +90,7 @@ test('a hung /metrics fails by its deadline, delays no status poll, and changes 
 
 test('a window asks for two scrapes a window apart before status settles', async () => {
 	const fake = new FakeMetrics();
-	const {poller} = setup(fake, {everyMs: 400, windowMs: 400});
+	const {poller} = setup(fake, {everyMs: 400, windowMs: 400, isOnPollGrid: false});
 	const started = performance.now();
 	poller.start();
 	const state = await poller.settled();
