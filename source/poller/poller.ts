@@ -290,8 +290,9 @@ export class Poller {
 			loop.kick();
 		}
 		const metrics = this.metrics;
-		// A member's --metrics-urls entry is found by its name, which the member list tells.
-		if (!metrics || !this.hasTriedDiscovery) return;
+		// A member's --metrics-urls entry is found by its name, which the member list tells; without any,
+		// reads start at once, beside the first polls (status then waits for no extra round trip).
+		if (!metrics || (metrics.urls.size > 0 && !this.hasTriedDiscovery)) return;
 		for (const [endpoint, loop] of this.metricsLoops) {
 			if (watched.has(endpoint)) continue;
 			loop.stop();
