@@ -151,7 +151,8 @@ test('defrag preflight refuses, changing nothing, with a hung voter and without 
 	await cluster.kill('etcd-3');
 	const lost = await runCli(['defrag', '--yes', '--endpoints', endpoints], {timeoutMs: 60_000});
 	assert.equal(lost.code, 2, lost.stdout + lost.stderr);
-	assert.match(lost.stderr, /preflight: .*(unreachable|no leader)/);
+	// etcd 3.5 answers the linearizable member list only with a quorum; 3.4 answers it from its own view.
+	assert.match(lost.stderr, /preflight: .*(unreachable|no leader|no member answered the member list)/);
 	assert.ok(!logMentions(cluster.member('etcd-1').logFile, 'defragmenting'));
 
 	// --read-only refuses before connecting; a dry run is allowed.
