@@ -64,5 +64,12 @@ const wallMs = performance.now() - started;
 const failed = results.filter(result => result.code !== 0);
 console.log('\nTime per file (wall, two files at a time):');
 for (const result of [...results].sort((a, b) => b.ms - a.ms)) console.log(`  ${(result.ms / 1000).toFixed(1).padStart(6)} s  ${result.code === 0 ? 'ok  ' : 'FAIL'}  ${result.file}`);
+// CI keeps only the tail of the output: repeat each failed file's failure summary (node's "failing tests"
+// section, or its last lines) after the table, where it survives.
+for (const result of failed) {
+	const at = result.output.lastIndexOf('failing tests:');
+	const summary = at >= 0 ? result.output.slice(at) : result.output.split('\n').slice(-40).join('\n');
+	console.log(`\n── failures of ${result.file}\n${summary.slice(0, 6000)}`);
+}
 console.log(`${results.length} files in ${(wallMs / 1000).toFixed(1)} s${failed.length > 0 ? `; failed: ${failed.map(result => result.file).join(', ')}` : '; all passed'}`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -183,7 +183,7 @@ export class LocalCluster {
 			}),
 		);
 		this.processes.clear();
-		if (!isKeepingFiles) rmSync(this.baseDir, {recursive: true, force: true});
+		if (!isKeepingFiles) rmSync(this.baseDir, {recursive: true, force: true, maxRetries: 5});
 	}
 
 	/**

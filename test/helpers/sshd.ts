@@ -182,25 +182,36 @@ export class TestSshd {
 		const child = this.process;
 		this.process = undefined;
 		if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+		const pid = child.pid;
+		// Listened for before any signal: an sshd that dies on its own mid-stop still resolves it.
+		let hasExited = false;
+		const exited = new Promise(resolve => child.once('exit', resolve)).then(() => (hasExited = true));
+		/** A signal to the listener; false once it is gone (ESRCH), which ends the stop early. */
+		const signal = (name: NodeJS.Signals): boolean => {
+			try {
+				process.kill(pid, name);
+				return true;
+			} catch {
+				return false;
+			}
+		};
 		// A stopped process would take SIGKILL only once continued; a hung-host test may end here.
-		this.signalAllOf(child.pid, 'SIGCONT');
+		this.signalAllOf(pid, 'SIGCONT');
 		// A client that reconnects at once (etcdtop does) gets a fresh session forked while the old ones
 		// die: repeat until the listener, stopped so that it cannot fork, has no child left.
-		for (let round = 0; round < 50; round++) {
-			await this.killSessions(child.pid);
-			process.kill(child.pid, 'SIGSTOP');
+		for (let round = 0; round < 50 && !hasExited; round++) {
+			await this.killSessions(pid);
+			if (!signal('SIGSTOP')) break;
 			const deadline = Date.now() + 2000;
-			while (stateOf(child.pid) !== 'T' && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 5));
-			if (generations(child.pid).length === 0) break;
-			process.kill(child.pid, 'SIGCONT');
+			while (stateOf(pid) !== 'T' && Date.now() < deadline && !hasExited) await new Promise(resolve => setTimeout(resolve, 5));
+			if (generations(pid).length === 0) break;
+			signal('SIGCONT');
 		}
-		const exited = new Promise(resolve => child.once('exit', resolve));
-		process.kill(child.pid, 'SIGKILL');
-		await exited;
+		if (!hasExited && signal('SIGKILL')) await exited;
 		// Whatever still serves a connection on this sshd's port is one of its sessions: end it by PID.
-		for (const pid of holdersOfLocalPort(this.port)) {
+		for (const holder of holdersOfLocalPort(this.port)) {
 			try {
-				process.kill(pid, 'SIGKILL');
+				process.kill(holder, 'SIGKILL');
 			} catch {}
 		}
 	}
@@ -246,7 +257,7 @@ export class TestSshd {
 	/** Stops sshd and removes the temp dir (kept when isKeepingFiles, for a failed test's logs). */
 	async dispose({isKeepingFiles = false}: {readonly isKeepingFiles?: boolean} = {}): Promise<void> {
 		await this.stop();
-		if (!isKeepingFiles) rmSync(this.dir, {recursive: true, force: true});
+		if (!isKeepingFiles) rmSync(this.dir, {recursive: true, force: true, maxRetries: 5});
 	}
 
 	private makeKeys(): void {
