@@ -155,6 +155,7 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 		});
 		const choice = chooseSourceMember(observation.members, probes, from);
 		if (choice.kind === 'unknown-member') throw new ConfigError('--from', `no member is named or has the ID "${from}"`, 'use a name or hex ID from etcdtop status');
+		if (choice.kind === 'ambiguous-member') throw new ConfigError('--from', `more than one member is named "${from}"`, 'use its hex ID from etcdtop status');
 		if (choice.kind !== 'chosen') throw new Error(`no member to read from: ${choice.failures.join('; ') || 'none answers'}`);
 		const tally = new UsageTally(depth);
 		let revision = 0;

@@ -4,7 +4,8 @@ import {resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {parseWriteFormat} from '../config/write-format.js';
 import {ConfigError} from '../config/errors.js';
-import {MemberClient} from '../etcd/member-client.js';
+import {observeOnce} from '../route/observe.js';
+import {createRoutes, type Routes} from '../route/routes.js';
 import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
 import {baseNameOfKey, isS3Url} from '../snapshot/remote-name.js';
@@ -19,6 +20,8 @@ export interface RestorePlanOptions {
 	readonly tool: string | undefined;
 	/** Where s3:// objects are (endpoint, addressing). */
 	readonly s3?: S3SettingsInput;
+	/** How members are reached (--via); default direct. */
+	readonly routes?: Routes;
 }
 
 /** A fresh --initial-cluster-token: the restored cluster must not accept the old cluster's peers. */
@@ -26,21 +29,21 @@ export function freshToken(): string {
 	return `etcd-restore-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
 }
 
-async function liveMembers(config: Config): Promise<{members: PlanMember[]; version: string | undefined} | undefined> {
-	const connect = {...connectOptionsOf(config), dialTimeoutMs: Math.min(config.dialTimeoutMs, 2000)};
-	for (const endpoint of config.endpoints) {
-		const client = new MemberClient(endpoint, connect);
-		try {
-			const list = await client.memberList(config.commandTimeoutMs);
-			const status = await client.status(config.commandTimeoutMs).catch(() => undefined);
-			return {members: list.members.map(member => ({name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls, isLearner: member.isLearner})), version: status?.version};
-		} catch {
-			// The next endpoint, then the manifest: a restore plan is most needed when the cluster is gone.
-		} finally {
-			client.close();
-		}
-	}
-	return undefined;
+/** The live member list by the one observation, and the version a member reports. */
+async function liveMembers(config: Config, routes: Routes | undefined): Promise<{members: PlanMember[]; version: string | undefined} | undefined> {
+	// A restore plan is most needed when the cluster is gone: a short dial, then the manifest.
+	const observed = await observeOnce(routes ?? createRoutes({...connectOptionsOf(config), dialTimeoutMs: Math.min(config.dialTimeoutMs, 2000)}), {
+		seeds: config.endpoints,
+		isDiscovering: false,
+		listTimeoutMs: config.commandTimeoutMs,
+		statusTimeoutMs: config.commandTimeoutMs,
+	});
+	if (observed.kind !== 'observed') return undefined;
+	const {members, statuses} = observed.reading;
+	return {
+		members: members.map(member => ({name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls, isLearner: member.isLearner})),
+		version: Object.values(statuses)[0]?.version,
+	};
 }
 
 /**
@@ -73,7 +76,7 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 		io.err(`snapshot restore-plan: ${(error as Error).message}`);
 		return 1;
 	}
-	const live = config ? await liveMembers(config()).catch(() => undefined) : undefined;
+	const live = config ? await liveMembers(config(), options.routes).catch(() => undefined) : undefined;
 	const members = live?.members ?? manifest?.members;
 	if (!members || members.length === 0) {
 		io.err(`snapshot restore-plan: the cluster did not answer and ${isRemote ? file : path}.meta.json is missing: no member list to plan with`);

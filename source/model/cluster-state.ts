@@ -1,5 +1,4 @@
-import type {Failure} from '../etcd/errors.js';
-import type {EndpointStatus, MemberList} from '../etcd/types.js';
+import type {EndpointStatus, Failure, MemberList} from './types.js';
 import {deriveView, type ClusterView, type Probe, type ViewInput} from './cluster-view.js';
 import {appendEvents, diffEvents, type ClusterEvent} from './events.js';
 import type {EtcdMetrics} from './etcd-metrics.js';

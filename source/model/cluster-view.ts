@@ -1,9 +1,10 @@
-import type {Failure} from '../etcd/errors.js';
-import type {Alarm, EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
 import type {Sample} from './history.js';
 import {failureLabel} from './failure-label.js';
+import {leaderOf} from './leader.js';
+import {isStarted} from './members.js';
 import {failuresTolerated, quorumOf} from './quorum.js';
 import {activeFindings, type MetricsTrack} from './metrics-window.js';
+import type {Alarm, EndpointStatus, Failure, MemberInfo, MemberList} from './types.js';
 
 export type Probe =
 	| {readonly state: 'pending'}
@@ -77,10 +78,6 @@ export interface ViewInput {
 
 const pending: Probe = Object.freeze({state: 'pending'});
 
-export function isUnstarted(member: MemberInfo): boolean {
-	return member.name === '' && member.clientUrls.length === 0;
-}
-
 /** The endpoints the poller should probe: every started member's client URL, or the configured ones. */
 export function watchedEndpoints(input: Pick<ViewInput, 'endpoints' | 'isDiscovering' | 'memberList'>): readonly string[] {
 	if (!input.isDiscovering || !input.memberList) return input.endpoints;
@@ -151,7 +148,7 @@ function rows(input: ViewInput, alarms: readonly Alarm[]): Array<Omit<MemberView
 		const endpoint = endpointById.get(member.id) ?? member.clientUrls.find(url => watched.includes(url));
 		if (!input.isDiscovering && endpoint === undefined) return [];
 		if (endpoint) used.add(endpoint);
-		return [memberRow(member, endpoint, probeFor(endpoint), input, alarms, !isUnstarted(member))];
+		return [memberRow(member, endpoint, probeFor(endpoint), input, alarms, isStarted(member))];
 	});
 	for (const endpoint of watched) {
 		if (used.has(endpoint)) continue;
@@ -170,7 +167,7 @@ export function deriveView(input: ViewInput): ClusterView {
 	const answering = base.filter(row => row.status);
 	const highestTerm = Math.max(0, ...answering.map(row => row.status!.raftTerm));
 	const leaderIds = new Set(answering.map(row => row.status!.leader).filter(id => id !== '0'));
-	const leaderId = answering.find(row => row.status!.raftTerm === highestTerm && row.status!.leader !== '0')?.status!.leader;
+	const leaderId = leaderOf(answering.map(row => row.status!));
 	const members: MemberView[] = base.map(row => Object.freeze({...row, isLeader: row.id !== undefined && row.id === leaderId}));
 	const leaderRow = members.find(row => row.isLeader);
 	const leader = leaderId ? {id: leaderId, name: leaderRow?.name || leaderId} : undefined;

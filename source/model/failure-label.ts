@@ -1,4 +1,4 @@
-import type {Failure} from '../etcd/errors.js';
+import type {Failure} from './types.js';
 
 /** A failure kind in an operator's words: kinds are kebab-case data, screens say "tunnel down". */
 export function failureLabel(failure: Pick<Failure, 'kind'> | undefined, fallback = 'error'): string {

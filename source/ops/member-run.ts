@@ -1,7 +1,9 @@
-import {classifyError} from '../etcd/errors.js';
-import type {ConnectOptions, MemberClient} from '../etcd/member-client.js';
-import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
-import {leaderOf, memberWorkflow, type Effect, type Observation, type OperationEvent, type OperationState} from './member-workflow.js';
+import type {ConnectOptions} from '../etcd/member-client.js';
+import {observedLeader, type Observation} from '../model/observation.js';
+import type {MemberInfo} from '../model/types.js';
+import {observeCluster} from '../route/observe.js';
+import type {MemberCalls} from '../route/routes.js';
+import {memberWorkflow, type Effect, type OperationEvent, type OperationState} from './member-workflow.js';
 import {runWorkflow, type CommandLogEntry} from './runner.js';
 
 export type {CommandLogEntry, ConnectOptions};
@@ -16,7 +18,7 @@ export interface StartResult {
 
 /** What member changes need from the outside world; tests pass fakes, the CLI passes etcd/ and ssh/. */
 export interface OperationIo {
-	readonly client: (endpoint: string) => Pick<MemberClient, 'status' | 'memberList' | 'memberAdd' | 'memberRemove' | 'memberPromote' | 'moveLeader'>;
+	readonly client: (endpoint: string) => Pick<MemberCalls, 'status' | 'memberList' | 'memberAdd' | 'memberRemove' | 'memberPromote' | 'moveLeader'>;
 	readonly seedEndpoints: readonly string[];
 	readonly commandTimeoutMs: number;
 	readonly probeTimeoutMs: number;
@@ -29,65 +31,33 @@ export interface OperationIo {
 	readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** The one observation (route/observe.ts) through the io's clients, as the workflow's event. */
 async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<OperationEvent> {
-	const now = io.now ?? Date.now;
-	const candidates = [...new Set([...io.seedEndpoints, ...known.flatMap(member => member.clientUrls)])];
-	let members: readonly MemberInfo[] | undefined;
-	let lastError = 'no endpoint';
-	let isUnauthenticated = candidates.length > 0;
-	// One member's answer is the cluster's list; a learner or a dead member just passes the question on.
-	for (const endpoint of candidates) {
-		try {
-			// Linearizable (3.5+): a decision to remove or add is taken on the cluster's list, never on what a
-			// partitioned member last saw; such a member fails the call and the next candidate answers.
-			members = (await io.client(endpoint).memberList(io.commandTimeoutMs, {isLinearizable: true})).members;
-			break;
-		} catch (error) {
-			const failure = classifyError(error);
-			isUnauthenticated &&= failure.kind === 'auth';
-			lastError = `${endpoint}: ${failure.message}`;
-		}
-	}
-	if (!members) return {type: 'observe-failed', at: now(), message: lastError, ...(isUnauthenticated ? {isUnauthenticated} : {})};
-	const statuses: Record<string, EndpointStatus> = {};
-	const failures: Record<string, string> = {};
-	await Promise.all(
-		members.map(async member => {
-			if (member.clientUrls.length === 0) {
-				failures[member.id] = 'not started';
-				return;
-			}
-			for (const url of member.clientUrls) {
-				try {
-					const status = await io.client(url).status(io.probeTimeoutMs);
-					if (status.memberId === member.id) {
-						statuses[member.id] = status;
-						return;
-					}
-					failures[member.id] = `${url} answers as member ${status.memberId}`;
-				} catch (error) {
-					const failure = classifyError(error);
-					failures[member.id] = `${failure.kind}: ${failure.message}`;
-				}
-			}
-		}),
-	);
-	const observation: Observation = {at: now(), members, statuses, failures};
-	return {type: 'observed', observation};
+	const result = await observeCluster(io.client, {
+		seeds: io.seedEndpoints,
+		known,
+		// A decision to remove or add is taken on the cluster's list (etcd 3.5+ answers it through raft).
+		isLinearizable: true,
+		listTimeoutMs: io.commandTimeoutMs,
+		statusTimeoutMs: io.probeTimeoutMs,
+		...(io.now ? {now: io.now} : {}),
+	});
+	if (result.kind === 'no-member-list') return {type: 'observe-failed', at: result.at, message: result.message, ...(result.isUnauthenticated ? {isUnauthenticated: true} : {})};
+	return {type: 'observed', observation: result.reading};
+}
+
+/** Where a member answered in the last observation (a configured endpoint may be the only way to it), else its own URL. */
+function endpointOf(observation: Observation | undefined, member: MemberInfo): string | undefined {
+	return observation?.endpoints?.[member.id] ?? member.clientUrls[0];
 }
 
 /** Member changes go to the leader when it answers; right after a leader dies the others still name it. */
 function leaderClient(io: OperationIo, observation: Observation | undefined) {
-	const leaderId = observation ? leaderOf(observation) : undefined;
+	const leaderId = observation ? observedLeader(observation) : undefined;
 	const leader = observation?.members.find(member => member.id === leaderId && observation.statuses[member.id] !== undefined);
-	const endpoint = leader?.clientUrls[0] ?? reachableEndpoint(observation) ?? io.seedEndpoints[0]!;
+	const answering = observation?.members.find(candidate => !candidate.isLearner && observation.statuses[candidate.id] !== undefined);
+	const endpoint = (leader && endpointOf(observation, leader)) ?? (answering && endpointOf(observation, answering)) ?? io.seedEndpoints[0]!;
 	return io.client(endpoint);
-}
-
-function reachableEndpoint(observation: Observation | undefined): string | undefined {
-	if (!observation) return undefined;
-	const member = observation.members.find(candidate => !candidate.isLearner && observation.statuses[candidate.id] !== undefined);
-	return member?.clientUrls[0];
 }
 
 /**
@@ -104,7 +74,7 @@ export function memberExecutor(io: OperationIo): (effect: Effect, state: Operati
 				return (await io.confirm(effect)) ? {type: 'confirmed'} : {type: 'cancelled'};
 			case 'move-leader':
 				// Only the leader can hand leadership over.
-				await io.client(effect.from.clientUrls[0] ?? io.seedEndpoints[0]!).moveLeader(effect.to.id, io.commandTimeoutMs);
+				await io.client(endpointOf(state.observation, effect.from) ?? io.seedEndpoints[0]!).moveLeader(effect.to.id, io.commandTimeoutMs);
 				return {type: 'leader-moved'};
 			case 'remove-member':
 				await leaderClient(io, state.observation).memberRemove(effect.member.id, io.commandTimeoutMs);

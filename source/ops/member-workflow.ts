@@ -1,5 +1,8 @@
 import {classifyError} from '../etcd/errors.js';
-import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
+import {findMember, isStarted} from '../model/members.js';
+import {answeringIds, observedLeader, type Observation} from '../model/observation.js';
+import {quorumOf} from '../model/quorum.js';
+import type {MemberInfo} from '../model/types.js';
 import {commandText, etcdctl, etcdServers, startCommandArgv, startSettings, type EtcdctlBase, type StartSettings} from './commands.js';
 import {checkNewMember, sharesUrl, type InputProblem} from './member-urls.js';
 import {describeNumbers, guardAddition, guardRemoval, type QuorumNumbers} from './quorum-guard.js';
@@ -33,14 +36,7 @@ export interface OperationPlan {
 	readonly inputs?: Partial<Record<'target' | 'name' | 'peer' | 'client', string>>;
 }
 
-export interface Observation {
-	readonly at: number;
-	readonly members: readonly MemberInfo[];
-	/** By hex member ID, for members that answered. */
-	readonly statuses: Readonly<Record<string, EndpointStatus>>;
-	/** By hex member ID, why a member did not answer. */
-	readonly failures: Readonly<Record<string, string>>;
-}
+export type {Observation};
 
 export type Step = 'assess' | 'move-leader' | 'remove' | 'add' | 'start' | 'catch-up' | 'promote' | 'verify' | 'done';
 
@@ -203,35 +199,9 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 
 // --- decisions on a fresh observation ---------------------------------------------------------------
 
-function reachableIds(observation: Observation): ReadonlySet<string> {
-	return new Set(Object.keys(observation.statuses));
-}
-
-/** The leader most members name; only members that answered vote. */
-export function leaderOf(observation: Observation): string | undefined {
-	const counts = new Map<string, number>();
-	for (const status of Object.values(observation.statuses)) {
-		if (status.leader === '0' || status.leader === '') continue;
-		counts.set(status.leader, (counts.get(status.leader) ?? 0) + 1);
-	}
-	let best: string | undefined;
-	for (const [id, count] of counts) if (best === undefined || count > (counts.get(best) ?? 0)) best = id;
-	return best && observation.members.some(member => member.id === best) ? best : undefined;
-}
-
-export function isStarted(member: MemberInfo): boolean {
-	return member.name !== '' || member.clientUrls.length > 0;
-}
-
-/** NAME or hex ID -> member; `exclude` skips the new member when a replacement reuses the failed one's name. */
-export function findMember(members: readonly MemberInfo[], nameOrId: string, exclude?: MemberInfo): MemberInfo | 'ambiguous' | undefined {
-	const candidates = members.filter(member => member !== exclude);
-	const byId = candidates.find(member => member.id === nameOrId.toLowerCase().replace(/^0x/, ''));
-	if (byId) return byId;
-	const byName = candidates.filter(member => member.name === nameOrId);
-	if (byName.length > 1) return 'ambiguous';
-	return byName[0];
-}
+const reachableIds = answeringIds;
+/** The leader by the one rule (model/leader.ts); kept under this name for the workflows that import it. */
+export const leaderOf = observedLeader;
 
 function label(member: MemberInfo): string {
 	return member.name ? `${member.name} (${member.id})` : member.id;
@@ -395,7 +365,7 @@ function joinSteps(state: OperationState, observation: Observation, member: Memb
 		return waitFor({...state, catchUp}, 'verify', observation.at);
 	}
 	const servers = etcdServers(observation.members);
-	return finish({...state, catchUp}, {type: 'done', message: `${label(member)} is a healthy voter; ${voters.length} of ${voters.length} voters answer, quorum ${Math.floor(voters.length / 2) + 1}`}, {
+	return finish({...state, catchUp}, {type: 'done', message: `${label(member)} is a healthy voter; ${voters.length} of ${voters.length} voters answer, quorum ${quorumOf(voters.length)}`}, {
 		step: 'done',
 		etcdServers: servers,
 		notes: note(state, `kube-apiserver: --etcd-servers=${servers}`, 'if a load balancer fronts etcd, update its backends to the same list'),

@@ -5,6 +5,7 @@ import {initialClusterState, reduceCluster, type ClusterAction, type ClusterStat
 import {watchedEndpoints} from '../model/cluster-view.js';
 import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import {metricsUrlOf} from '../model/metrics-target.js';
+import {readMemberList} from '../route/observe.js';
 import type {Routes} from '../route/routes.js';
 import {realTimers, type Timers} from './timers.js';
 
@@ -369,17 +370,14 @@ export class Poller {
 	private async discover(): Promise<void> {
 		const timeout = this.config.probeTimeoutMs;
 		const known = [...new Set([...this.config.endpoints, ...watchedEndpoints(this.state)])];
-		const fetchFrom = async (endpoint: string) => {
-			const list = await this.source(endpoint).memberList(timeout);
-			return {endpoint, list};
-		};
+		const clientFor = (endpoint: string) => this.source(endpoint);
 		try {
 			let result;
 			try {
 				if (!this.lastGoodDiscovery) throw new Error('no endpoint answered yet');
-				result = await fetchFrom(this.lastGoodDiscovery);
+				result = await readMemberList(clientFor, [this.lastGoodDiscovery], timeout);
 			} catch {
-				result = await Promise.any(known.map(fetchFrom));
+				result = await readMemberList(clientFor, known, timeout);
 			}
 			this.lastGoodDiscovery = result.endpoint;
 			this.hasTriedDiscovery = true;

@@ -2,15 +2,15 @@ import {mkdirSync, statSync} from 'node:fs';
 import {basename, dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
-import {classifyError} from '../etcd/errors.js';
-import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
-import {createRoutes, type RoutedClient, type RoutedSnapshotClient, type Routes} from '../route/routes.js';
+import type {EndpointStatus, MemberInfo} from '../model/types.js';
+import {observeOnce, type ClusterReading} from '../route/observe.js';
+import {createRoutes, type RoutedSnapshotClient, type Routes} from '../route/routes.js';
 import {AgeEncryptor, bech32Encode, openAgeFileSource, type AgeRecipient} from './age.js';
 import {openFileSource} from './bbolt.js';
 import {buildManifest, manifestPathOf, serializeManifest} from './manifest.js';
 import {saveSnapshot, SnapshotSaveError, type SaveProgress, type SaveResult} from './save.js';
 import {readDbStatus} from './snapshot-status.js';
-import {chooseSourceMember, type EndpointProbe} from './source-member.js';
+import {chooseSourceMember} from './source-member.js';
 
 // The whole save from a live cluster, shared by `etcdtop snapshot save` and the console's Snapshots pane:
 // probe the members, choose the source, stream a verified snapshot, read it back, write its manifest.
@@ -47,7 +47,7 @@ export interface ClusterSource {
 	readonly member: MemberInfo;
 	readonly endpoint: string;
 	readonly status: EndpointStatus;
-	readonly list: MemberList;
+	readonly list: ClusterReading;
 	/** Reaches the member the way --via says; the caller closes it. */
 	readonly client: RoutedSnapshotClient;
 }
@@ -59,19 +59,22 @@ export interface ClusterSource {
 export async function chooseClusterSource(config: Config, options: Pick<ClusterSaveOptions, 'from' | 'routes' | 'onSource'>): Promise<ClusterSource> {
 	const routes = options.routes ?? createRoutes(connectOptionsOf(config));
 
-	const {list, probes} = await probeCluster(config, routes);
-	if (!list) {
-		const why = probes.map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`).join('; ');
+	// The given endpoints are probed first: a member's advertised URL may not be reachable from here (bastions, tunnels).
+	const observed = await observeOnce(routes, {seeds: config.endpoints, isDiscovering: config.isDiscovering, listTimeoutMs: config.commandTimeoutMs, statusTimeoutMs: config.commandTimeoutMs});
+	if (observed.kind === 'no-member-list') {
+		const why = observed.probes.map(probe => `${probe.endpoint}: ${probe.status ? observed.message : (probe.failure ?? 'no answer')}`).join('; ');
 		// A wrong user or password is the operator's to fix, not the cluster's failure (exit 3, as status says it).
-		const isUnauthenticated = probes.length > 0 && probes.every(probe => probe.failure?.startsWith('auth: '));
+		const {isUnauthenticated} = observed;
 		throw new SnapshotSaveError('no-source', `${isUnauthenticated ? 'authentication failed: ' : 'no endpoint answered: '}${why}`, isUnauthenticated ? {input: {input: '--user', fix: 'check --user and ETCDCTL_PASSWORD'}} : {});
 	}
-	const choice = chooseSourceMember(list.members, probes, options.from);
+	const list = observed.reading;
+	const choice = chooseSourceMember(list.members, list.probes, options.from);
+	const memberNames = () => `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`;
 	switch (choice.kind) {
 		case 'unknown-member':
-			throw new SnapshotSaveError('unknown-member', `no member is named or has the ID "${choice.from}"`, {
-				input: {input: '--from', fix: `members: ${list.members.map(member => `${member.name || '(unstarted)'} (${member.id})`).join(', ')}`},
-			});
+			throw new SnapshotSaveError('unknown-member', `no member is named or has the ID "${choice.from}"`, {input: {input: '--from', fix: memberNames()}});
+		case 'ambiguous-member':
+			throw new SnapshotSaveError('unknown-member', `more than one member is named "${choice.from}"`, {input: {input: '--from', fix: `give its hex ID instead; ${memberNames()}`}});
 		case 'unreachable':
 			throw new SnapshotSaveError('no-source', `member ${choice.member.name} (${choice.member.id}) did not answer: ${choice.failures.join('; ')}`);
 		case 'none-reachable':
@@ -89,41 +92,6 @@ export async function chooseClusterSource(config: Config, options: Pick<ClusterS
 		throw new SnapshotSaveError('stream', (error as Error).message, {cause: error});
 	}
 	return {member, endpoint, status, list, client};
-}
-
-async function probeCluster(config: Config, routes: Routes): Promise<{list: MemberList | undefined; probes: EndpointProbe[]}> {
-	const clients = new Map<string, RoutedClient>();
-	const clientFor = async (endpoint: string) => {
-		let client = clients.get(endpoint);
-		if (!client) {
-			client = routes.client(endpoint);
-			clients.set(endpoint, client);
-		}
-		return client;
-	};
-	const probe = async (endpoint: string): Promise<EndpointProbe> => {
-		try {
-			return {endpoint, status: await (await clientFor(endpoint)).status(config.commandTimeoutMs), failure: undefined};
-		} catch (error) {
-			const failure = classifyError(error);
-			return {endpoint, status: undefined, failure: `${failure.kind}: ${failure.message}`};
-		}
-	};
-	try {
-		const lists = await Promise.allSettled(config.endpoints.map(async endpoint => (await clientFor(endpoint)).memberList(config.commandTimeoutMs)));
-		const list = lists.find((answer): answer is PromiseFulfilledResult<MemberList> => answer.status === 'fulfilled')?.value;
-		// The given endpoints first: a member's advertised URL may not be reachable from here (bastions, tunnels).
-		const discovered = config.isDiscovering && list ? list.members.flatMap(member => member.clientUrls) : [];
-		const endpoints = [...new Set([...config.endpoints, ...discovered])];
-		const probes = await Promise.all(endpoints.map(probe));
-		if (!list) {
-			const failures = lists.map((answer, index) => `${config.endpoints[index]}: ${answer.status === 'rejected' ? classifyError(answer.reason).message : 'no answer'}`);
-			return {list, probes: probes.map(p => (p.status ? p : {...p, failure: p.failure ?? failures.join('; ')}))};
-		}
-		return {list, probes};
-	} finally {
-		for (const client of clients.values()) client.close();
-	}
 }
 
 /**

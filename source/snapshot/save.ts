@@ -24,7 +24,7 @@ export type SaveFailureKind =
 	| 'no-source'
 	/** The path is empty. */
 	| 'bad-path'
-	/** --from names no member. */
+	/** --from names no member, or a name two members share. */
 	| 'unknown-member';
 
 /** The input an operator gave that the save cannot use (FILE, --from), and what to do instead. */

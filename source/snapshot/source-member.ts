@@ -1,25 +1,15 @@
-import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
+import {findMember} from '../model/members.js';
+import type {EndpointStatus, MemberInfo} from '../model/types.js';
+import type {EndpointProbe} from '../route/observe.js';
 
-/** What one endpoint answered to a status probe just before the save. */
-export interface EndpointProbe {
-	readonly endpoint: string;
-	readonly status: EndpointStatus | undefined;
-	/** Why it did not answer, in an operator's words. */
-	readonly failure: string | undefined;
-}
+export type {EndpointProbe};
 
 export type SourceChoice =
 	| {readonly kind: 'chosen'; readonly member: MemberInfo; readonly endpoint: string; readonly status: EndpointStatus}
 	| {readonly kind: 'unknown-member'; readonly from: string}
+	| {readonly kind: 'ambiguous-member'; readonly from: string}
 	| {readonly kind: 'unreachable'; readonly member: MemberInfo; readonly failures: readonly string[]}
 	| {readonly kind: 'none-reachable'; readonly failures: readonly string[]};
-
-function matches(member: MemberInfo, from: string): boolean {
-	const wanted = from.trim();
-	if (member.name !== '' && member.name === wanted) return true;
-	const hex = wanted.toLowerCase().replace(/^0x/, '').replace(/^0+(?=.)/, '');
-	return /^[0-9a-f]+$/.test(hex) && member.id.toLowerCase() === hex;
-}
 
 function reachableEndpoint(member: MemberInfo, probes: readonly EndpointProbe[]): EndpointProbe | undefined {
 	return probes.find(probe => probe.status !== undefined && probe.status.memberId === member.id);
@@ -33,7 +23,8 @@ function reachableEndpoint(member: MemberInfo, probes: readonly EndpointProbe[])
 export function chooseSourceMember(members: readonly MemberInfo[], probes: readonly EndpointProbe[], from?: string): SourceChoice {
 	const failures = probes.filter(probe => probe.status === undefined).map(probe => `${probe.endpoint}: ${probe.failure ?? 'no answer'}`);
 	if (from !== undefined) {
-		const member = members.find(candidate => matches(candidate, from));
+		const member = findMember(members, from);
+		if (member === 'ambiguous') return {kind: 'ambiguous-member', from};
 		if (!member) return {kind: 'unknown-member', from};
 		const probe = reachableEndpoint(member, probes);
 		if (!probe?.status) {

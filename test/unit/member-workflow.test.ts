@@ -27,12 +27,16 @@ function status(id: string, leader: string, applied: number, patch: Partial<Endp
 function observed(members: readonly MemberInfo[], answering: Record<string, number>, leader = 'a1', at = t0): OperationEvent {
 	const statuses: Record<string, EndpointStatus> = {};
 	const failures: Record<string, string> = {};
+	const endpoints: Record<string, string> = {};
 	for (const m of members) {
 		const applied = answering[m.id];
 		if (applied === undefined) failures[m.id] = 'refused: connection refused';
-		else statuses[m.id] = status(m.id, leader, applied, {isLearner: m.isLearner});
+		else {
+			statuses[m.id] = status(m.id, leader, applied, {isLearner: m.isLearner});
+			if (m.clientUrls[0]) endpoints[m.id] = m.clientUrls[0];
+		}
 	}
-	const observation: Observation = {at, members, statuses, failures};
+	const observation: Observation = {at, members, statuses, endpoints, failures};
 	return {type: 'observed', observation};
 }
 
