@@ -2,8 +2,8 @@ import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
-import {classifyError} from '../etcd/errors.js';
 import type {MemberClient} from '../etcd/member-client.js';
+import {observeCluster} from '../route/observe.js';
 import {createRoutes, type RoutedClient} from '../route/routes.js';
 import {scanRange} from '../etcd/range-scan.js';
 import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
@@ -76,45 +76,13 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 	const statusTimeoutMs = Math.max(config.probeTimeoutMs, 2000);
 	let known: readonly MemberInfo[] = [];
 
+	/** The one observation (route/observe.ts); no member list at all is an error, as a workflow's observe-failed. */
 	const observe = async (): Promise<Observation> => {
-		const candidates = [...new Set([...config.endpoints, ...known.flatMap(member => member.clientUrls)])];
-		let members: readonly MemberInfo[] | undefined;
-		const errors: string[] = [];
-		for (const endpoint of candidates) {
-			try {
-				// Linearizable (3.5+): defrag and the other runbook steps act on the cluster's current list.
-				members = (await client(endpoint).memberList(config.commandTimeoutMs, {isLinearizable: true})).members;
-				break;
-			} catch (error) {
-				errors.push(`${endpoint}: ${classifyError(error).message}`);
-			}
-		}
-		if (!members) throw new Error(errors.join('; ') || 'no endpoint');
-		known = members;
-		const statuses: Record<string, EndpointStatus> = {};
-		const failures: Record<string, string> = {};
-		await Promise.all(
-			members.map(async member => {
-				if (member.clientUrls.length === 0) {
-					failures[member.id] = 'not started';
-					return;
-				}
-				for (const url of member.clientUrls) {
-					try {
-						const status = await client(url).status(statusTimeoutMs);
-						if (status.memberId === member.id) {
-							statuses[member.id] = status;
-							return;
-						}
-						failures[member.id] = `${url} answers as member ${status.memberId}`;
-					} catch (error) {
-						const failure = classifyError(error);
-						failures[member.id] = `${failure.kind}: ${failure.message}`;
-					}
-				}
-			}),
-		);
-		return {at: Date.now(), members, statuses, failures};
+		// Linearizable (3.5+): defrag and the other runbook steps act on the cluster's current list.
+		const result = await observeCluster(client, {seeds: config.endpoints, known, isLinearizable: true, listTimeoutMs: config.commandTimeoutMs, statusTimeoutMs});
+		if (result.kind === 'no-member-list') throw new Error(result.message);
+		known = result.reading.members;
+		return result.reading;
 	};
 
 	const readQuota = async (member: Target): Promise<number | undefined> => {
@@ -143,8 +111,9 @@ export async function openMaintenanceContext(config: Config, via: Via | undefine
 		const leaderId = leaderOf(observation);
 		const leader = observation.members.find(member => member.id === leaderId && observation.statuses[member.id]);
 		const any = leader ?? observation.members.find(member => !member.isLearner && observation.statuses[member.id]);
-		if (!any?.clientUrls[0]) throw new Error('no voter answers');
-		return any.clientUrls[0];
+		const endpoint = any && (observation.endpoints?.[any.id] ?? any.clientUrls[0]);
+		if (!endpoint) throw new Error('no voter answers');
+		return endpoint;
 	};
 
 	const usage = async (prefix: string, depth: number, from: string | undefined): Promise<LiveUsage> => {
