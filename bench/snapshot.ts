@@ -9,7 +9,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Etcd3} from 'etcd3';
 import {LocalCluster} from '../source/demo/local-cluster.js';
-import {crc32cImplementation} from '../source/snapshot/crc32c.js';
+import {crc32cImplementation} from '../source/snapshot/file/crc32c.js';
 
 const cliPath = fileURLToPath(new URL('../../bin/etcdtop.js', import.meta.url));
 

@@ -18,7 +18,7 @@ const outdir = 'dist/bundle';
 
 await rm(outdir, {recursive: true, force: true});
 await build({
-	entryPoints: ['dist/source/cli.js', 'dist/source/snapshot/sha256-worker.js', 'dist/source/snapshot/verify-worker.js'],
+	entryPoints: ['dist/source/cli.js', 'dist/source/snapshot/file/sha256-worker.js', 'dist/source/snapshot/file/verify-worker.js'],
 	entryNames: '[name]',
 	outdir,
 	bundle: true,

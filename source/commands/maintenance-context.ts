@@ -6,7 +6,7 @@ import type {MemberClient} from '../etcd/member-client.js';
 import {observeCluster} from '../route/observe.js';
 import {createRoutes, type RoutedClient} from '../route/routes.js';
 import {scanRange} from '../etcd/range-scan.js';
-import type {EndpointStatus, MemberInfo} from '../etcd/types.js';
+import type {MemberInfo} from '../etcd/types.js';
 import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
 import {CommandLogFileError, openCommandLogFile} from '../output/command-log-file.js';
 import type {DefragState, QuotaSource, Target} from '../ops/defrag-workflow.js';

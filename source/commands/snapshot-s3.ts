@@ -1,6 +1,7 @@
 import {constants as osConstants} from 'node:os';
 import {resolve} from 'node:path';
 import type {Config} from '../config/config.js';
+import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import type {S3SettingsInput} from '../config/s3-options.js';
 import {humanBytes} from '../model/format.js';
@@ -8,15 +9,15 @@ import {renderTable} from '../output/table.js';
 import {parseWriteFormat} from '../config/write-format.js';
 import {S3Store} from '../s3/client.js';
 import {printable, S3Error} from '../s3/errors.js';
-import type {AgeRecipient} from '../snapshot/age.js';
-import type {Routes} from '../route/routes.js';
+import type {AgeRecipient} from '../snapshot/file/age.js';
+import {createRoutes, type Routes} from '../route/routes.js';
 import {isS3Url, parseS3Url, isPrefixLocation, prefixOfKey, type S3Location} from '../snapshot/remote-name.js';
 import {applyRemoteRetention, FetchError, fetchSnapshot, listRemoteSnapshots, readRemoteManifest, remoteCreatedAt, remoteSnapshotStatus} from '../snapshot/remote-dir.js';
 import {saveToS3} from '../snapshot/remote-save.js';
 import {describePolicy, type RetentionPolicy} from '../snapshot/retention.js';
 import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, createdAtOf, listSnapshotDir} from '../snapshot/snapshot-dir.js';
-import type {DecryptKeys} from '../snapshot/verify.js';
+import type {DecryptKeys} from '../snapshot/file/verify.js';
 import {loadSnapshotOptions, type CommandContext, type CommandIo} from './context.js';
 import type {ParsedFlags} from './flags.js';
 import {parseS3Settings} from '../config/s3-options.js';
@@ -71,7 +72,7 @@ export async function snapshotSaveS3Command(config: Config, target: string, sett
 				recipients: options.recipients,
 				onSource: io.err,
 				...(options.from !== undefined ? {from: options.from} : {}),
-				...(options.routes ? {routes: options.routes} : {}),
+				routes: options.routes ?? createRoutes(connectOptionsOf(config)),
 			});
 		} catch (error) {
 			if (error instanceof SnapshotSaveError && error.kind === 'no-source') {

@@ -3,13 +3,17 @@ import {dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
 import {humanBytes} from '../model/format.js';
+import {connectOptionsOf} from '../config/connect-options.js';
+import {createRoutes} from '../route/routes.js';
 import {saveFromCluster, type ClusterSaveOptions} from '../snapshot/cluster-save.js';
 import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext, type CommandIo} from './context.js';
 import {describePolicy, type RetentionPolicy} from '../snapshot/retention.js';
 
-export interface SnapshotSaveOptions extends ClusterSaveOptions {
+export interface SnapshotSaveOptions extends Omit<ClusterSaveOptions, 'routes'> {
+	/** --via's routes; default direct. */
+	readonly routes?: ClusterSaveOptions['routes'];
 	/** --keep N / --keep-policy: after a successful save, retention over the snapshots etcdtop wrote in the file's directory. */
 	readonly policy?: RetentionPolicy;
 }
@@ -47,7 +51,7 @@ export function resolveSaveTarget(
 export async function snapshotSaveCommand(config: Config, file: string, options: SnapshotSaveOptions, io: CommandIo): Promise<number> {
 	let result;
 	try {
-		result = await saveFromCluster(config, file, {...options, onSource: io.err});
+		result = await saveFromCluster(config, file, {...options, routes: options.routes ?? createRoutes(connectOptionsOf(config)), onSource: io.err});
 	} catch (error) {
 		// The operator's FILE or --from is the problem: bad usage, exit 3.
 		if (error instanceof SnapshotSaveError && error.input) throw new ConfigError(error.input.input, error.problem, error.input.fix);

@@ -1,7 +1,7 @@
 import {ConfigError} from '../config/errors.js';
 import {promptSecret} from '../config/secret-prompt.js';
 import type {SnapshotOptions} from '../config/snapshot-options.js';
-import type {DecryptKeys} from '../snapshot/verify.js';
+import type {DecryptKeys} from '../snapshot/file/verify.js';
 
 const passphraseVariable = 'ETCDTOP_SNAPSHOT_PASSPHRASE';
 
@@ -25,7 +25,7 @@ export async function consolePassphrase(options: SnapshotOptions): Promise<strin
 
 /** What reads FILE: the --identity files, and for an age file without them a passphrase (asked for on a terminal). */
 export async function decryptKeys(file: string, options: SnapshotOptions): Promise<DecryptKeys> {
-	const {isAgeFile} = await import('../snapshot/age.js');
+	const {isAgeFile} = await import('../snapshot/file/age.js');
 	let passphrase = process.env[passphraseVariable] || undefined;
 	let isAge = false;
 	try {

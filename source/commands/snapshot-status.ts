@@ -3,8 +3,8 @@ import {ConfigError} from '../config/errors.js';
 import {humanBytes} from '../model/format.js';
 import {renderTable} from '../output/table.js';
 import {parseWriteFormat, writeFormats, type WriteFormat} from '../config/write-format.js';
-import type {SnapshotStatus} from '../snapshot/snapshot-status.js';
-import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from '../snapshot/verify.js';
+import type {SnapshotStatus} from '../snapshot/file/snapshot-status.js';
+import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from '../snapshot/file/verify.js';
 import {loadSnapshotOptions, type CommandContext, type CommandIo} from './context.js';
 
 

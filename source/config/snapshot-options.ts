@@ -1,10 +1,17 @@
+import {homedir} from 'node:os';
+import {join} from 'node:path';
 import {statSync} from 'node:fs';
-import {parseRecipient, type AgeRecipient} from '../snapshot/age.js';
+import {parseRecipient, type AgeRecipient} from '../snapshot/file/age.js';
 import {parseKeepPolicy, type RetentionPolicy} from '../snapshot/retention.js';
-import {defaultSnapshotDir} from '../snapshot/snapshot-dir.js';
 import {checkedDuration} from './config.js';
 import {durationRanges} from './duration.js';
 import {ConfigError} from './errors.js';
+
+/** --snapshot-dir's default: $XDG_DATA_HOME/etcdtop/snapshots, i.e. ~/.local/share/etcdtop/snapshots. */
+export function defaultSnapshotDir(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): string {
+	const dataHome = env['XDG_DATA_HOME'] && env['XDG_DATA_HOME'].startsWith('/') ? env['XDG_DATA_HOME'] : join(home, '.local', 'share');
+	return join(dataHome, 'etcdtop', 'snapshots');
+}
 
 /** The snapshot flags as meow hands them over. */
 export interface SnapshotFlags {

@@ -1,4 +1,6 @@
-import type {SnapshotEntry} from '../snapshot/snapshot-dir.js';
+import type {SnapshotEntry} from './snapshot-entry.js';
+
+export type {SnapshotEntry};
 
 /** Whether a file is known good: from its manifest (sha256 checked while saving) or a verification. */
 export type VerifyState =
@@ -23,6 +25,16 @@ export interface SnapshotsPane {
 	readonly nextSaveAt: number | undefined;
 	readonly notice: string | undefined;
 	readonly listError: string | undefined;
+}
+
+/** What the snapshots pane needs of its store (the console builds the live one; component tests a fixture). */
+export interface SnapshotPaneStore {
+	subscribe(listener: () => void): () => void;
+	getSnapshot(): SnapshotsPane;
+	reload(): void;
+	save(): void;
+	verify(name: string): void;
+	remove(name: string): void;
 }
 
 export type SnapshotsEvent =

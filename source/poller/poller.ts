@@ -1,4 +1,3 @@
-import type {Config} from '../config/config.js';
 import {ClassifiedError, classifyError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
@@ -16,7 +15,13 @@ export interface StatusSource {
 	close(): void;
 }
 
-export type PollerConfig = Pick<Config, 'endpoints' | 'isDiscovering' | 'intervalMs' | 'probeTimeoutMs'>;
+/** What the poller reads of the configuration (a Config has it). */
+export interface PollerConfig {
+	readonly endpoints: readonly string[];
+	readonly isDiscovering: boolean;
+	readonly intervalMs: number;
+	readonly probeTimeoutMs: number;
+}
 
 /**
  * Reading each member's /metrics, on a loop of its own beside the status polls: a slow or hung

@@ -1,15 +1,13 @@
 import {mkdirSync, statSync} from 'node:fs';
 import {basename, dirname, resolve} from 'node:path';
-import type {Config} from '../config/config.js';
-import {connectOptionsOf} from '../config/connect-options.js';
 import type {EndpointStatus, MemberInfo} from '../model/types.js';
 import {observeOnce, type ClusterReading} from '../route/observe.js';
-import {createRoutes, type RoutedSnapshotClient, type Routes} from '../route/routes.js';
-import {AgeEncryptor, bech32Encode, openAgeFileSource, type AgeRecipient} from './age.js';
-import {openFileSource} from './bbolt.js';
-import {buildManifest, manifestPathOf, serializeManifest} from './manifest.js';
+import type {RoutedSnapshotClient, Routes} from '../route/routes.js';
+import {AgeEncryptor, bech32Encode, openAgeFileSource, type AgeRecipient} from './file/age.js';
+import {openFileSource} from './file/bbolt.js';
+import {buildManifest, manifestPathOf, serializeManifest} from './file/manifest.js';
 import {saveSnapshot, SnapshotSaveError, type SaveProgress, type SaveResult} from './save.js';
-import {readDbStatus} from './snapshot-status.js';
+import {readDbStatus} from './file/snapshot-status.js';
 import {chooseSourceMember} from './source-member.js';
 
 // The whole save from a live cluster, shared by `etcdtop snapshot save` and the console's Snapshots pane:
@@ -25,8 +23,8 @@ export interface ClusterSaveOptions {
 	/** Aborts the save (ctrl-c). Without one, SIGINT and SIGTERM abort it while it runs. */
 	readonly signal?: AbortSignal;
 	readonly onProgress?: (progress: SaveProgress) => void;
-	/** How members are reached (--via: through its SSH tunnels); default direct. */
-	readonly routes?: Routes;
+	/** How members are reached (direct, or through --via's SSH tunnels). */
+	readonly routes: Routes;
 	/** Encrypt to these age recipients: FILE.age, never a plaintext copy on disk. */
 	readonly recipients?: readonly AgeRecipient[];
 	/** Create FILE's directory (the default --snapshot-dir) when missing. */
@@ -42,6 +40,14 @@ export interface ClusterSaveResult extends SaveResult {
 
 export const defaultIdleTimeoutMs = 15_000;
 
+/** Which cluster to save from (a Config has it). */
+export interface ClusterSaveTarget {
+	readonly endpoints: readonly string[];
+	/** Probe every member's advertised URL too, not only the given endpoints. */
+	readonly isDiscovering: boolean;
+	readonly commandTimeoutMs: number;
+}
+
 /** The member a snapshot comes from, chosen from the live member list and their status answers, and its stream client. */
 export interface ClusterSource {
 	readonly member: MemberInfo;
@@ -56,8 +62,8 @@ export interface ClusterSource {
  * Probes the members and picks the source (--from, else the reachable voter with the highest applied
  * index), for a save to a file or to S3 alike. SnapshotSaveError 'unknown-member' (naming --from) or 'no-source'.
  */
-export async function chooseClusterSource(config: Config, options: Pick<ClusterSaveOptions, 'from' | 'routes' | 'onSource'>): Promise<ClusterSource> {
-	const routes = options.routes ?? createRoutes(connectOptionsOf(config));
+export async function chooseClusterSource(config: ClusterSaveTarget, options: Pick<ClusterSaveOptions, 'from' | 'routes' | 'onSource'>): Promise<ClusterSource> {
+	const {routes} = options;
 
 	// The given endpoints are probed first: a member's advertised URL may not be reachable from here (bastions, tunnels).
 	const observed = await observeOnce(routes, {seeds: config.endpoints, isDiscovering: config.isDiscovering, listTimeoutMs: config.commandTimeoutMs, statusTimeoutMs: config.commandTimeoutMs});
@@ -99,7 +105,7 @@ export async function chooseClusterSource(config: Config, options: Pick<ClusterS
  * FILE.meta.json. Every failure throws SnapshotSaveError (with `input` set when FILE or --from is the
  * problem), by when neither FILE nor FILE.part is left behind.
  */
-export async function saveFromCluster(config: Config, file: string, options: ClusterSaveOptions): Promise<ClusterSaveResult> {
+export async function saveFromCluster(config: ClusterSaveTarget, file: string, options: ClusterSaveOptions): Promise<ClusterSaveResult> {
 	if (file.trim() === '') throw new SnapshotSaveError('bad-path', 'the snapshot path is empty', {input: {input: 'FILE', fix: 'give a file name, e.g. backup.db'}});
 	const path = resolve(file);
 	const directory = dirname(path);

@@ -1,5 +1,5 @@
-import {scanBbolt, openFileSource, type ByteSource} from './bbolt.js';
-import {hasSha256Trailer} from './snapshot-status.js';
+import {scanBbolt, openFileSource, type ByteSource} from './file/bbolt.js';
+import {hasSha256Trailer} from './file/snapshot-status.js';
 import {UsageTally, totalsOf, type PrefixUsage, type UsageTotals} from '../model/usage.js';
 
 export interface SnapshotUsage {

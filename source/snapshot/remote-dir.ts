@@ -4,11 +4,11 @@ import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import type {S3Store} from '../s3/client.js';
 import {S3Error} from '../s3/errors.js';
-import {manifestPathOf, serializeManifest, type SnapshotManifest} from './manifest.js';
+import {manifestPathOf, serializeManifest, type SnapshotManifest} from './file/manifest.js';
 import {baseNameOfKey, isSnapshotKey, prefixOfKey, s3UrlOf, type S3Location} from './remote-name.js';
 import {chooseDeletions, type RetentionPolicy} from './retention.js';
-import type {SnapshotStatus} from './snapshot-status.js';
-import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './verify.js';
+import type {SnapshotStatus} from './file/snapshot-status.js';
+import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './file/verify.js';
 
 // Snapshots in a bucket, as the local snapshot directory has them: listed with their manifests, pruned by
 // the same retention rule, and fetched back to a file the same careful way a save writes one.

@@ -1,13 +1,12 @@
 import {Readable} from 'node:stream';
-import type {Config} from '../config/config.js';
 import {S3Error} from '../s3/errors.js';
 import type {S3Store} from '../s3/client.js';
-import {AgeEncryptor} from './age.js';
-import {chooseClusterSource, defaultIdleTimeoutMs, encryptionOf, interruptingSignals, type ClusterSaveOptions} from './cluster-save.js';
-import {buildManifest, manifestPathOf, serializeManifest, type SnapshotManifest} from './manifest.js';
+import {AgeEncryptor} from './file/age.js';
+import {chooseClusterSource, defaultIdleTimeoutMs, encryptionOf, interruptingSignals, type ClusterSaveOptions, type ClusterSaveTarget} from './cluster-save.js';
+import {buildManifest, manifestPathOf, serializeManifest, type SnapshotManifest} from './file/manifest.js';
 import {isPrefixLocation, remoteSnapshotKey, s3UrlOf, type S3Location} from './remote-name.js';
 import {SnapshotSaveError, StreamVerifier, type SaveProgress} from './save.js';
-import {sha256Size} from './snapshot-status.js';
+import {sha256Size} from './file/snapshot-status.js';
 import {StreamingDbSummarizer} from './stream-summary.js';
 
 // A save from a live cluster straight into S3: etcd's stream -> sha256 and structure check -> optional age
@@ -32,7 +31,7 @@ export interface RemoteSaveResult {
 	readonly member: {readonly name: string; readonly id: string};
 }
 
-export async function saveToS3(config: Config, target: S3Location, store: S3Store, options: RemoteSaveOptions): Promise<RemoteSaveResult> {
+export async function saveToS3(config: ClusterSaveTarget, target: S3Location, store: S3Store, options: RemoteSaveOptions): Promise<RemoteSaveResult> {
 	const started = Date.now();
 	const {member, endpoint, status, list, client} = await chooseClusterSource(config, options);
 	const encryptor = options.recipients && options.recipients.length > 0 ? new AgeEncryptor(options.recipients) : undefined;

@@ -5,7 +5,7 @@ import {dirname} from 'node:path';
 import {classifyError} from '../etcd/errors.js';
 import type {SnapshotMessage} from '../etcd/snapshot-response.js';
 import {raceAbort} from '../etcd/abort.js';
-import {sha256Size} from './snapshot-status.js';
+import {sha256Size} from './file/snapshot-status.js';
 
 export type SaveFailureKind =
 	| 'exists'

@@ -1,31 +1,15 @@
 import {readdirSync, readFileSync, statSync, unlinkSync} from 'node:fs';
-import {homedir} from 'node:os';
 import {join} from 'node:path';
-import type {SnapshotManifest} from './manifest.js';
-import {manifestPathOf} from './manifest.js';
+import {createdAtOf, type SnapshotEntry, type SnapshotManifest} from '../model/snapshot-entry.js';
+import {manifestPathOf} from './file/manifest.js';
 import {chooseDeletions, type RetentionPolicy} from './retention.js';
 
-/** --snapshot-dir's default: $XDG_DATA_HOME/etcdtop/snapshots, i.e. ~/.local/share/etcdtop/snapshots. */
-export function defaultSnapshotDir(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): string {
-	const dataHome = env['XDG_DATA_HOME'] && env['XDG_DATA_HOME'].startsWith('/') ? env['XDG_DATA_HOME'] : join(home, '.local', 'share');
-	return join(dataHome, 'etcdtop', 'snapshots');
-}
+export {createdAtOf, type SnapshotEntry};
 
 /** A timestamped name for a save without FILE: sorts by time, no characters a shell or Windows dislikes. */
 export function snapshotFileName(at: Date, isEncrypted: boolean): string {
 	const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 	return `etcd-snapshot-${stamp}.db${isEncrypted ? '.age' : ''}`;
-}
-
-/** One file in the snapshot directory, as the pane lists it. */
-export interface SnapshotEntry {
-	readonly name: string;
-	readonly path: string;
-	readonly fileSize: number;
-	readonly modifiedAt: number;
-	readonly isEncrypted: boolean;
-	/** FILE.meta.json, when etcdtop wrote the file (and so verified its sha256 while saving). */
-	readonly manifest: SnapshotManifest | undefined;
 }
 
 function readManifest(path: string): SnapshotManifest | undefined {
@@ -64,11 +48,6 @@ export function listSnapshotDir(directory: string): SnapshotEntry[] {
 		entries.push({name, path, fileSize: stats.size, modifiedAt: stats.mtimeMs, isEncrypted: name.endsWith('.age'), manifest: readManifest(path)});
 	}
 	return entries.sort((a, b) => createdAtOf(b) - createdAtOf(a) || b.name.localeCompare(a.name));
-}
-
-export function createdAtOf(entry: SnapshotEntry): number {
-	const fromManifest = entry.manifest ? Date.parse(entry.manifest.createdAt) : Number.NaN;
-	return Number.isFinite(fromManifest) ? fromManifest : entry.modifiedAt;
 }
 
 /** Removes a snapshot and its manifest. */

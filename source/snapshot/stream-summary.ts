@@ -1,4 +1,4 @@
-import {pageFlag, pageHeaderSize, parseMeta, type BboltMeta} from './bbolt.js';
+import {pageFlag, pageHeaderSize, parseMeta, type BboltMeta} from './file/bbolt.js';
 
 // The numbers a manifest records (revision, keys, consistent index, size), read from a bbolt database as
 // its bytes stream past, without a copy on disk or in memory: an upload to S3 has no file to read back.

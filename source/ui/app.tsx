@@ -19,7 +19,7 @@ import {reduceTyped, startTyped} from '../model/typed-confirmation.js';
 import {confirmInputOf, TypedConfirmationView} from './components/typed-confirmation.js';
 import {initialUi, scopesFor, type UiState} from './ui-state.js';
 import {initialSnapshotsPane} from '../model/snapshots-pane.js';
-import type {SnapshotPaneStore} from '../snapshot/pane-store.js';
+import type {SnapshotPaneStore} from '../model/snapshots-pane.js';
 import {ConfirmDelete, SnapshotDetails} from './components/snapshot-details.js';
 import {SnapshotsPane} from './components/snapshots-pane.js';
 import {color} from './theme.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {existsSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
-import {generateIdentity} from '../../source/snapshot/age.js';
+import {generateIdentity} from '../../source/snapshot/file/age.js';
 import {cliPath, runEtcdctl} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
 import {testEtcdAtLeast} from '../helpers/etcd-binaries.js';

@@ -9,7 +9,7 @@ import {buildConfig} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
 import type {LocalCluster} from '../../source/demo/local-cluster.js';
 import {startScenario, type Scenario} from '../helpers/scenario.js';
-import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
+import type {SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import {testEtcdVersion} from '../helpers/etcd-binaries.js';
 import {assertSameDatabase, enableAuth, etcdctlStatus, fillCluster, filesIn, flipped, hasEtcd, mustEtcdctl, mustSnapshotUtil, snapshotUtil, tempDir} from '../helpers/snapshot-fixtures.js';
 

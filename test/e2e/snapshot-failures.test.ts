@@ -8,7 +8,7 @@ import {snapshotSaveCommand, type SnapshotSaveOptions} from '../../source/comman
 import {buildConfig} from '../../source/config/config.js';
 import type {LocalCluster} from '../../source/demo/local-cluster.js';
 import {startScenario, type Scenario} from '../helpers/scenario.js';
-import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
+import type {SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import {fillCluster, filesIn, hasEtcd, tempDir} from '../helpers/snapshot-fixtures.js';
 
 function capture() {

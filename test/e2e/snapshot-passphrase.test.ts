@@ -3,7 +3,7 @@ import {spawnSync} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
-import {AgeEncryptor, openAgeFileSource} from '../../source/snapshot/age.js';
+import {AgeEncryptor, openAgeFileSource} from '../../source/snapshot/file/age.js';
 import {cliPath} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
 import {hasEtcd, tempDir} from '../helpers/snapshot-fixtures.js';

@@ -8,7 +8,7 @@ import {snapshotStatusCommand} from '../../source/commands/snapshot-status.js';
 import {buildConfig} from '../../source/config/config.js';
 import type {LocalCluster, LocalTls} from '../../source/demo/local-cluster.js';
 import {startScenario, type Scenario} from '../helpers/scenario.js';
-import type {SnapshotManifest} from '../../source/snapshot/manifest.js';
+import type {SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import {assertSameDatabase, etcdctlStatus, filesIn, hasEtcd, mustEtcdctl, tempDir} from '../helpers/snapshot-fixtures.js';
 
 const hasOpenssl = spawnSync('openssl', ['version'], {stdio: 'ignore'}).status === 0;

@@ -4,7 +4,7 @@ import {createHash, randomBytes} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {Etcd3} from 'etcd3';
 import {hasEtcdBinary} from '../../source/demo/local-cluster.js';
-import {bufferSource, scanBbolt} from '../../source/snapshot/bbolt.js';
+import {bufferSource, scanBbolt} from '../../source/snapshot/file/bbolt.js';
 import {etcdBinary, testEtcdAtLeast} from './etcd-binaries.js';
 
 export {filesIn, flipped, tempDir, withFreshTrailer} from './temp-files.js';

@@ -9,6 +9,7 @@ import type {Config} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
 import {saveFromCluster} from '../../source/snapshot/cluster-save.js';
 import {SnapshotSaveError} from '../../source/snapshot/save.js';
+import {createRoutes} from '../../source/route/routes.js';
 
 const config: Config = {
 	endpoints: ['http://127.0.0.1:1'],
@@ -39,7 +40,7 @@ test('a save with an unusable FILE throws the snapshot layer\'s error, naming th
 			[join(dir, 'taken.db'), 'exists', /already exists \(use --overwrite/],
 		];
 		for (const [file, kind, message] of cases) {
-			await assert.rejects(saveFromCluster(config, file, {isOverwriting: false}), (error: unknown) => {
+			await assert.rejects(saveFromCluster(config, file, {isOverwriting: false, routes: createRoutes({dialTimeoutMs: 500, commandTimeoutMs: 500})}), (error: unknown) => {
 				assert.ok(error instanceof SnapshotSaveError, `not a SnapshotSaveError: ${String(error)}`);
 				assert.equal(error.kind, kind);
 				assert.equal(error.input?.input, 'FILE');

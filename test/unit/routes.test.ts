@@ -13,7 +13,7 @@ import {ClassifiedError, classifyError} from '../../source/etcd/errors.js';
 import {MemberClient, type ConnectOptions} from '../../source/etcd/member-client.js';
 import {liveOperationIo} from '../../source/ops/live-io.js';
 import {createRoutes, memberCallNames} from '../../source/route/routes.js';
-import {SnapshotStore} from '../../source/snapshot/pane-store.js';
+import {SnapshotStore} from '../../source/console/snapshot-store.js';
 import type {ConnectionStatus, SshConnection} from '../../source/ssh/connection.js';
 import {TunnelPool} from '../../source/ssh/tunnel-pool.js';
 import {until} from '../helpers/cluster.js';

@@ -3,9 +3,9 @@ import {createHash} from 'node:crypto';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {bboltMagic, bufferSource, fnv1a64, noFreelist, pageFlag, scanBbolt} from '../../source/snapshot/bbolt.js';
-import {crc32c, Crc32c} from '../../source/snapshot/crc32c.js';
-import {readDbStatus, readSnapshotStatus} from '../../source/snapshot/snapshot-status.js';
+import {bboltMagic, bufferSource, fnv1a64, noFreelist, pageFlag, scanBbolt} from '../../source/snapshot/file/bbolt.js';
+import {crc32c, Crc32c} from '../../source/snapshot/file/crc32c.js';
+import {readDbStatus, readSnapshotStatus} from '../../source/snapshot/file/snapshot-status.js';
 import {gunzipSync} from 'node:zlib';
 import {flipped, tempDir, withFreshTrailer} from '../helpers/temp-files.js';
 

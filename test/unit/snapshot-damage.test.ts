@@ -5,9 +5,9 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {isAgeFile} from '../../source/snapshot/age.js';
-import {bufferSource, NotRegularFileError, openFileSource} from '../../source/snapshot/bbolt.js';
-import {readSourceSnapshotStatus, sizeProblem} from '../../source/snapshot/snapshot-status.js';
+import {isAgeFile} from '../../source/snapshot/file/age.js';
+import {bufferSource, NotRegularFileError, openFileSource} from '../../source/snapshot/file/bbolt.js';
+import {readSourceSnapshotStatus, sizeProblem} from '../../source/snapshot/file/snapshot-status.js';
 
 // Captured with `etcdctl snapshot save` from etcd 3.4.23: 66 keys, revision 63, 40960 database bytes + sha256.
 const fixture = readFileSync(new URL('../../../test/fixtures/snapshots/small-3.4.23.db', import.meta.url));

@@ -6,10 +6,11 @@ import {describe, it} from 'node:test';
 import {resolveSaveTarget} from '../../source/commands/snapshot-save.js';
 import {ConfigError} from '../../source/config/errors.js';
 import {parseSnapshotOptions} from '../../source/config/snapshot-options.js';
-import {AgeEncryptor, bech32Decode, bech32Encode, generateIdentity, openAgeFileSource, parseHeader, parseIdentities, parseRecipient, unwrapFileKey} from '../../source/snapshot/age.js';
+import {AgeEncryptor, bech32Decode, bech32Encode, generateIdentity, openAgeFileSource, parseHeader, parseIdentities, parseRecipient, unwrapFileKey} from '../../source/snapshot/file/age.js';
 import {buildRestorePlan, renderRestorePlan, toolForVersion, type PlanMember} from '../../source/snapshot/restore-plan.js';
 import {chooseDeletions} from '../../source/snapshot/retention.js';
-import {defaultSnapshotDir, snapshotFileName} from '../../source/snapshot/snapshot-dir.js';
+import {defaultSnapshotDir} from '../../source/config/snapshot-options.js';
+import {snapshotFileName} from '../../source/snapshot/snapshot-dir.js';
 import {saveSnapshot} from '../../source/snapshot/save.js';
 import {tempDir} from '../helpers/temp-files.js';
 

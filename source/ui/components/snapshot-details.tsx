@@ -3,7 +3,7 @@ import {Text} from './text.js';
 import {humanBytes} from '../../model/format.js';
 import {verifyLabel, verifyStateOf, type SnapshotsPane} from '../../model/snapshots-pane.js';
 import {buildRestorePlan, renderRestorePlan} from '../../snapshot/restore-plan.js';
-import type {SnapshotEntry} from '../../snapshot/snapshot-dir.js';
+import type {SnapshotEntry} from '../../model/snapshot-entry.js';
 import {actionById, formatKeys, type ActionId, type Keymap} from '../keymap.js';
 import {color} from '../theme.js';
 import type {TypedConfirmation} from '../../model/typed-confirmation.js';

@@ -2,7 +2,7 @@ import {Box} from 'ink';
 import {Text} from './text.js';
 import {formatDuration, humanBytes, shortAge} from '../../model/format.js';
 import {progressBar, saveProgress, verifyLabel, verifyStateOf, type SnapshotsPane as PaneState, type VerifyState} from '../../model/snapshots-pane.js';
-import {createdAtOf} from '../../snapshot/snapshot-dir.js';
+import {createdAtOf} from '../../model/snapshot-entry.js';
 import {color, type Tone} from '../theme.js';
 
 export interface SnapshotsPaneProps {

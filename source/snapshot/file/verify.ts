@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs';
+import {Worker} from 'node:worker_threads';
 import {isAgeFile, openAgeFileSource, parseIdentities, type AgeIdentity} from './age.js';
 import {readSnapshotStatus, readSourceSnapshotStatus, type SnapshotStatus} from './snapshot-status.js';
 
@@ -32,4 +33,26 @@ export async function verifySnapshotFile(path: string, keys: DecryptKeys = {iden
 	} finally {
 		source.close();
 	}
+}
+
+/** What a verification in a worker answers: the verdict, or why there is none. */
+export type VerifyAnswer =
+	| {readonly kind: 'done'; readonly isSound: boolean; readonly revision: number; readonly totalKey: number; readonly reason?: string}
+	/** FILE.age and no key opens it. */
+	| {readonly kind: 'locked'; readonly message: string}
+	| {readonly kind: 'error'; readonly message: string};
+
+/**
+ * verifySnapshotFile in a worker thread: the bbolt walk and CRC take seconds on a large file, which the
+ * console's thread must not spend. The worker is started from here because its script sits beside this
+ * file (the bundle and the single-file build look for `./x-worker.js` next to the module that starts it).
+ */
+export function verifyInWorker(path: string, keys: DecryptKeys): {readonly answer: Promise<VerifyAnswer>; terminate(): void} {
+	const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {workerData: {path, keys}});
+	const answer = new Promise<VerifyAnswer>(resolve => {
+		worker.once('message', (message: VerifyAnswer) => resolve(message));
+		worker.once('error', error => resolve({kind: 'error', message: error.message}));
+		worker.once('exit', () => resolve({kind: 'error', message: 'the verifier stopped'}));
+	});
+	return {answer, terminate: () => void worker.terminate()};
 }

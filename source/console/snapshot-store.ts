@@ -1,23 +1,16 @@
 import {basename} from 'node:path';
-import {Worker} from 'node:worker_threads';
 import type {Config} from '../config/config.js';
-import type {Routes} from '../route/routes.js';
-import {initialSnapshotsPane, failedNames, reduceSnapshots, type SnapshotsEvent, type SnapshotsPane} from '../model/snapshots-pane.js';
-import type {AgeRecipient} from './age.js';
-import {applyRetention, deleteSnapshot, listSnapshotDir, snapshotFileName} from './snapshot-dir.js';
-import type {DecryptKeys} from './verify.js';
+import {connectOptionsOf} from '../config/connect-options.js';
+import {initialSnapshotsPane, failedNames, reduceSnapshots, type SnapshotPaneStore, type SnapshotsEvent, type SnapshotsPane} from '../model/snapshots-pane.js';
+import {createRoutes, type Routes} from '../route/routes.js';
+import type {AgeRecipient} from '../snapshot/file/age.js';
+import {verifyInWorker, type DecryptKeys} from '../snapshot/file/verify.js';
+import {applyRetention, deleteSnapshot, listSnapshotDir, snapshotFileName} from '../snapshot/snapshot-dir.js';
 
-type WorkerAnswer = {kind: 'done'; isSound: boolean; revision: number; totalKey: number; reason?: string} | {kind: 'locked'; message: string} | {kind: 'error'; message: string};
+export type {SnapshotPaneStore};
 
-/** What the snapshots pane needs; component tests hand it a fixture store. */
-export interface SnapshotPaneStore {
-	subscribe(listener: () => void): () => void;
-	getSnapshot(): SnapshotsPane;
-	reload(): void;
-	save(): void;
-	verify(name: string): void;
-	remove(name: string): void;
-}
+// The Snapshots pane's store: UI state (model/snapshots-pane.ts reduces it) fed by the save, verify and
+// retention of snapshot/. Built here, by the console, and handed to the pane.
 
 export interface SnapshotStoreOptions {
 	readonly directory: string;
@@ -36,11 +29,12 @@ export class SnapshotStore implements SnapshotPaneStore {
 	private state: SnapshotsPane;
 	private readonly listeners = new Set<() => void>();
 	private readonly controller = new AbortController();
-	private readonly workers = new Set<Worker>();
+	private readonly workers = new Set<{terminate(): void}>();
 	private timer: NodeJS.Timeout | undefined;
 	private lastProgressAt = 0;
 	private running: Promise<void> = Promise.resolve();
 	private readonly now: () => number;
+	private routes: Routes | undefined;
 
 	constructor(private readonly options: SnapshotStoreOptions) {
 		this.state = initialSnapshotsPane(options.directory);
@@ -63,7 +57,7 @@ export class SnapshotStore implements SnapshotPaneStore {
 	async stop(): Promise<void> {
 		if (this.timer) clearTimeout(this.timer);
 		this.controller.abort();
-		for (const worker of this.workers) void worker.terminate();
+		for (const worker of this.workers) worker.terminate();
 		await this.running;
 	}
 
@@ -81,23 +75,15 @@ export class SnapshotStore implements SnapshotPaneStore {
 		const entry = this.state.entries.find(candidate => candidate.name === name);
 		if (!entry || this.state.verify[name]?.kind === 'verifying') return;
 		this.dispatch({type: 'verify-started', name, at: this.now()});
-		const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {workerData: {path: entry.path, keys: this.options.decryptKeys}});
+		const worker = verifyInWorker(entry.path, this.options.decryptKeys);
 		this.workers.add(worker);
-		let isAnswered = false;
-		worker.once('message', (message: WorkerAnswer) => {
-			isAnswered = true;
-			if (message.kind === 'locked') this.dispatch({type: 'verify-locked', name});
-			else if (message.kind === 'error') this.dispatch({type: 'verify-failed', name, reason: message.message});
-			else if (message.isSound) this.dispatch({type: 'verify-finished', name, at: this.now(), revision: message.revision, totalKey: message.totalKey});
-			else this.dispatch({type: 'verify-failed', name, reason: message.reason ?? 'unsound'});
-		});
-		worker.once('error', error => {
-			isAnswered = true;
-			this.dispatch({type: 'verify-failed', name, reason: error.message});
-		});
-		worker.once('exit', () => {
+		void worker.answer.then(answer => {
 			this.workers.delete(worker);
-			if (!isAnswered && !this.controller.signal.aborted) this.dispatch({type: 'verify-failed', name, reason: 'the verifier stopped'});
+			if (answer.kind === 'locked') this.dispatch({type: 'verify-locked', name});
+			else if (answer.kind === 'error') {
+				if (!this.controller.signal.aborted) this.dispatch({type: 'verify-failed', name, reason: answer.message});
+			} else if (answer.isSound) this.dispatch({type: 'verify-finished', name, at: this.now(), revision: answer.revision, totalKey: answer.totalKey});
+			else this.dispatch({type: 'verify-failed', name, reason: answer.reason ?? 'unsound'});
 		});
 	};
 
@@ -133,13 +119,14 @@ export class SnapshotStore implements SnapshotPaneStore {
 		const path = `${this.options.directory}/${snapshotFileName(new Date(this.now()), this.options.recipients.length > 0)}`;
 		this.dispatch({type: 'save-started', at: this.now(), isScheduled});
 		try {
-			const {saveFromCluster} = await import('./cluster-save.js');
+			const {saveFromCluster} = await import('../snapshot/cluster-save.js');
+			this.routes ??= this.options.routes ?? createRoutes(connectOptionsOf(this.options.config));
 			await saveFromCluster(this.options.config, path, {
 				isOverwriting: false,
 				isCreatingDirectory: true,
 				recipients: this.options.recipients,
 				signal: this.controller.signal,
-				...(this.options.routes ? {routes: this.options.routes} : {}),
+				routes: this.routes,
 				onProgress: ({received, total}) => {
 					const now = this.now();
 					if (now - this.lastProgressAt < 100 && received !== total) return;
