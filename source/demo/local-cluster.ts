@@ -146,8 +146,10 @@ export class LocalCluster {
 		try {
 			for (;;) {
 				const answers = await Promise.allSettled(clients.map(async client => client.status(1000)));
-				const isReady = answers.every(answer => answer.status === 'fulfilled' && answer.value.leader !== '0');
-				if (isReady) return;
+				const hasLeader = answers.every(answer => answer.status === 'fulfilled' && answer.value.leader !== '0');
+				// A member publishes its name through raft only after it serves: until then MemberList lists it
+				// nameless, and a test that starts at once sees IDs where names belong.
+				if (hasLeader && (await this.isEveryNamePublished(clients[0]!))) return;
 				if (Date.now() > deadline) {
 					const failed = this.members.filter((_, index) => answers[index]?.status !== 'fulfilled').map(m => m.name);
 					throw new Error(`etcd cluster not ready after ${timeoutMs}ms (not answering: ${failed.join(', ') || 'none'}; logs in ${this.baseDir})`);
@@ -157,6 +159,12 @@ export class LocalCluster {
 		} finally {
 			for (const client of clients) client.close();
 		}
+	}
+
+	private async isEveryNamePublished(client: MemberClient): Promise<boolean> {
+		const running = this.members.filter(member => this.processes.has(member.name)).map(member => member.name);
+		const published = await client.memberList(1000).then(list => new Set(list.members.map(member => member.name)), () => new Set<string>());
+		return running.every(name => published.has(name));
 	}
 
 	/** Ends every process by PID (resuming stopped ones first) and removes the data unless kept. */
