@@ -1,7 +1,10 @@
 import {readFileSync} from 'node:fs';
-import {buildConfig, type Config} from '../config/config.js';
+import {readFile} from 'node:fs/promises';
+import {buildConfig, buildSshSettings, checkedDuration, type Config} from '../config/config.js';
+import {durationRanges} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
-import {describeDetection, detectKubeadm, kubeadmApiserverManifest, kubeadmEtcdManifest, kubeadmRoot, withKubeadm} from '../config/kubeadm.js';
+import {describeDetection, detectKubeadm, kubeadmApiserverManifest, kubeadmEtcdManifest, kubeadmMetricsUrls, kubeadmRoot, withKubeadm, type KubeadmDetection} from '../config/kubeadm.js';
+import {SshError} from '../ssh/errors.js';
 import {quoteArgv} from '../ssh/quote.js';
 import {promptSecret} from '../config/secret-prompt.js';
 import type {ParsedFlags} from './flags.js';
@@ -23,24 +26,79 @@ export interface CommandContext {
 /**
  * The Config from the connection flags and ETCDCTL_* variables, with the password asked for when missing.
  * With --kubeadm DIR, or on a kubeadm control-plane node when nothing says where etcd is, the etcd static
- * pod's manifest fills in the endpoints and TLS files the operator did not give (config/kubeadm.ts), and
- * one line on `io.err` says which files were read (before any screen is drawn).
+ * pod's manifest fills in the endpoints, TLS files and the member's metrics listener the operator did not
+ * give (config/kubeadm.ts), and one line on `io.err` says which files were read (before any screen is
+ * drawn). With --via the node is the SSH host: its files are read there, over a connection of their own.
  */
 export async function resolvedConfig(flags: ParsedFlags, io?: CommandIo): Promise<Config> {
 	const env = process.env;
-	// Through --via the node is the far side: this host's /etc/kubernetes says nothing about it.
-	const root = flags.via !== undefined && flags.kubeadm === undefined ? undefined : kubeadmRoot(flags, env);
-	const detection =
-		root === undefined
-			? undefined
-			: detectKubeadm({root, read: path => readFileSync(path, 'utf8'), sudoHint: `sudo ${quoteArgv(['etcdtop', ...process.argv.slice(2)])}`});
-	if (detection === undefined && flags.kubeadm !== undefined) {
-		throw new ConfigError('--kubeadm', `${root} holds neither .${kubeadmEtcdManifest} nor .${kubeadmApiserverManifest}`, 'give the directory that stands for / on the control-plane node');
+	const sudoHint = `sudo ${quoteArgv(['etcdtop', ...process.argv.slice(2)])}`;
+	const viaInput = flags.via;
+	if (viaInput === undefined) {
+		const root = kubeadmRoot(flags, env);
+		const detection = root === undefined ? undefined : await detectKubeadm({root, read: async path => readFile(path, 'utf8'), sudoHint});
+		return configWith(flags, env, root, detection, {isOnNode: root === '/', io});
 	}
-	const config = buildConfig(detection ? withKubeadm(flags, env, detection) : flags);
-	if (!detection) return withPassword(config);
-	io?.err(describeDetection(detection));
-	return withPassword(Object.freeze({...config, kubeadm: detection}));
+	// Through --via the node is the far side: the same detection runs there, reading its files over SSH.
+	const root = kubeadmRoot(flags, env, true);
+	if (root === undefined) return configWith(flags, env, undefined, undefined, {isOnNode: false, io});
+	const ssh = buildSshSettings(flags);
+	const {openViaFiles} = await import('./via.js');
+	const files = await openViaFiles({...ssh, via: ssh.via!}, dialTimeoutOf(flags, env), {warn: text => io?.err(text)});
+	// Every file the detection read, as read: the TLS files it picked are these bytes, not this host's.
+	const read = new Map<string, Buffer>();
+	try {
+		const detection = await detectKubeadm({
+			root,
+			read: async path => {
+				const bytes = await files.read(path);
+				read.set(path, bytes);
+				return bytes.toString('utf8');
+			},
+			prefetch: async paths => files.prefetch(paths),
+			sudoHint,
+			where: files.label,
+			rootFix: `connect as a user who may read it (e.g. --via root@${ssh.via!.host}), or copy the files here and give --kubeadm DIR without --via`,
+		});
+		return configWith(flags, env, root, detection, {isOnNode: true, io, where: files.label, remoteFiles: read});
+	} catch (error) {
+		// A file that is missing or root-only is already a ConfigError; a connection that failed on the way is said here.
+		if (error instanceof SshError) throw new ConfigError('--via', `the kubeadm files on ${files.label} could not be read: ${error.problem}`, 'try again, or give --endpoints and the TLS flags');
+		throw error;
+	} finally {
+		files.close();
+	}
+}
+
+function dialTimeoutOf(flags: ParsedFlags, env: Readonly<Record<string, string | undefined>>): number {
+	return checkedDuration(flags.dialTimeout ?? (env['ETCDCTL_DIAL_TIMEOUT'] || '2s'), flags.dialTimeout === undefined && env['ETCDCTL_DIAL_TIMEOUT'] ? 'ETCDCTL_DIAL_TIMEOUT' : '--dial-timeout', durationRanges.dialTimeout);
+}
+
+interface DetectedWhere {
+	/** The detection's files are the node's own (this host at `/`, or the --via host): its loopback metrics listener is reachable. */
+	readonly isOnNode: boolean;
+	readonly io: CommandIo | undefined;
+	readonly where?: string;
+	/** Files read on the --via host: the TLS files detection chose are taken from here, not from this host's disk. */
+	readonly remoteFiles?: ReadonlyMap<string, Buffer>;
+}
+
+async function configWith(flags: ParsedFlags, env: Readonly<Record<string, string | undefined>>, root: string | undefined, detection: KubeadmDetection | undefined, where: DetectedWhere): Promise<Config> {
+	if (detection === undefined && flags.kubeadm !== undefined) {
+		const on = where.where ? ` on ${where.where}` : '';
+		throw new ConfigError('--kubeadm', `${root}${on} holds neither .${kubeadmEtcdManifest} nor .${kubeadmApiserverManifest}`, 'give the directory that stands for / on the control-plane node');
+	}
+	if (!detection) return withPassword(buildConfig(flags));
+	const merged = withKubeadm(flags, env, detection);
+	// Only the files kubeadm supplied come from the --via host; a --cacert/--cert/--key given by hand is this host's.
+	const fromNode = new Set((['cacert', 'cert', 'key'] as const).filter(name => merged[name] !== flags[name]).map(name => merged[name]!));
+	const remote = where.remoteFiles;
+	const config = buildConfig(merged, env, path => (remote && fromNode.has(path) ? remote.get(path) ?? readFileSync(path) : readFileSync(path)));
+	where.io?.err(describeDetection(detection, where.where));
+	// The manifest's metrics listener for its own member, under any --metrics-urls entry for it (flags win).
+	const metricsUrls = new Map([...kubeadmMetricsUrls(detection, where.isOnNode), ...(config.metrics?.urls ?? [])]);
+	const metrics = config.metrics ? Object.freeze({...config.metrics, urls: metricsUrls}) : undefined;
+	return withPassword(Object.freeze({...config, kubeadm: detection, ...(metrics ? {metrics} : {})}));
 }
 
 async function withPassword(config: Config): Promise<Config> {

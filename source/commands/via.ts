@@ -1,4 +1,4 @@
-import type {Config} from '../config/config.js';
+import type {Config, SshSettings} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {promptSecret} from '../config/secret-prompt.js';
@@ -44,7 +44,42 @@ function terminalPassphrase(): AskPassphrase | undefined {
 export async function openVia(config: Config, options: OpenViaOptions): Promise<Via | undefined> {
 	const ssh = config.ssh;
 	if (!ssh?.via) return undefined;
-	const connect = connectOptionsOf(config);
+	const connection = await connectVia({...ssh, via: ssh.via}, config.dialTimeoutMs, options);
+	const pool = new TunnelPool(connection);
+	const routes = createRoutes(connectOptionsOf(config), pool);
+	return {
+		connection,
+		pool,
+		routes,
+		async close() {
+			await routes.close();
+			await pool.close();
+			connection.close();
+		},
+	};
+}
+
+/**
+ * Decrypted identity keys for the whole process: the --via host may be connected to twice (once to read
+ * its kubeadm files, once to carry the tunnels), and a key's passphrase is asked for once.
+ */
+let processKeyring: Keyring | undefined;
+let currentAsk: AskPassphrase | undefined;
+function keyringFor(ask: AskPassphrase | undefined): Keyring {
+	currentAsk = ask;
+	processKeyring ??= new Keyring(
+		ask
+			? async (path, attempt) => {
+				if (!currentAsk) throw new Error('no terminal to ask on');
+				return currentAsk(path, attempt);
+			}
+			: undefined,
+	);
+	return processKeyring;
+}
+
+/** The --via connection, up or retrying; a problem only the operator can fix is a ConfigError (exit 3). */
+export async function connectVia(ssh: SshSettings & {readonly via: NonNullable<SshSettings['via']>}, dialTimeoutMs: number, options: OpenViaOptions): Promise<SshConnection> {
 	const input = '--via';
 	let connection: SshConnection;
 	let host: ResolvedSshHost;
@@ -61,12 +96,12 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 		: undefined;
 	try {
 		host = resolveSshHost(ssh.via, {blocks: loadSshConfig(), ...(ssh.identityFile === undefined ? {} : {identityFile: ssh.identityFile})});
-		keyring = new Keyring(askPassphrase);
+		keyring = options.askPassphrase ? new Keyring(askPassphrase) : keyringFor(askPassphrase);
 		connection = new SshConnection({
 			host,
 			hostKeys: {knownHostsPath: ssh.knownHostsPath, isAcceptingNew: ssh.isAcceptingNew},
 			keyring,
-			readyTimeoutMs: Math.max(10_000, config.dialTimeoutMs),
+			readyTimeoutMs: Math.max(10_000, dialTimeoutMs),
 			...(options.agentSocket === undefined ? {} : {agentSocket: options.agentSocket}),
 			onHostKey: event => {
 				const name = event.port === 22 ? event.host : `[${event.host}]:${event.port}`;
@@ -107,18 +142,7 @@ export async function openVia(config: Config, options: OpenViaOptions): Promise<
 		options.warn(`etcdtop: SSH to ${connection.label} is not up (${failure?.message.replace(`SSH to ${connection.label}: `, '') ?? 'no answer'}); retrying in the background, members show "tunnel down" until it is`);
 	}
 	isTerminalOurs = false;
-	const pool = new TunnelPool(connection);
-	const routes = createRoutes(connect, pool);
-	return {
-		connection,
-		pool,
-		routes,
-		async close() {
-			await routes.close();
-			await pool.close();
-			connection.close();
-		},
-	};
+	return connection;
 }
 
 /**
@@ -131,4 +155,54 @@ export function logPermanentFailure(via: Via, log: {append(line: {readonly at: n
 		const failure = tunnelDownFailure(via.connection);
 		if (failure) log.append({at: Date.now(), severity: 'error', text: failure.message});
 	});
+}
+
+/** Files of the --via host, read over one SSH connection for as long as the kubeadm detection needs it. */
+export interface ViaFiles {
+	/** `user@host[:port]` as the operator wrote it, for messages. */
+	readonly label: string;
+	read(path: string): Promise<Buffer>;
+	/** Reads these files in one round trip; read() answers them from memory after. */
+	prefetch(paths: readonly string[]): Promise<void>;
+	close(): void;
+}
+
+/**
+ * Connects to the --via host to read files there (read-only: `cat` of named files). A host that does not
+ * answer cannot tell where etcd is: that is a ConfigError naming the flags that say it instead.
+ */
+export async function openViaFiles(ssh: SshSettings & {readonly via: NonNullable<SshSettings['via']>}, dialTimeoutMs: number, options: OpenViaOptions): Promise<ViaFiles> {
+	const connection = await connectVia(ssh, dialTimeoutMs, options);
+	const label = connection.label;
+	try {
+		await connection.waitUntilUp({timeoutMs: Math.max(10_000, dialTimeoutMs)});
+	} catch {
+		const failure = connection.status.failure;
+		connection.close();
+		throw new ConfigError('--via', `SSH to ${label} is not up (${failure?.message ?? 'no answer'}), so its kubeadm manifest cannot be read`, 'try again once it answers, or give --endpoints and the TLS flags');
+	}
+	const {readRemoteFile, readRemoteFiles} = await import('../ssh/remote-file.js');
+	// A session is a login on the host: seconds on a busy one.
+	const timeoutMs = Math.max(30_000, dialTimeoutMs);
+	const fetched = new Map<string, Buffer | Error>();
+	const clientOf = () => {
+		const client = connection.client;
+		if (!client) throw new SshError('unreachable', `SSH to ${label} dropped`);
+		return client;
+	};
+	return {
+		label,
+		async read(path) {
+			const known = fetched.get(path);
+			if (known instanceof Error) throw known;
+			return known ?? readRemoteFile(clientOf(), path, {timeoutMs});
+		},
+		async prefetch(paths) {
+			const wanted = [...new Set(paths)].filter(path => !fetched.has(path));
+			for (const [path, result] of await readRemoteFiles(clientOf(), wanted, {timeoutMs})) fetched.set(path, result);
+		},
+		close() {
+			connection.close();
+		},
+	};
 }

@@ -37,10 +37,10 @@ export interface KubeadmDetection {
 }
 
 /**
- * Reads a file of the node as text. Throws errors with a Node `code` (ENOENT, EACCES) like fs does; the
- * remote reader (ssh `cat`) maps its exit status and stderr to the same codes.
+ * Reads a file of the node as text. Rejects with errors carrying a Node `code` (ENOENT, EACCES) like fs
+ * does; the remote reader (`cat` over the --via SSH connection) maps its exit status and stderr to them.
  */
-export type NodeReader = (path: string) => string;
+export type NodeReader = (path: string) => Promise<string>;
 
 /** Flags of an etcd or kube-apiserver command line; the last occurrence wins, as Go's flag package has it. */
 export function commandFlags(argv: readonly string[]): ReadonlyMap<string, string> {
@@ -107,50 +107,55 @@ export interface DetectOptions {
 	readonly read: NodeReader;
 	/** Says how to run the same command as root, for a file only root may read. */
 	readonly sudoHint: string;
+	/** The whole fix for a file only root may read, when `run it as root: sudoHint` does not fit (a remote node). */
+	readonly rootFix?: string;
 	/** Where the files are (the --via host), for messages. */
 	readonly where?: string;
+	/** Told every path about to be read, so that a remote reader fetches them in one round trip. */
+	readonly prefetch?: (paths: readonly string[]) => Promise<void>;
 }
 
 function unreadable(path: string, error: unknown, options: DetectOptions): never {
 	const code = errnoOf(error);
 	const on = options.where ? ` on ${options.where}` : '';
 	if (code === 'EACCES' || code === 'EPERM') {
-		throw new ConfigError('--kubeadm', `${path}${on} is readable only by root (permission denied)`, `run it as root: ${options.sudoHint}`);
+		throw new ConfigError('--kubeadm', `${path}${on} is readable only by root (permission denied)`, options.rootFix ?? `run it as root: ${options.sudoHint}`);
 	}
 	if (code === 'ENOENT') throw new ConfigError('--kubeadm', `${path}${on} does not exist`, 'give --kubeadm the directory that stands for / on the node, or --endpoints and the TLS flags');
-	throw new ConfigError('--kubeadm', `${path}${on} cannot be read (${code ?? (error as Error).message})`, 'give --endpoints and the TLS flags instead');
+	throw new ConfigError('--kubeadm', `${path}${on} cannot be read (${(error as Error).message})`, 'give --endpoints and the TLS flags instead');
 }
 
 /** The text of `path`, undefined when it does not exist; any other failure is a ConfigError. */
-function readOptional(path: string, options: DetectOptions): string | undefined {
+async function readOptional(path: string, options: DetectOptions): Promise<string | undefined> {
 	try {
-		return options.read(path);
+		return await options.read(path);
 	} catch (error) {
 		if (errnoOf(error) === 'ENOENT') return undefined;
 		return unreadable(path, error, options);
 	}
 }
 
-function exists(path: string, options: DetectOptions): boolean {
-	return readOptional(path, options) !== undefined;
+async function exists(path: string, options: DetectOptions): Promise<boolean> {
+	return (await readOptional(path, options)) !== undefined;
 }
 
 /**
  * Reads the node's kubeadm manifests under `root`. Undefined when neither manifest exists (not a kubeadm
  * control-plane node); a manifest that is there but unreadable or wrong is a ConfigError (exit 3).
  */
-export function detectKubeadm(options: DetectOptions): KubeadmDetection | undefined {
+export async function detectKubeadm(options: DetectOptions): Promise<KubeadmDetection | undefined> {
 	const {root} = options;
 	const etcdManifest = underRoot(root, kubeadmEtcdManifest);
-	const etcdText = readOptional(etcdManifest, options);
+	await options.prefetch?.([etcdManifest, underRoot(root, kubeadmApiserverManifest)]);
+	const etcdText = await readOptional(etcdManifest, options);
 	if (etcdText !== undefined) return fromEtcdPod(etcdText, etcdManifest, options);
 	const apiserverManifest = underRoot(root, kubeadmApiserverManifest);
-	const apiserverText = readOptional(apiserverManifest, options);
+	const apiserverText = await readOptional(apiserverManifest, options);
 	if (apiserverText !== undefined) return fromApiserver(apiserverText, apiserverManifest, options);
 	return undefined;
 }
 
-function fromEtcdPod(text: string, manifest: string, options: DetectOptions): KubeadmDetection {
+async function fromEtcdPod(text: string, manifest: string, options: DetectOptions): Promise<KubeadmDetection> {
 	const flags = commandFlags(podCommand(text, manifest, 'etcd'));
 	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
 	const endpoints = list(flags.get('advertise-client-urls')).length > 0 ? list(flags.get('advertise-client-urls')) : list(flags.get('listen-client-urls'));
@@ -168,9 +173,16 @@ function fromEtcdPod(text: string, manifest: string, options: DetectOptions): Ku
 	}
 	if (serverCertFile && serverKeyFile) candidates.push([serverCertFile, serverKeyFile]);
 	const isHttps = endpoints.some(endpoint => endpoint.startsWith('https:'));
-	const pair = isHttps ? candidates.find(([cert, key]) => exists(at(cert)!, options) && exists(at(key)!, options)) : undefined;
+	if (isHttps) await options.prefetch?.([...(caFile === undefined ? [] : [at(caFile)!]), ...candidates.flatMap(([cert, key]) => [at(cert)!, at(key)!])]);
+	let pair: readonly [string, string] | undefined;
+	for (const candidate of isHttps ? candidates : []) {
+		if ((await exists(at(candidate[0])!, options)) && (await exists(at(candidate[1])!, options))) {
+			pair = candidate;
+			break;
+		}
+	}
 	if (isHttps && caFile === undefined) throw new ConfigError('--kubeadm', `${manifest} serves https but names no --trusted-ca-file`, 'give --cacert');
-	if (isHttps && caFile !== undefined && !exists(at(caFile)!, options)) unreadable(at(caFile)!, Object.assign(new Error('missing'), {code: 'ENOENT'}), options);
+	if (isHttps && caFile !== undefined && !(await exists(at(caFile)!, options))) unreadable(at(caFile)!, Object.assign(new Error('missing'), {code: 'ENOENT'}), options);
 	const detection: KubeadmDetection = {
 		root: options.root,
 		source: 'etcd-pod',
@@ -193,13 +205,14 @@ function fromEtcdPod(text: string, manifest: string, options: DetectOptions): Ku
 	return Object.freeze(detection);
 }
 
-function fromApiserver(text: string, manifest: string, options: DetectOptions): KubeadmDetection {
+async function fromApiserver(text: string, manifest: string, options: DetectOptions): Promise<KubeadmDetection> {
 	const flags = commandFlags(podCommand(text, manifest, 'kube-apiserver'));
 	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
 	const endpoints = list(flags.get('etcd-servers'));
 	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} has no --etcd-servers (and there is no ${underRoot(options.root, kubeadmEtcdManifest)})`, 'give --endpoints');
 	const [caFile, certFile, keyFile] = [at(flags.get('etcd-cafile')), at(flags.get('etcd-certfile')), at(flags.get('etcd-keyfile'))];
-	for (const file of [caFile, certFile, keyFile]) if (file !== undefined && !exists(file, options)) unreadable(file, Object.assign(new Error('missing'), {code: 'ENOENT'}), options);
+	await options.prefetch?.([caFile, certFile, keyFile].filter((file): file is string => file !== undefined));
+	for (const file of [caFile, certFile, keyFile]) if (file !== undefined && !(await exists(file, options))) unreadable(file, Object.assign(new Error('missing'), {code: 'ENOENT'}), options);
 	return Object.freeze({
 		root: options.root,
 		source: 'apiserver',
@@ -250,10 +263,11 @@ export interface KubeadmFlags {
  * Whether to look for kubeadm at all: always with --kubeadm DIR, else only when neither --endpoints nor
  * ETCDCTL_ENDPOINTS says where etcd is. Returns the root to look under, or undefined.
  */
-export function kubeadmRoot(flags: KubeadmFlags, env: Env): string | undefined {
+export function kubeadmRoot(flags: KubeadmFlags, env: Env, isRemote = false): string | undefined {
 	if (flags.kubeadm !== undefined) {
 		if (flags.kubeadm.trim() === '') throw new ConfigError('--kubeadm', 'the directory is empty', 'give the directory that stands for / on the node (it holds etc/kubernetes/manifests)');
-		return posix.resolve(flags.kubeadm);
+		// On the --via host a relative DIR is the SSH user's (relative to its home), not this host's working directory.
+		return isRemote ? posix.normalize(flags.kubeadm).replace(/(.)\/$/, '$1') : posix.resolve(flags.kubeadm);
 	}
 	const isPlaced = flags.endpoints !== undefined || (env['ETCDCTL_ENDPOINTS'] ?? '') !== '';
 	return isPlaced ? undefined : '/';
@@ -276,4 +290,46 @@ export function withKubeadm<T extends KubeadmFlags>(flags: T, env: Env, detectio
 		if (detected[name] !== undefined) merged[name] = detected[name];
 	}
 	return merged as T;
+}
+
+const isLoopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+const isUnspecifiedHost = (host: string) => host === '0.0.0.0' || host === '[::]';
+
+/**
+ * The member's metrics URL from the pod's --listen-metrics-urls (kubeadm's plain-http `127.0.0.1:2381`),
+ * by member name, for Config.metrics.urls. A listener on every address is read at the host of the member's
+ * client URL. A loopback listener is the node's own: it is read only where the node is this host or the
+ * --via host (whose tunnels dial from the node), or where the member's client URL is loopback too; for a
+ * copy of another node's files it would be this host's port, so the client URL's /metrics is read instead.
+ */
+export function kubeadmMetricsUrls(detection: KubeadmDetection, isOnNode: boolean): ReadonlyMap<string, string> {
+	const urls = new Map<string, string>();
+	const name = detection.memberName;
+	if (detection.source !== 'etcd-pod' || name === undefined) return urls;
+	const client = (() => {
+		try {
+			return new URL(detection.endpoints[0] ?? '');
+		} catch {
+			return undefined;
+		}
+	})();
+	for (const text of detection.metricsUrls) {
+		let url: URL;
+		try {
+			url = new URL(text);
+		} catch {
+			continue;
+		}
+		if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+		if (isUnspecifiedHost(url.hostname)) {
+			if (!client) continue;
+			url.hostname = client.hostname;
+		} else if (isLoopbackHost(url.hostname) && !isOnNode && !(client && isLoopbackHost(client.hostname))) {
+			continue;
+		}
+		if (url.pathname === '/' || url.pathname === '') url.pathname = '/metrics';
+		urls.set(name, url.href);
+		break;
+	}
+	return urls;
 }

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {after, test} from 'node:test';
+import {after, before, describe, test} from 'node:test';
 import {cliPath, runCli} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
 import {TmuxSession} from '../helpers/tmux.js';
 import {makeTestPki} from '../helpers/tls.js';
+import {hasSshd, TestSshd} from '../helpers/sshd.js';
 
 // A 3-member TLS cluster laid out as kubeadm lays out a control-plane node, under a temporary root:
 // DIR/etc/kubernetes/pki/etcd/{ca,server,healthcheck-client}.{crt,key} and the etcd static pod's manifest,
@@ -28,7 +29,7 @@ after(() => {
 	rmSync(root, {recursive: true, force: true});
 });
 
-const cluster = await startCluster({members: 3, tls: {caFile: join(pkiDir, 'ca.crt'), certFile: join(pkiDir, 'server.crt'), keyFile: join(pkiDir, 'server.key')}});
+const cluster = await startCluster({members: 3, isServingMetrics: true, tls: {caFile: join(pkiDir, 'ca.crt'), certFile: join(pkiDir, 'server.crt'), keyFile: join(pkiDir, 'server.key')}});
 const self = cluster.members[0]!;
 const port = new URL(self.clientUrl).port;
 writeFileSync(
@@ -52,7 +53,7 @@ spec:
     - --feature-gates=InitialCorruptCheck=true
     - --key-file=/etc/kubernetes/pki/etcd/server.key
     - --listen-client-urls=https://127.0.0.1:${port}
-    - --listen-metrics-urls=http://127.0.0.1:2381
+    - --listen-metrics-urls=${self.metricsUrl!}
     - --name=${self.name}
     - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
     image: registry.k8s.io/etcd:3.5.30-0
@@ -90,4 +91,53 @@ test('the console with --kubeadm DIR alone shows the cluster healthy', {timeout:
 	assert.match(screen, /leader etcd-\d/);
 	session.sendKeys('q');
 	assert.equal(await session.waitForExit(15_000), 0);
+});
+
+describe('through --via, the kubeadm detection runs on the SSH host (read over the connection)', {skip: hasSshd() ? false : 'OpenSSH sshd is not installed', timeout: 300_000}, () => {
+	let sshd: TestSshd;
+	let home: string;
+	const env = () => ({HOME: home, SSH_AUTH_SOCK: ''});
+
+	before(async () => {
+		sshd = await TestSshd.start({logLevel: 'DEBUG1'});
+		home = mkdtempSync(join(tmpdir(), 'etcdtop-kubeadm-via-home-'));
+		mkdirSync(join(home, '.ssh'), {mode: 0o700});
+		writeFileSync(join(home, '.ssh', 'config'), ['Host cp1', '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  User ${sshd.user}`, `  IdentityFile ${sshd.keys.plain}`, ''].join('\n'));
+		copyFileSync(sshd.knownHostsFile, join(home, '.ssh', 'known_hosts'));
+	});
+
+	after(async () => {
+		const isFailed = process.exitCode !== undefined && process.exitCode !== 0;
+		await sshd?.dispose({isKeepingFiles: isFailed});
+		if (isFailed && sshd) console.error(`sshd files kept in ${sshd.dir}`);
+		if (home) rmSync(home, {recursive: true, force: true});
+	});
+
+	test('status --via cp1 --kubeadm DIR: healthy over TLS with the node\'s files, metrics from the manifest\'s listener through the tunnel', async () => {
+		const result = await runCli(['status', '-w', 'json', '--via', 'cp1', '--kubeadm', root], {env: env(), timeoutMs: 120_000});
+		assert.equal(result.code, 0, result.stderr + result.stdout);
+		const json = JSON.parse(result.stdout) as {cluster: {state: string}; members: Array<{name: string; reachable: boolean; metricsError: string | null}>};
+		assert.equal(json.cluster.state, 'healthy');
+		assert.deepEqual(json.members.map(member => member.name).sort(), ['etcd-1', 'etcd-2', 'etcd-3']);
+		assert.ok(json.members.every(member => member.reachable && member.metricsError === null), result.stdout);
+		assert.match(result.stderr, /^etcdtop: kubeadm on \S*127\.0\.0\.1\S*: the etcd static pod, member etcd-1, endpoints https:\/\/127\.0\.0\.1:\d+; read .*etc\/kubernetes\/manifests\/etcd\.yaml, .*ca\.crt, .*healthcheck-client\.crt, .*healthcheck-client\.key$/m);
+		// etcd-1's /metrics were read at the manifest's --listen-metrics-urls, dialled from the SSH host.
+		const metricsTarget = new URL(self.metricsUrl!).host;
+		assert.ok(sshd.forwardedTargets().includes(metricsTarget), `no channel to ${metricsTarget} in ${sshd.forwardedTargets().join(', ')}`);
+	});
+
+	test('--kubeadm DIR through --via names the SSH host when DIR holds no manifest there, exit 3', async () => {
+		const result = await runCli(['status', '--via', 'cp1', '--kubeadm', join(root, 'not-there')], {env: env(), timeoutMs: 120_000});
+		assert.equal(result.code, 3, result.stderr + result.stdout);
+		assert.match(result.stderr, /--kubeadm.*not-there on \S*127\.0\.0\.1\S* holds neither \.\/etc\/kubernetes\/manifests\/etcd\.yaml/);
+		assert.doesNotMatch(result.stderr, /\n\s+at /);
+	});
+
+	test('the console --via cp1 --kubeadm DIR shows the cluster healthy', {timeout: 120_000}, async () => {
+		const session = TmuxSession.start([process.execPath, cliPath, '--via', 'cp1', '--kubeadm', root], {env: env()});
+		sessions.push(session);
+		await session.waitFor(text => /HEALTHY/.test(text) && ['etcd-1', 'etcd-2', 'etcd-3'].every(name => new RegExp(`${name}\\s+ok`).test(text)), 60_000);
+		session.sendKeys('q');
+		assert.equal(await session.waitForExit(15_000), 0);
+	});
 });
