@@ -103,9 +103,25 @@ export class MemberClient {
 		this.user = options.auth?.username;
 	}
 
-	/** etcd says only "permission denied"; the error says who was refused, what is missing and how to fix it. */
+	/**
+	 * With auth on, the token is fetched once per client (etcd3 keeps it) before a call's deadline starts:
+	 * the exchange (a TLS handshake, bcrypt, a raft round in etcd 3.5) has its own deadline, the command
+	 * timeout, and must not spend the call's. etcd3 would fetch it inside the call, whose deadline was set
+	 * before: a first call then failed with "Deadline exceeded after 0.000s" though the member was fine.
+	 */
+	private async authorized(): Promise<void> {
+		if (this.user === undefined) return;
+		await (this.client as unknown as {pool: {authenticator: {getMetadata(): Promise<unknown>}}}).pool.authenticator.getMetadata();
+	}
+
+	/**
+	 * Every call: the token first (outside the call's deadline), then the call, whose deadline `run` sets
+	 * when it starts. etcd says only "permission denied"; the error says who was refused, what is missing
+	 * and how to fix it.
+	 */
 	private async explained<T>(call: string, run: () => Promise<T>): Promise<T> {
 		try {
+			await this.authorized();
 			return await run();
 		} catch (error) {
 			if (!(error instanceof ClassifiedError) && classifyError(error).kind === 'permission-denied') throw new ClassifiedError(permissionDeniedFailure(this.user, call));

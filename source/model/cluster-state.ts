@@ -4,10 +4,14 @@ import {appendEvents, diffEvents, type ClusterEvent} from './events.js';
 import type {EtcdMetrics} from './etcd-metrics.js';
 import {pushSample} from './history.js';
 import {recordScrape, recordScrapeFailure} from './metrics-window.js';
+import {initialIdentity, seeClusterId, seeTerm, type Identity, type IdentityAlert} from './identity.js';
 
 export interface ClusterState extends ViewInput {
 	readonly memberListAt: number | undefined;
 	readonly memberListFailure: Failure | undefined;
+	/** The cluster IDs and raft terms seen so far: a change of either is a loud alert, never churn. */
+	readonly identity: Identity;
+	readonly alerts: readonly IdentityAlert[];
 	readonly events: readonly ClusterEvent[];
 	readonly view: ClusterView;
 	readonly updatedAt: number;
@@ -24,8 +28,8 @@ export type ClusterAction =
 	| {readonly type: 'metrics-failed'; readonly endpoint: string; readonly at: number; readonly message: string};
 
 export function initialClusterState(endpoints: readonly string[], isDiscovering: boolean, at = Date.now(), metricsWindowMs?: number): ClusterState {
-	const input: ViewInput = {endpoints, isDiscovering, memberList: undefined, probes: {}, history: {}, metrics: {}};
-	return Object.freeze({...input, memberListAt: undefined, memberListFailure: undefined, events: [], view: deriveView(input), updatedAt: at, metricsWindowMs});
+	const input: ViewInput = {endpoints, isDiscovering, memberList: undefined, probes: {}, history: {}, metrics: {}, alerts: []};
+	return Object.freeze({...input, alerts: [], memberListAt: undefined, memberListFailure: undefined, identity: initialIdentity, events: [], view: deriveView(input), updatedAt: at, metricsWindowMs});
 }
 
 /** A peer's name for the words of a finding ("round trip to etcd-3"), its hex ID when unnamed. */
@@ -37,9 +41,29 @@ function withProbe(state: ClusterState, endpoint: string, probe: Probe): Pick<Cl
 	return {probes: Object.freeze({...state.probes, [endpoint]: probe})};
 }
 
+/** A changed cluster ID, or a member's raft term lower than before, in what one observation says. */
+function identityAlerts(state: ClusterState, action: ClusterAction): {identity: Identity; alerts: IdentityAlert[]} {
+	let {identity} = state;
+	const alerts: IdentityAlert[] = [];
+	const see = (seen: {identity: Identity; alert: IdentityAlert | undefined}) => {
+		identity = seen.identity;
+		if (seen.alert) alerts.push(seen.alert);
+	};
+	if (action.type === 'probe-succeeded') {
+		const {status} = action;
+		const name = peerNamer(state)(status.memberId);
+		see(seeClusterId(identity, status.clusterId, action.at, `${name} answers for it`));
+		see(seeTerm(identity, status.memberId, status.raftTerm, action.at, name));
+	} else if (action.type === 'member-list-fetched') {
+		see(seeClusterId(identity, action.list.clusterId, action.at, 'the member list says so'));
+	}
+	return {identity, alerts};
+}
+
 /** Pure: one poller observation in, the next state (with its view and new events) out. */
 export function reduceCluster(state: ClusterState, action: ClusterAction): ClusterState {
 	let patch: Partial<ClusterState>;
+	const {identity, alerts} = identityAlerts(state, action);
 	switch (action.type) {
 		case 'probe-succeeded': {
 			const {status} = action;
@@ -50,6 +74,7 @@ export function reduceCluster(state: ClusterState, action: ClusterAction): Clust
 					[status.memberId]: pushSample(state.history[status.memberId], {
 						at: action.at,
 						raftIndex: status.raftIndex,
+						revision: status.revision,
 						dbSize: status.dbSize,
 						latencyMs: action.latencyMs,
 					}),
@@ -82,8 +107,9 @@ export function reduceCluster(state: ClusterState, action: ClusterAction): Clust
 			break;
 		}
 	}
-	const merged = {...state, ...patch};
+	const merged = {...state, ...patch, identity, alerts: alerts.length > 0 ? Object.freeze([...state.alerts, ...alerts]) : state.alerts};
 	const view = deriveView(merged);
-	const events = appendEvents(state.events, diffEvents(state.view, view, action.at));
+	const alertEvents = alerts.map((alert): ClusterEvent => ({at: alert.at, type: alert.type, severity: 'error', text: alert.text}));
+	const events = appendEvents(state.events, [...alertEvents, ...diffEvents(state.view, view, action.at)]);
 	return Object.freeze({...merged, view, events, updatedAt: action.at});
 }

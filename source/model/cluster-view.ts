@@ -5,6 +5,7 @@ import {isStarted} from './members.js';
 import {failuresTolerated, quorumOf} from './quorum.js';
 import {activeFindings, type MetricsTrack} from './metrics-window.js';
 import type {Alarm, EndpointStatus, Failure, MemberInfo, MemberList} from './types.js';
+import type {IdentityAlert} from './identity.js';
 
 export type Probe =
 	| {readonly state: 'pending'}
@@ -43,20 +44,28 @@ export interface MemberView {
 }
 
 /** `critical`: a member's /metrics cross a critical threshold (WAL fsync p99 over 1 s). */
-export type ClusterHealth = 'healthy' | 'degraded' | 'critical' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable' | 'permission-denied' | 'auth-failed';
+/**
+ * `connecting`: some members have not answered yet, and what they say could change the verdict; they are
+ * unknown, not down (a TLS handshake and an auth token exchange can take seconds before the first answer).
+ */
+export type ClusterHealth = 'healthy' | 'degraded' | 'critical' | 'alarm' | 'no-leader' | 'no-quorum' | 'unreachable' | 'connecting' | 'permission-denied' | 'auth-failed';
 
 export interface ClusterView {
 	readonly id: string | undefined;
 	readonly health: ClusterHealth;
 	/** Why the cluster is not healthy, in words. */
 	readonly reasons: readonly string[];
-	readonly leader: {readonly id: string; readonly name: string} | undefined;
+	/** `term`: the raft term at which the members name it. */
+	readonly leader: {readonly id: string; readonly name: string; readonly term: number} | undefined;
 	readonly raftTerm: number;
 	readonly revision: number;
 	readonly voters: number;
 	readonly learners: number;
 	readonly reachableVoters: number;
+	/** Voters that have not answered yet: neither up nor down. */
+	readonly pendingVoters: number;
 	readonly quorum: number;
+	/** How many more voters may fail, counting the voters that have not answered yet as down (a lower bound while pendingVoters > 0). */
 	readonly tolerance: number;
 	readonly members: readonly MemberView[];
 	readonly alarms: readonly Alarm[];
@@ -64,6 +73,8 @@ export interface ClusterView {
 	readonly hasMemberList: boolean;
 	/** When any member last answered; undefined before the first answer. */
 	readonly lastAnswerAt: number | undefined;
+	/** A changed cluster ID and raft terms that went back, oldest first: the header keeps saying so. */
+	readonly alerts: readonly IdentityAlert[];
 }
 
 export interface ViewInput {
@@ -74,6 +85,10 @@ export interface ViewInput {
 	readonly history: Readonly<Record<string, readonly Sample[]>>;
 	/** Each watched endpoint's /metrics, by endpoint like the probes. */
 	readonly metrics: Readonly<Record<string, MetricsTrack>>;
+	/** Why no endpoint answered MemberList, while the member list is unknown. */
+	readonly memberListFailure?: Failure | undefined;
+	/** A changed cluster ID and raft terms that went back, since the console started (model/identity.ts). */
+	readonly alerts?: readonly IdentityAlert[];
 }
 
 const pending: Probe = Object.freeze({state: 'pending'});
@@ -170,13 +185,16 @@ export function deriveView(input: ViewInput): ClusterView {
 	const leaderId = leaderOf(answering.map(row => row.status!));
 	const members: MemberView[] = base.map(row => Object.freeze({...row, isLeader: row.id !== undefined && row.id === leaderId}));
 	const leaderRow = members.find(row => row.isLeader);
-	const leader = leaderId ? {id: leaderId, name: leaderRow?.name || leaderId} : undefined;
+	const leaderTerm = Math.max(0, ...answering.filter(row => row.status!.leader === leaderId).map(row => row.status!.raftTerm));
+	const leader = leaderId ? {id: leaderId, name: leaderRow?.name || leaderId, term: leaderTerm} : undefined;
 
 	const listVoters = input.memberList?.members.filter(member => !member.isLearner);
 	const voterRows = members.filter(row => !row.isLearner);
 	const voters = listVoters?.length ?? voterRows.length;
 	const learners = input.memberList ? input.memberList.members.length - voters : members.length - voterRows.length;
 	const reachableVoters = voterRows.filter(row => row.health === 'ok').length;
+	const pendingVoters = voterRows.filter(row => row.health === 'pending').length;
+	const pendingRows = members.filter(row => row.health === 'pending');
 	const quorum = quorumOf(voters);
 	// With --no-discover some voters may not be watched: then only the leader's presence speaks for quorum.
 	const isEveryVoterWatched = voterRows.length >= voters;
@@ -190,6 +208,10 @@ export function deriveView(input: ViewInput): ClusterView {
 		else if (row.health === 'unstarted') reasons.push(`${memberLabel(row)} added but not started`);
 		else if (row.health === 'pending') reasons.push(`${memberLabel(row)} not answered yet`);
 	}
+	if (!input.memberList && input.memberListFailure) {
+		// Without it the voters are only the endpoints given: one dead endpoint is not a 1-voter cluster.
+		reasons.push(`member list unknown (${failureLabel(input.memberListFailure)}): voters and quorum cannot be told`);
+	}
 	if (leaderIds.size > 1) reasons.push('members disagree on the leader');
 	const clusterIds = new Set(answering.map(row => row.status!.clusterId));
 	if (clusterIds.size > 1) reasons.push('members report different cluster IDs');
@@ -199,6 +221,7 @@ export function deriveView(input: ViewInput): ClusterView {
 	const critical = findings.filter(({finding}) => finding.level === 'critical');
 	for (const {row, finding} of [...critical, ...findings.filter(({finding}) => finding.level === 'warning')]) reasons.push(`${memberLabel(row)}: ${finding.text}`);
 
+	const leaderless = answering.filter(row => row.status!.errors.some(error => /no leader/i.test(error)));
 	// A wrong user or password: etcd refused to authenticate, so nothing it says can be judged either.
 	const unauthenticated = members.find(row => row.failure?.kind === 'auth');
 	let health: ClusterHealth;
@@ -209,20 +232,26 @@ export function deriveView(input: ViewInput): ClusterView {
 	} else if (unauthenticated) {
 		health = 'auth-failed';
 		reasons.unshift(`authentication failed: ${unauthenticated.failure!.message} (check --user and ETCDCTL_PASSWORD)`);
-	} else if (answering.length === 0) {
+	} else if (answering.length === 0 && pendingRows.length === 0) {
 		health = 'unreachable';
 		if (reasons.length === 0) reasons.push('no endpoint answered');
-	} else if (isEveryVoterWatched && reachableVoters < quorum) {
+	} else if (isEveryVoterWatched && reachableVoters + pendingVoters < quorum) {
+		// Even if every member that has not answered yet does: no quorum.
 		health = 'no-quorum';
 		reasons.unshift(`${reachableVoters} of ${voters} voters reachable, quorum needs ${quorum}`);
-	} else if (!leader || answering.some(row => row.status!.errors.some(error => /no leader/i.test(error)))) {
+	} else if (answering.length === 0 || (isEveryVoterWatched && reachableVoters < quorum)) {
+		// A member not heard from yet is unknown, not down: whether there is quorum waits for its first answer.
+		health = 'connecting';
+	} else if (!leader || leaderless.length > 0) {
 		health = 'no-leader';
-		reasons.unshift('no member reports a leader');
+		reasons.unshift(!leader ? 'no member reports a leader' : `${leaderless.map(memberLabel).join(', ')} report${leaderless.length === 1 ? 's' : ''} no leader`);
 	} else if (alarmNames.length > 0) {
 		health = 'alarm';
 		reasons.unshift(`alarm ${alarmNames.join(', ')} active`);
 	} else if (critical.length > 0) {
 		health = 'critical';
+	} else if (pendingRows.length > 0) {
+		health = 'connecting';
 	} else if (reasons.length > 0) {
 		health = 'degraded';
 	} else {
@@ -240,11 +269,13 @@ export function deriveView(input: ViewInput): ClusterView {
 		voters,
 		learners,
 		reachableVoters,
+		pendingVoters,
 		quorum,
 		tolerance: failuresTolerated(voters, reachableVoters),
 		members: Object.freeze(members),
 		alarms,
 		hasMemberList: input.memberList !== undefined,
 		lastAnswerAt: okTimes.length > 0 ? Math.max(...okTimes) : undefined,
+		alerts: input.alerts ?? [],
 	});
 }

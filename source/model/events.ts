@@ -7,6 +7,8 @@ export type ClusterEventType =
 	| 'leader-changed'
 	| 'leader-lost'
 	| 'term-changed'
+	| 'cluster-id-changed'
+	| 'term-went-back'
 	| 'member-down'
 	| 'member-denied'
 	| 'member-up'
@@ -38,16 +40,17 @@ export function diffEvents(previous: ClusterView | undefined, next: ClusterView,
 	const events: ClusterEvent[] = [];
 	const add = (type: ClusterEventType, severity: ClusterEvent['severity'], text: string) => events.push({at, type, severity, text});
 
+	// The term first: an election raises it, then names its winner, who leads at that term.
+	if (previous && previous.raftTerm > 0 && next.raftTerm > previous.raftTerm) {
+		add('term-changed', 'warn', `raft term ${previous.raftTerm} -> ${next.raftTerm}`);
+	}
 	// Before anything answered there was nothing to change from: a leader seen first is not "elected".
 	const hasHistory = previous?.lastAnswerAt !== undefined;
 	if (next.leader && hasHistory && previous?.leader?.id !== next.leader.id) {
-		if (previous?.leader) add('leader-changed', 'warn', `leader changed: ${previous.leader.name} -> ${next.leader.name} (term ${next.raftTerm})`);
-		else add('leader-changed', 'info', `leader elected: ${next.leader.name} (term ${next.raftTerm})`);
+		if (previous?.leader) add('leader-changed', 'warn', `leader changed: ${previous.leader.name} -> ${next.leader.name} (term ${next.leader.term})`);
+		else add('leader-changed', 'info', `leader elected: ${next.leader.name} (term ${next.leader.term})`);
 	} else if (!next.leader && previous?.leader) {
 		add('leader-lost', 'error', `no leader (last was ${previous.leader.name})`);
-	}
-	if (previous && previous.raftTerm > 0 && next.raftTerm > previous.raftTerm) {
-		add('term-changed', 'warn', `raft term ${previous.raftTerm} -> ${next.raftTerm}`);
 	}
 
 	const before = byKey(previous);
@@ -65,7 +68,9 @@ export function diffEvents(previous: ClusterView | undefined, next: ClusterView,
 		if (old?.isLearner && !member.isLearner && member.health === 'ok') add('member-promoted', 'info', `${name} promoted to voter`);
 		metricsEvents(old, member, name, add);
 	}
-	if (previous?.hasMemberList && next.hasMemberList) {
+	// Another cluster's members are not members added or removed: the cluster ID alert says what happened.
+	const isSameCluster = previous?.id === undefined || next.id === undefined || previous.id === next.id;
+	if (previous?.hasMemberList && next.hasMemberList && isSameCluster) {
 		const nextIds = new Set(next.members.map(member => member.id).filter(Boolean));
 		const oldIds = new Set(previous.members.map(member => member.id).filter(Boolean));
 		for (const member of next.members) {

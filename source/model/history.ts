@@ -1,6 +1,8 @@
 export interface Sample {
 	readonly at: number;
 	readonly raftIndex: number;
+	/** The keyspace revision: it moves only when a write (put, delete, txn) changed keys. */
+	readonly revision: number;
 	readonly dbSize: number;
 	readonly latencyMs: number;
 }
@@ -15,14 +17,18 @@ export function pushSample(ring: readonly Sample[] | undefined, sample: Sample, 
 	return Object.freeze(next);
 }
 
-/** Raft entries applied per second between consecutive samples: the member's write rate. */
+/**
+ * Writes per second between consecutive samples: the revision's change, which only a write that changed
+ * keys moves. (The raft index also moves for refused puts, lease renewals, auth token exchanges and
+ * `alarm list`: during NOSPACE, when every put is refused, it still climbs.)
+ */
 export function writeRates(ring: readonly Sample[]): number[] {
 	const rates: number[] = [];
 	for (let index = 1; index < ring.length; index++) {
 		const previous = ring[index - 1]!;
 		const current = ring[index]!;
 		const seconds = (current.at - previous.at) / 1000;
-		rates.push(seconds > 0 ? Math.max(0, current.raftIndex - previous.raftIndex) / seconds : 0);
+		rates.push(seconds > 0 ? Math.max(0, current.revision - previous.revision) / seconds : 0);
 	}
 	return rates;
 }

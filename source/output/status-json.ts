@@ -1,5 +1,6 @@
 import type {ClusterView, MemberView} from '../model/cluster-view.js';
 import {reportedVersions, versionNotes} from '../model/version-notes.js';
+import {memberStateOf} from '../model/member-state.js';
 
 const roundMs = (ms: number | undefined) => (ms === undefined ? null : Math.round(ms * 100) / 100);
 const orNull = <T>(value: T | undefined) => (value === undefined ? null : value);
@@ -38,11 +39,12 @@ export function statusJson(view: ClusterView): unknown {
 			leaderName: view.leader?.name ?? null,
 			raftTerm: view.raftTerm,
 			revision: view.revision,
-			voters: view.voters,
-			learners: view.learners,
+			// null while no endpoint answered the member list: the endpoints given are not the voters.
+			voters: view.hasMemberList ? view.voters : null,
+			learners: view.hasMemberList ? view.learners : null,
 			reachableVoters: view.reachableVoters,
-			quorum: view.quorum,
-			tolerance: view.tolerance,
+			quorum: view.hasMemberList ? view.quorum : null,
+			tolerance: view.hasMemberList ? view.tolerance : null,
 			reasons: view.reasons,
 			// Known problems of the running etcd versions, with where each is documented; not part of `state`.
 			notes: versionNotes(reportedVersions(view.members)),
@@ -52,7 +54,8 @@ export function statusJson(view: ClusterView): unknown {
 			id: member.id ?? null,
 			endpoint: member.endpoint ?? null,
 			reachable: member.health === 'ok',
-			state: member.health,
+			// The member's own word: `ok` only without errors or alarms of its own (see model/member-state.ts).
+			state: memberStateOf(member).word,
 			error: member.failure ? {kind: member.failure.kind, message: member.failure.message} : member.health === 'unstarted' ? {kind: 'not-started', message: 'added to the cluster but not started'} : null,
 			latencyMs: member.latencyMs === undefined ? null : Math.round(member.latencyMs * 100) / 100,
 			isLeader: member.isLeader,

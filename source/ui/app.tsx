@@ -71,7 +71,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const snapshotsState = useSyncExternalStore(snapshots.subscribe, snapshots.getSnapshot);
 	const commandLines = useSyncExternalStore(commandLog.subscribe, commandLog.getSnapshot);
 	const maintenanceState = useSyncExternalStore((maintenance ?? noMaintenance).subscribe, (maintenance ?? noMaintenance).getSnapshot);
-	const now = useNow(1000, clock);
+	// A silent member's row counts its seconds: a frame at least every half second, so no second is skipped.
+	const now = useNow(view.members.some(member => member.health === 'unreachable') ? 500 : 1000, clock);
 	const {columns, rows} = useTerminalSize();
 	const {isRawModeSupported} = useStdin();
 	const [ui, setUi] = useState<UiState>(initialUi);

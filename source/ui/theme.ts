@@ -1,4 +1,4 @@
-import type {ClusterHealth, MemberHealth} from '../model/cluster-view.js';
+import type {ClusterHealth} from '../model/cluster-view.js';
 
 /** NO_COLOR (no-color.org): any non-empty value turns colour off; words carry the meaning anyway. */
 export const isColorEnabled = !process.env['NO_COLOR'];
@@ -13,12 +13,6 @@ export function color(tone: Tone): string | undefined {
 
 export function clusterTone(health: ClusterHealth): Tone {
 	if (health === 'healthy') return 'good';
-	if (health === 'degraded') return 'warn';
+	if (health === 'degraded' || health === 'connecting') return 'warn';
 	return 'bad';
-}
-
-export function memberTone(health: MemberHealth): Tone {
-	if (health === 'ok') return 'good';
-	if (health === 'unreachable') return 'bad';
-	return 'warn';
 }

@@ -4,6 +4,7 @@ import {failuresTolerated, quorumOf} from '../../source/model/quorum.js';
 import {watchedEndpoints} from '../../source/model/cluster-view.js';
 import {pushSample, writeRates} from '../../source/model/history.js';
 import {humanBytes} from '../../source/model/format.js';
+import {describeStatusError, memberStateOf} from '../../source/model/member-state.js';
 import {ClusterBuilder, followerIndex, leaderId, leaderIndex} from '../helpers/cluster-builder.js';
 import {cluster3} from '../helpers/fixtures.js';
 
@@ -64,6 +65,60 @@ test('nobody answers: unreachable', () => {
 	assert.equal(builder.state.view.health, 'unreachable');
 });
 
+test('members not heard from yet are unknown, not down: connecting, never no-quorum or unreachable', () => {
+	const none = new ClusterBuilder().list().state.view;
+	assert.equal(none.health, 'connecting');
+	assert.equal(none.pendingVoters, 3);
+	const one = new ClusterBuilder().list().ok(leaderIndex).state.view;
+	assert.equal(one.health, 'connecting', '1 of 3 answered: quorum is not known yet');
+	assert.equal(one.reachableVoters, 1);
+	assert.equal(one.pendingVoters, 2);
+	const two = new ClusterBuilder().list().ok(0).ok(1).state.view;
+	assert.equal(two.health, 'connecting', 'quorum, but the third is not known yet');
+	assert.match(two.reasons.join(), /not answered yet/);
+	// Two refused and one not heard from: no answer can bring quorum back.
+	const lost = new ClusterBuilder().list();
+	for (const index of [0, 1, 2].filter(index => index !== leaderIndex)) lost.fail(index, {kind: 'refused', message: 'x'});
+	assert.equal(lost.state.view.health, 'no-quorum');
+	// Failures of members already down still show at once.
+	const down = new ClusterBuilder().list().ok(0).ok(1).fail(2, {kind: 'refused', message: 'x'}).state.view;
+	assert.equal(down.health, 'degraded');
+	// No FAIL event for a member that only has not answered yet.
+	assert.deepEqual(new ClusterBuilder().list().ok(leaderIndex).state.events, []);
+});
+
+test('without a member list the endpoints are not the voters: the view says it is unknown', () => {
+	const builder = new ClusterBuilder([cluster3.endpoints[0]!]);
+	builder.apply({type: 'member-list-failed', at: builder.at, failure: {kind: 'refused', message: 'connect ECONNREFUSED'}});
+	builder.fail(0, {kind: 'refused', message: 'connect ECONNREFUSED'});
+	const {view} = builder.state;
+	assert.equal(view.hasMemberList, false);
+	assert.match(view.reasons.join(), /member list unknown \(refused\)/);
+});
+
+test('a member\'s state word reflects its own errors and alarms', () => {
+	const alarm = {memberId: cluster3.statuses[followerIndex]!.memberId, alarm: 'NOSPACE' as const};
+	const decimal = BigInt(`0x${alarm.memberId}`).toString(10);
+	const builder = new ClusterBuilder().list().withAlarms([alarm]).allOk({errors: [`memberID:${decimal} alarm:NOSPACE`]});
+	const words = Object.fromEntries(builder.state.view.members.map(member => [member.id, memberStateOf(member).word]));
+	assert.equal(words[alarm.memberId], 'NOSPACE');
+	for (const [id, word] of Object.entries(words)) if (id !== alarm.memberId) assert.equal(word, 'ok', 'another member\'s alarm is not this one\'s');
+	const leaderless = new ClusterBuilder().list().allOk().tick().ok(followerIndex, {errors: ['etcdserver: no leader']}).state.view;
+	const row = leaderless.members.find(member => member.id === cluster3.statuses[followerIndex]!.memberId)!;
+	assert.equal(memberStateOf(row).word, 'no-leader');
+	assert.equal(memberStateOf(row).tone, 'bad');
+	assert.equal(leaderless.health, 'no-leader');
+	assert.match(leaderless.reasons[0]!, /etcd-\d reports no leader/);
+	assert.deepEqual(memberStateOf({health: 'ok', failure: undefined, alarms: [], status: {...cluster3.statuses[0]!, errors: ['etcdserver: something else']}}), {word: 'errors', tone: 'warn'});
+});
+
+test('etcd\'s decimal member IDs in error texts read as names, else hex', () => {
+	const names: Record<string, string> = {[BigInt('9845148300411046929').toString(16)]: 'etcd-2'};
+	assert.equal(describeStatusError('memberID:9845148300411046929 alarm:NOSPACE', id => names[id]), 'alarm NOSPACE on etcd-2');
+	assert.equal(describeStatusError('memberID:12345678 alarm:CORRUPT', () => undefined), 'alarm CORRUPT on bc614e');
+	assert.equal(describeStatusError('etcdserver: no leader', () => undefined), 'etcdserver: no leader');
+});
+
 test('no leader reported', () => {
 	const {view} = new ClusterBuilder().list().allOk({leader: '0'}).state;
 	assert.equal(view.health, 'no-leader');
@@ -119,11 +174,12 @@ test('discovery watches every started member; --no-discover only the given endpo
 	assert.deepEqual(watchedEndpoints({endpoints: ['http://x:1'], isDiscovering: true, memberList: undefined}), ['http://x:1']);
 });
 
-test('history rings are bounded and give write rates', () => {
-	let ring = pushSample(undefined, {at: 0, raftIndex: 10, dbSize: 1, latencyMs: 1}, 3);
-	ring = pushSample(ring, {at: 1000, raftIndex: 20, dbSize: 1, latencyMs: 1}, 3);
-	ring = pushSample(ring, {at: 3000, raftIndex: 40, dbSize: 1, latencyMs: 1}, 3);
-	ring = pushSample(ring, {at: 4000, raftIndex: 40, dbSize: 1, latencyMs: 1}, 3);
+test('history rings are bounded and give write rates: revisions per second, not raft entries', () => {
+	let ring = pushSample(undefined, {at: 0, raftIndex: 10, revision: 5, dbSize: 1, latencyMs: 1}, 3);
+	ring = pushSample(ring, {at: 1000, raftIndex: 20, revision: 15, dbSize: 1, latencyMs: 1}, 3);
+	ring = pushSample(ring, {at: 3000, raftIndex: 40, revision: 35, dbSize: 1, latencyMs: 1}, 3);
+	// NOSPACE: every put is refused, yet each refusal (and a lease renewal, an auth token) is a raft entry.
+	ring = pushSample(ring, {at: 4000, raftIndex: 90, revision: 35, dbSize: 1, latencyMs: 1}, 3);
 	assert.equal(ring.length, 3);
 	assert.deepEqual(writeRates(ring), [10, 0]);
 	assert.ok(Object.isFrozen(ring));

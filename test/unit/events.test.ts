@@ -27,8 +27,54 @@ test('a new leader and a new term', () => {
 	const term = cluster3.statuses[0]!.raftTerm + 1;
 	builder.tick().fail(leaderIndex, {kind: 'refused', message: 'x'});
 	for (const index of [0, 1, 2].filter(index => index !== leaderIndex)) builder.ok(index, {leader: newLeader, raftTerm: term});
-	assert.deepEqual(types(builder), ['member-down', 'leader-changed', 'term-changed']);
-	assert.match(builder.state.events[1]!.text, /leader changed: etcd-\d -> etcd-\d \(term \d+\)/);
+	// The term rises first, then the election names its winner at that term.
+	assert.deepEqual(types(builder), ['member-down', 'term-changed', 'leader-changed']);
+	assert.equal(builder.state.events[1]!.text, `raft term ${term - 1} -> ${term}`);
+	assert.match(builder.state.events[2]!.text, new RegExp(`leader changed: etcd-\\d -> etcd-\\d \\(term ${term}\\)`));
+});
+
+test('an election after a long partition: "raft term 3 -> 33" comes before the leader it elected, which leads at term 33', () => {
+	const builder = new ClusterBuilder().list().allOk({raftTerm: 3});
+	// Every member lost the leader at term 3 (no leader named), then one is elected at term 33.
+	builder.tick().allOk({leader: '0', raftTerm: 3});
+	const winner = cluster3.statuses[followerIndex]!.memberId;
+	builder.tick().allOk({leader: winner, raftTerm: 33});
+	const texts = builder.state.events.map(event => event.text);
+	const elected = texts.findIndex(text => text.startsWith('leader elected'));
+	assert.deepEqual(texts.slice(elected - 1), ['raft term 3 -> 33', `leader elected: ${cluster3.memberList.members.find(member => member.id === winner)!.name} (term 33)`]);
+});
+
+test('a changed cluster ID is one loud event and a header alert, not members added and removed', () => {
+	const builder = new ClusterBuilder().list().allOk().tick();
+	const other = cluster3.memberList.members.map((member, index) => ({...member, id: `dead${index}`}));
+	builder.apply({type: 'member-list-fetched', at: builder.at, list: {clusterId: 'c0ffee', memberId: 'dead0', members: other}});
+	const last = builder.state.events.filter(event => event.at === builder.at);
+	assert.deepEqual(last.map(event => event.type), ['cluster-id-changed']);
+	assert.equal(last[0]!.severity, 'error');
+	assert.match(last[0]!.text, new RegExp(`cluster ID changed ${cluster3.memberList.clusterId} -> c0ffee .*another cluster, or it was restored from a snapshot`));
+	assert.equal(builder.state.view.alerts.length, 1);
+	// The same IDs again say nothing new.
+	builder.tick().apply({type: 'member-list-fetched', at: builder.at, list: {clusterId: 'c0ffee', memberId: 'dead0', members: other}});
+	assert.equal(builder.state.events.filter(event => event.type === 'cluster-id-changed').length, 1);
+});
+
+test('a member answering for another cluster raises the alert at once, before the member list is asked again', () => {
+	const builder = new ClusterBuilder().list().allOk().tick().ok(followerIndex, {clusterId: 'c0ffee'});
+	assert.deepEqual(types(builder), ['cluster-id-changed']);
+	assert.match(builder.state.events[0]!.text, /etcd-\d answers for it/);
+});
+
+test('a raft term that goes back (a restore keeps the IDs) is a loud event and an alert; a rising one is not', () => {
+	const builder = new ClusterBuilder().list().allOk({raftTerm: 33}).tick().allOk({raftTerm: 34});
+	assert.deepEqual(types(builder), ['term-changed']);
+	builder.tick().allOk({raftTerm: 2});
+	const back = builder.state.events.filter(event => event.type === 'term-went-back');
+	assert.equal(back.length, 3, 'one per member');
+	assert.match(back[0]!.text, /raft term went back on etcd-\d: 34 -> 2 .*restore/);
+	assert.equal(back[0]!.severity, 'error');
+	assert.equal(builder.state.view.alerts.length, 3);
+	builder.tick().allOk({raftTerm: 2});
+	assert.equal(builder.state.events.filter(event => event.type === 'term-went-back').length, 3, 'said once');
 });
 
 test('alarms raised and cleared; members added and removed', () => {

@@ -18,9 +18,18 @@ export interface HeaderProps {
 
 import {reportedVersions, versionNotes, type VersionNote} from '../../model/version-notes.js';
 
-/** Three lines, and a fourth when the members' etcd versions have a known problem (model/version-notes.ts). */
+/**
+ * Three lines, a line when the cluster ID changed or a raft term went back (model/identity.ts), and a line
+ * when the members' etcd versions have a known problem (model/version-notes.ts).
+ */
 export function headerHeightFor(view: ClusterView): number {
-	return versionNotes(reportedVersions(view.members)).length > 0 ? 4 : 3;
+	return 3 + (view.alerts.length > 0 ? 1 : 0) + (versionNotes(reportedVersions(view.members)).length > 0 ? 1 : 0);
+}
+
+/** The newest alert, marked so it reads as loud without colour too; older ones are in the log pane. */
+function alertLine(view: ClusterView): string {
+	const newest = view.alerts.at(-1)!;
+	return `!! ${newest.text}${view.alerts.length > 1 ? ` (+${view.alerts.length - 1} more: 3 log)` : ''}`;
 }
 
 function noteLine(notes: readonly VersionNote[]): string {
@@ -39,10 +48,17 @@ export function Header({view, now, intervalMs, isPaused, isReadOnly, width, busy
 	const reasons = [...(advice ? [advice] : []), ...working, ...view.reasons];
 	const tone = clusterTone(view.health);
 	const leader = view.leader ? view.leader.name : 'none';
-	const members = `${view.reachableVoters}/${view.voters} voters up, ${view.learners} learner${view.learners === 1 ? '' : 's'}`;
+	// Before any member list answered, the voters are only the endpoints given: their count says nothing.
+	const voters = view.hasMemberList ? String(view.voters) : '?';
+	const waiting = view.pendingVoters > 0 ? `, ${view.pendingVoters} not answered yet` : '';
+	const members = view.hasMemberList
+		? `${view.reachableVoters}/${voters} voters up${waiting}, ${view.learners} learner${view.learners === 1 ? '' : 's'}`
+		: `member list unknown, ${view.reachableVoters} of ${view.members.length} endpoint${view.members.length === 1 ? '' : 's'} answer${waiting}`;
+	// Voters that have not answered yet are unknown, not down: how many more may fail is not known either.
+	const tolerance = view.hasMemberList && view.pendingVoters === 0 ? String(view.tolerance) : '?';
 	const notes = versionNotes(reportedVersions(view.members));
 	return (
-		<Box flexDirection="column" width={width} height={notes.length > 0 ? 4 : 3}>
+		<Box flexDirection="column" width={width} height={headerHeightFor(view)}>
 			<Box width={width}>
 				<Box flexGrow={1} flexShrink={1}>
 					<Text wrap="truncate">
@@ -54,7 +70,7 @@ export function Header({view, now, intervalMs, isPaused, isReadOnly, width, busy
 						<Text bold>{leader}</Text>
 						<Text>
 							{' '}
-							quorum {view.quorum}/{view.voters} tolerates {view.tolerance}
+							quorum {view.hasMemberList ? view.quorum : '?'}/{voters} tolerates {tolerance}
 						</Text>
 					</Text>
 				</Box>
@@ -75,6 +91,11 @@ export function Header({view, now, intervalMs, isPaused, isReadOnly, width, busy
 			<Text wrap="truncate" color={color('muted')}>
 				cluster {view.id ?? '?'} term {view.raftTerm} rev {view.revision} {members}
 			</Text>
+			{view.alerts.length > 0 ? (
+				<Text wrap="truncate" bold color={color('bad')}>
+					{alertLine(view)}
+				</Text>
+			) : null}
 			<Text wrap="truncate" color={color(reasons.length > 0 ? tone : 'good')}>
 				{reasons.length > 0 ? reasons.join('; ') : 'all members answer; no alarms'}
 			</Text>

@@ -6,7 +6,8 @@ import {failureLabel} from '../../model/failure-label.js';
 import {clockTime, formatLatency, formatRate, humanBytes, shortAge} from '../../model/format.js';
 import {writeRates} from '../../model/history.js';
 import {sparkline} from '../sparkline.js';
-import {color, memberTone} from '../theme.js';
+import {color} from '../theme.js';
+import {describeStatusError, memberStateOf} from '../../model/member-state.js';
 import {MemberMetrics} from './member-metrics.js';
 import {memberState} from './members-table.js';
 
@@ -40,11 +41,12 @@ export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
 	const boxWidth = Math.min(width, 110);
 	const half = Math.floor((boxWidth - 4) / 2);
 	const sparkWidth = Math.max(10, Math.min(60, boxWidth - 30));
-	const errors = [...(status?.errors ?? []), ...(member.failure ? [`${failureLabel(member.failure)}: ${member.failure.message}`] : [])].join('; ');
+	const nameOf = (id: string) => view.members.find(candidate => candidate.id === id)?.name;
+	const errors = [...(status?.errors ?? []).map(error => describeStatusError(error, nameOf)), ...(member.failure ? [`${failureLabel(member.failure)}: ${member.failure.message}`] : [])].join('; ');
 	return (
 		<Box flexDirection="column" flexShrink={0} borderStyle="round" paddingX={1} width={boxWidth}>
 			<Text bold wrap="truncate">
-				{memberLabel(member)} <Text color={color(memberTone(member.health))}>{memberState(member, now)}</Text>
+				{memberLabel(member)} <Text color={color(memberStateOf(member).tone)}>{memberState(member, now)}</Text>
 				{member.isLeader ? ' (leader)' : member.isLearner ? ' (learner)' : ''}
 			</Text>
 			<Row>

@@ -2,13 +2,13 @@ import {Box} from 'ink';
 import {Text} from './text.js';
 import type {ClusterView, MemberView} from '../../model/cluster-view.js';
 import {memberLabel} from '../../model/cluster-view.js';
-import {failureLabel} from '../../model/failure-label.js';
+import {memberStateOf} from '../../model/member-state.js';
 import {formatLatency, humanBytes, shortAge} from '../../model/format.js';
 import {writeRates} from '../../model/history.js';
 import type {FindingKey, FindingLevel} from '../../model/metrics-thresholds.js';
 import type {MetricsReading} from '../../model/metrics-window.js';
 import {sparkline} from '../sparkline.js';
-import {color, memberTone, type Tone} from '../theme.js';
+import {color, type Tone} from '../theme.js';
 
 export interface MembersTableProps {
 	readonly view: ClusterView;
@@ -21,22 +21,17 @@ export interface MembersTableProps {
 
 const stateWidth = 13;
 
+/**
+ * The member's state word (model/member-state.ts); a member that does not answer also says for how long
+ * it has been silent: since its last answer, or since the first failure when it never answered.
+ */
 export function memberState(member: MemberView, now: number): string {
-	switch (member.health) {
-		case 'ok':
-			return member.alarms.length > 0 ? `ok ${member.alarms.join(',')}` : 'ok';
-		case 'unreachable':
-		{
-			const label = failureLabel(member.failure, 'down');
-			const withAge = `${label} ${shortAge(now - (member.downSince ?? now))}`;
-			// "tunnel down 3s" is wider than the column: the words matter more than the age.
-			return withAge.length <= stateWidth ? withAge : label;
-		}
-		case 'unstarted':
-			return 'unstarted';
-		case 'pending':
-			return 'waiting';
-	}
+	const {word} = memberStateOf(member);
+	if (member.health !== 'unreachable') return word;
+	const silentSince = member.lastOkAt ?? member.downSince ?? now;
+	const withAge = `${word} ${shortAge(now - silentSince)}`;
+	// "tunnel down 3s" is wider than the column: the words matter more than the age.
+	return withAge.length <= stateWidth ? withAge : word;
 }
 
 function role(member: MemberView): string {
@@ -151,7 +146,7 @@ export function MembersTable({view, selectedKey, now, width, busy = {}}: Members
 					<Box key={member.key} width={width}>
 						<Text wrap="truncate" inverse={isSelected}>
 							{isSelected ? '> ' : '  '}
-							<Text bold={member.isLeader}>{name}</Text> <Text color={color(work ? 'accent' : memberTone(member.health))}>{state}</Text>
+							<Text bold={member.isLeader}>{name}</Text> <Text color={color(work ? 'accent' : memberStateOf(member).tone)}>{state}</Text>
 							{rest.map((cell, index) => {
 								const tone = metricsTone(member, restColumns[index]?.finding);
 								return tone ? <Text key={index} color={tone}>{` ${cell}`}</Text> : ` ${cell}`;
