@@ -9,7 +9,7 @@ import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
 import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
-import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
+import {catchUpText, copyableFeed, startSettingsLines, type SettingsContext} from '../ops/member-settings.js';
 import {isTypedMatch} from '../model/typed-confirmation.js';
 import type {Via} from './via.js';
 import {visibleLine} from '../model/visible-text.js';
@@ -113,7 +113,7 @@ async function askTyped(effect: Extract<Effect, {type: 'confirm'}>, io: MemberIo
 	try {
 		// A name with control bytes is shown, and may be typed, as its visible escapes.
 		const shown = visibleLine(effect.expected);
-		const answer = await prompt.question(`Type the member name "${shown}" to remove it (anything else cancels): `);
+		const answer = await prompt.question(`Type the member name "${shown}" to ${effect.verb} (anything else cancels): `);
 		return isTypedMatch(answer.trim(), effect.expected);
 	} finally {
 		prompt.close();
@@ -148,6 +148,11 @@ export function kubeadmPodLines(kubeadm: KubeadmDetection | undefined): readonly
 	return flags.filter((flag): flag is readonly [string, string] => flag[1] !== undefined).map(([name, value]) => `    - --${name}=${value}`);
 }
 
+/** This node's data dir and TLS files for the new member's lines, when kubeadm's manifest was read. */
+export function settingsContextOf(kubeadm: KubeadmDetection | undefined): SettingsContext {
+	return {...(kubeadm?.dataDir === undefined ? {} : {dataDir: kubeadm.dataDir}), podLines: kubeadmPodLines(kubeadm)};
+}
+
 function reporter(io: MemberIo, kubeadm?: KubeadmDetection) {
 	let printedNotes = 0;
 	let hasPrintedSettings = false;
@@ -159,28 +164,12 @@ function reporter(io: MemberIo, kubeadm?: KubeadmDetection) {
 		printedNotes = state.notes.length;
 		if (state.settings && !hasPrintedSettings && !state.outcome?.type.startsWith('refused')) {
 			hasPrintedSettings = true;
-			const {settings} = state;
-			io.out('Start the new member with these settings (data dir empty):');
-			io.out(`  as environment (the variables etcdctl prints for a new member${state.plan.startCommand ? '; --start-command gets these' : ''}), plus the URL flags:`);
-			for (const [name, value] of Object.entries(settings.env)) io.out(`    export ${name}=${quoteShellArg(value)}`);
-			if (settings.urlFlags.length > 0) io.out(`    ${quoteArgv(['etcd', ...settings.urlFlags, '--data-dir=EMPTY_DIR'])}`);
-			io.out('  as etcd flags:');
-			io.out(`    ${quoteArgv(['etcd', ...settings.flags, `--data-dir=${kubeadm?.dataDir ?? 'EMPTY_DIR'}`])}`);
-			io.out('  in a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml, command:):');
-			for (const line of settings.manifestLines) io.out(line);
-			// Read from this node's manifest (config/kubeadm.ts): the same layout on the new node, its data dir emptied first.
-			for (const line of kubeadmPodLines(kubeadm)) io.out(line);
-			for (const warning of settings.warnings) io.out(`  warning: ${warning}`);
+			for (const line of startSettingsLines(state.settings, {hasStartCommand: state.plan.startCommand !== undefined, context: settingsContextOf(kubeadm)})) io.out(line);
 			if (!state.plan.startCommand && !state.outcome) io.out(`waiting up to ${formatDuration(state.plan.waitTimeoutMs)} for it to start…`);
 		}
 		if (state.catchUp && state.step === 'catch-up' && Date.now() - lastCatchUp >= 1000) {
 			lastCatchUp = Date.now();
-			const {leaderApplied, memberApplied, lag} = state.catchUp;
-			io.out(
-				memberApplied === undefined
-					? `catch-up: the new member has not answered a status yet (the leader has applied ${leaderApplied})`
-					: `catch-up: applied ${memberApplied} of leader's ${leaderApplied}${lag === undefined ? '' : ` (lag ${lag})`}`,
-			);
+			io.out(catchUpText(state.catchUp));
 		}
 	};
 }
@@ -200,6 +189,7 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 	const connect = connectOptionsOf(config);
 	const report = reporter(io, config.kubeadm);
 	const logFile = commandLogFileOf(flags.commandLog, io.err);
+	const copyToLog = copyableFeed(settingsContextOf(config.kubeadm), logFile.copyable);
 	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
 	const {liveOperationIo} = await import('../ops/live-io.js');
 	const live = liveOperationIo(
@@ -210,7 +200,10 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 				io.out(`  $ ${entry.command}  # ${entry.result}`);
 				logFile.change(entry);
 			},
-			onState: report,
+			onState: state => {
+				report(state);
+				copyToLog(state);
+			},
 		},
 	);
 	try {
@@ -238,7 +231,7 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 /** The console's member wizard backend: same io as the commands, SSH flags and command log file included. */
 /** Where the console's member changes are logged as they happen (its log pane). */
 export interface ConsoleLogSink {
-	append(line: {readonly at: number; readonly severity: 'info' | 'warn' | 'error'; readonly text: string}): void;
+	append(line: {readonly at: number; readonly severity: 'info' | 'warn' | 'error'; readonly text: string; readonly isWhole?: boolean}): void;
 }
 
 export async function consoleMemberOps(config: Config, flags: MemberFlags, via?: MemberVia, log?: ConsoleLogSink) {
@@ -256,6 +249,12 @@ export async function consoleMemberOps(config: Config, flags: MemberFlags, via?:
 		...viaOptions(via),
 		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
 		waitTimeoutMs,
+		settingsContext: settingsContextOf(config.kubeadm),
+		onCopyable: (lines: readonly string[]) => {
+			const at = Date.now();
+			for (const line of lines) log?.append({at, severity: 'info', text: `settings: ${line}`, isWhole: true});
+			logFile.copyable(lines);
+		},
 		onLogLine: (entry: CommandLogEntry) => {
 			log?.append({at: entry.at, severity: 'info', text: `${entry.step}: $ ${entry.command}  # ${entry.result}`});
 			logFile.change(entry);

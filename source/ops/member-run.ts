@@ -1,9 +1,10 @@
+import {classifyError} from '../etcd/errors.js';
 import type {ConnectOptions} from '../etcd/member-client.js';
 import {observedLeader, type Observation} from '../model/observation.js';
 import type {MemberInfo} from '../model/types.js';
 import {observeCluster} from '../route/observe.js';
 import type {MemberCalls} from '../route/routes.js';
-import {memberWorkflow, type Effect, type OperationEvent, type OperationState} from './member-workflow.js';
+import {awaitedClientUrl, memberWorkflow, type ClientAnswer, type Effect, type OperationEvent, type OperationState} from './member-workflow.js';
 import {runWorkflow, type CommandLogEntry} from './runner.js';
 
 export type {CommandLogEntry, ConnectOptions};
@@ -31,8 +32,21 @@ export interface OperationIo {
 	readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** What the awaited member's client URL answers now: its status, refused (nothing listens), or another failure. */
+async function probeClient(io: OperationIo, url: string): Promise<ClientAnswer> {
+	try {
+		const status = await io.client(url).status(io.probeTimeoutMs);
+		return {url, answer: `answers as member ${status.memberId}${status.isLearner ? ' (learner)' : ''}`, isListening: true};
+	} catch (error) {
+		const failure = classifyError(error);
+		const isSilent = failure.kind === 'refused' || failure.kind === 'timeout' || failure.kind === 'unreachable';
+		const words = failure.kind === 'refused' ? 'connection refused: nothing listens there' : failure.kind === 'timeout' ? `no answer within ${Math.round(io.probeTimeoutMs / 100) / 10}s` : `${failure.kind}: ${failure.message}`;
+		return {url, answer: words, isListening: !isSilent};
+	}
+}
+
 /** The one observation (route/observe.ts) through the io's clients, as the workflow's event. */
-async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<OperationEvent> {
+async function observe(io: OperationIo, known: readonly MemberInfo[], awaitedUrl?: string): Promise<OperationEvent> {
 	const result = await observeCluster(io.client, {
 		seeds: io.seedEndpoints,
 		known,
@@ -43,7 +57,8 @@ async function observe(io: OperationIo, known: readonly MemberInfo[]): Promise<O
 		...(io.now ? {now: io.now} : {}),
 	});
 	if (result.kind === 'no-member-list') return {type: 'observe-failed', at: result.at, message: result.message, ...(result.isUnauthenticated ? {isUnauthenticated: true} : {})};
-	return {type: 'observed', observation: result.reading};
+	const newClient = awaitedUrl === undefined ? undefined : await probeClient(io, awaitedUrl);
+	return {type: 'observed', observation: result.reading, ...(newClient ? {newClient} : {})};
 }
 
 /** Where a member answered in the last observation (a configured endpoint may be the only way to it), else its own URL. */
@@ -69,7 +84,7 @@ export function memberExecutor(io: OperationIo): (effect: Effect, state: Operati
 		switch (effect.type) {
 			case 'observe':
 				if (effect.delayMs > 0) await (io.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms))))(effect.delayMs);
-				return observe(io, state.observation?.members ?? []);
+				return observe(io, state.observation?.members ?? [], awaitedClientUrl(state));
 			case 'confirm':
 				return (await io.confirm(effect)) ? {type: 'confirmed'} : {type: 'cancelled'};
 			case 'move-leader':

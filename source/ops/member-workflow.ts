@@ -4,6 +4,7 @@ import {answeringIds, observedLeader, type Observation} from '../model/observati
 import {quorumOf} from '../model/quorum.js';
 import type {MemberInfo} from '../model/types.js';
 import {commandText, etcdctl, etcdServers, startCommandArgv, startSettings, type EtcdctlBase, type StartSettings} from './commands.js';
+import {etcdServersLines} from './member-settings.js';
 import {checkNewMember, sharesUrl, type InputProblem} from './member-urls.js';
 import {describeNumbers, guardAddition, guardRemoval, type QuorumNumbers} from './quorum-guard.js';
 import type {EffectLog, Workflow} from './runner.js';
@@ -28,6 +29,16 @@ export interface OperationPlan {
 	readonly startCommand?: string;
 	/** --yes: no typed confirmation. The quorum guard still applies. */
 	readonly isPreConfirmed: boolean;
+	/**
+	 * The console: an addition and a leadership move wait for a typed name too (the new member's, the new
+	 * leader's), so one stray key never changes the cluster. The command line confirms removals only, as
+	 * etcdctl's add and move-leader do not ask.
+	 */
+	readonly isConfirmingEveryChange?: boolean;
+	/** add: without a start command, wait for the operator to start the member (the console) instead of stopping at the add. */
+	readonly isWaitingForStart?: boolean;
+	/** add: a learner is promoted once in sync (the console's default, as replace does); else it stays a learner, as etcdctl. */
+	readonly isPromotingLearner?: boolean;
 	readonly waitTimeoutMs: number;
 	/** How many "not in sync" answers to promote before giving up. */
 	readonly maxPromoteAttempts: number;
@@ -38,11 +49,26 @@ export interface OperationPlan {
 
 export type {Observation};
 
+/** What one client URL answered: a member's status, or the failure (`isListening`: something is there). */
+export interface ClientAnswer {
+	readonly url: string;
+	readonly answer: string;
+	readonly isListening: boolean;
+}
+
+/** The new member's client URL over the wait: the same answer since `since`; nothing listening since `silentSince`. */
+export interface WaitProbe extends ClientAnswer {
+	readonly since: number;
+	readonly silentSince: number | undefined;
+	readonly at: number;
+}
+
 export type Step = 'assess' | 'move-leader' | 'remove' | 'add' | 'start' | 'catch-up' | 'promote' | 'verify' | 'done';
 
 export type Effect =
 	| {readonly type: 'observe'; readonly delayMs: number}
-	| {readonly type: 'confirm'; readonly member: MemberInfo; readonly expected: string; readonly summary: readonly string[]; readonly command: string}
+	/** `expected`: the name to type; `verb`: what enter does on a match ("remove it", "add it"). */
+	| {readonly type: 'confirm'; readonly expected: string; readonly verb: string; readonly summary: readonly string[]; readonly command: string}
 	| {readonly type: 'move-leader'; readonly from: MemberInfo; readonly to: MemberInfo; readonly command: string}
 	| {readonly type: 'remove-member'; readonly member: MemberInfo; readonly command: string}
 	| {readonly type: 'add-member'; readonly name: string; readonly peerUrls: readonly string[]; readonly isLearner: boolean; readonly command: string}
@@ -50,7 +76,8 @@ export type Effect =
 	| {readonly type: 'promote-member'; readonly member: MemberInfo; readonly command: string};
 
 export type OperationEvent =
-	| {readonly type: 'observed'; readonly observation: Observation}
+	/** `newClient`: while the new member is awaited, what its client URL answers (etcd learns that URL only once it starts). */
+	| {readonly type: 'observed'; readonly observation: Observation; readonly newClient?: ClientAnswer}
 	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string; readonly isUnauthenticated?: boolean}
 	| {readonly type: 'confirmed'}
 	| {readonly type: 'cancelled'; readonly reason?: string}
@@ -93,6 +120,7 @@ export interface OperationState {
 	readonly waitingSince: number | undefined;
 	readonly settings: StartSettings | undefined;
 	readonly catchUp: CatchUp | undefined;
+	readonly waitProbe: WaitProbe | undefined;
 	/** Lines for the operator, in order; the runner prints the new ones. */
 	readonly notes: readonly string[];
 	readonly next: Effect | undefined;
@@ -125,6 +153,7 @@ export function initialState(plan: OperationPlan): OperationState {
 		waitingSince: undefined,
 		settings: undefined,
 		catchUp: undefined,
+		waitProbe: undefined,
 		notes: [],
 		next: observeNow,
 		outcome: undefined,
@@ -149,7 +178,7 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 	if (state.outcome) return state;
 	switch (event.type) {
 		case 'observed':
-			return decide({...state, observation: event.observation, observeFailures: 0}, event.observation);
+			return decide({...state, observation: event.observation, observeFailures: 0, waitProbe: nextProbe(state.waitProbe, event.observation.at, event.newClient)}, event.observation);
 		case 'observe-failed': {
 			// A wrong user or password will not fix itself: no retries, and the operator's input is named.
 			if (event.isUnauthenticated) {
@@ -195,6 +224,19 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 			return {...state, actionFailures: failures, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `${event.action} failed (${event.message}); re-reading the cluster before trying again`)};
 		}
 	}
+}
+
+/** The wait's record of the new client URL: how long it has answered the same, how long nothing listened. */
+function nextProbe(previous: WaitProbe | undefined, at: number, answer: ClientAnswer | undefined): WaitProbe | undefined {
+	if (!answer) return previous && {...previous, at};
+	const isSame = previous?.url === answer.url && previous.answer === answer.answer;
+	const silentSince = answer.isListening ? undefined : previous?.url === answer.url && previous.silentSince !== undefined ? previous.silentSince : at;
+	return {...answer, since: isSame ? previous.since : at, silentSince, at};
+}
+
+/** The new member is awaited and etcdtop knows where it will answer: the observation looks there too. */
+export function awaitedClientUrl(state: OperationState): string | undefined {
+	return state.step === 'start' && !state.outcome ? state.plan.newClientUrls[0] : undefined;
 }
 
 // --- decisions on a fresh observation ---------------------------------------------------------------
@@ -268,8 +310,8 @@ function removalStep(state: OperationState, observation: Observation, target: Me
 			step: 'remove',
 			next: {
 				type: 'confirm',
-				member: target,
 				expected: target.name || target.id,
+				verb: 'remove it',
 				command,
 				summary: [
 					`${why}: ${label(target)} (${isReachable ? 'reachable and answering: it is not failed' : `unreachable: ${observation.failures[target.id] ?? 'no answer'}`})`,
@@ -309,12 +351,34 @@ function addStep(state: OperationState, observation: Observation, leaving: reado
 	if (leaving.length > 0) return state; // the caller removes first; checked now so a bad name never costs a member
 	const verdict = guardAddition(observation.members.filter(member => !leaving.includes(member.id)), reachableIds(observation), plan.isLearner);
 	if (!verdict.isAllowed) return finish({...state, numbers: verdict.numbers}, {type: 'refused', message: `will not add ${name}: ${verdict.reason} [${describeNumbers(verdict.numbers)}]`, numbers: verdict.numbers});
+	const command = commandText(etcdctl.memberAdd(plan.connection, name, plan.newPeerUrls, plan.isLearner));
+	const as = plan.isLearner ? 'as a learner' : 'as a voter';
+	if (plan.isConfirmingEveryChange && !state.isConfirmed) {
+		const n = verdict.numbers;
+		return {
+			...state,
+			numbers: n,
+			step: 'add',
+			next: {
+				type: 'confirm',
+				expected: name,
+				verb: 'add it',
+				command,
+				summary: [
+					`add ${name} (${plan.newPeerUrls.join(',')}) ${as}${plan.isLearner ? (plan.isPromotingLearner ? ': no vote until it has caught up and is promoted' : ': no vote; promote it later') : ': it votes at once, before it has started'}`,
+					`quorum now: ${n.voters} voters, quorum ${n.quorum}, ${n.reachableVoters} reachable, tolerates ${n.tolerance} down`,
+					`quorum after the add: ${n.votersAfter} voters, quorum ${n.quorumAfter}, ${n.reachableVotersAfter} reachable until it starts, tolerates ${n.toleranceAfter} down`,
+					`etcdctl equivalent: ${command}`,
+				],
+			},
+		};
+	}
 	return {
 		...state,
 		numbers: verdict.numbers,
 		step: 'add',
-		notes: note(state, `adding ${name} (${plan.newPeerUrls.join(',')})${plan.isLearner ? ' as a learner' : ' as a voter'}`),
-		next: {type: 'add-member', name, peerUrls: plan.newPeerUrls, isLearner: plan.isLearner, command: commandText(etcdctl.memberAdd(plan.connection, name, plan.newPeerUrls, plan.isLearner))},
+		notes: note(state, `adding ${name} (${plan.newPeerUrls.join(',')}) ${as}`),
+		next: {type: 'add-member', name, peerUrls: plan.newPeerUrls, isLearner: plan.isLearner, command},
 	};
 }
 
@@ -368,7 +432,7 @@ function joinSteps(state: OperationState, observation: Observation, member: Memb
 	return finish({...state, catchUp}, {type: 'done', message: `${label(member)} is a healthy voter; ${voters.length} of ${voters.length} voters answer, quorum ${quorumOf(voters.length)}`}, {
 		step: 'done',
 		etcdServers: servers,
-		notes: note(state, `kube-apiserver: --etcd-servers=${servers}`, 'if a load balancer fronts etcd, update its backends to the same list'),
+		notes: note(state, ...etcdServersLines(servers)),
 	});
 }
 
@@ -407,11 +471,11 @@ function decideReplace(state: OperationState, observation: Observation): Operati
 function decideAdd(state: OperationState, observation: Observation): OperationState {
 	const newMember = newMemberOf(state, observation);
 	if (newMember === undefined) return addStep(state, observation, []);
-	if (state.plan.startCommand === undefined) {
+	if (state.plan.startCommand === undefined && !state.plan.isWaitingForStart) {
 		const settings = startSettings(observation.members, {name: state.plan.newName ?? newMember.name, peerUrls: newMember.peerUrls, clientUrls: state.plan.newClientUrls});
 		return finish({...state, settings}, {type: 'done', message: `${label(newMember)} is in the member list${isStarted(newMember) ? '' : '; start it with the settings above'}`}, {step: 'done'});
 	}
-	return joinSteps(state, observation, newMember, false);
+	return joinSteps(state, observation, newMember, state.plan.isPromotingLearner ?? false);
 }
 
 /** The named member is not in the list: refused, naming the input that named it. */
@@ -461,7 +525,24 @@ function decideMoveLeader(state: OperationState, observation: Observation): Oper
 		const expired = state.step === 'verify' ? timedOut(state, observation.at, `${label(target)} to lead`) : undefined;
 		return expired ?? waitFor(state, 'verify', observation.at);
 	}
-	return {...state, step: 'move-leader', next: {type: 'move-leader', from: leader, to: target, command: commandText(etcdctl.moveLeader(state.plan.connection, endpointsOf(leader), target.id))}};
+	const command = commandText(etcdctl.moveLeader(state.plan.connection, endpointsOf(leader), target.id));
+	if (state.plan.isConfirmingEveryChange && !state.isConfirmed) {
+		return {
+			...state,
+			step: 'move-leader',
+			next: {
+				type: 'confirm',
+				expected: target.name || target.id,
+				verb: 'move leadership',
+				command,
+				summary: [
+					`move leadership from ${label(leader)} to ${label(target)}: an election at once; writes pause until ${label(target)} leads (usually under a second)`,
+					`etcdctl equivalent: ${command}`,
+				],
+			},
+		};
+	}
+	return {...state, step: 'move-leader', next: {type: 'move-leader', from: leader, to: target, command}};
 }
 
 

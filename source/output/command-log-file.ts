@@ -16,6 +16,8 @@ export class CommandLogFileError extends Error {
 export interface CommandLogFile {
 	readonly change: (entry: LoggedChange) => void;
 	readonly remote: (line: string) => void;
+	/** What the operator must copy (a new member's start settings, the final --etcd-servers), each line whole. */
+	readonly copyable: (lines: readonly string[]) => void;
 	readonly close: () => void;
 }
 
@@ -25,7 +27,7 @@ export interface CommandLogFile {
  * is ours, else `warn` says so. Each line's control bytes are written as escapes: the file is read with cat.
  */
 export function openCommandLogFile(path: string | undefined, warn: (text: string) => void): CommandLogFile {
-	if (path === undefined) return {change: () => undefined, remote: () => undefined, close: () => undefined};
+	if (path === undefined) return {change: () => undefined, remote: () => undefined, copyable: () => undefined, close: () => undefined};
 	let fd: number;
 	try {
 		fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
@@ -52,6 +54,10 @@ export function openCommandLogFile(path: string | undefined, warn: (text: string
 	return {
 		change: entry => append(`${new Date(entry.at).toISOString()} [${entry.step}] ${entry.command} -> ${entry.result}`),
 		remote: line => append(`${new Date().toISOString()} [remote] ${line}`),
+		copyable: lines => {
+			const at = new Date().toISOString();
+			for (const line of lines) append(`${at} [settings] ${line}`);
+		},
 		close: () => closeSync(fd),
 	};
 }

@@ -9,11 +9,13 @@ import {HelpOverlay} from './components/help-overlay.js';
 import {KeyHints} from './components/key-hints.js';
 import {MemberDetails} from './components/member-details.js';
 import {MembersTable} from './components/members-table.js';
-import {MemberWizard} from './components/member-wizard.js';
+import {MemberOpBanner, MemberWizard} from './components/member-wizard.js';
+import {MemberOpSession} from './member-op-session.js';
+import {writeSettingsFile} from '../output/settings-file.js';
 import type {MemberOpsBackend} from './member-ops.js';
 import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
-import {actionsOn, formatKeys, resolveKey, type ConsoleContext, type KeyAction, type Keymap} from './keymap.js';
+import {actionsOn, findAction, formatKeys, resolveKey, type ConsoleContext, type KeyAction, type Keymap} from './keymap.js';
 import {splitKeys, type KeyPress} from './keys.js';
 import {reduceTyped, startTyped} from '../model/typed-confirmation.js';
 import {confirmInputOf, TypedConfirmationView} from './components/typed-confirmation.js';
@@ -79,10 +81,25 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	// Keys can arrive faster than React re-renders (a paste, tmux send-keys): the handler reads the
 	// latest UI state and store snapshot from here, never from a stale closure.
 	const uiRef = useRef(ui);
+	// The member change open in the wizard; it outlives the wizard's view while another pane is shown.
+	const [session, setSession] = useState<MemberOpSession | undefined>(undefined);
+	const sessionRef = useRef(session);
+	const setMemberOp = (next: MemberOpSession | undefined) => {
+		sessionRef.current = next;
+		setSession(next);
+	};
 	const update = (next: UiState) => {
+		if (next.modal.kind === 'member-op' && memberOps && !sessionRef.current) setMemberOp(new MemberOpSession(next.modal.action, next.modal.memberKey, memberOps, memberOps.writeSettings ?? writeSettingsFile));
 		uiRef.current = next;
 		setUi(next);
 	};
+	const closeMemberOp = () => {
+		sessionRef.current?.stop();
+		setMemberOp(undefined);
+		update({...uiRef.current, modal: {kind: 'none'}});
+	};
+	// A change still open when the console closes stops before its next step.
+	useEffect(() => () => sessionRef.current?.stop(), []);
 
 	// A maintenance action waiting for its typed word opens the one typed confirmation.
 	const pendingWord = maintenanceState.pendingConfirm?.expected;
@@ -90,6 +107,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		const current = uiRef.current;
 		if (pendingWord && current.modal.kind !== 'confirm-maintenance') update({...current, pane: 'maintenance', modal: {kind: 'confirm-maintenance', confirmation: startTyped(pendingWord)}});
 		if (!pendingWord && current.modal.kind === 'confirm-maintenance') update({...current, modal: {kind: 'none'}});
+		// `update` reads only refs and the props it was built with: the word is what changes.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [pendingWord]);
 
 	const members = view.members;
@@ -107,14 +126,23 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		memberKeys: store.getSnapshot().cluster.view.members.map(member => member.key),
 		snapshotNames: snapshots.getSnapshot().entries.map(entry => entry.name),
 		hasMemberOps: memberOps !== undefined,
+		liveMemberOp: sessionRef.current ? {action: sessionRef.current.getSnapshot().action, memberKey: sessionRef.current.getSnapshot().memberKey} : undefined,
 		maintenance,
 		quit: onQuit,
 	});
 
 	const onPress = (press: KeyPress) => {
 		const current = uiRef.current;
-		// The member wizard reads every key itself (names, URLs, the typed confirmation).
-		if (current.modal.kind === 'member-op') return;
+		// The member wizard reads every key itself while its form or typed confirmation is up (names, URLs
+		// hold digits and letters); once the change runs, the console's global keys work as anywhere else:
+		// the log pane opens while the change waits, which goes on behind it.
+		// The wizard hands on the keys it does not use (onGlobalKey), in order, so a name typed into its
+		// confirmation never reaches a pane key.
+		if (current.modal.kind === 'member-op') {
+			if (press.name === 'ctrl+c') return onQuit();
+			if (!sessionRef.current) findAction(keymap, 'console', press.name, ['modal', 'global'])?.run(contextNow());
+			return;
+		}
 		if (current.modal.kind === 'confirm-maintenance') {
 			if (press.name === 'ctrl+c') return onQuit();
 			const input = confirmInputOf(keymap, press);
@@ -164,7 +192,9 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const height = Math.max(10, rows - 1);
 	const width = Math.max(40, columns);
 	const hintsHeight = 1;
-	const bodyHeight = height - headerHeightFor(view) - hintsHeight - 1;
+	// The change goes on behind another pane: one line says so, and how to get back to it.
+	const isMemberOpBehind = session !== undefined && modal.kind !== 'member-op';
+	const bodyHeight = height - headerHeightFor(view) - hintsHeight - 1 - (isMemberOpBehind ? 1 : 0);
 
 	let body: React.ReactNode;
 	// Panes that size themselves to bodyHeight draw unclipped; the rest are clipped to it. A clip costs
@@ -172,9 +202,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	let isSized = false;
 	if (modal.kind === 'member-op') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
-		const close = () => update({...uiRef.current, modal: {kind: 'none'}});
-		body = memberOps ? (
-			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} action={modal.action} member={member} backend={memberOps} keymap={keymap} onClose={close} width={width} height={bodyHeight} />
+		body = session ? (
+			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} session={session} member={member} keymap={keymap} onClose={closeMemberOp} onGlobalKey={name => findAction(keymap, 'console', name, ['global'])?.run(contextNow())} width={width} height={bodyHeight} />
 		) : (
 			<Text color={color('warn')}>member changes are not available in this console</Text>
 		);
@@ -226,10 +255,12 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		);
 	}
 
+
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Header view={view} now={now} intervalMs={snapshot.intervalMs} isPaused={snapshot.isPaused} isReadOnly={isReadOnly} width={width} busy={maintenanceState.busy} />
 			<Box height={1} />
+			{isMemberOpBehind ? <MemberOpBanner session={session} keymap={keymap} members={members} width={width} /> : null}
 			<Box flexDirection="column" height={bodyHeight} overflow={isSized ? 'visible' : 'hidden'}>
 				{body}
 			</Box>

@@ -3,6 +3,8 @@ export interface LogLine {
 	readonly at: number;
 	readonly severity: 'info' | 'warn' | 'error';
 	readonly text: string;
+	/** A value the operator copies (start settings, --etcd-servers): wrapped whole, never cut. */
+	readonly isWhole?: boolean;
 }
 
 export const commandLogLength = 500;

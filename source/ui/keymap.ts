@@ -23,14 +23,15 @@ export type MaintenanceActionId = 'maintenance-defrag' | 'maintenance-compact' |
 export type MemberActionId = 'replace-member' | 'add-member' | 'remove-member' | 'move-leader';
 
 /** Keys inside the member wizard, by its phase. */
-export type WizardActionId = 'wizard-next' | 'wizard-cancel' | 'wizard-stop' | 'wizard-close';
+export type WizardActionId = 'wizard-next' | 'wizard-cancel' | 'wizard-toggle' | 'wizard-stop' | 'wizard-close' | 'wizard-write' | 'wizard-scroll-down' | 'wizard-scroll-up';
 
 /** Keys of the typed confirmation (member removal, snapshot deletion). */
 export type ConfirmActionId = 'confirm-submit' | 'confirm-cancel';
 
 export type ActionId = ConsoleActionId | WizardActionId | ConfirmActionId;
 
-export type Scope = 'global' | 'dashboard' | 'snapshots' | 'maintenance' | 'modal' | 'wizard form' | 'wizard running' | 'wizard finished' | 'typed confirmation';
+/** `wizard`: the member wizard once it runs, running or finished (its settings to copy). */
+export type Scope = 'global' | 'dashboard' | 'snapshots' | 'maintenance' | 'modal' | 'wizard form' | 'wizard running' | 'wizard finished' | 'wizard' | 'typed confirmation';
 
 /** The snapshots pane's store, as far as keys drive it. */
 export interface SnapshotActions {
@@ -62,6 +63,8 @@ export interface ConsoleContext {
 	/** Snapshot file names in display order. */
 	readonly snapshotNames: readonly string[];
 	readonly hasMemberOps: boolean;
+	/** A member change still open in the wizard (it may wait while another pane is shown): R, a, D and L return to it. */
+	readonly liveMemberOp: {readonly action: MemberActionId; readonly memberKey: string | undefined} | undefined;
 	/** The Maintenance pane's actions; undefined when the console has none. */
 	readonly maintenance: MaintenanceActions | undefined;
 	readonly quit: () => void;
@@ -70,8 +73,13 @@ export interface ConsoleContext {
 export interface WizardContext {
 	readonly next: () => void;
 	readonly cancel: () => void;
+	/** The form's learner / voter choice. */
+	readonly toggle: () => void;
 	readonly stop: () => void;
 	readonly close: () => void;
+	/** Writes the settings to copy to a new 0600 file. */
+	readonly write: () => void;
+	readonly scroll: (lines: number) => void;
 }
 
 export interface ConfirmContext {
@@ -125,7 +133,15 @@ function selectedSnapshot(ctx: ConsoleContext): string | undefined {
 const needsMember = (ctx: ConsoleContext) => (ctx.memberKeys.length === 0 ? 'no member in the list yet' : undefined);
 const needsSnapshot = (ctx: ConsoleContext) => (!ctx.hasSnapshots ? 'snapshots are not set up in this console' : selectedSnapshot(ctx) === undefined ? 'no snapshot in the directory' : undefined);
 const needsMemberOps = (ctx: ConsoleContext) => (ctx.hasMemberOps ? undefined : 'member changes are not available in this console');
-const needsMemberOpsAndMember = (ctx: ConsoleContext) => needsMemberOps(ctx) ?? needsMember(ctx);
+const needsMemberOpsAndMember = (ctx: ConsoleContext) => needsMemberOps(ctx) ?? (ctx.liveMemberOp ? undefined : needsMember(ctx));
+
+/** Opens the member wizard for `id`, or returns to the change still open in it (one change at a time). */
+function memberOp(id: MemberActionId) {
+	return (ctx: ConsoleContext) => {
+		if (ctx.liveMemberOp) return ctx.update({...ctx.ui, modal: {kind: 'member-op', ...ctx.liveMemberOp}});
+		navigate(id)(ctx);
+	};
+}
 const needsMaintenance = (ctx: ConsoleContext) => (!ctx.maintenance ? 'maintenance is not available in this console' : ctx.maintenance.isBusy ? 'a maintenance action is running; wait for it to finish' : undefined);
 /** Starts a maintenance action; its progress and its typed confirmation arrive through the store. */
 const maintain = (start: (actions: MaintenanceActions, ctx: ConsoleContext) => Promise<void>) => (ctx: ConsoleContext) => {
@@ -181,10 +197,10 @@ const specs: ActionSpecs = {
 	'snapshot-details': {surface: console, keys: ['enter'], description: 'details, restore plan', scope: 'snapshots', isDangerous: false, hint: 'details', run: navigate('snapshot-details'), disabledReason: needsSnapshot},
 	log: {surface: console, keys: ['3'], description: 'event and command log', scope: 'global', isDangerous: false, hint: 'log', run: navigate('log'), disabledReason: alwaysOn},
 	close: {surface: console, keys: ['escape', 'enter'], description: 'close the overlay', scope: 'modal', isDangerous: false, run: navigate('close'), disabledReason: alwaysOn},
-	'replace-member': {surface: console, keys: ['R'], description: 'replace failed member', scope: 'dashboard', isDangerous: true, hint: 'replace', run: navigate('replace-member'), disabledReason: needsMemberOpsAndMember},
-	'add-member': {surface: console, keys: ['a'], description: 'add a member', scope: 'dashboard', isDangerous: true, run: navigate('add-member'), disabledReason: needsMemberOps},
-	'remove-member': {surface: console, keys: ['D'], description: 'remove member', scope: 'dashboard', isDangerous: true, run: navigate('remove-member'), disabledReason: needsMemberOpsAndMember},
-	'move-leader': {surface: console, keys: ['L'], description: 'move leadership here', scope: 'dashboard', isDangerous: true, run: navigate('move-leader'), disabledReason: needsMemberOpsAndMember},
+	'replace-member': {surface: console, keys: ['R'], description: 'replace failed member', scope: 'dashboard', isDangerous: true, hint: 'replace', run: memberOp('replace-member'), disabledReason: needsMemberOpsAndMember},
+	'add-member': {surface: console, keys: ['a'], description: 'add a member (typed)', scope: 'dashboard', isDangerous: true, run: memberOp('add-member'), disabledReason: needsMemberOps},
+	'remove-member': {surface: console, keys: ['D'], description: 'remove member', scope: 'dashboard', isDangerous: true, run: memberOp('remove-member'), disabledReason: needsMemberOpsAndMember},
+	'move-leader': {surface: console, keys: ['L'], description: 'move leadership here (typed)', scope: 'dashboard', isDangerous: true, run: memberOp('move-leader'), disabledReason: needsMemberOpsAndMember},
 	maintenance: {
 		surface: console,
 		keys: ['4'],
@@ -218,6 +234,7 @@ const specs: ActionSpecs = {
 	'maintenance-usage': {surface: console, keys: ['u'], description: 'usage by prefix', scope: 'maintenance', isDangerous: false, hint: 'usage', run: maintain(actions => actions.usage()), disabledReason: needsMaintenance},
 	'wizard-next': {surface: 'wizard', keys: ['enter'], description: 'next field; after the last, check the cluster', scope: 'wizard form', isDangerous: false, hint: 'next', run: ctx => ctx.next(), disabledReason: alwaysOn},
 	'wizard-cancel': {surface: 'wizard', keys: ['escape'], description: 'cancel; nothing was changed', scope: 'wizard form', isDangerous: false, hint: 'cancel', run: ctx => ctx.cancel(), disabledReason: alwaysOn},
+	'wizard-toggle': {surface: 'wizard', keys: ['tab'], description: 'add: join as learner (promoted once in sync) or voter', scope: 'wizard form', isDangerous: false, run: ctx => ctx.toggle(), disabledReason: alwaysOn},
 	'wizard-stop': {
 		surface: 'wizard',
 		keys: ['escape'],
@@ -229,6 +246,9 @@ const specs: ActionSpecs = {
 		disabledReason: alwaysOn,
 	},
 	'wizard-close': {surface: 'wizard', keys: ['escape'], description: 'close the finished wizard', scope: 'wizard finished', isDangerous: false, hint: 'closes', run: ctx => ctx.close(), disabledReason: alwaysOn},
+	'wizard-write': {surface: 'wizard', keys: ['w'], description: 'write the settings to copy to a new file (0600)', scope: 'wizard', isDangerous: false, hint: 'writes the settings to a file', run: ctx => ctx.write(), disabledReason: alwaysOn},
+	'wizard-scroll-down': {surface: 'wizard', keys: ['j', 'down'], description: 'scroll the settings', scope: 'wizard', isDangerous: false, run: ctx => ctx.scroll(1), disabledReason: alwaysOn},
+	'wizard-scroll-up': {surface: 'wizard', keys: ['k', 'up'], description: 'scroll the settings back', scope: 'wizard', isDangerous: false, run: ctx => ctx.scroll(-1), disabledReason: alwaysOn},
 	'confirm-submit': {surface: 'confirm', keys: ['enter'], description: 'go ahead if the typed name matches, else cancel', scope: 'typed confirmation', isDangerous: false, run: ctx => ctx.submit(), disabledReason: alwaysOn},
 	'confirm-cancel': {surface: 'confirm', keys: ['escape'], description: 'cancel', scope: 'typed confirmation', isDangerous: false, hint: 'cancels', run: ctx => ctx.cancel(), disabledReason: alwaysOn},
 };

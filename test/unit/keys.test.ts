@@ -56,6 +56,7 @@ function context(patch: Partial<ConsoleContext> = {}): ConsoleContext & {readonl
 		memberKeys: ['m1', 'm2'],
 		snapshotNames: ['a.db'],
 		hasMemberOps: true,
+		liveMemberOp: undefined,
 		maintenance: {
 			isBusy: false,
 			loadQuotas: async () => void calls.push('quotas'),
