@@ -1,4 +1,4 @@
-import {parsePromText, PromParseError, type PromSample} from './prom-text.js';
+import {parsePromText, PromNames, PromParseError, type PromBody, type PromSample} from './prom-text.js';
 
 /** A cumulative Prometheus histogram: `counts[i]` observations were <= `bounds[i]`; the last bound is +Inf. */
 export interface Histogram {
@@ -42,10 +42,22 @@ export const etcdFamilies = {
 } as const;
 
 const histogramFamilies = [etcdFamilies.walFsync, etcdFamilies.backendCommit, etcdFamilies.peerRtt];
-const wantedNames: ReadonlySet<string> = new Set([
+const wantedNames = new PromNames([
 	...Object.values(etcdFamilies).filter(family => !histogramFamilies.includes(family as (typeof histogramFamilies)[number])),
 	...histogramFamilies.flatMap(family => [`${family}_bucket`, `${family}_sum`, `${family}_count`]),
 ]);
+
+/** The first bytes of a body, as text, to say what was answered instead. */
+function startOf(body: PromBody): string {
+	if (typeof body === 'string') return body.slice(0, 200);
+	const decoder = new TextDecoder();
+	let text = '';
+	for (const piece of body) {
+		text += decoder.decode(piece.subarray(0, 200 - text.length), {stream: true});
+		if (text.length >= 200) break;
+	}
+	return text;
+}
 
 export class MetricsFormatError extends Error {
 	override readonly name = 'MetricsFormatError';
@@ -88,19 +100,20 @@ function histogramsOf(samples: readonly PromSample[], family: string, seriesLabe
 }
 
 /**
- * Reads etcd's /metrics text: only the families etcdtop shows are parsed. Text without any of them is
- * not etcd's (a wrong --metrics-urls, a proxy's page) and is an error saying so.
+ * Reads etcd's /metrics text (or its bytes as received): only the families etcdtop shows are parsed.
+ * Text without any of them is not etcd's (a wrong --metrics-urls, a proxy's page) and is an error
+ * saying so.
  */
-export function parseEtcdMetrics(text: string): EtcdMetrics {
+export function parseEtcdMetrics(body: PromBody): EtcdMetrics {
 	let samples: PromSample[];
 	try {
-		samples = parsePromText(text, name => wantedNames.has(name));
+		samples = parsePromText(body, wantedNames);
 	} catch (error) {
 		if (error instanceof PromParseError) throw new MetricsFormatError(`not Prometheus text: ${error.message}`);
 		throw error;
 	}
 	if (samples.length === 0) {
-		const first = text.trimStart().slice(0, 40).replace(/\s+/g, ' ');
+		const first = startOf(body).trimStart().slice(0, 40).replace(/\s+/g, ' ');
 		throw new MetricsFormatError(`no etcd metrics in the answer (it starts ${JSON.stringify(first)})`);
 	}
 	const scalars = new Map<string, number>();

@@ -1,7 +1,10 @@
 /**
  * Prometheus' text exposition format (version 0.0.4, what etcd 3.4 and 3.5 serve on /metrics), read
- * only for the metric names asked for: every other line costs one name lookup and is not validated.
- * A wanted line that does not parse is an error naming the line, never a silently wrong number.
+ * only for the metric names asked for. The text is read as bytes, in the pieces it arrived in: a line
+ * whose name is not wanted costs a newline search and a name comparison, and is never decoded, so a
+ * ~150 KB answer is never joined into one buffer or one string (each would be a fresh large
+ * allocation per read, costlier than the parse). A wanted line that does not parse is an error naming
+ * the line, never a silently wrong number.
  */
 
 export interface PromSample {
@@ -14,8 +17,13 @@ export class PromParseError extends Error {
 	override readonly name = 'PromParseError';
 }
 
+/** A body as text, or as the byte pieces it was received in (UTF-8). */
+export type PromBody = string | readonly Uint8Array[];
+
 const space = 0x20;
 const tab = 0x09;
+const newline = 0x0a;
+const carriageReturn = 0x0d;
 
 function isNameChar(code: number): boolean {
 	// [a-zA-Z0-9_:]
@@ -129,41 +137,103 @@ class LineReader {
 }
 
 /**
- * The samples whose metric name `isWanted` accepts (for a histogram family that means its _bucket,
- * _sum and _count names), in the order they appear. Comments (HELP, TYPE) and blank lines are skipped;
- * a timestamp after the value is accepted and dropped.
+ * Metric names to read, prepared once (as bytes, grouped by length: a line's name is compared only with
+ * the names as long as it) for a caller that reads the same names on every scrape.
  */
-export function parsePromText(text: string, isWanted: (name: string) => boolean): PromSample[] {
-	const samples: PromSample[] = [];
-	let position = 0;
-	let lineNumber = 0;
-	while (position < text.length) {
-		let end = text.indexOf('\n', position);
-		if (end === -1) end = text.length;
-		lineNumber++;
-		const lineStart = position;
-		position = end + 1;
-		let start = lineStart;
-		while (start < end && (text.charCodeAt(start) === space || text.charCodeAt(start) === tab)) start++;
-		if (start === end || text[start] === '#') continue;
-		let nameEnd = start;
-		while (nameEnd < end && isNameChar(text.charCodeAt(nameEnd))) nameEnd++;
-		const name = text.slice(start, nameEnd);
-		if (!isWanted(name)) continue;
+export class PromNames {
+	private readonly byLength = new Map<number, Array<{readonly name: string; readonly bytes: Uint8Array}>>();
+	/** 1 where a wanted name starts with that byte: most lines (grpc_…, go_…, comments) end at their first byte. */
+	readonly firstBytes = new Uint8Array(256);
 
-		const lineEnd = end > lineStart && text[end - 1] === '\r' ? end - 1 : end;
-		const reader: LineReader = new LineReader(text.slice(lineStart, lineEnd), nameEnd - lineStart, lineNumber);
-		reader.skipBlanks();
-		const labels = reader.line[reader.index] === '{' ? reader.labels() : {};
-		const valueText = reader.rest();
-		if (valueText === '') reader.fail(`metric ${name} has no value`);
-		const value = parsePromValue(valueText);
-		if (value === undefined) reader.fail(`metric ${name} has a value that is not a number`);
-		const timestamp = reader.rest();
-		if (timestamp !== '' && !/^-?\d+$/.test(timestamp)) reader.fail(`metric ${name} has a timestamp that is not an integer`);
-		reader.skipBlanks();
-		if (reader.index < reader.line.length) reader.fail(`unexpected text after the value of ${name}`);
-		samples.push({name, labels, value});
+	constructor(names: Iterable<string>) {
+		const encoder = new TextEncoder();
+		for (const name of names) {
+			const bytes = encoder.encode(name);
+			if (bytes.length > 0) this.firstBytes[bytes[0]!] = 1;
+			const sameLength = this.byLength.get(bytes.length) ?? [];
+			sameLength.push({name, bytes});
+			this.byLength.set(bytes.length, sameLength);
+		}
 	}
+
+	/** The wanted name spelled by `line[start, end)`, if any. */
+	find(line: Uint8Array, start: number, end: number): string | undefined {
+		const candidates = this.byLength.get(end - start);
+		if (!candidates) return undefined;
+		for (const {name, bytes} of candidates) {
+			// Names share prefixes (etcd_server_…): compare from the end.
+			let index = bytes.length - 1;
+			while (index >= 0 && bytes[index] === line[start + index]) index--;
+			if (index < 0) return name;
+		}
+		return undefined;
+	}
+}
+
+const utf8 = new TextDecoder();
+
+/** Reads one line, `bytes[start, end)` without its newline, into `samples` when its name is wanted. */
+function readLine(bytes: Uint8Array, start: number, end: number, lineNumber: number, wanted: PromNames, samples: PromSample[]): void {
+	let first = start;
+	while (first < end && (bytes[first] === space || bytes[first] === tab)) first++;
+	if (first === end || wanted.firstBytes[bytes[first]!] === 0) return;
+	let nameEnd = first;
+	while (nameEnd < end && isNameChar(bytes[nameEnd]!)) nameEnd++;
+	const name = wanted.find(bytes, first, nameEnd);
+	if (name === undefined) return;
+
+	const lineEnd = end > start && bytes[end - 1] === carriageReturn ? end - 1 : end;
+	const reader: LineReader = new LineReader(utf8.decode(bytes.subarray(start, lineEnd)), nameEnd - start, lineNumber);
+	reader.skipBlanks();
+	const labels = reader.line[reader.index] === '{' ? reader.labels() : {};
+	const valueText = reader.rest();
+	if (valueText === '') reader.fail(`metric ${name} has no value`);
+	const value = parsePromValue(valueText);
+	if (value === undefined) reader.fail(`metric ${name} has a value that is not a number`);
+	const timestamp = reader.rest();
+	if (timestamp !== '' && !/^-?\d+$/.test(timestamp)) reader.fail(`metric ${name} has a timestamp that is not an integer`);
+	reader.skipBlanks();
+	if (reader.index < reader.line.length) reader.fail(`unexpected text after the value of ${name}`);
+	samples.push({name, labels, value});
+}
+
+/**
+ * The samples whose metric name is in `names` (for a histogram family that means its _bucket, _sum
+ * and _count names), in the order they appear. Comments (HELP, TYPE) and blank lines are skipped; a
+ * timestamp after the value is accepted and dropped.
+ */
+export function parsePromText(body: PromBody, names: PromNames | Iterable<string>): PromSample[] {
+	const wanted = names instanceof PromNames ? names : new PromNames(names);
+	const pieces = typeof body === 'string' ? [new TextEncoder().encode(body)] : body;
+	const samples: PromSample[] = [];
+	let lineNumber = 0;
+	// The start of a line that began in an earlier piece, copied out of it.
+	let carried: Uint8Array | undefined;
+	for (const piece of pieces) {
+		let position = 0;
+		if (carried) {
+			const end = piece.indexOf(newline);
+			const joined = new Uint8Array(carried.length + (end === -1 ? piece.length : end));
+			joined.set(carried);
+			joined.set(end === -1 ? piece : piece.subarray(0, end), carried.length);
+			if (end === -1) {
+				carried = joined;
+				continue;
+			}
+			carried = undefined;
+			readLine(joined, 0, joined.length, ++lineNumber, wanted, samples);
+			position = end + 1;
+		}
+		while (position < piece.length) {
+			const end = piece.indexOf(newline, position);
+			if (end === -1) {
+				carried = piece.slice(position);
+				break;
+			}
+			readLine(piece, position, end, ++lineNumber, wanted, samples);
+			position = end + 1;
+		}
+	}
+	if (carried) readLine(carried, 0, carried.length, ++lineNumber, wanted, samples);
 	return samples;
 }

@@ -339,7 +339,7 @@ export class Poller {
 				const said = answer.body.trim().split('\n')[0]?.slice(0, 80) ?? '';
 				throw new Error(`HTTP ${answer.status}${said ? ` (${said})` : ''}`);
 			}
-			action = {type: 'metrics-scraped', endpoint, at: this.now(), metrics: parseEtcdMetrics(answer.body)};
+			action = {type: 'metrics-scraped', endpoint, at: this.now(), metrics: parseEtcdMetrics(answer.bytes ?? answer.body)};
 		} catch (error) {
 			const failure = error instanceof ClassifiedError ? error.failure : undefined;
 			const why = failure ? `${failure.kind}: ${failure.message}` : error instanceof Error ? error.message : String(error);

@@ -1,5 +1,5 @@
-import {request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions} from 'node:http';
-import {request as httpsRequest, type RequestOptions as HttpsRequestOptions} from 'node:https';
+import {Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions} from 'node:http';
+import {Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions} from 'node:https';
 import {isIP} from 'node:net';
 import {checkServerIdentity, type PeerCertificate} from 'node:tls';
 import {ClassifiedError} from '../etcd/errors.js';
@@ -8,7 +8,10 @@ import type {ConnectOptions} from '../etcd/member-client.js';
 /** A member's HTTP answer. Any status is an answer (/health says 503 when unhealthy); the caller judges it. */
 export interface HttpAnswer {
 	readonly status: number;
+	/** The body as text (decoded when first read). */
 	readonly body: string;
+	/** The body as it arrived, undecoded, in pieces (a /metrics parser reads these without joining them). */
+	readonly bytes?: readonly Uint8Array[];
 }
 
 export interface HttpGetOptions {
@@ -27,6 +30,49 @@ export interface HttpDial {
 }
 
 const defaultMaxBytes = 32 * 1024 * 1024;
+
+/**
+ * Connections are kept open between requests (/metrics is read every few seconds): no new TCP (and
+ * TLS) handshake per read. An idle socket is unreferenced (it never holds the process open) and closed
+ * after `idleMs`, well inside etcd's own idle limit (its HTTP server's 5 min read timeout); one that
+ * closes or fails while idle leaves the pool (a tunnel that dropped takes its sockets with it).
+ */
+const idleMs = 30_000;
+const keepAlive = {keepAlive: true, maxFreeSockets: 1, timeout: idleMs, scheduling: 'lifo'} as const;
+const plainAgent = new HttpAgent(keepAlive);
+// One pool per set of TLS options (the CA and client certificate of a config) and URL host: a kept
+// socket was verified for that host (checkServerIdentity runs once per connection) and is reused for
+// it only, even where two hosts are dialled at one address (an IP has no SNI to tell them apart).
+const tlsAgents = new WeakMap<object, Map<string, HttpsAgent>>();
+const noTlsOptions = {};
+
+function tlsAgentFor(tls: ConnectOptions['tls'], host: string): HttpsAgent {
+	let byHost = tlsAgents.get(tls ?? noTlsOptions);
+	if (!byHost) {
+		byHost = new Map();
+		tlsAgents.set(tls ?? noTlsOptions, byHost);
+	}
+	let agent = byHost.get(host);
+	if (!agent) {
+		agent = new HttpsAgent(keepAlive);
+		byHost.set(host, agent);
+	}
+	return agent;
+}
+
+/** The answer object: the body is decoded only if someone reads it as text. */
+function answerOf(status: number, bytes: readonly Buffer[]): HttpAnswer {
+	let text: string | undefined;
+	const answer = {
+		status,
+		get body() {
+			text ??= (bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes)).toString('utf8');
+			return text;
+		},
+	};
+	// Not enumerable: an answer compares equal to {status, body}.
+	return Object.defineProperty(answer, 'bytes', {value: bytes, enumerable: false});
+}
 
 /** `endpointOrUrl` + `path` -> the URL to fetch: a path replaces the base's path, as a browser resolves it. */
 export function httpUrlOf(endpointOrUrl: string, path: string): URL {
@@ -48,10 +94,10 @@ export function hostOf(url: URL): string {
 /**
  * One GET with the member's own TLS name and the client certificate and CA of the etcd calls, sent to
  * `dial` when given (the tunnel's 127.0.0.1:port) while the Host header, SNI and the certificate check
- * keep the URL's real host. No keep-alive: one socket per request, so a dropped tunnel never leaves a
- * dead pooled socket behind. Rejects with a ClassifiedError for its own deadline and size bound, with
- * the signal's reason on abort, else with the socket's error as Node raised it (routes.ts classifies it,
- * knowing the route).
+ * keep the URL's real host. The connection is kept for the next request to the same place; a kept one
+ * that the server had closed (ECONNRESET on reuse) is replaced once. Rejects with a ClassifiedError for
+ * its own deadline and size bound, with the signal's reason on abort, else with the socket's error as
+ * Node raised it (routes.ts classifies it, knowing the route).
  */
 export async function httpGetText(url: URL, dial: HttpDial | undefined, tls: ConnectOptions['tls'], options: HttpGetOptions): Promise<HttpAnswer> {
 	options.signal?.throwIfAborted();
@@ -62,8 +108,9 @@ export async function httpGetText(url: URL, dial: HttpDial | undefined, tls: Con
 		port: dial?.port ?? (url.port === '' ? (isHttps ? 443 : 80) : Number(url.port)),
 		path: `${url.pathname}${url.search}`,
 		method: 'GET',
+		// No Accept-Encoding: gzip costs this side more CPU (inflating ~150 KB) than reading it plain on loopback.
 		headers: {host: url.host, accept: 'text/plain, application/json;q=0.9, */*;q=0.8'},
-		agent: false,
+		agent: plainAgent,
 	};
 	const isSkippingVerify = tls?.isInsecureSkipVerify ?? false;
 	const secure: HttpsRequestOptions = {
@@ -71,6 +118,7 @@ export async function httpGetText(url: URL, dial: HttpDial | undefined, tls: Con
 		...(tls?.ca ? {ca: tls.ca} : {}),
 		...(tls?.cert ? {cert: tls.cert} : {}),
 		...(tls?.key ? {key: tls.key} : {}),
+		agent: tlsAgentFor(tls, url.host),
 		rejectUnauthorized: !isSkippingVerify,
 		// SNI carries a name only (an IP there is what DEP0123 warns about); the check below covers IP SANs.
 		servername: isIP(host) === 0 ? host : '',
@@ -99,6 +147,10 @@ export async function httpGetText(url: URL, dial: HttpDial | undefined, tls: Con
 		};
 		options.signal?.addEventListener('abort', onAbort, {once: true});
 		const onResponse = (response: IncomingMessage) => {
+			if (isSettled) {
+				response.destroy();
+				return;
+			}
 			const chunks: Buffer[] = [];
 			let length = 0;
 			response.on('data', (chunk: Buffer) => {
@@ -113,10 +165,17 @@ export async function httpGetText(url: URL, dial: HttpDial | undefined, tls: Con
 			});
 			response.once('error', fail);
 			response.once('aborted', () => fail(new Error('socket hang up')));
-			response.once('end', () => settle(() => resolve({status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')})));
+			response.once('end', () => settle(() => resolve(answerOf(response.statusCode ?? 0, chunks))));
 		};
-		request = isHttps ? httpsRequest(secure, onResponse) : httpRequest(base, onResponse);
-		request.once('error', fail);
-		request.end();
+		const send = (isRetry: boolean) => {
+			request = isHttps ? httpsRequest(secure, onResponse) : httpRequest(base, onResponse);
+			request.once('error', (error: NodeJS.ErrnoException) => {
+				// A kept connection the server closed while it sat idle: the request never reached it.
+				if (!isRetry && !isSettled && request.reusedSocket && error.code === 'ECONNRESET') send(true);
+				else fail(error);
+			});
+			request.end();
+		};
+		send(false);
 	});
 }

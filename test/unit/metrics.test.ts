@@ -11,7 +11,7 @@ const fsyncBounds = [0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.2
 
 for (const version of versions) {
 	test(`etcd ${version}: label values with escaped quotes and backslashes read back as etcd stored them`, () => {
-		const samples = parsePromText(metricsText[version], name => name === 'etcd_server_client_requests_total');
+		const samples = parsePromText(metricsText[version], ['etcd_server_client_requests_total']);
 		const versionsSeen = samples.map(sample => sample.labels['client_api_version']);
 		// The capture sent this header value through etcd's gRPC gateway; etcd wrote it escaped.
 		assert.ok(versionsSeen.includes('3.x "quoted" \\path\\'), `label values: ${JSON.stringify(versionsSeen)}`);
@@ -75,12 +75,34 @@ test('a window is the difference of two scrapes; a restart (counts fell) starts 
 	assert.equal(histogramDelta(restarted, older), restarted);
 });
 
+test('bytes in pieces read as the text does, whatever the cut: lines across pieces, CRLF, UTF-8 split, no final newline', () => {
+	const text = '# HELP x what\r\nx{name="m\u00e9mbre-\u2603"} 1\r\nyy 2\nx{name="b"} 2.5e+09\n\nx 3';
+	const bytes = new TextEncoder().encode(text);
+	const expected = parsePromText(text, ['x']);
+	assert.deepEqual(expected.map(sample => [sample.labels['name'], sample.value]), [['m\u00e9mbre-\u2603', 1], ['b', 2.5e9], [undefined, 3]]);
+	for (let cut = 0; cut <= bytes.length; cut++) {
+		for (let second = cut; second <= bytes.length; second += 7) {
+			const pieces = [bytes.subarray(0, cut), bytes.subarray(cut, second), bytes.subarray(second)];
+			assert.deepEqual(parsePromText(pieces, ['x']), expected, `cut at ${cut} and ${second}`);
+		}
+	}
+	for (const version of versions) {
+		const whole = new TextEncoder().encode(metricsText[version]);
+		const pieces: Uint8Array[] = [];
+		// etcd answers in chunks of up to 4 KB; any size must read the same.
+		for (let start = 0, size = 1; start < whole.length; start += size, size = (size * 7 + 13) % 5000) pieces.push(whole.subarray(start, start + size));
+		assert.deepEqual(parseEtcdMetrics(pieces), parseEtcdMetrics(metricsText[version]), version);
+	}
+	assert.throws(() => parsePromText([new TextEncoder().encode('x{a="1'), new TextEncoder().encode('} 3\n')], ['x']), /line 1: a label value is not closed/);
+	assert.throws(() => parseEtcdMetrics([new TextEncoder().encode('<html>not')]), /no etcd metrics in the answer \(it starts "<html>not"\)/);
+});
+
 test('a wanted line that does not parse is an error naming the line; other lines are not read', () => {
-	assert.throws(() => parsePromText('# TYPE x gauge\nx{a="1} 3\n', name => name === 'x'), (error: unknown) => error instanceof PromParseError && /line 2/.test(error.message));
-	assert.throws(() => parsePromText('x{a="\\q"} 3\n', name => name === 'x'), /unknown escape/);
-	assert.throws(() => parsePromText('x 3 abc\n', name => name === 'x'), /timestamp/);
-	assert.throws(() => parsePromText('x three\n', name => name === 'x'), /not a number/);
-	assert.deepEqual(parsePromText('y{broken 1\nx{a="a\\nb",b=""} -Inf 1700000000000\n', name => name === 'x'), [
+	assert.throws(() => parsePromText('# TYPE x gauge\nx{a="1} 3\n', ['x']), (error: unknown) => error instanceof PromParseError && /line 2/.test(error.message));
+	assert.throws(() => parsePromText('x{a="\\q"} 3\n', ['x']), /unknown escape/);
+	assert.throws(() => parsePromText('x 3 abc\n', ['x']), /timestamp/);
+	assert.throws(() => parsePromText('x three\n', ['x']), /not a number/);
+	assert.deepEqual(parsePromText('y{broken 1\nx{a="a\\nb",b=""} -Inf 1700000000000\n', ['x']), [
 		{name: 'x', labels: {a: 'a\nb', b: ''}, value: Number.NEGATIVE_INFINITY},
 	]);
 	assert.throws(() => parseEtcdMetrics('<html>not found</html>\n'), (error: unknown) => error instanceof MetricsFormatError && /no etcd metrics/.test(error.message));
