@@ -80,8 +80,23 @@ export const meowLazyNormalizePatch = {
 		]),
 };
 
+/**
+ * grpc-js asks `net.isIPv6` about every address it connects to and logs (subchannelAddressToString, the
+ * DNS resolver, pick-first). Node's isIPv6 is a long regular expression that V8 compiles on its first
+ * use, ~15 ms of a one-shot `status` for addresses that are IPv4. An IPv6 address always holds a ':',
+ * so that is asked first; the answer is the same for every string.
+ */
+export const grpcIsIpv6Patch = {
+	filter: /[\\/]@grpc[\\/]grpc-js[\\/]build[\\/]src[\\/](subchannel-address|resolver-dns|resolver-ip|load-balancer-pick-first|channelz)\.js$/,
+	transform(path, text) {
+		const call = '(0, net_1.isIPv6)(';
+		if (!text.includes(call)) throw new Error(`${path}: expected "${call}"; update scripts/bundle-plugins.js for this version`);
+		return text.replaceAll(call, '((host) => typeof host === "string" && host.includes(":") && (0, net_1.isIPv6)(host))(');
+	},
+};
+
 /** The dependency patches both builds apply. */
-export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch];
+export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch];
 
 /** One esbuild plugin applying every patch whose filter matches a file, in order. */
 export function patches(list) {

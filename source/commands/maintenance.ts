@@ -18,6 +18,7 @@ import type {CommandContext, CommandIo} from './context.js';
 import {resolvedConfig, withVia} from './context.js';
 import type {ParsedFlags} from './flags.js';
 import {openMaintenanceContext, type MaintenanceContext} from './maintenance-context.js';
+import {depthOf, positiveInteger, usageTable} from './usage-table.js';
 
 type Format = 'table' | 'json';
 
@@ -35,13 +36,6 @@ function refuseReadOnly(config: Config, what: string): void {
 
 function connectionOf(config: Config) {
 	return {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})};
-}
-
-function positiveInteger(value: string | undefined, flag: string, example: string, allowZero = false): number | undefined {
-	if (value === undefined) return undefined;
-	const parsed = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
-	if (!Number.isSafeInteger(parsed) || (!allowZero && parsed < 1)) throw new ConfigError(flag, `"${value}" is not a whole number${allowZero ? '' : ' of at least 1'}`, `e.g. ${flag} ${example}`);
-	return parsed;
 }
 
 function quotaFlagOf(flags: ParsedFlags): number | undefined {
@@ -345,26 +339,6 @@ export async function checkCommand({args, flags, io}: CommandContext): Promise<n
 }
 
 // --- usage -----------------------------------------------------------------------------------------
-
-export function depthOf(flags: ParsedFlags): number {
-	const depth = positiveInteger(flags.depth, '--depth', '3') ?? 3;
-	if (depth > 64) throw new ConfigError('--depth', `${depth} is deeper than any key path etcdtop groups by`, 'use 1 to 64');
-	return depth;
-}
-
-export function usageTable(rows: readonly {prefix: string; keys: number; keyBytes: number; valueBytes: number; oldRevisions?: number; oldBytes?: number}[], isSnapshot: boolean): string {
-	const shown = (prefix: string) => (prefix === '' ? '(keys without /)' : visibleLine(prefix));
-	return renderTable(
-		['PREFIX', 'KEYS', 'VALUE BYTES', 'VALUES', ...(isSnapshot ? ['OLD REVISIONS', 'OLD BYTES'] : [])],
-		rows.map(row => [
-			shown(row.prefix),
-			String(row.keys),
-			String(row.valueBytes),
-			humanBytes(row.valueBytes),
-			...(isSnapshot ? [String(row.oldRevisions ?? 0), humanBytes(row.oldBytes ?? 0)] : []),
-		]),
-	).trimEnd();
-}
 
 export async function usageCommand({args, flags, io}: CommandContext): Promise<number> {
 	noExtraArgs(args, 'usage');

@@ -5,7 +5,7 @@ import {exitCodes} from '../output/exit-code.js';
 import {parseWriteFormat} from '../config/write-format.js';
 import {inspectSnapshotFile} from '../snapshot/inspect.js';
 import type {CommandContext} from './context.js';
-import {depthOf, usageTable} from './maintenance.js';
+import {depthOf, usageTable} from './usage-table.js';
 
 /**
  * `etcdtop snapshot inspect FILE [--depth N]`: what fills a snapshot, by key prefix: keys and bytes of the

@@ -3,7 +3,6 @@
 // client certificate. With external etcd, kube-apiserver's manifest names the servers and its client files.
 // Imports nothing of the project above config/: the reader is injected (a local file, or `cat` over SSH).
 import {posix} from 'node:path';
-import {parse as parseYaml} from 'yaml';
 import {ConfigError} from './errors.js';
 
 export const kubeadmEtcdManifest = '/etc/kubernetes/manifests/etcd.yaml';
@@ -69,7 +68,10 @@ interface PodContainer {
 }
 
 /** The container's command line from a static pod manifest, or a reason it is not the pod expected. */
-export function podCommand(text: string, manifest: string, component: 'etcd' | 'kube-apiserver'): readonly string[] {
+/** The `yaml` package's parse (config/yaml.ts): loaded only once a manifest was found, it is ~260 KB to load. */
+export type YamlParser = (text: string) => unknown;
+
+export function podCommand(text: string, manifest: string, component: 'etcd' | 'kube-apiserver', parseYaml: YamlParser): readonly string[] {
 	let document: unknown;
 	try {
 		document = parseYaml(text);
@@ -156,7 +158,7 @@ export async function detectKubeadm(options: DetectOptions): Promise<KubeadmDete
 }
 
 async function fromEtcdPod(text: string, manifest: string, options: DetectOptions): Promise<KubeadmDetection> {
-	const flags = commandFlags(podCommand(text, manifest, 'etcd'));
+	const flags = commandFlags(podCommand(text, manifest, 'etcd', (await import('./yaml.js')).parseYaml));
 	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
 	const endpoints = list(flags.get('advertise-client-urls')).length > 0 ? list(flags.get('advertise-client-urls')) : list(flags.get('listen-client-urls'));
 	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} gives etcd neither --advertise-client-urls nor --listen-client-urls`, 'give --endpoints');
@@ -206,7 +208,7 @@ async function fromEtcdPod(text: string, manifest: string, options: DetectOption
 }
 
 async function fromApiserver(text: string, manifest: string, options: DetectOptions): Promise<KubeadmDetection> {
-	const flags = commandFlags(podCommand(text, manifest, 'kube-apiserver'));
+	const flags = commandFlags(podCommand(text, manifest, 'kube-apiserver', (await import('./yaml.js')).parseYaml));
 	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
 	const endpoints = list(flags.get('etcd-servers'));
 	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} has no --etcd-servers (and there is no ${underRoot(options.root, kubeadmEtcdManifest)})`, 'give --endpoints');

@@ -6,6 +6,7 @@ import {failuresTolerated, quorumOf} from './quorum.js';
 import {activeFindings, type MetricsTrack} from './metrics-window.js';
 import type {Alarm, EndpointStatus, Failure, MemberInfo, MemberList} from './types.js';
 import type {IdentityAlert} from './identity.js';
+import {compareText} from './order.js';
 
 export type Probe =
 	| {readonly state: 'pending'}
@@ -108,7 +109,7 @@ function activeAlarms(input: ViewInput): Alarm[] {
 		if (probe?.state !== 'ok') continue;
 		for (const alarm of probe.status.alarms) byKey.set(`${alarm.memberId}/${alarm.alarm}`, alarm);
 	}
-	return [...byKey.values()].sort((a, b) => `${a.memberId}/${a.alarm}`.localeCompare(`${b.memberId}/${b.alarm}`));
+	return [...byKey.values()].sort((a, b) => compareText(`${a.memberId}/${a.alarm}`, `${b.memberId}/${b.alarm}`));
 }
 
 function memberRow(
@@ -178,7 +179,7 @@ export function memberLabel(row: Pick<MemberView, 'name' | 'id' | 'endpoint'>): 
 
 export function deriveView(input: ViewInput): ClusterView {
 	const alarms = activeAlarms(input);
-	const base = rows(input, alarms).sort((a, b) => (a.name || '~' + a.key).localeCompare(b.name || '~' + b.key));
+	const base = rows(input, alarms).sort((a, b) => compareText(a.name || '~' + a.key, b.name || '~' + b.key));
 	const answering = base.filter(row => row.status);
 	const highestTerm = Math.max(0, ...answering.map(row => row.status!.raftTerm));
 	const leaderIds = new Set(answering.map(row => row.status!.leader).filter(id => id !== '0'));

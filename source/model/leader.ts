@@ -1,4 +1,5 @@
 import type {EndpointStatus} from './types.js';
+import {compareText} from './order.js';
 
 /**
  * The one leader rule: the leader is the member that a majority of the answering members report at the
@@ -21,7 +22,7 @@ export function leaderOf(statuses: Iterable<Pick<EndpointStatus, 'leader' | 'raf
 	const counts = new Map<string, number>();
 	for (const status of naming) if (status.raftTerm === term) counts.set(status.leader, (counts.get(status.leader) ?? 0) + 1);
 	// Two leaders in one term happen only when the answers come from two clusters; the most named wins.
-	const [leader, count] = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]!;
+	const [leader, count] = [...counts].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))[0]!;
 	const voters = answers.filter(status => status.raftTerm >= term).length;
 	return count * 2 > voters ? leader : undefined;
 }

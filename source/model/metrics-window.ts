@@ -1,5 +1,6 @@
 import {counterIncrease, histogramDelta, histogramQuantile, type EtcdMetrics, type Histogram} from './etcd-metrics.js';
 import {findingsOf, thresholds, type Finding} from './metrics-thresholds.js';
+import {compareText} from './order.js';
 
 export interface MetricsScrape {
 	readonly at: number;
@@ -81,7 +82,7 @@ function windowStart(scrapes: readonly MetricsScrape[], newest: MetricsScrape, s
 function peersOf(newest: EtcdMetrics, older: EtcdMetrics | undefined, isLifetime: boolean): {peers: PeerRtt[]; worst: PeerRtt | undefined} {
 	const peers = Object.entries(newest.peerRtt)
 		.map(([id, histogram]) => ({id, p99Ms: quantileMs(isLifetime ? histogram : histogramDelta(histogram, older?.peerRtt[id]))}))
-		.sort((a, b) => a.id.localeCompare(b.id));
+		.sort((a, b) => compareText(a.id, b.id));
 	let worst: PeerRtt | undefined;
 	for (const peer of peers) if (peer.p99Ms !== undefined && (worst?.p99Ms === undefined || peer.p99Ms > worst.p99Ms)) worst = peer;
 	return {peers, worst};

@@ -6,6 +6,8 @@
  * A group is written as the exact prefix `etcdctl get --prefix` takes, with its trailing slash.
  */
 
+import {compareText} from './order.js';
+
 export const defaultDepth = 3;
 /** Past this many groups the rest are summed into one row: a tally never grows with the keyspace. */
 export const maxGroups = 10_000;
@@ -110,7 +112,7 @@ export class UsageTally {
 				valueBytes: counts.valueBytes,
 				...(isSnapshot ? {oldRevisions: counts.oldRevisions, oldBytes: counts.oldBytes} : {}),
 			}))
-			.sort((a, b) => b.valueBytes + b.keyBytes + (b.oldBytes ?? 0) - (a.valueBytes + a.keyBytes + (a.oldBytes ?? 0)) || a.prefix.localeCompare(b.prefix));
+			.sort((a, b) => b.valueBytes + b.keyBytes + (b.oldBytes ?? 0) - (a.valueBytes + a.keyBytes + (a.oldBytes ?? 0)) || compareText(a.prefix, b.prefix));
 	}
 }
 

@@ -5,6 +5,7 @@ import {evaluateRule, type Rule} from './defrag-rule.js';
 import {classifyError} from '../etcd/errors.js';
 import {leaderOf, type Observation} from './member-workflow.js';
 import type {EffectLog, Workflow} from './runner.js';
+import {compareText} from '../model/order.js';
 
 /**
  * The maintenance runbook as one pure machine (etcd's maintenance guide, Kubernetes' "Operating etcd
@@ -215,7 +216,7 @@ export function planDefrag(observation: Observation, options: DefragOptions, quo
 		return verdict.isSelected ? {...base, action: 'defrag', reason: `rule selects it${role === 'leader' ? '; leader: last' : ''}`} : {...base, action: 'skip', reason: 'rule does not select it'};
 	});
 	const rank = (row: PlannedMember) => (row.action === 'skip' ? 2 : row.role === 'leader' ? 1 : 0);
-	return [...rows].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+	return [...rows].sort((a, b) => rank(a) - rank(b) || compareText(a.name, b.name) || compareText(a.id, b.id));
 }
 
 function quotasFromStatus(state: DefragState, observation: Observation): DefragState['quotas'] {

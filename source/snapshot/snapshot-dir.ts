@@ -3,6 +3,7 @@ import {join} from 'node:path';
 import {createdAtOf, type SnapshotEntry, type SnapshotManifest} from '../model/snapshot-entry.js';
 import {manifestPathOf} from './file/manifest.js';
 import {chooseDeletions, type RetentionPolicy} from './retention.js';
+import {compareText} from '../model/order.js';
 
 export {createdAtOf, type SnapshotEntry};
 
@@ -47,7 +48,7 @@ export function listSnapshotDir(directory: string): SnapshotEntry[] {
 		if (!stats.isFile()) continue;
 		entries.push({name, path, fileSize: stats.size, modifiedAt: stats.mtimeMs, isEncrypted: name.endsWith('.age'), manifest: readManifest(path)});
 	}
-	return entries.sort((a, b) => createdAtOf(b) - createdAtOf(a) || b.name.localeCompare(a.name));
+	return entries.sort((a, b) => createdAtOf(b) - createdAtOf(a) || compareText(b.name, a.name));
 }
 
 /** Removes a snapshot and its manifest. */

@@ -1,4 +1,5 @@
 import {findMember} from '../model/members.js';
+import {compareText} from '../model/order.js';
 import type {EndpointStatus, MemberInfo} from '../model/types.js';
 import type {EndpointProbe} from '../route/observe.js';
 
@@ -43,7 +44,7 @@ export function chooseSourceMember(members: readonly MemberInfo[], probes: reado
 			const aLeads = a.probe.status.leader === a.member.id ? 1 : 0;
 			const bLeads = b.probe.status.leader === b.member.id ? 1 : 0;
 			if (aLeads !== bLeads) return aLeads - bLeads;
-			return a.member.name.localeCompare(b.member.name);
+			return compareText(a.member.name, b.member.name);
 		});
 	const best = candidates[0];
 	if (!best) return {kind: 'none-reachable', failures};

@@ -69,3 +69,19 @@ test('etcd3 as bundled gets the service constructors proto-loader would give it,
 	assert.equal(checks.decoded.header.cluster_id, '18446744073709551615');
 	assert.equal(checks.decoded.more, true);
 });
+
+test('grpc-js as bundled asks isIPv6 only about strings with a colon, and answers as Node does for every address', async () => {
+	const {grpcIsIpv6Patch} = (await import(new URL('scripts/bundle-plugins.js', `file://${repo}`).href)) as {grpcIsIpv6Patch: {filter: RegExp; transform: (path: string, text: string) => string}};
+	const path = join(repo, 'node_modules/@grpc/grpc-js/build/src/subchannel-address.js');
+	assert.ok(grpcIsIpv6Patch.filter.test(path));
+	const {createRequire} = await import('node:module');
+	const net = createRequire(import.meta.url)('node:net') as typeof import('node:net');
+	let asked = 0;
+	const counting = {isIPv6: (host: string) => (asked++, net.isIPv6(host))};
+	const patched = grpcIsIpv6Patch.transform(path, 'return (0, net_1.isIPv6)(host);');
+	const isIpv6 = new Function('net_1', 'host', patched) as (netModule: unknown, host: unknown) => boolean;
+	const hosts = ['127.0.0.1', '10.0.0.1', 'etcd-1.example', 'localhost', '', '::1', '::', 'fe80::1%eth0', '2001:db8::8a2e:370:7334', '::ffff:127.0.0.1', '1:2:3:4:5:6:7:8', 'not:an:address', '[::1]', ':', undefined];
+	for (const host of hosts) assert.equal(isIpv6(counting, host), typeof host === 'string' && net.isIPv6(host), String(host));
+	assert.equal(asked, hosts.filter(host => host?.includes(':')).length, 'only the strings with a colon reached isIPv6');
+	assert.throws(() => grpcIsIpv6Patch.transform(path, 'no call here'), /update scripts\/bundle-plugins.js/);
+});
