@@ -95,8 +95,49 @@ export const grpcIsIpv6Patch = {
 	},
 };
 
+/**
+ * protobufjs writes and compiles five functions for a message type the first time any one of them is
+ * called (encode, decode, verify, fromObject, toObject: `new Function` each). A gRPC call needs encode
+ * and fromObject of its request and decode and toObject of its answer, never verify: each function is
+ * written when it is first called instead, as protobufjs's own setup stubs do for the whole set. Types
+ * with a custom wrapper (google.protobuf.Any and friends; etcd's protos use none) keep the original path.
+ */
+export const protobufLazySetupPatch = {
+	filter: /[\\/]protobufjs[\\/]src[\\/]type\.js$/,
+	transform: (path, text) =>
+		replaceEach(path, text, [
+			[
+				'    // Replace setup methods with type-specific generated functions\n    this.encode = encoder(this)({',
+				`    // Each generated function is written on its first call (scripts/bundle-plugins.js, protobufLazySetupPatch).
+    if (!wrappers[fullName]) {
+        var type = this;
+        var generators = {
+            encode: function() { return encoder(type)({ Writer: Writer, types: types, util: util }); },
+            decode: function() { return decoder(type)({ Reader: Reader, types: types, util: util }); },
+            verify: function() { return verifier(type)({ types: types, util: util }); },
+            fromObject: function() { return converter.fromObject(type)({ types: types, util: util }); },
+            toObject: function() { return converter.toObject(type)({ types: types, util: util }); }
+        };
+        Object.keys(generators).forEach(function(name) {
+            // A setup entered again (a stub looked up before the first setup ran) keeps what was written.
+            if (Object.prototype.hasOwnProperty.call(type, name) && type[name].name !== "lazy_setup") return;
+            type[name] = function lazy_setup() {
+                var generated = generators[name]();
+                type[name] = generated;
+                return generated.apply(this, arguments);
+            };
+        });
+        return this;
+    }
+
+    // Replace setup methods with type-specific generated functions
+    this.encode = encoder(this)({`,
+			],
+		]),
+};
+
 /** The dependency patches both builds apply. */
-export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch];
+export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch, protobufLazySetupPatch];
 
 /** One esbuild plugin applying every patch whose filter matches a file, in order. */
 export function patches(list) {

@@ -85,3 +85,28 @@ test('grpc-js as bundled asks isIPv6 only about strings with a colon, and answer
 	assert.equal(asked, hosts.filter(host => host?.includes(':')).length, 'only the strings with a colon reached isIPv6');
 	assert.throws(() => grpcIsIpv6Patch.transform(path, 'no call here'), /update scripts\/bundle-plugins.js/);
 });
+
+test('protobufjs as bundled writes a message type\'s functions one by one, as they are first called, with the same bytes', async t => {
+	const protobuf = join(repo, 'node_modules/protobufjs/light.js');
+	const out = await runBundled(
+		t,
+		`import protobuf from ${JSON.stringify(protobuf)};
+		const root = protobuf.Root.fromJSON({nested: {Inner: {fields: {n: {type: 'uint64', id: 1}}}, Outer: {fields: {name: {type: 'string', id: 1}, inner: {type: 'Inner', id: 2}, list: {rule: 'repeated', type: 'Inner', id: 3}}}}});
+		const Outer = root.lookupType('Outer');
+		const bytes = Outer.encode(Outer.fromObject({name: 'x', inner: {n: '18446744073709551615'}, list: [{n: '1'}, {n: '2'}]})).finish();
+		const back = Outer.toObject(Outer.decode(bytes), {longs: String, defaults: true});
+		console.log(JSON.stringify({hex: Buffer.from(bytes).toString('hex'), back, unused: ['verify'].filter(name => Outer[name].name === 'lazy_setup'), used: ['encode', 'decode', 'fromObject', 'toObject'].filter(name => Outer[name].name === 'lazy_setup'), verified: Outer.verify({name: 3})}));`,
+	);
+	const result = JSON.parse(out) as {hex: string; back: unknown; unused: string[]; used: string[]; verified: string | null};
+	// The same message through protobufjs as installed, unpatched.
+	const {createRequire} = await import('node:module');
+	const light = createRequire(import.meta.url)(protobuf) as {Root: {fromJSON: (json: unknown) => {lookupType: (name: string) => {encode: (message: unknown) => {finish: () => Uint8Array}; fromObject: (object: unknown) => unknown}}}};
+	const outer = light.Root.fromJSON({nested: {Inner: {fields: {n: {type: 'uint64', id: 1}}}, Outer: {fields: {name: {type: 'string', id: 1}, inner: {type: 'Inner', id: 2}, list: {rule: 'repeated', type: 'Inner', id: 3}}}}}).lookupType('Outer');
+	const theirs = Buffer.from(outer.encode(outer.fromObject({name: 'x', inner: {n: '18446744073709551615'}, list: [{n: '1'}, {n: '2'}]})).finish()).toString('hex');
+	assert.equal(result.hex, theirs);
+	assert.equal(result.hex, '0a0178120b08ffffffffffffffffff011a0208011a020802');
+	assert.deepEqual(result.back, {name: 'x', inner: {n: '18446744073709551615'}, list: [{n: '1'}, {n: '2'}]});
+	assert.deepEqual(result.unused, ['verify'], 'verify was not written before its first call');
+	assert.deepEqual(result.used, [], 'each called function replaced its stub');
+	assert.equal(result.verified, 'name: string expected', 'verify, written on its first call, works');
+});
