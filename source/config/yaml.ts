@@ -1,2 +1,2 @@
-// The YAML parser on its own, for a dynamic import: only a command that looks for a kubeadm manifest loads it.
+// The YAML parser on its own, for a dynamic import: loaded only once a kubeadm manifest was found.
 export {parse as parseYaml} from 'yaml';
