@@ -112,8 +112,9 @@ for (const [name, path] of workers) {
 	assets[`${name}.cjs`] = file;
 }
 
+// The main script: the compile cache's switch (bin/compile-cache.cjs, as bin/etcdtop.js uses it) and the bootstrap.
 const main = join(work, 'main.cjs');
-await copyFile(join(root, 'scripts/sea-bootstrap.cjs'), main);
+await writeFile(main, `${await readFile(join(root, 'bin/compile-cache.cjs'), 'utf8')}\n${await readFile(join(root, 'scripts/sea-bootstrap.cjs'), 'utf8')}`);
 const blob = join(work, 'etcdtop.blob');
 const config = join(work, 'sea-config.json');
 await writeFile(config, `${JSON.stringify({main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false, assets}, null, '\t')}\n`);

@@ -21,4 +21,6 @@ registerHooks({
 	},
 });
 
+// V8's code cache (bin/compile-cache.cjs, put before this file by scripts/package.js) covers the assets too.
+enableEtcdtopCompileCache(); // eslint-disable-line no-undef -- defined above this file in main.cjs
 import('sea:/cli.js');
