@@ -1,7 +1,8 @@
 // `node dist/bench/maintenance.js [MB] [RUNS]` (or `npm run bench -- maintenance`): `etcdtop defrag --yes` on a
 // 3-member loopback cluster whose members hold ~MB megabytes each (default 200), against `etcdctl defrag` on
-// each endpoint in turn, alternately, RUNS times (default 3); then `etcdtop snapshot inspect` of a ~300 MB
-// snapshot against `etcdctl snapshot status` on the same file. Wall time and peak RSS of each process.
+// each endpoint in turn, alternately, RUNS times (default 5: one defrag's time swings by a second on a
+// busy disk); then `etcdtop snapshot inspect` of a ~300 MB snapshot against `etcdctl snapshot status` on
+// the same file. Wall time and peak RSS of each process.
 import {randomBytes} from 'node:crypto';
 import {statSync} from 'node:fs';
 import {join} from 'node:path';
@@ -36,7 +37,7 @@ export interface MaintenanceBenchResult {
 	readonly inspect: {readonly etcdtop: readonly Run[]; readonly etcdctl: readonly Run[]; readonly ratio: number};
 }
 
-export async function bench({megabytes = 200, runs = 3, log = console.log}: {megabytes?: number; runs?: number; log?: (line: string) => void} = {}): Promise<MaintenanceBenchResult> {
+export async function bench({megabytes = 200, runs = 5, log = console.log}: {megabytes?: number; runs?: number; log?: (line: string) => void} = {}): Promise<MaintenanceBenchResult> {
 	const etcdctlEnv = {...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCDCTL_'))), ETCDCTL_API: '3'};
 	const etcdtopEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCDCTL_') && !key.startsWith('ETCDTOP_')));
 	const cluster = await LocalCluster.start({members: 3, quotaBytes: 4 * 1024 ** 3});
@@ -103,5 +104,5 @@ export async function run(log: (line: string) => void): Promise<BenchRow[]> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-	await bench({megabytes: Number(process.argv[2] ?? 200), runs: Number(process.argv[3] ?? 3)});
+	await bench({megabytes: Number(process.argv[2] ?? 200), runs: Number(process.argv[3] ?? 5)});
 }
