@@ -2,7 +2,7 @@ import {buildConfig, type ConnectionFlags} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
 import {EtcdNotFoundError, LocalCluster} from '../demo/local-cluster.js';
 import {writeErr} from '../output/terminal.js';
-import {startConsolePoller} from './console.js';
+import {startConsolePoller} from '../console/poller.js';
 
 /** demo takes no connection or SSH flags (the dispatcher refuses them): it runs its own cluster here. */
 export type DemoFlags = Pick<ConnectionFlags, 'interval' | 'probeTimeout' | 'readOnly' | 'discover'> & {readonly members?: string};
@@ -34,8 +34,8 @@ export async function runDemo(flags: DemoFlags): Promise<number> {
 	try {
 		const config = buildConfig({...flags, endpoints: cluster.endpoints.join(',')}, {});
 		const poller = startConsolePoller(config);
-		const {runConsole} = await import('../ui/run-console.js');
-		return await runConsole(config, poller, {onExit: stopCluster});
+		const {runConsoleRoot} = await import('../console/root.js');
+		return await runConsoleRoot(config, poller, {onExit: stopCluster});
 	} finally {
 		await stopCluster();
 		if (process.stderr.writable) writeErr('etcdtop demo: cluster stopped and its data removed.\n');

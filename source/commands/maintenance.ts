@@ -17,7 +17,7 @@ import {runWorkflow, type CommandLogEntry} from '../ops/runner.js';
 import type {CommandContext, CommandIo} from './context.js';
 import {resolvedConfig, withVia} from './context.js';
 import type {ParsedFlags} from './flags.js';
-import {openMaintenanceContext, type MaintenanceContext} from './maintenance-context.js';
+import {openMaintenanceContext, type MaintenanceContext} from '../console/maintenance-context.js';
 import {depthOf, positiveInteger, usageTable} from './usage-table.js';
 
 type Format = 'table' | 'json';

@@ -3,7 +3,6 @@ import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {promptSecret} from '../config/secret-prompt.js';
 import {createRoutes, type Routes} from '../route/routes.js';
-import {tunnelDownFailure} from '../route/tunnel-failure.js';
 import {Keyring, type AskPassphrase} from '../ssh/connect.js';
 import {SshConnection} from '../ssh/connection.js';
 import {SshError} from '../ssh/errors.js';
@@ -143,18 +142,6 @@ export async function connectVia(ssh: SshSettings & {readonly via: NonNullable<S
 	}
 	isTerminalOurs = false;
 	return connection;
-}
-
-/**
- * A refusal that will not be retried (a changed host key, a rejected key) is written to the console's
- * log when it happens: rows that were already "tunnel down" would not log it again.
- */
-export function logPermanentFailure(via: Via, log: {append(line: {readonly at: number; readonly severity: 'error'; readonly text: string}): void}): void {
-	via.connection.on('state-changed', status => {
-		if (status.state !== 'failed') return;
-		const failure = tunnelDownFailure(via.connection);
-		if (failure) log.append({at: Date.now(), severity: 'error', text: failure.message});
-	});
 }
 
 /** Files of the --via host, read over one SSH connection for as long as the kubeadm detection needs it. */

@@ -1,10 +1,8 @@
 import {render} from 'ink';
-import type {Config} from '../config/config.js';
 import type {Poller} from '../poller/poller.js';
 import {App} from './app.js';
-import {buildKeymap} from './keymap.js';
-import {SnapshotStore, type SnapshotStoreOptions} from '../console/snapshot-store.js';
-import {defaultSnapshotDir} from '../config/snapshot-options.js';
+import type {Keymap} from './keymap.js';
+import type {SnapshotPaneStore} from '../model/snapshots-pane.js';
 import type {MemberOpsBackend} from './member-ops.js';
 import type {CommandLog} from './command-log.js';
 import type {MaintenanceStore} from './maintenance-store.js';
@@ -13,21 +11,25 @@ import {writeErr} from '../output/terminal.js';
 const enterAlternateScreen = '\u001B[?1049h\u001B[?25l';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
 
+/** What the composition root (console/root.ts) built for the console to draw. */
+export interface RunConsoleOptions {
+	readonly keymap: Keymap;
+	readonly isReadOnly: boolean;
+	readonly snapshots: SnapshotPaneStore;
+	readonly memberOps?: MemberOpsBackend;
+	readonly commandLog: CommandLog;
+	readonly maintenance?: MaintenanceStore;
+	/** Before the screen is left: stops what the composition root started (a save in progress). */
+	readonly onStop?: () => Promise<void> | void;
+	/** After the screen is left (the demo stops its cluster). */
+	readonly onExit?: () => Promise<void> | void;
+}
+
 /**
  * The full-screen console. Ink 6 has no alternate-screen option, so it is entered here and left on
  * every way out: quit, ctrl-c, signals, and crashes.
  */
-export async function runConsole(
-	config: Config,
-	poller: Poller,
-	{
-		onExit,
-		snapshots: snapshotOptions,
-		memberOps,
-		commandLog,
-		maintenance,
-	}: {onExit?: () => Promise<void> | void; snapshots?: Omit<SnapshotStoreOptions, 'config'>; memberOps?: MemberOpsBackend; commandLog?: CommandLog; maintenance?: MaintenanceStore} = {},
-): Promise<number> {
+export async function runConsole(poller: Poller, {keymap, isReadOnly, snapshots, memberOps, commandLog, maintenance, onStop, onExit}: RunConsoleOptions): Promise<number> {
 	const stdout = process.stdout;
 	const isTty = stdout.isTTY === true;
 	let hasLeft = false;
@@ -63,12 +65,7 @@ export async function runConsole(
 	process.on('uncaughtException', onCrash);
 	process.on('unhandledRejection', onCrash);
 
-	const snapshots = new SnapshotStore({
-		config,
-		...(snapshotOptions ?? {directory: defaultSnapshotDir(), keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}}),
-	});
-	snapshots.start();
-	const instance = render(<App store={poller} keymap={buildKeymap({isReadOnly: config.isReadOnly})} isReadOnly={config.isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} {...(memberOps && !config.isReadOnly ? {memberOps} : {})} {...(commandLog ? {commandLog} : {})} {...(maintenance ? {maintenance} : {})} />, {
+	const instance = render(<App store={poller} keymap={keymap} isReadOnly={isReadOnly} onQuit={() => finish(0)} snapshots={snapshots} {...(memberOps ? {memberOps} : {})} commandLog={commandLog} {...(maintenance ? {maintenance} : {})} />, {
 		exitOnCtrlC: false,
 		patchConsole: true,
 	});
@@ -77,8 +74,7 @@ export async function runConsole(
 	} finally {
 		instance.unmount();
 		poller.stop();
-		// A save in progress is abandoned, and its FILE.part removed, before the process may exit.
-		await snapshots.stop();
+		await onStop?.();
 		leave();
 		for (const signal of signals) process.off(signal, onSignal);
 		process.off('uncaughtException', onCrash);

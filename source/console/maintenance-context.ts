@@ -4,7 +4,7 @@ import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import type {MemberClient} from '../etcd/member-client.js';
 import {observeCluster} from '../route/observe.js';
-import {createRoutes, type RoutedClient} from '../route/routes.js';
+import {createRoutes, type RoutedClient, type Routes} from '../route/routes.js';
 import {scanRange} from '../etcd/range-scan.js';
 import type {MemberInfo} from '../etcd/types.js';
 import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
@@ -13,7 +13,6 @@ import type {DefragState, QuotaSource, Target} from '../ops/defrag-workflow.js';
 import {leaderOf, type Observation} from '../ops/member-workflow.js';
 import type {CommandLogEntry} from '../ops/runner.js';
 import {chooseSourceMember} from '../snapshot/source-member.js';
-import type {Via} from './via.js';
 
 type Calls = Pick<MemberClient, 'status' | 'memberList' | 'defragment' | 'compact' | 'alarmList' | 'disarmNospace' | 'linearizableRead' | 'hashKv' | 'rangePage'>;
 
@@ -53,7 +52,7 @@ export function quotaFromMetrics(text: string): number | undefined {
 	return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-export async function openMaintenanceContext(config: Config, via: Via | undefined, options: {readonly commandLog: string | undefined; readonly warn: (text: string) => void}): Promise<MaintenanceContext> {
+export async function openMaintenanceContext(config: Config, via: {readonly routes: Routes} | undefined, options: {readonly commandLog: string | undefined; readonly warn: (text: string) => void}): Promise<MaintenanceContext> {
 	const connect = connectOptionsOf(config);
 	let logFile;
 	try {
