@@ -1,57 +1,21 @@
 import assert from 'node:assert/strict';
 import {test, type TestContext} from 'node:test';
-import {render} from 'ink-testing-library';
-import {App} from '../../source/ui/app.js';
-import type {ConsoleStore} from '../../source/ui/console-store.js';
 import {actionsOn, buildKeymap} from '../../source/ui/keymap.js';
-import type {PollerSnapshot} from '../../source/poller/poller.js';
 import type {ClusterState} from '../../source/model/cluster-state.js';
 import {ClusterBuilder, followerIndex, t0} from '../helpers/cluster-builder.js';
+import {FixtureStore, mount} from '../helpers/mount.js';
 import {frameWith, waitUntil} from '../helpers/frames.js';
 
-
-/** A fixture store: the console reads it exactly as it reads the live poller. */
-class FixtureStore implements ConsoleStore {
-	snapshot: PollerSnapshot;
-	calls: string[] = [];
-	private readonly listeners = new Set<() => void>();
-	constructor(cluster: ClusterState) {
-		this.snapshot = {cluster, intervalMs: 1000, isPaused: false};
-	}
-	subscribe = (listener: () => void) => {
-		this.listeners.add(listener);
-		return () => this.listeners.delete(listener);
-	};
-	getSnapshot = () => this.snapshot;
-	publish(patch: Partial<PollerSnapshot>) {
-		this.snapshot = {...this.snapshot, ...patch};
-		for (const listener of this.listeners) listener();
-	}
-	refresh = () => this.calls.push('refresh');
-	setPaused = (isPaused: boolean) => {
-		this.calls.push(`paused:${isPaused}`);
-		this.publish({isPaused});
-	};
-	setInterval = (ms: number) => {
-		this.calls.push(`interval:${ms}`);
-		this.publish({intervalMs: ms});
-	};
-}
-
-
-function mount(t: TestContext, cluster: ClusterState, {isReadOnly = false} = {}) {
+function mountCluster(t: TestContext, cluster: ClusterState, {isReadOnly = false} = {}) {
 	const store = new FixtureStore(cluster);
-	let quits = 0;
-	const view = render(<App store={store} keymap={buildKeymap({isReadOnly})} isReadOnly={isReadOnly} onQuit={() => quits++} now={() => t0 + 5000} />);
-	t.after(() => view.unmount());
-	return {store, ...view, quits: () => quits};
+	return {store, ...mount(t, {store, isReadOnly})};
 }
 
 const healthy = () => new ClusterBuilder().list().allOk().state;
 const oneHung = () => new ClusterBuilder().list().allOk().tick(2000).fail(followerIndex, {kind: 'timeout', message: 'Deadline exceeded after 1s'}).state;
 
 test('the dashboard shows the cluster, every member and the key hints', async t => {
-	const {lastFrame} = mount(t, healthy());
+	const {lastFrame} = mountCluster(t, healthy());
 	const frame = await frameWith(lastFrame, 'etcd-3');
 	assert.match(frame, /HEALTHY/);
 	assert.match(frame, /leader etcd-\d/);
@@ -63,7 +27,7 @@ test('the dashboard shows the cluster, every member and the key hints', async t 
 });
 
 test('a hung member reads "timeout" with how long, and the cluster is degraded in words', async t => {
-	const {lastFrame} = mount(t, oneHung());
+	const {lastFrame} = mountCluster(t, oneHung());
 	const frame = await frameWith(lastFrame, 'timeout');
 	assert.match(frame, /DEGRADED/);
 	assert.match(frame, /etcd-\d\s+timeout \d+s/);
@@ -72,7 +36,7 @@ test('a hung member reads "timeout" with how long, and the cluster is degraded i
 });
 
 test('j/k select, enter opens details, escape closes', async t => {
-	const {lastFrame, stdin} = mount(t, healthy());
+	const {lastFrame, stdin} = mountCluster(t, healthy());
 	await frameWith(lastFrame, '> etcd-1');
 	stdin.write('j');
 	await frameWith(lastFrame, '> etcd-2');
@@ -87,7 +51,7 @@ test('j/k select, enter opens details, escape closes', async t => {
 });
 
 test('? lists every key of the keymap', async t => {
-	const {lastFrame, stdin} = mount(t, healthy());
+	const {lastFrame, stdin} = mountCluster(t, healthy());
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('?');
 	const frame = await frameWith(lastFrame, 'Keys');
@@ -95,7 +59,7 @@ test('? lists every key of the keymap', async t => {
 });
 
 test('a key that cannot act says why, and the hints come back with the next key', async t => {
-	const {lastFrame, stdin} = mount(t, healthy());
+	const {lastFrame, stdin} = mountCluster(t, healthy());
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('R');
 	await frameWith(lastFrame, 'R: member changes are not available in this console');
@@ -106,7 +70,7 @@ test('a key that cannot act says why, and the hints come back with the next key'
 });
 
 test('p pauses, r refreshes, +/- change the interval, 3 shows the log, q quits', async t => {
-	const {lastFrame, stdin, store, quits} = mount(t, oneHung());
+	const {lastFrame, stdin, store, quits} = mountCluster(t, oneHung());
 	await frameWith(lastFrame, 'every 1s');
 	stdin.write('p');
 	await frameWith(lastFrame, 'PAUSED');
@@ -123,7 +87,7 @@ test('p pauses, r refreshes, +/- change the interval, 3 shows the log, q quits',
 });
 
 test('keys arriving in one chunk each count ("3q" shows the log, then quits)', async t => {
-	const {lastFrame, stdin, quits} = mount(t, healthy());
+	const {lastFrame, stdin, quits} = mountCluster(t, healthy());
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('jj');
 	await frameWith(lastFrame, '> etcd-3');
@@ -133,16 +97,14 @@ test('keys arriving in one chunk each count ("3q" shows the log, then quits)', a
 });
 
 test('read-only shows RO', async t => {
-	const {lastFrame} = mount(t, healthy(), {isReadOnly: true});
+	const {lastFrame} = mountCluster(t, healthy(), {isReadOnly: true});
 	await frameWith(lastFrame, ' RO');
 });
 
 test('the log pane shows the command log beside the cluster events, in time order', async t => {
 	const {CommandLog} = await import('../../source/ui/command-log.js');
 	const commandLog = new CommandLog();
-	const store = new FixtureStore(oneHung());
-	const view = render(<App store={store} keymap={buildKeymap({isReadOnly: false})} isReadOnly={false} onQuit={() => undefined} now={() => t0 + 5000} commandLog={commandLog} />);
-	t.after(() => view.unmount());
+	const view = mount(t, {store: new FixtureStore(oneHung()), commandLog});
 	commandLog.append({at: t0 + 1000, severity: 'info', text: 'remove: $ etcdctl member remove abc  # removed'});
 	commandLog.append({at: t0 + 3000, severity: 'info', text: '  127.0.0.1:22: starting etcd'});
 	view.stdin.write('3');
@@ -156,7 +118,7 @@ test('the log pane shows the command log beside the cluster events, in time orde
 
 test('details show the quota and storage version an etcd 3.6 member reports, and leave the row out for 3.4/3.5', async t => {
 	const v36 = new ClusterBuilder().list().allOk({version: '3.6.5', storageVersion: '3.6.0', dbSizeQuota: 8n * 1024n ** 3n, dbSize: 2 * 1024 ** 3}).state;
-	const {lastFrame, stdin} = mount(t, v36);
+	const {lastFrame, stdin} = mountCluster(t, v36);
 	await frameWith(lastFrame, '> etcd-1');
 	stdin.write('\r');
 	const details = await frameWith(lastFrame, 'peer URLs');
@@ -164,7 +126,7 @@ test('details show the quota and storage version an etcd 3.6 member reports, and
 	assert.match(details, /storage ver\.\s+3\.6\.0/);
 	stdin.write('\u001B');
 
-	const old = mount(t, healthy());
+	const old = mountCluster(t, healthy());
 	await frameWith(old.lastFrame, '> etcd-1');
 	old.stdin.write('\r');
 	const details35 = await frameWith(old.lastFrame, 'peer URLs');
@@ -172,12 +134,12 @@ test('details show the quota and storage version an etcd 3.6 member reports, and
 });
 
 test('the header carries a line on known problems of the running etcd versions, and none for a current release', async t => {
-	const old = mount(t, new ClusterBuilder().list().allOk({version: '3.4.23'}).state);
+	const old = mountCluster(t, new ClusterBuilder().list().allOk({version: '3.4.23'}).state);
 	const frame = await frameWith(old.lastFrame, 'etcd-3');
 	assert.match(frame, /note: 3\.4\.23: etcd 3\.4 is past end of life; move to 3\.5 or 3\.6 \(\+1 more: etcdtop status\)/);
 	assert.match(frame, /HEALTHY/);
-	const mixed = mount(t, new ClusterBuilder().list().ok(0, {version: '3.5.30'}).ok(1, {version: '3.5.16'}).ok(2, {version: '3.5.30'}).state);
+	const mixed = mountCluster(t, new ClusterBuilder().list().ok(0, {version: '3.5.30'}).ok(1, {version: '3.5.16'}).ok(2, {version: '3.5.30'}).state);
 	assert.match(await frameWith(mixed.lastFrame, 'etcd-3'), /note: members run different etcd versions \(3\.5\.16, 3\.5\.30\)/);
-	const current = mount(t, new ClusterBuilder().list().allOk({version: '3.5.30'}).state);
+	const current = mountCluster(t, new ClusterBuilder().list().allOk({version: '3.5.30'}).state);
 	assert.doesNotMatch(await frameWith(current.lastFrame, 'etcd-3'), /note:/);
 });

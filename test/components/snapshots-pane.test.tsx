@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import {describe, test, type TestContext} from 'node:test';
-import {render} from 'ink-testing-library';
 import {initialSnapshotsPane, reduceSnapshots, saveProgress, type SnapshotsEvent, type SnapshotsPane} from '../../source/model/snapshots-pane.js';
-import type {ClusterState} from '../../source/model/cluster-state.js';
-import type {PollerSnapshot} from '../../source/poller/poller.js';
 import type {SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import type {SnapshotPaneStore} from '../../source/model/snapshots-pane.js';
 import type {SnapshotEntry} from '../../source/snapshot/snapshot-dir.js';
-import {App} from '../../source/ui/app.js';
-import type {ConsoleStore} from '../../source/ui/console-store.js';
-import {buildKeymap} from '../../source/ui/keymap.js';
-import {ClusterBuilder, t0} from '../helpers/cluster-builder.js';
+import {mount} from '../helpers/mount.js';
+import {t0} from '../helpers/cluster-builder.js';
 import {frameWith, strip, waitUntil} from '../helpers/frames.js';
-
 
 const now = t0 + 5000;
 
@@ -66,29 +60,13 @@ class FixtureSnapshots implements SnapshotPaneStore {
 	remove = (name: string) => this.calls.push(`remove:${name}`);
 }
 
-class StaticCluster implements ConsoleStore {
-	snapshot: PollerSnapshot;
-	constructor(cluster: ClusterState) {
-		this.snapshot = {cluster, intervalMs: 1000, isPaused: false};
-	}
-	subscribe = () => () => undefined;
-	getSnapshot = () => this.snapshot;
-	refresh = () => undefined;
-	setPaused = () => undefined;
-	setInterval = () => undefined;
-}
-
-
-function mount(t: TestContext, snapshots: FixtureSnapshots, {isReadOnly = false} = {}) {
-	const cluster = new StaticCluster(new ClusterBuilder().list().allOk().state);
-	const view = render(<App store={cluster} keymap={buildKeymap({isReadOnly})} isReadOnly={isReadOnly} onQuit={() => undefined} now={() => now} snapshots={snapshots} />);
-	t.after(() => view.unmount());
-	return view;
+function mountPane(t: TestContext, snapshots: FixtureSnapshots, {isReadOnly = false} = {}) {
+	return mount(t, {snapshots, isReadOnly, now});
 }
 
 test('2 lists the directory: file, age, revision, size, source member, verified state', async t => {
 	const snapshots = new FixtureSnapshots([{type: 'verify-failed', name: 'copied.db', reason: 'page 3: bad flags'}]);
-	const {lastFrame, stdin} = mount(t, snapshots);
+	const {lastFrame, stdin} = mountPane(t, snapshots);
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('2');
 	const frame = await frameWith(lastFrame, 'SNAPSHOTS in /snaps');
@@ -101,7 +79,7 @@ test('2 lists the directory: file, age, revision, size, source member, verified 
 
 test('s saves, v verifies the selected file, j moves the selection', async t => {
 	const snapshots = new FixtureSnapshots();
-	const {lastFrame, stdin} = mount(t, snapshots);
+	const {lastFrame, stdin} = mountPane(t, snapshots);
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('2');
 	await frameWith(lastFrame, '> newest.db');
@@ -122,7 +100,7 @@ test('a running save shows a bar with bytes, rate and ETA from the DB size', asy
 		{type: 'save-started', at: now - 2000, isScheduled: false},
 		{type: 'save-progress', received: 50_000_000, total: 200_000_000},
 	]);
-	const {lastFrame, stdin} = mount(t, snapshots);
+	const {lastFrame, stdin} = mountPane(t, snapshots);
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('2');
 	const frame = await frameWith(lastFrame, 'saving');
@@ -131,7 +109,7 @@ test('a running save shows a bar with bytes, rate and ETA from the DB size', asy
 
 test('d asks for the file name; only the exact name deletes, escape or another name cancels', async t => {
 	const snapshots = new FixtureSnapshots();
-	const {lastFrame, stdin} = mount(t, snapshots);
+	const {lastFrame, stdin} = mountPane(t, snapshots);
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('2');
 	await frameWith(lastFrame, '> newest.db');
@@ -159,7 +137,7 @@ test('d asks for the file name; only the exact name deletes, escape or another n
 
 test('--read-only: no delete key, no delete hint', async t => {
 	const snapshots = new FixtureSnapshots();
-	const {lastFrame, stdin, frames} = mount(t, snapshots, {isReadOnly: true});
+	const {lastFrame, stdin, frames} = mountPane(t, snapshots, {isReadOnly: true});
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('2');
 	const frame = await frameWith(lastFrame, '> newest.db');
@@ -175,7 +153,7 @@ test('--read-only: no delete key, no delete hint', async t => {
 
 test('enter shows the manifest and a restore plan with etcdutl for 3.5', async t => {
 	const snapshots = new FixtureSnapshots();
-	const {lastFrame, stdin} = mount(t, snapshots);
+	const {lastFrame, stdin} = mountPane(t, snapshots);
 	await frameWith(lastFrame, 'etcd-1');
 	stdin.write('2');
 	await frameWith(lastFrame, '> newest.db');
