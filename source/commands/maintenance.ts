@@ -17,7 +17,7 @@ import {runWorkflow, type CommandLogEntry} from '../ops/runner.js';
 import type {CommandContext, CommandIo} from './context.js';
 import {resolvedConfig, withVia} from './context.js';
 import type {ParsedFlags} from './flags.js';
-import {openMaintenanceContext, type MaintenanceContext} from '../console/maintenance-context.js';
+import {MaintenanceInputError, openMaintenanceContext, type MaintenanceContext} from '../console/maintenance-context.js';
 import {depthOf, positiveInteger, usageTable} from './usage-table.js';
 
 type Format = 'table' | 'json';
@@ -71,14 +71,20 @@ function logLine(entry: CommandLogEntry): string {
 async function withContext<T>(flags: ParsedFlags, io: CommandIo, body: (config: Config, context: MaintenanceContext) => Promise<T>, check?: (config: Config) => void): Promise<T> {
 	const config = await resolvedConfig(flags, io);
 	check?.(config);
-	return withVia(config, io, async via => {
-		const context = await openMaintenanceContext(config, via, {commandLog: flags.commandLog, warn: io.err});
-		try {
-			return await body(config, context);
-		} finally {
-			await context.close();
-		}
-	});
+	try {
+		return await withVia(config, io, async via => {
+			const context = await openMaintenanceContext(config, via, {commandLog: flags.commandLog, warn: io.err});
+			try {
+				return await body(config, context);
+			} finally {
+				await context.close();
+			}
+		});
+	} catch (error) {
+		// The command boundary decides: the operator's --command-log or --from is a usage error, exit 3.
+		if (error instanceof MaintenanceInputError) throw new ConfigError(error.input, error.problem, error.fix);
+		throw error;
+	}
 }
 
 function exitOf(outcome: Outcome | ChangeOutcome | undefined): number {

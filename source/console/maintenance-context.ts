@@ -1,7 +1,6 @@
 import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
-import {ConfigError} from '../config/errors.js';
 import type {MemberClient} from '../etcd/member-client.js';
 import {observeCluster} from '../route/observe.js';
 import {createRoutes, type RoutedClient, type Routes} from '../route/routes.js';
@@ -52,13 +51,20 @@ export function quotaFromMetrics(text: string): number | undefined {
 	return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+/** The operator's input is the problem (`input` names the flag); the command makes it a usage error, exit 3. */
+export class MaintenanceInputError extends Error {
+	constructor(readonly input: string, readonly problem: string, readonly fix: string) {
+		super(`${input}: ${problem} (${fix})`);
+	}
+}
+
 export async function openMaintenanceContext(config: Config, via: {readonly routes: Routes} | undefined, options: {readonly commandLog: string | undefined; readonly warn: (text: string) => void}): Promise<MaintenanceContext> {
 	const connect = connectOptionsOf(config);
 	let logFile;
 	try {
 		logFile = openCommandLogFile(options.commandLog, options.warn);
 	} catch (error) {
-		if (error instanceof CommandLogFileError) throw new ConfigError('--command-log', error.message, 'give a regular file etcdtop may append to');
+		if (error instanceof CommandLogFileError) throw new MaintenanceInputError('--command-log', error.message, 'give a regular file etcdtop may append to');
 		throw error;
 	}
 	const routes = via?.routes ?? createRoutes(connect);
@@ -122,8 +128,8 @@ export async function openMaintenanceContext(config: Config, via: {readonly rout
 			return member.clientUrls[0] ? [{endpoint: member.clientUrls[0], status, failure: status ? undefined : observation.failures[member.id]}] : [];
 		});
 		const choice = chooseSourceMember(observation.members, probes, from);
-		if (choice.kind === 'unknown-member') throw new ConfigError('--from', `no member is named or has the ID "${from}"`, 'use a name or hex ID from etcdtop status');
-		if (choice.kind === 'ambiguous-member') throw new ConfigError('--from', `more than one member is named "${from}"`, 'use its hex ID from etcdtop status');
+		if (choice.kind === 'unknown-member') throw new MaintenanceInputError('--from', `no member is named or has the ID "${from}"`, 'use a name or hex ID from etcdtop status');
+		if (choice.kind === 'ambiguous-member') throw new MaintenanceInputError('--from', `more than one member is named "${from}"`, 'use its hex ID from etcdtop status');
 		if (choice.kind !== 'chosen') throw new Error(`no member to read from: ${choice.failures.join('; ') || 'none answers'}`);
 		const tally = new UsageTally(depth);
 		let revision = 0;
