@@ -2,6 +2,7 @@ import {createInterface} from 'node:readline/promises';
 import type {Config} from '../config/config.js';
 import {parseDuration} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
+import {CredentialsRefusedError} from '../etcd/errors.js';
 import type {Alarm} from '../etcd/types.js';
 import {humanBytes} from '../model/format.js';
 import {visibleLine} from '../model/visible-text.js';
@@ -68,14 +69,34 @@ function logLine(entry: CommandLogEntry): string {
 	return `  $ ${entry.command}  # ${entry.result}`;
 }
 
-async function withContext<T>(flags: ParsedFlags, io: CommandIo, body: (config: Config, context: MaintenanceContext) => Promise<T>, check?: (config: Config) => void): Promise<T> {
+/**
+ * The maintenance context for one command. `refused` rethrows a refusal of the credentials that a workflow
+ * took in as a failed step: a wrong password is exit 3 naming --user, as everywhere, not a refused defrag.
+ */
+async function withContext<T>(
+	flags: ParsedFlags,
+	io: CommandIo,
+	body: (config: Config, context: MaintenanceContext, refused: () => void) => Promise<T>,
+	check?: (config: Config) => void,
+): Promise<T> {
 	const config = await resolvedConfig(flags, io);
 	check?.(config);
 	try {
 		return await withVia(config, io, async via => {
 			const context = await openMaintenanceContext(config, via, {commandLog: flags.commandLog, warn: io.err});
+			let refusal: CredentialsRefusedError | undefined;
+			const observe = async () => {
+				try {
+					return await context.observe();
+				} catch (error) {
+					if (error instanceof CredentialsRefusedError) refusal ??= error;
+					throw error;
+				}
+			};
 			try {
-				return await body(config, context);
+				return await body(config, {...context, observe}, () => {
+					if (refusal) throw refusal;
+				});
 			} finally {
 				await context.close();
 			}
@@ -153,7 +174,7 @@ export async function defragCommand({args, flags, io}: CommandContext): Promise<
 	return withContext(
 		flags,
 		io,
-		async (config, context) => {
+		async (config, context, refused) => {
 			const out = format === 'table' ? io.out : () => undefined;
 			let printedNotes = 0;
 			let hasPrintedPlan = false;
@@ -190,6 +211,7 @@ export async function defragCommand({args, flags, io}: CommandContext): Promise<
 					},
 				},
 			);
+			if (final.outcome?.type !== 'done' && final.outcome?.type !== 'planned') refused();
 			if (format === 'json') io.out(JSON.stringify(defragJson(final, log)));
 			else if (final.outcome && final.outcome.type !== 'done' && final.outcome.type !== 'planned') io.err(`etcdtop: defrag ${final.outcome.type}: ${final.outcome.message}`);
 			return exitOf(final.outcome);
@@ -213,7 +235,7 @@ export async function compactCommand({args, flags, io}: CommandContext): Promise
 	return withContext(
 		flags,
 		io,
-		async (config, context) => {
+		async (config, context, refused) => {
 			const log: CommandLogEntry[] = [];
 			const final = await runWorkflow(compactWorkflow, initialCompactState({target, isPreConfirmed: flags.yes ?? false, connection: connectionOf(config)}), {
 				execute: async (effect): Promise<CompactEvent> => {
@@ -232,6 +254,7 @@ export async function compactCommand({args, flags, io}: CommandContext): Promise
 					if (format === 'table') io.out(logLine(entry));
 				},
 			});
+			if (final.outcome?.type !== 'done') refused();
 			if (format === 'json') io.out(JSON.stringify({outcome: final.outcome ?? null, revision: final.revision ?? null, log}));
 			else if (final.outcome?.type === 'done') io.out(final.outcome.message);
 			else if (final.outcome) io.err(`etcdtop: compact ${final.outcome.type}: ${final.outcome.message}`);
@@ -269,7 +292,7 @@ export async function alarmCommand({args, flags, io}: CommandContext): Promise<n
 	return withContext(
 		flags,
 		io,
-		async (config, context) => {
+		async (config, context, refused) => {
 			const observation = await context.observe();
 			const quotas = await context.quotasOf(observation, quotaFlag);
 			const log: CommandLogEntry[] = [];
@@ -284,6 +307,7 @@ export async function alarmCommand({args, flags, io}: CommandContext): Promise<n
 					if (format === 'table') io.out(logLine(entry));
 				},
 			});
+			if (final.outcome?.type !== 'done') refused();
 			if (format === 'json') io.out(JSON.stringify({outcome: final.outcome ?? null, disarmed: final.cleared ?? [], notes: final.notes, log}));
 			else {
 				for (const line of final.notes) io.out(line);
@@ -322,8 +346,9 @@ export async function checkCommand({args, flags, io}: CommandContext): Promise<n
 	if (what !== 'consistency') throw new ConfigError('check', what ? `unknown check "${what}"` : 'a check is needed', 'use: etcdtop check consistency');
 	noExtraArgs(rest, 'check consistency');
 	const format = formatOf(flags, 'check consistency');
-	return withContext(flags, io, async (_config, context) => {
+	return withContext(flags, io, async (_config, context, refused) => {
 		const verdict = await checkConsistency({observe: context.observe, hashKv: async (endpoint, revision, timeoutMs) => context.client(endpoint).hashKv(revision, timeoutMs)});
+		if (verdict.type !== 'consistent') refused();
 		if (format === 'json') {
 			io.out(JSON.stringify(verdictJson(verdict)));
 		} else {

@@ -3,6 +3,7 @@ import {ConfigError} from '../config/errors.js';
 import {humanBytes} from '../model/format.js';
 import {exitCodes} from '../output/exit-code.js';
 import {parseWriteFormat} from '../config/write-format.js';
+import {isAgeFile} from '../snapshot/file/age.js';
 import {inspectSnapshotFile} from '../snapshot/inspect.js';
 import type {CommandContext} from './context.js';
 import {depthOf, usageTable} from './usage-table.js';
@@ -26,6 +27,8 @@ export async function snapshotInspectCli({args, flags, io}: CommandContext): Pro
 		throw new ConfigError('FILE', `${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`}`, 'give the path of a snapshot file');
 	}
 	if (!isFile) throw new ConfigError('FILE', `${file} is not a regular file`, 'give the path of a snapshot file (FILE.age: decrypt it first with age -d)');
+	// Ciphertext would read as a damaged database (exit 1): say what it is instead.
+	if (isAgeFile(file)) throw new ConfigError('FILE', `${file} is age-encrypted`, `decrypt it first: age -d -i KEY -o plain.db ${file}, then inspect plain.db`);
 	const usage = inspectSnapshotFile(file, depth);
 	if (format === 'json') {
 		io.out(JSON.stringify(usage));

@@ -4,7 +4,7 @@ import {humanBytes} from '../model/format.js';
 import {renderTable} from '../output/table.js';
 import {parseWriteFormat, writeFormats, type WriteFormat} from '../config/write-format.js';
 import type {SnapshotStatus} from '../snapshot/file/snapshot-status.js';
-import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from '../snapshot/file/verify.js';
+import {DecryptKeyError, NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from '../snapshot/file/verify.js';
 import {loadSnapshotOptions, type CommandContext, type CommandIo} from './context.js';
 
 
@@ -50,6 +50,8 @@ export async function snapshotStatusCommand(file: string, format: string | undef
 		status = await verifySnapshotFile(file, keys);
 	} catch (error) {
 		if (error instanceof NoDecryptKeyError) throw new ConfigError('--identity', error.message, 'e.g. --identity key.txt');
+		// A key that does not open it is the operator's to fix, as a wrong password is (exit 3).
+		if (error instanceof DecryptKeyError) throw new ConfigError('--identity', error.message, 'give the identity file it was encrypted to, or its passphrase in ETCDTOP_SNAPSHOT_PASSPHRASE');
 		io.err(`snapshot status: cannot read ${file}: ${(error as Error).message}`);
 		return 1;
 	}

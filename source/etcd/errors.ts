@@ -41,10 +41,41 @@ const hints: ReadonlyArray<readonly [RegExp, string]> = [
 
 /** An error whose kind is already known (a route that is down says so itself); classifyError keeps it. */
 export class ClassifiedError extends Error {
-	override readonly name = 'ClassifiedError';
+	override name = 'ClassifiedError';
 	constructor(readonly failure: Failure) {
 		super(failure.message);
 	}
+}
+
+/**
+ * Every endpoint refused the credentials: a wrong user or password ('auth'), or a user without the role the
+ * call needs ('permission-denied'). It will not fix itself, so nothing retries it, and the command reports
+ * it as the operator's input to fix (commands/errors.ts: exit 3), the same for every command.
+ */
+export class CredentialsRefusedError extends ClassifiedError {
+	constructor(failure: Failure) {
+		super(failure);
+		this.name = 'CredentialsRefusedError';
+	}
+}
+
+export function isCredentialFailure(failure: Failure): boolean {
+	return failure.kind === 'auth' || failure.kind === 'permission-denied';
+}
+
+/**
+ * When every one of `errors` is a refusal of the credentials, that refusal (the first's kind, every
+ * endpoint's words); undefined when any endpoint failed otherwise (a dead member is not a wrong password).
+ */
+export function credentialsRefusalOf(errors: ReadonlyArray<{readonly endpoint: string; readonly error: unknown}>): CredentialsRefusedError | undefined {
+	if (errors.length === 0) return undefined;
+	const failures = errors.map(({endpoint, error}) => ({endpoint, failure: classifyError(error)}));
+	if (!failures.every(({failure}) => isCredentialFailure(failure))) return undefined;
+	const words = [...new Set(failures.map(({failure}) => failure.message))].join('; ');
+	const kind = failures.some(({failure}) => failure.kind === 'auth') ? 'auth' : 'permission-denied';
+	const headline = kind === 'auth' ? 'authentication failed' : 'permission denied';
+	const said = words.toLowerCase().includes(headline) ? words : `${headline}: ${words}`;
+	return new CredentialsRefusedError({kind, message: `${said} (${failures.map(({endpoint}) => endpoint).join(', ')})`});
 }
 
 /** grpc/etcd3 error -> Failure. The grpc status code is the first signal; the message text refines it. */

@@ -8,7 +8,7 @@ import {manifestPathOf, serializeManifest, type SnapshotManifest} from './file/m
 import {baseNameOfKey, isSnapshotKey, prefixOfKey, s3UrlOf, type S3Location} from './remote-name.js';
 import {chooseDeletions, type RetentionPolicy} from './retention.js';
 import type {SnapshotStatus} from './file/snapshot-status.js';
-import {NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './file/verify.js';
+import {DecryptKeyError, NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './file/verify.js';
 
 // Snapshots in a bucket, as the local snapshot directory has them: listed with their manifests, pruned by
 // the same retention rule, and fetched back to a file the same careful way a save writes one.
@@ -162,6 +162,7 @@ async function downloadAndVerify(store: S3Store, location: S3Location, partPath:
 		status = await verifySnapshotFile(partPath, keys);
 	} catch (error) {
 		if (error instanceof NoDecryptKeyError) throw new FetchError(`${s3UrlOf(location)} is encrypted: it cannot be checked without its key`, {input: {input: '--identity', fix: 'give --identity FILE or set ETCDTOP_SNAPSHOT_PASSPHRASE'}});
+		if (error instanceof DecryptKeyError) throw new FetchError(`${s3UrlOf(location)}: ${error.message.replace(/^[^:]*: /, '')}`, {input: {input: '--identity', fix: 'give the identity file it was encrypted to, or its passphrase in ETCDTOP_SNAPSHOT_PASSPHRASE'}});
 		throw new FetchError(`${s3UrlOf(location)} cannot be read as a snapshot: ${(error as Error).message}`, {cause: error});
 	}
 	return {status, manifest, bytes};

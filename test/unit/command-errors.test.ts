@@ -4,7 +4,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
-import {exitCodeOf} from '../../source/commands/errors.js';
+import {exitCodeOf, messageOf} from '../../source/commands/errors.js';
+import {ClassifiedError, credentialsRefusalOf, CredentialsRefusedError} from '../../source/etcd/errors.js';
 import type {Config} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
 import {saveFromCluster} from '../../source/snapshot/cluster-save.js';
@@ -28,6 +29,27 @@ test('the command boundary decides the exit code: usage 3, anything else 2', () 
 	assert.equal(exitCodeOf(new SnapshotSaveError('exists', 'x exists', {input: {input: 'FILE', fix: 'use --overwrite'}})), 2, 'a domain error is mapped by its command, not here');
 	assert.equal(exitCodeOf(new Error('boom')), 2);
 	assert.equal(exitCodeOf('thrown text'), 2);
+});
+
+test('refused credentials are exit 3 from any command, with the fix; only when every endpoint refused them', () => {
+	const wrong = Object.assign(new Error('16 UNAUTHENTICATED: etcdserver: authentication failed, invalid user ID or password'), {code: 16});
+	const refused = credentialsRefusalOf([
+		{endpoint: 'http://a:2379', error: wrong},
+		{endpoint: 'http://b:2379', error: wrong},
+	]);
+	assert.ok(refused instanceof CredentialsRefusedError);
+	assert.equal(refused.failure.kind, 'auth');
+	assert.equal(exitCodeOf(refused), 3);
+	assert.equal(messageOf(refused), 'etcdserver: authentication failed, invalid user ID or password (http://a:2379, http://b:2379) (check --user and ETCDCTL_PASSWORD)');
+	// One dead member among them: the cluster's trouble may be the answer, not the password.
+	assert.equal(credentialsRefusalOf([{endpoint: 'a', error: wrong}, {endpoint: 'b', error: new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1')}]), undefined);
+	assert.equal(credentialsRefusalOf([]), undefined);
+	const role = credentialsRefusalOf([{endpoint: 'a', error: new ClassifiedError({kind: 'permission-denied', message: 'permission denied for Status: user "alice" does not have the root role'})}]);
+	assert.equal(role?.failure.kind, 'permission-denied');
+	assert.equal(exitCodeOf(role), 3);
+	assert.match(messageOf(role), /^permission denied for Status: user "alice"/);
+	const noUser = credentialsRefusalOf([{endpoint: 'a', error: new Error('etcdserver: user name is empty')}]);
+	assert.match(messageOf(noUser), /give --user NAME/);
 });
 
 test('a save with an unusable FILE throws the snapshot layer\'s error, naming the input, before connecting', async () => {

@@ -30,7 +30,12 @@ export const defaultScryptLogN = 18;
 const maxLogN = 20;
 
 export class AgeError extends Error {
-	override readonly name = 'AgeError';
+	override name = 'AgeError';
+}
+
+/** The keys given cannot open the file (no identity or passphrase fits, or an identity file is not one): the operator's to fix. */
+export class AgeKeyError extends AgeError {
+	override name = 'AgeKeyError';
 }
 
 // --- bech32 (BIP 173 checksum; age lifts the 90-character limit) ---------------------------------------
@@ -131,11 +136,11 @@ export function parseIdentities(text: string): Buffer[] {
 		if (line === '' || line.startsWith('#')) continue;
 		const decoded = bech32Decode(line);
 		if (!decoded || decoded.hrp !== 'age-secret-key-' || decoded.data.length !== 32 || line !== line.toUpperCase()) {
-			throw new AgeError(`line ${index + 1} is not an age X25519 identity (AGE-SECRET-KEY-1…)`);
+			throw new AgeKeyError(`line ${index + 1} is not an age X25519 identity (AGE-SECRET-KEY-1…)`);
 		}
 		keys.push(decoded.data);
 	}
-	if (keys.length === 0) throw new AgeError('no identity (AGE-SECRET-KEY-1…) in the file');
+	if (keys.length === 0) throw new AgeKeyError('no identity (AGE-SECRET-KEY-1…) in the file');
 	return keys;
 }
 
@@ -298,7 +303,7 @@ export function unwrapFileKey(header: ParsedHeader, identities: readonly AgeIden
 		}
 	}
 	const kinds = [...new Set(header.stanzas.map(stanza => stanza.type))].join(', ');
-	throw new AgeError(hasScrypt ? 'the passphrase does not decrypt this file' : `no given identity decrypts this file (it is encrypted to: ${kinds})`);
+	throw new AgeKeyError(hasScrypt ? 'the passphrase does not decrypt this file' : `no given identity decrypts this file (it is encrypted to: ${kinds})`);
 }
 
 function chunkNonce(counter: number, isLast: boolean): Buffer {

@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {Worker} from 'node:worker_threads';
-import {isAgeFile, openAgeFileSource, parseIdentities, type AgeIdentity} from './age.js';
+import {AgeKeyError, isAgeFile, openAgeFileSource, parseIdentities, type AgeIdentity} from './age.js';
 import {readSnapshotStatus, readSourceSnapshotStatus, type SnapshotStatus} from './snapshot-status.js';
 
 /** How to open FILE.age: identity files (age-keygen output) and/or a passphrase. */
@@ -9,12 +9,25 @@ export interface DecryptKeys {
 	readonly passphrase: string | undefined;
 }
 
-export class NoDecryptKeyError extends Error {
-	override readonly name = 'NoDecryptKeyError';
+/** FILE.age cannot be opened with the keys given (none, a wrong one, an identity file that is not one): the operator's to fix. */
+export class DecryptKeyError extends Error {
+	override name = 'DecryptKeyError';
+}
+
+/** No key at all was given for an encrypted file. */
+export class NoDecryptKeyError extends DecryptKeyError {
+	override name = 'NoDecryptKeyError';
 }
 
 export function identitiesOf(keys: DecryptKeys): AgeIdentity[] {
-	const identities: AgeIdentity[] = keys.identityFiles.flatMap(file => parseIdentities(readFileSync(file, 'utf8')).map(secretKey => ({kind: 'x25519' as const, secretKey})));
+	const identities: AgeIdentity[] = keys.identityFiles.flatMap(file => {
+		try {
+			return parseIdentities(readFileSync(file, 'utf8')).map(secretKey => ({kind: 'x25519' as const, secretKey}));
+		} catch (error) {
+			if (error instanceof AgeKeyError) throw new DecryptKeyError(`--identity ${file}: ${error.message}`);
+			throw new DecryptKeyError(`--identity ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+		}
+	});
 	if (keys.passphrase !== undefined) identities.push({kind: 'scrypt', passphrase: keys.passphrase});
 	return identities;
 }
@@ -27,7 +40,13 @@ export async function verifySnapshotFile(path: string, keys: DecryptKeys = {iden
 	if (!isAgeFile(path)) return readSnapshotStatus(path);
 	const identities = identitiesOf(keys);
 	if (identities.length === 0) throw new NoDecryptKeyError(`${path} is encrypted: give --identity FILE or the passphrase (ETCDTOP_SNAPSHOT_PASSPHRASE)`);
-	const source = openAgeFileSource(path, {identities});
+	let source;
+	try {
+		source = openAgeFileSource(path, {identities});
+	} catch (error) {
+		if (error instanceof AgeKeyError) throw new DecryptKeyError(`${path}: ${error.message}`);
+		throw error;
+	}
 	try {
 		return readSourceSnapshotStatus(source);
 	} finally {
