@@ -1,6 +1,7 @@
 import {createInterface} from 'node:readline/promises';
 import type {Config} from '../config/config.js';
-import {parseDuration} from '../config/duration.js';
+import {checkedDuration} from '../config/config.js';
+import {durationRanges} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
 import {CredentialsRefusedError} from '../etcd/errors.js';
 import type {Alarm} from '../etcd/types.js';
@@ -166,9 +167,8 @@ export async function defragCommand({args, flags, io}: CommandContext): Promise<
 		throw error;
 	}
 	const quotaFlag = quotaFlagOf(flags);
-	const waitText = flags.waitTimeout ?? '5m';
-	const settleTimeoutMs = parseDuration(waitText);
-	if (settleTimeoutMs === undefined || settleTimeoutMs < 1000) throw new ConfigError('--wait-timeout', `"${waitText}" is not a duration of at least 1s`, 'e.g. --wait-timeout 10m');
+	// Within its documented range, as every duration: a timer past 2^31-1 ms would fire after 1 ms.
+	const settleTimeoutMs = checkedDuration(flags.waitTimeout ?? '5m', '--wait-timeout', durationRanges.waitTimeout);
 	const isDryRun = flags.dryRun ?? false;
 	if (!isDryRun) needTerminal(flags, 'defrag');
 	return withContext(

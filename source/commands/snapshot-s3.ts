@@ -19,6 +19,9 @@ import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, createdAtOf, listSnapshotDir} from '../snapshot/snapshot-dir.js';
 import type {DecryptKeys} from '../snapshot/file/verify.js';
 import {loadSnapshotOptions, type CommandContext, type CommandIo} from './context.js';
+import {hashLines, reportRetention} from './snapshot-save.js';
+import {visibleLine} from '../model/visible-text.js';
+import type {RetentionOutcome} from '../snapshot/owned-file.js';
 import type {ParsedFlags} from './flags.js';
 import {parseS3Settings} from '../config/s3-options.js';
 
@@ -81,13 +84,13 @@ export async function snapshotSaveS3Command(config: Config, target: string, sett
 			}
 			throw error;
 		}
-		io.out(`Snapshot saved at ${result.url} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}, revision ${result.manifest.revision}) from ${result.member.name} (${result.member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`);
+		io.out(`Snapshot saved at ${result.url} (${humanBytes(result.fileSize)}, revision ${result.manifest.revision}) from ${result.member.name} (${result.member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`);
+		for (const line of hashLines(result)) io.out(line);
 		io.out(`Manifest written to s3://${result.location.bucket}/${result.manifestKey}`);
 		if (options.policy) {
 			const scope = {bucket: result.location.bucket, key: prefixOfKey(result.location.key)};
 			try {
-				const removed = await applyRemoteRetention(store, scope, options.policy);
-				if (removed.length > 0) io.out(`${describePolicy(options.policy)}: removed ${removed.join(', ')}`);
+				reportRetention(describePolicy(options.policy), await applyRemoteRetention(store, scope, options.policy), io);
 			} catch (error) {
 				io.err(`${describePolicy(options.policy)}: retention failed: ${printable((error as Error).message, 2000)}`);
 				return 1;
@@ -135,7 +138,8 @@ export async function snapshotFetchCommand(source: string, file: string, setting
 		const started = Date.now();
 		const result = await fetchSnapshot(store, location, path, options);
 		const {status} = result;
-		io.out(`Fetched ${source} to ${result.path} (${humanBytes(result.bytes)}, revision ${status.revision}, ${status.totalKey} keys, sha256 ${status.sha256}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+		const fileCheck = result.manifest?.etcdSha256 !== undefined ? ", the file's sha256 matches its manifest" : '';
+		io.out(`Fetched ${source} to ${result.path} (${humanBytes(result.bytes)}, revision ${status.revision}, ${status.totalKey} keys, etcd's sha256 ${status.sha256}${fileCheck}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 		if (result.manifest) io.out(`Manifest written to ${result.path}.meta.json`);
 		return 0;
 	});
@@ -181,15 +185,16 @@ export async function snapshotListCommand(target: string, format: string | undef
 
 /** `etcdtop snapshot prune [DIR | s3://BUCKET/PREFIX/] --keep N | --keep-policy … [--dry-run]`. */
 export async function snapshotPruneCommand(target: string, policy: RetentionPolicy, isDryRun: boolean, settings: S3SettingsInput, io: CommandIo): Promise<number> {
-	const say = (removed: readonly string[]) => {
+	const say = (outcome: RetentionOutcome) => {
 		const verb = isDryRun ? 'would remove' : 'removed';
-		if (removed.length === 0) io.out(`${describePolicy(policy)}: nothing to remove in ${target}`);
-		for (const item of removed) io.out(`${verb} ${printable(item, 1000)}`);
+		if (outcome.removed.length === 0) io.out(`${describePolicy(policy)}: nothing to remove in ${target}`);
+		for (const item of outcome.removed) io.out(`${verb} ${visibleLine(item)}`);
+		for (const {name, why} of outcome.leftAlone) io.err(`${describePolicy(policy)}: left ${visibleLine(name)} alone: ${visibleLine(why)}`);
 		return 0;
 	};
 	if (!isS3Url(target)) {
 		try {
-			return say(applyRetention(resolve(target), policy, new Set(), {isDryRun}));
+			return say(await applyRetention(resolve(target), policy, new Set(), {isDryRun}));
 		} catch (error) {
 			io.err(`snapshot prune failed: ${(error as Error).message}`);
 			return 1;

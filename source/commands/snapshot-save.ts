@@ -5,6 +5,8 @@ import {ConfigError} from '../config/errors.js';
 import {humanBytes} from '../model/format.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {createRoutes} from '../route/routes.js';
+import {visibleLine} from '../model/visible-text.js';
+import type {RetentionOutcome} from '../snapshot/owned-file.js';
 import {saveFromCluster, type ClusterSaveOptions} from '../snapshot/cluster-save.js';
 import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
@@ -45,6 +47,20 @@ export function resolveSaveTarget(
 }
 
 /**
+ * What retention removed, on stdout; each file it left alone, and why, on stderr: a manifest that names
+ * another file, or a file whose size or sha256 is not what etcdtop recorded, is never deleted.
+ */
+export function reportRetention(label: string, outcome: RetentionOutcome, io: CommandIo, {isDryRun = false}: {isDryRun?: boolean} = {}): void {
+	if (outcome.removed.length > 0) io.out(`${label}: ${isDryRun ? 'would remove' : 'removed'} ${outcome.removed.map(visibleLine).join(', ')}`);
+	for (const {name, why} of outcome.leftAlone) io.err(`${label}: left ${visibleLine(name)} alone: ${visibleLine(why)}`);
+}
+
+/** Each hash named for what it is: a backup pipeline checks the first with sha256sum, etcd checks the second. */
+export function hashLines(hashes: {readonly fileSha256: string; readonly etcdSha256: string}): string[] {
+	return [`  sha256 of the file (sha256sum): ${hashes.fileSha256}`, `  etcd's sha256 of the database:  ${hashes.etcdSha256}`];
+}
+
+/**
  * `etcdtop snapshot save FILE [--from NAME|ID] [--overwrite]`: 0 when FILE and its manifest were saved, 1 when
  * the save failed (and left neither FILE nor FILE.part behind). Usage problems throw ConfigError (exit 3).
  */
@@ -61,13 +77,13 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 		const signal = error instanceof SnapshotSaveError ? error.interruptedBy : undefined;
 		return signal ? 128 + osConstants.signals[signal] : 1;
 	}
-	io.out(`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}, sha256 ${result.sha256}) from ${result.member.name} (${result.member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`);
+	io.out(`Snapshot saved at ${result.path} (${humanBytes(result.fileSize)}) from ${result.member.name} (${result.member.id}) in ${(result.elapsedMs / 1000).toFixed(1)}s`);
+	for (const line of hashLines(result)) io.out(line);
 	for (const sidecar of result.sidecars) io.out(`Manifest written to ${sidecar}`);
 	if (options.policy !== undefined) {
 		const label = describePolicy(options.policy);
 		try {
-			const removed = applyRetention(dirname(result.path), options.policy);
-			if (removed.length > 0) io.out(`${label}: removed ${removed.join(', ')}`);
+			reportRetention(label, await applyRetention(dirname(result.path), options.policy), io);
 		} catch (error) {
 			io.err(`${label}: retention failed: ${(error as Error).message}`);
 			return 1;

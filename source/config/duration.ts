@@ -62,10 +62,22 @@ export class DurationError extends Error {
 /** Milliseconds of `text`, or a DurationError naming the range when it is not a duration within `range`. */
 export function parseDurationIn(text: string, range: DurationRange): number {
 	const ms = parseDuration(text);
-	const fix = `use a number with a unit from ${formatRangeEnd(range.minMs)} to ${formatRangeEnd(range.maxMs)}, e.g. 500ms, 2s, 1m, 6h`;
+	// Examples only from within the range: "from 10ms to 1m, e.g. 6h" would send the operator round again.
+	const examples = ['500ms', '2s', '1m', '6h'].filter(example => {
+		const at = parseDuration(example)!;
+		return at >= range.minMs && at <= range.maxMs;
+	});
+	const fix = `use a number with a unit from ${formatRangeEnd(range.minMs)} to ${formatRangeEnd(range.maxMs)}${examples.length > 0 ? `, e.g. ${examples.join(', ')}` : ''}`;
+	// "-1s" is a duration, just not one any flag takes.
+	if (ms === undefined && /^\s*-/.test(text) && parseDuration(text.trim().slice(1)) !== undefined) throw new DurationError(`${text.trim()} is out of range (negative)`, fix);
 	if (ms === undefined) throw new DurationError(`"${text}" is not a duration`, fix);
 	if (ms < range.minMs || ms > range.maxMs) throw new DurationError(`${text.trim()} is out of range`, fix);
 	return ms;
+}
+
+/** "from 10ms to 10m": how a range reads in help text and the readme's flag table. */
+export function rangeText(range: DurationRange): string {
+	return `from ${formatRangeEnd(range.minMs)} to ${formatRangeEnd(range.maxMs)}`;
 }
 
 function formatRangeEnd(ms: number): string {

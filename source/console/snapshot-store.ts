@@ -134,8 +134,8 @@ export class SnapshotStore implements SnapshotPaneStore {
 					this.dispatch({type: 'save-progress', received, total});
 				},
 			});
-			let removed: string[] = [];
-			if (this.options.keep !== undefined) removed = applyRetention(this.options.directory, this.options.keep, failedNames(this.state));
+			let removed: readonly string[] = [];
+			if (this.options.keep !== undefined) removed = (await applyRetention(this.options.directory, this.options.keep, failedNames(this.state))).removed;
 			this.dispatch({type: 'save-finished', name: basename(path), at: this.now(), removed});
 		} catch (error) {
 			if (!this.controller.signal.aborted) this.dispatch({type: 'save-failed', message: (error as Error).message, at: this.now()});

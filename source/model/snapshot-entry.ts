@@ -14,7 +14,13 @@ export interface SnapshotManifest {
 	readonly raftTerm: number;
 	/** The raft index the snapshot's backend had applied (its consistent_index); the member's applied index if absent. */
 	readonly raftIndex: number;
+	/**
+	 * sha256 of the whole file as etcdtop wrote it: what `sha256sum FILE` prints (of the ciphertext for
+	 * FILE.age). In a manifest without etcdSha256 (etcdtop before it was recorded) this is etcd's hash instead.
+	 */
 	readonly sha256: string;
+	/** etcd's sha256 of the database bytes, without the trailer that carries it (of the plaintext for FILE.age). */
+	readonly etcdSha256?: string;
 	/** Database bytes; the file is 32 bytes longer (etcd's sha256 trailer). */
 	readonly size: number;
 	readonly fileSize: number;
@@ -49,4 +55,9 @@ export interface SnapshotEntry {
 export function createdAtOf(entry: SnapshotEntry): number {
 	const fromManifest = entry.manifest ? Date.parse(entry.manifest.createdAt) : Number.NaN;
 	return Number.isFinite(fromManifest) ? fromManifest : entry.modifiedAt;
+}
+
+/** Both hashes a manifest records, whichever etcdtop wrote it: an old manifest knows only etcd's (in `sha256`). */
+export function manifestHashes(manifest: Pick<SnapshotManifest, 'sha256' | 'etcdSha256'>): {readonly fileSha256: string | undefined; readonly etcdSha256: string} {
+	return typeof manifest.etcdSha256 === 'string' ? {fileSha256: manifest.sha256, etcdSha256: manifest.etcdSha256} : {fileSha256: undefined, etcdSha256: manifest.sha256};
 }

@@ -1,11 +1,12 @@
 import {constants as fsConstants} from 'node:fs';
-import {link, mkdtemp, open, rename, rm, unlink} from 'node:fs/promises';
+import {link, lstat, mkdtemp, open, rename, rm, unlink} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import type {S3Store} from '../s3/client.js';
 import {S3Error} from '../s3/errors.js';
-import {manifestPathOf, serializeManifest, type SnapshotManifest} from './file/manifest.js';
+import {manifestPathOf, parseManifest, serializeManifest, type SnapshotManifest} from './file/manifest.js';
 import {baseNameOfKey, isSnapshotKey, prefixOfKey, s3UrlOf, type S3Location} from './remote-name.js';
+import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
 import {chooseDeletions, type RetentionPolicy} from './retention.js';
 import type {SnapshotStatus} from './file/snapshot-status.js';
 import {DecryptKeyError, NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './file/verify.js';
@@ -26,14 +27,8 @@ export interface RemoteSnapshotEntry {
 	readonly manifest: SnapshotManifest | undefined;
 }
 
-function parseManifest(text: string | undefined): SnapshotManifest | undefined {
-	if (text === undefined) return undefined;
-	try {
-		const parsed = JSON.parse(text) as SnapshotManifest;
-		return parsed && parsed.manifestVersion === 1 && typeof parsed.sha256 === 'string' ? parsed : undefined;
-	} catch {
-		return undefined;
-	}
+function manifestOf(text: string | undefined): SnapshotManifest | undefined {
+	return text === undefined ? undefined : parseManifest(text);
 }
 
 export function remoteCreatedAt(entry: RemoteSnapshotEntry): number {
@@ -69,30 +64,46 @@ export async function listRemoteSnapshots(store: S3Store, location: S3Location):
 		fileSize: object.size,
 		modifiedAt: object.lastModified,
 		isEncrypted: object.key.endsWith('.age'),
-		manifest: keys.has(manifestPathOf(object.key)) ? parseManifest(await store.getText(location.bucket, manifestPathOf(object.key))) : undefined,
+		manifest: keys.has(manifestPathOf(object.key)) ? manifestOf(await store.getText(location.bucket, manifestPathOf(object.key))) : undefined,
 	}));
 	return entries.sort((a, b) => remoteCreatedAt(b) - remoteCreatedAt(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
 }
 
 /** The manifest of one object, or undefined. */
 export async function readRemoteManifest(store: S3Store, location: S3Location): Promise<SnapshotManifest | undefined> {
-	return parseManifest(await store.getText(location.bucket, manifestPathOf(location.key)));
+	return manifestOf(await store.getText(location.bucket, manifestPathOf(location.key)));
+}
+
+/** The object's bytes streamed through its manifest's hashes; undefined when it is the object etcdtop wrote, else why not. */
+async function remoteMismatchOf(store: S3Store, bucket: string, key: string, manifest: SnapshotManifest): Promise<string | undefined> {
+	const digest = new ManifestDigest(manifest);
+	const {body} = await store.getStream(bucket, key);
+	for await (const chunk of body as AsyncIterable<Buffer>) digest.update(chunk);
+	return digest.problem();
 }
 
 /**
- * Retention in a bucket: the snapshots etcdtop wrote (with a manifest), each "directory" (one cluster's
- * PREFIX/<cluster-id>/) on its own, never the newest verified one. Removes each snapshot, then its
- * manifest. Returns the URLs removed (with isDryRun: that would be).
+ * Retention in a bucket: the snapshots etcdtop wrote, each "directory" (one cluster's PREFIX/<cluster-id>/)
+ * on its own, never the newest verified one. An object is etcdtop's only when its manifest names it and it
+ * has the recorded size (from the listing) and sha256 (the object is read through sha256 before it is
+ * removed: one download per removal); every other object with a manifest is left and reported. Removes
+ * each snapshot, then its manifest. `removed` holds URLs (with isDryRun: what would be removed).
  */
 export async function applyRemoteRetention(
 	store: S3Store,
 	location: S3Location,
 	policy: number | RetentionPolicy,
 	{isDryRun = false, failed = new Set<string>()}: {isDryRun?: boolean; failed?: ReadonlySet<string>} = {},
-): Promise<string[]> {
-	const managed = (await listRemoteSnapshots(store, location)).filter(entry => entry.manifest !== undefined);
+): Promise<RetentionOutcome> {
+	const leftAlone: LeftAlone[] = [];
 	const byDirectory = new Map<string, RemoteSnapshotEntry[]>();
-	for (const entry of managed) {
+	for (const entry of await listRemoteSnapshots(store, location)) {
+		if (!entry.manifest) continue;
+		const problem = claimProblem(entry.manifest, entry.name, entry.fileSize);
+		if (problem) {
+			leftAlone.push({name: entry.url, why: problem});
+			continue;
+		}
 		const directory = prefixOfKey(entry.key);
 		byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), entry]);
 	}
@@ -100,14 +111,20 @@ export async function applyRemoteRetention(
 	for (const entries of byDirectory.values()) {
 		const doomed = chooseDeletions(entries.map(entry => ({name: entry.key, createdAt: remoteCreatedAt(entry), isVerified: !failed.has(entry.key)})), policy);
 		for (const key of doomed) {
+			const entry = entries.find(candidate => candidate.key === key)!;
+			const problem = await remoteMismatchOf(store, location.bucket, key, entry.manifest!);
+			if (problem) {
+				leftAlone.push({name: entry.url, why: problem});
+				continue;
+			}
 			if (!isDryRun) {
 				await store.delete(location.bucket, key);
 				await store.delete(location.bucket, manifestPathOf(key));
 			}
-			removed.push(s3UrlOf({bucket: location.bucket, key}));
+			removed.push(entry.url);
 		}
 	}
-	return removed;
+	return {removed, leftAlone};
 }
 
 export interface FetchResult {
@@ -122,12 +139,19 @@ export class FetchError extends Error {
 	override readonly name = 'FetchError';
 	constructor(
 		message: string,
-		options?: {cause?: unknown; input?: {readonly input: string; readonly fix: string}},
+		options?: {cause?: unknown; input?: {readonly input: string; readonly fix: string}; isPartTaken?: boolean},
 	) {
 		super(message, options?.cause === undefined ? undefined : {cause: options.cause});
 		this.input = options?.input;
+		this.isPartTaken = options?.isPartTaken ?? false;
 	}
 	readonly input: {readonly input: string; readonly fix: string} | undefined;
+	/** FILE.part was there before this fetch: it is left as found. */
+	readonly isPartTaken: boolean;
+}
+
+function partExists(partPath: string): FetchError {
+	return new FetchError(`${partPath} already exists: another fetch is running, or one crashed`, {input: {input: 'FILE', fix: 'remove it if none is running'}, isPartTaken: true});
 }
 
 /**
@@ -139,12 +163,23 @@ export class FetchError extends Error {
 async function downloadAndVerify(store: S3Store, location: S3Location, partPath: string, keys: DecryptKeys, signal?: AbortSignal): Promise<Omit<FetchResult, 'path'>> {
 	const manifest = await readRemoteManifest(store, location);
 	const {body} = await store.getStream(location.bucket, location.key, signal);
-	const handle = await open(partPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+	let handle;
+	try {
+		handle = await open(partPath, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+	} catch (error) {
+		// Another fetch's part, or something planted there (a link, a FIFO): not ours to write through or remove.
+		if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw partExists(partPath);
+		throw error;
+	}
+	// The manifest's sha256 is checked on the bytes as they arrive (an older manifest's etcd hash only on a plain file).
+	const isCheckable = manifest !== undefined && (manifest.etcdSha256 !== undefined || (manifest.encryption === undefined && !location.key.endsWith('.age')));
+	const digest = isCheckable ? new ManifestDigest(manifest) : undefined;
 	let bytes = 0;
 	try {
 		for await (const chunk of body as AsyncIterable<Buffer>) {
 			signal?.throwIfAborted();
 			for (let written = 0; written < chunk.length; ) written += (await handle.write(chunk, written)).bytesWritten;
+			digest?.update(chunk);
 			bytes += chunk.length;
 		}
 		await handle.sync();
@@ -157,6 +192,8 @@ async function downloadAndVerify(store: S3Store, location: S3Location, partPath:
 	if (manifest && manifest.fileSize !== bytes) {
 		throw new FetchError(`${s3UrlOf(location)} is ${bytes} bytes but its manifest says ${manifest.fileSize}: the object changed after etcdtop wrote it`);
 	}
+	const mismatch = digest?.problem();
+	if (mismatch) throw new FetchError(`${s3UrlOf(location)}: ${mismatch}`);
 	let status: SnapshotStatus;
 	try {
 		status = await verifySnapshotFile(partPath, keys);
@@ -184,14 +221,20 @@ export async function fetchSnapshot(store: S3Store, location: S3Location, file: 
 	const url = s3UrlOf(location);
 	let created = false;
 	try {
-		try {
-			await open(partPath, fsConstants.O_RDONLY).then(async handle => handle.close());
-			throw new FetchError(`${partPath} already exists: another fetch is running, or one crashed`, {input: {input: 'FILE', fix: 'remove it if none is running'}});
-		} catch (error) {
-			if (error instanceof FetchError) throw error;
-		}
+		// lstat, not open: opening a FIFO planted there would block for ever.
+		const isTaken = await lstat(partPath).then(
+			() => true,
+			(error: NodeJS.ErrnoException) => error.code !== 'ENOENT',
+		);
+		if (isTaken) throw partExists(partPath);
 		created = true;
-		const result = await downloadAndVerify(store, location, partPath, options.keys, options.signal);
+		let result;
+		try {
+			result = await downloadAndVerify(store, location, partPath, options.keys, options.signal);
+		} catch (error) {
+			if (error instanceof FetchError && error.isPartTaken) created = false;
+			throw error;
+		}
 		const problem = problemsOf(url, result.status, result.manifest);
 		if (problem) throw new FetchError(problem);
 		if (options.isOverwriting) {
@@ -208,7 +251,9 @@ export async function fetchSnapshot(store: S3Store, location: S3Location, file: 
 		created = false;
 		if (result.manifest) {
 			const manifestPart = `${manifestPathOf(path)}.part`;
-			const handle = await open(manifestPart, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC, 0o600);
+			// Ours to replace if a crashed fetch left it; unlinked, never truncated, so a planted link is not followed.
+			await unlink(manifestPart).catch(() => undefined);
+			const handle = await open(manifestPart, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
 			try {
 				await handle.writeFile(serializeManifest(result.manifest));
 				await handle.sync();

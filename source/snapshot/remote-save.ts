@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import {Readable} from 'node:stream';
 import {S3Error} from '../s3/errors.js';
 import type {S3Store} from '../s3/client.js';
@@ -26,7 +27,10 @@ export interface RemoteSaveResult {
 	readonly manifestKey: string;
 	readonly manifest: SnapshotManifest;
 	readonly fileSize: number;
-	readonly sha256: string;
+	/** sha256 of the object as stored (what `sha256sum` prints of a download). */
+	readonly fileSha256: string;
+	/** etcd's sha256 of the database bytes. */
+	readonly etcdSha256: string;
 	readonly elapsedMs: number;
 	readonly member: {readonly name: string; readonly id: string};
 }
@@ -64,7 +68,9 @@ export async function saveToS3(config: ClusterSaveTarget, target: S3Location, st
 	const summarizer = new StreamingDbSummarizer();
 	const verifier = new StreamVerifier(data => summarizer.push(data));
 	let uploadedBytes = 0;
-	let finished: {dbSize: number; sha256: string} | undefined;
+	// Ciphertext is hashed as it goes up; a plain object is the stream, whose hash the verifier keeps.
+	const uploaded = encryptor ? createHash('sha256') : undefined;
+	let finished: ReturnType<StreamVerifier['finish']> | undefined;
 	let summary: ReturnType<StreamingDbSummarizer['finish']> | undefined;
 
 	async function* body(): AsyncGenerator<Buffer> {
@@ -83,6 +89,7 @@ export async function saveToS3(config: ClusterSaveTarget, target: S3Location, st
 				const out = encryptor ? (encryptor.push(blob, emit), emitted.splice(0)) : [blob];
 				for (const piece of out) {
 					uploadedBytes += piece.length;
+					uploaded?.update(piece);
 					yield piece;
 				}
 				options.onProgress?.(verifier.progress);
@@ -99,6 +106,7 @@ export async function saveToS3(config: ClusterSaveTarget, target: S3Location, st
 				encryptor.end(emit);
 				for (const piece of emitted.splice(0)) {
 					uploadedBytes += piece.length;
+					uploaded?.update(piece);
 					yield piece;
 				}
 			}
@@ -119,7 +127,7 @@ export async function saveToS3(config: ClusterSaveTarget, target: S3Location, st
 			status,
 			memberName: member.name,
 			members: list.members,
-			stream: {dbSize: finished.dbSize, fileSize: encryptor ? uploadedBytes : finished.dbSize + sha256Size, sha256: finished.sha256},
+			stream: {dbSize: finished.dbSize, fileSize: encryptor ? uploadedBytes : finished.dbSize + sha256Size, etcdSha256: finished.etcdSha256, fileSha256: uploaded ? uploaded.digest('hex') : finished.streamSha256},
 			db: {hash: 0, revision: summary.revision, totalKey: summary.totalKey, totalSize: summary.totalSize, consistentIndex: summary.consistentIndex, pageSize: summary.pageSize, problems: [], problemCount: 0},
 			...(encryption ? {encryption} : {}),
 		});
@@ -131,7 +139,7 @@ export async function saveToS3(config: ClusterSaveTarget, target: S3Location, st
 			await store.delete(location.bucket, key).catch(() => undefined);
 			throw error;
 		}
-		return {location, url, manifestKey, manifest, fileSize: manifest.fileSize, sha256: finished.sha256, elapsedMs: Date.now() - started, member: {name: member.name, id: member.id}};
+		return {location, url, manifestKey, manifest, fileSize: manifest.fileSize, fileSha256: manifest.sha256, etcdSha256: finished.etcdSha256, elapsedMs: Date.now() - started, member: {name: member.name, id: member.id}};
 	} catch (error) {
 		if (error instanceof SnapshotSaveError || error instanceof S3Error) throw error;
 		if (controller.signal.aborted && controller.signal.reason instanceof SnapshotSaveError) throw controller.signal.reason;

@@ -68,7 +68,10 @@ export interface SaveProgress {
 export interface SavedStream {
 	readonly dbSize: number;
 	readonly fileSize: number;
-	readonly sha256: string;
+	/** etcd's sha256 of the database bytes (without the trailer): what etcd sent last and the file ends with. */
+	readonly etcdSha256: string;
+	/** sha256 of the whole file as written, what `sha256sum FILE` prints (of the ciphertext for FILE.age). */
+	readonly fileSha256: string;
 }
 
 /** A small file committed with the snapshot (its manifest), written and renamed the same careful way. */
@@ -252,9 +255,13 @@ async function receive(
 	};
 	const emitted: Buffer[] = [];
 	const emit = (bytes: Buffer) => emitted.push(bytes);
+	// A plain file is the stream itself, whose hash the verifier carries on past the database; ciphertext
+	// is hashed as it is written.
+	const written = encryptor ? createHash('sha256') : undefined;
 	const put = async (pieces: readonly Buffer[]) => {
 		for (const piece of pieces) {
 			if (piece.length === 0) continue;
+			written?.update(piece);
 			pending.push(piece);
 			pendingBytes += piece.length;
 			if (pendingBytes >= writeBatchBytes || pending.length >= 1024) {
@@ -297,9 +304,9 @@ async function receive(
 	}
 	await flush();
 	await settleBackgroundSync();
-	const {dbSize, sha256} = verifier.finish();
+	const {dbSize, etcdSha256, streamSha256} = verifier.finish();
 	const fileSize = encryptor ? (await handle.stat()).size : dbSize + sha256Size;
-	return {dbSize, fileSize, sha256};
+	return {dbSize, fileSize, etcdSha256, fileSha256: written ? written.digest('hex') : streamSha256};
 }
 
 /**
@@ -348,19 +355,25 @@ export class StreamVerifier {
 		}
 	}
 
-	/** After the last message: the database size and its sha256, or a SnapshotSaveError when they are not whole. */
-	finish(): {dbSize: number; sha256: string} {
+	/**
+	 * After the last message: the database size, etcd's sha256 of it, and the sha256 of the whole stream
+	 * (database and trailer: the plain file's own sha256), or a SnapshotSaveError when they are not whole.
+	 */
+	finish(): {dbSize: number; etcdSha256: string; streamSha256: string} {
 		if (this.total === undefined) throw new SnapshotSaveError('truncated', 'the member closed the stream without sending any data');
 		if (this.received < this.total) throw new SnapshotSaveError('truncated', `the stream ended after ${this.received} of ${this.total} bytes`);
 		if (this.trailerBytes < sha256Size) {
 			throw new SnapshotSaveError('truncated', `the stream ended without etcd's sha256 checksum (${this.trailerBytes} of ${sha256Size} bytes)`);
 		}
-		const expected = Buffer.concat(this.trailer).toString('hex');
+		const trailer = Buffer.concat(this.trailer);
+		const expected = trailer.toString('hex');
+		// The state after the database, carried on over the trailer: the whole stream's hash for free.
+		const stream = this.hash.copy().update(trailer);
 		const actual = this.hash.digest('hex');
 		if (expected !== actual) {
 			throw new SnapshotSaveError('hash-mismatch', `sha256 mismatch: the data received hashes to ${actual}, etcd sent ${expected}; the snapshot was discarded`);
 		}
-		return {dbSize: this.total, sha256: actual};
+		return {dbSize: this.total, etcdSha256: actual, streamSha256: stream.digest('hex')};
 	}
 }
 

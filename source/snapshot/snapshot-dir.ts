@@ -1,7 +1,9 @@
-import {readdirSync, readFileSync, statSync, unlinkSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, unlinkSync} from 'node:fs';
+import {open} from 'node:fs/promises';
 import {join} from 'node:path';
 import {createdAtOf, type SnapshotEntry, type SnapshotManifest} from '../model/snapshot-entry.js';
-import {manifestPathOf} from './file/manifest.js';
+import {manifestPathOf, parseManifest} from './file/manifest.js';
+import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
 import {chooseDeletions, type RetentionPolicy} from './retention.js';
 import {compareText} from '../model/order.js';
 
@@ -14,13 +16,26 @@ export function snapshotFileName(at: Date, isEncrypted: boolean): string {
 }
 
 function readManifest(path: string): SnapshotManifest | undefined {
+	let text: string;
 	try {
-		const parsed = JSON.parse(readFileSync(manifestPathOf(path), 'utf8')) as SnapshotManifest;
-		return parsed && parsed.manifestVersion === 1 ? parsed : undefined;
+		// Never more than a manifest's worth: a huge file planted at NAME.meta.json is not read whole.
+		const fd = openSync(manifestPathOf(path), fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+		try {
+			const stats = fstatSync(fd);
+			if (!stats.isFile() || stats.size > maxManifestBytes) return undefined;
+			const buffer = Buffer.alloc(stats.size);
+			text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+		} finally {
+			closeSync(fd);
+		}
 	} catch {
 		return undefined;
 	}
+	return parseManifest(text);
 }
+
+/** A manifest lists every member with its URLs: 4 MiB is thousands of members. */
+const maxManifestBytes = 4 << 20;
 
 export function readManifestOf(path: string): SnapshotManifest | undefined {
 	return readManifest(path);
@@ -62,16 +77,68 @@ export function deleteSnapshot(path: string): void {
 }
 
 /**
- * --keep N / --keep-policy after a successful save (or `snapshot prune`): among the files etcdtop wrote (those
- * with a manifest) in the directory, removes what the policy does not keep, never the newest verified one.
- * `failed` names files whose verification failed. Returns the names removed (with isDryRun: that would be).
+ * Reads the file through a descriptor opened without following a link, and checks it against its
+ * manifest's size and sha256; undefined when it is the file etcdtop wrote, else why not.
  */
-export function applyRetention(directory: string, policy: number | RetentionPolicy, failed: ReadonlySet<string> = new Set(), {isDryRun = false}: {isDryRun?: boolean} = {}): string[] {
-	const managed = listSnapshotDir(directory).filter(entry => entry.manifest !== undefined);
+async function mismatchOf(path: string, manifest: SnapshotManifest): Promise<string | undefined> {
+	let handle;
+	try {
+		handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		return code === 'ELOOP' ? 'it is a symbolic link' : `it cannot be read (${code ?? (error as Error).message})`;
+	}
+	try {
+		if (!(await handle.stat()).isFile()) return 'it is not a regular file';
+		const digest = new ManifestDigest(manifest);
+		const buffer = Buffer.allocUnsafe(1 << 20);
+		for (;;) {
+			// One MiB at a time, awaited: the console's frames go on while a large file is hashed.
+			const {bytesRead} = await handle.read(buffer, 0, buffer.length, null);
+			if (bytesRead === 0) break;
+			digest.update(buffer.subarray(0, bytesRead));
+		}
+		return digest.problem();
+	} finally {
+		await handle.close();
+	}
+}
+
+/**
+ * --keep N / --keep-policy after a successful save (or `snapshot prune`): among the files etcdtop wrote in
+ * the directory, removes what the policy does not keep, never the newest verified one. A file is etcdtop's
+ * only when its manifest names it and it still has the recorded size and sha256 (checked before it is
+ * removed); every other file with a manifest is left alone and reported. `failed` names files whose
+ * verification failed. With isDryRun nothing is removed: `removed` is what would be.
+ */
+export async function applyRetention(directory: string, policy: number | RetentionPolicy, failed: ReadonlySet<string> = new Set(), {isDryRun = false}: {isDryRun?: boolean} = {}): Promise<RetentionOutcome> {
+	const leftAlone: LeftAlone[] = [];
+	const managed: SnapshotEntry[] = [];
+	for (const entry of listSnapshotDir(directory)) {
+		if (!entry.manifest) continue;
+		let problem = claimProblem(entry.manifest, entry.name, entry.fileSize);
+		try {
+			if (!problem && lstatSync(entry.path).isSymbolicLink()) problem = 'it is a symbolic link';
+		} catch {
+			problem = 'it is gone';
+		}
+		if (problem) leftAlone.push({name: entry.name, why: problem});
+		else managed.push(entry);
+	}
 	const doomed = chooseDeletions(
 		managed.map(entry => ({name: entry.name, createdAt: createdAtOf(entry), isVerified: !failed.has(entry.name)})),
 		policy,
 	);
-	if (!isDryRun) for (const name of doomed) deleteSnapshot(join(directory, name));
-	return [...doomed];
+	const removed: string[] = [];
+	for (const name of doomed) {
+		const entry = managed.find(candidate => candidate.name === name)!;
+		const problem = await mismatchOf(entry.path, entry.manifest!);
+		if (problem) {
+			leftAlone.push({name, why: problem});
+			continue;
+		}
+		if (!isDryRun) deleteSnapshot(entry.path);
+		removed.push(name);
+	}
+	return {removed, leftAlone};
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import {spawn, spawnSync} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import {existsSync, readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
+import {PutObjectCommand, S3Client} from '@aws-sdk/client-s3';
 import {Etcd3} from 'etcd3';
 import {LocalCluster} from '../../source/demo/local-cluster.js';
 import {freePort} from '../../source/demo/free-port.js';
@@ -49,7 +51,12 @@ describe('snapshots in S3 (s3rver on loopback, a fault-injecting proxy) from a r
 		assert.match(key, /^etcd\/[0-9a-f]+\/\d{8}T\d{6}Z-rev\d+\.db$/);
 		assert.ok(s3.objectKeys().includes(`${key}.meta.json`));
 		assert.deepEqual(s3.pendingUploads(), []);
-		const manifest = JSON.parse(readFileSync(join(s3.directory, 'backups', `${key}.meta.json._S3rver_object`), 'utf8')) as {revision: number; totalKey: number; sha256: string};
+		const manifest = JSON.parse(readFileSync(join(s3.directory, 'backups', `${key}.meta.json._S3rver_object`), 'utf8')) as {revision: number; totalKey: number; sha256: string; etcdSha256: string};
+		// Each hash for what it is: the object's own (sha256sum of a download), and etcd's, its last 32 bytes.
+		const object = readFileSync(join(s3.directory, 'backups', `${key}._S3rver_object`));
+		assert.equal(manifest.sha256, createHash('sha256').update(object).digest('hex'));
+		assert.equal(manifest.etcdSha256, object.subarray(-32).toString('hex'));
+		assert.match(saved.stdout, new RegExp(`sha256 of the file \\(sha256sum\\): ${manifest.sha256}\n.*etcd's sha256 of the database: +${manifest.etcdSha256}`));
 
 		const list = await runCli(['snapshot', 'list', 's3://backups/etcd/', '-w', 'json'], {env: env()});
 		assert.equal(list.code, 0, list.stderr);
@@ -67,6 +74,8 @@ describe('snapshots in S3 (s3rver on loopback, a fault-injecting proxy) from a r
 		const fetched = await runCli(['snapshot', 'fetch', `s3://backups/${key}`, file], {env: env(), timeoutMs: 120_000});
 		assert.equal(fetched.code, 0, fetched.stderr);
 		assert.ok(existsSync(`${file}.meta.json`));
+		assert.match(fetched.stdout, /the file's sha256 matches its manifest/);
+		assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), manifest.sha256);
 		assert.deepEqual(readdirSync(dir.path).filter(name => name.endsWith('.part')), []);
 		const theirs = etcdctlStatus(file);
 		assert.equal(theirs.revision, manifest.revision);
@@ -131,14 +140,32 @@ describe('snapshots in S3 (s3rver on loopback, a fault-injecting proxy) from a r
 			await small.stop();
 		}
 		const names = () => s3.objectKeys().filter(key => key.startsWith('ret/') && key.endsWith('.db'));
-		assert.deepEqual(names().map(key => /rev(\d+)/.exec(key)![1]), ['99', '100']);
+		const [rev99] = names();
+		// Planted beside them: someone else's object carrying a copy of rev99's manifest (it names rev99), and
+		// an object whose manifest names it but whose bytes are not what etcdtop recorded. Neither may go.
+		const sdk = new S3Client({endpoint: s3.endpoint, forcePathStyle: true, region: s3Credentials.AWS_REGION, credentials: {accessKeyId: s3Credentials.AWS_ACCESS_KEY_ID, secretAccessKey: s3Credentials.AWS_SECRET_ACCESS_KEY}});
+		try {
+			const prefix = rev99!.slice(0, rev99!.lastIndexOf('/') + 1);
+			const copied = readFileSync(join(s3.directory, 'backups', `${rev99}.meta.json._S3rver_object`), 'utf8');
+			const recorded = JSON.parse(copied) as {fileSize: number; createdAt: string};
+			const put = async (key: string, body: string | Buffer) => sdk.send(new PutObjectCommand({Bucket: 'backups', Key: key, Body: body}));
+			await put(`${prefix}19990101T000000Z-rev1.db`, 'the only copy of something else');
+			await put(`${prefix}19990101T000000Z-rev1.db.meta.json`, copied);
+			await put(`${prefix}19990102T000000Z-rev2.db`, Buffer.alloc(recorded.fileSize));
+			await put(`${prefix}19990102T000000Z-rev2.db.meta.json`, JSON.stringify({...JSON.parse(copied), file: '19990102T000000Z-rev2.db', createdAt: '1999-01-02T00:00:00.000Z'}));
+		} finally {
+			sdk.destroy();
+		}
+		assert.deepEqual(names().map(key => /rev(\d+)/.exec(key)![1]), ['1', '2', '99', '100']);
 		const dry = await runCli(['snapshot', 'prune', 's3://backups/ret/', '--keep', '1', '--dry-run'], {env: env()});
 		assert.equal(dry.code, 0, dry.stderr);
 		assert.match(dry.stdout, /would remove s3:\/\/backups\/ret\/.*-rev99\.db/);
-		assert.equal(names().length, 2);
+		assert.equal(names().length, 4);
 		const pruned = await runCli(['snapshot', 'prune', 's3://backups/ret/', '--keep', '1'], {env: env()});
 		assert.equal(pruned.code, 0, pruned.stderr);
-		assert.deepEqual(names().map(key => /rev(\d+)/.exec(key)![1]), ['100']);
+		assert.deepEqual(names().map(key => /rev(\d+)/.exec(key)![1]), ['1', '2', '100']);
+		assert.match(pruned.stderr, /left s3:\/\/backups\/ret\/\S+-rev1\.db alone: its manifest names another file/);
+		assert.match(pruned.stderr, /left s3:\/\/backups\/ret\/\S+-rev2\.db alone: its sha256 is not its manifest's/);
 		assert.ok(!s3.objectKeys().some(key => key.startsWith('ret/') && key.includes('rev99')), 'its manifest went too');
 	});
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {buildConfig} from '../../source/config/config.js';
+import {ConfigError} from '../../source/config/errors.js';
 import {connectOptionsOf} from '../../source/config/connect-options.js';
 import {configError} from '../helpers/config-error.js';
 
@@ -60,6 +61,9 @@ test('bad input names the flag or variable and the fix', () => {
 		[() => buildConfig({}, {ETCDTOP_PROBE_TIMEOUT: '600h'}, noFiles), 'ETCDTOP_PROBE_TIMEOUT', /out of range/],
 		[() => buildConfig({dialTimeout: '100000h'}, {}, noFiles), '--dial-timeout', /out of range/],
 		[() => buildConfig({probeTimeout: 'x'}, {}, noFiles), '--probe-timeout', /not a duration/],
+		[() => buildConfig({dialTimeout: '-1s'}, {}, noFiles), '--dial-timeout', /^--dial-timeout: -1s is out of range \(negative\) \(use a number with a unit from 10ms to 10m, e\.g\. 500ms, 2s, 1m\)$/],
+		// Examples only from the range: 6h is not one for a 1m bound.
+		[() => buildConfig({probeTimeout: '2h'}, {}, noFiles), '--probe-timeout', /from 10ms to 1m, e\.g\. 500ms, 2s, 1m\)$/],
 		[() => buildConfig({cacert: 'missing.crt'}, {}, noFiles), '--cacert', /does not exist/],
 		[() => buildConfig({cert: 'c.pem'}, {}, noFiles), '--key', /both --cert and --key/],
 		[() => buildConfig({endpoints: 'http://h:1', cacert: 'ca.pem'}, {}, noFiles), '--endpoints', /https/],
@@ -90,4 +94,17 @@ test('every etcd client connects with the same options from the config; a user s
 	assert.deepEqual(connectOptionsOf(buildConfig({}, {}, noFiles)), {dialTimeoutMs: 2000, commandTimeoutMs: 5000});
 	const error = configError(() => connectOptionsOf(buildConfig({user: 'root'}, {}, noFiles)));
 	assert.equal(error.input, '--password');
+});
+
+test('--wait-timeout of the maintenance commands has its documented range too (a timer past 2^31-1 ms fires at once)', async () => {
+	const {defragCommand} = await import('../../source/commands/maintenance.js');
+	const io = {out: () => undefined, err: () => undefined};
+	for (const [text, problem] of [['600h', /600h is out of range.*from 1s to 24h/], ['0.5s', /0\.5s is out of range/], ['soon', /"soon" is not a duration/]] as const) {
+		await assert.rejects(defragCommand({args: [], flags: {waitTimeout: text, yes: true}, io} as never), (error: unknown) => {
+			assert.ok(error instanceof ConfigError, String(error));
+			assert.equal(error.input, '--wait-timeout');
+			assert.match(error.message, problem);
+			return true;
+		});
+	}
 });

@@ -176,8 +176,11 @@ describe('age format', () => {
 			const {identity, recipient} = generateIdentity();
 			const encryptor = new AgeEncryptor([{kind: 'x25519', publicKey: parseRecipient(recipient)!}]);
 			const path = join(dir.path, 's.db.age');
-			await saveSnapshot(open, {path, isOverwriting: false, idleTimeoutMs: 10_000, encryptor});
+			const saved = await saveSnapshot(open, {path, isOverwriting: false, idleTimeoutMs: 10_000, encryptor});
 			const file = readFileSync(path);
+			// Both hashes, each for what it is: the ciphertext file's (sha256sum) and etcd's of the plaintext database.
+			assert.equal(saved.fileSha256, createHash('sha256').update(file).digest('hex'));
+			assert.equal(saved.etcdSha256, sha.toString('hex'));
 			assert.ok(!file.includes(db.subarray(1000, 1064)));
 			const source = openAgeFileSource(path, {identities: parseIdentities(identity).map(secretKey => ({kind: 'x25519' as const, secretKey}))});
 			assert.ok(source.read(0, db.length + 32).equals(Buffer.concat([db, sha])));

@@ -82,7 +82,8 @@ describe('saveSnapshot', () => {
 		assert.ok(written.subarray(db.length).equals(createHash('sha256').update(db).digest()));
 		assert.equal(statSync(path).mode & 0o777, 0o600);
 		assert.equal(result.dbSize, db.length);
-		assert.equal(result.sha256, createHash('sha256').update(db).digest('hex'));
+		assert.equal(result.etcdSha256, createHash('sha256').update(db).digest('hex'));
+		assert.equal(result.fileSha256, createHash('sha256').update(readFileSync(path)).digest('hex'), 'what sha256sum prints');
 		assert.deepEqual(filesIn(dir.path), ['backup.db']);
 	});
 

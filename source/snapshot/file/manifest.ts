@@ -8,7 +8,10 @@ export type {ManifestEncryption, SnapshotManifest};
 export interface ManifestStream {
 	readonly dbSize: number;
 	readonly fileSize: number;
-	readonly sha256: string;
+	/** etcd's sha256 of the database bytes. */
+	readonly etcdSha256: string;
+	/** sha256 of the whole file as written. */
+	readonly fileSha256: string;
 }
 
 export interface ManifestInputs {
@@ -39,7 +42,8 @@ export function buildManifest(inputs: ManifestInputs): SnapshotManifest {
 		revision: db.revision,
 		raftTerm: status.raftTerm,
 		raftIndex: db.consistentIndex ?? status.raftAppliedIndex,
-		sha256: stream.sha256,
+		sha256: stream.fileSha256,
+		etcdSha256: stream.etcdSha256,
 		size: stream.dbSize,
 		fileSize: stream.fileSize,
 		totalKey: db.totalKey,
@@ -57,4 +61,48 @@ export function buildManifest(inputs: ManifestInputs): SnapshotManifest {
 
 export function serializeManifest(manifest: SnapshotManifest): string {
 	return `${JSON.stringify(manifest, undefined, 2)}\n`;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isSha256 = (value: unknown): value is string => isString(value) && /^[0-9a-f]{64}$/.test(value);
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+
+/**
+ * FILE.meta.json's text -> the manifest, or undefined when it is not one etcdtop wrote: not JSON, another
+ * version, or a field of the wrong type. Its fields are still untrusted text (whoever can write the
+ * directory can write them): printed through the sanitizer, and a file is deleted only when it matches them.
+ */
+export function parseManifest(text: string): SnapshotManifest | undefined {
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+	if (typeof parsed !== 'object' || parsed === null) return undefined;
+	const m = parsed as Record<string, unknown>;
+	const member = m['member'] as Record<string, unknown> | null | undefined;
+	const members = m['members'];
+	const isMember = (value: unknown) => {
+		const row = value as Record<string, unknown> | null;
+		return typeof row === 'object' && row !== null && isString(row['name']) && isString(row['id']) && isStrings(row['peerUrls']) && isStrings(row['clientUrls']) && typeof row['isLearner'] === 'boolean';
+	};
+	const isSound =
+		m['manifestVersion'] === 1 &&
+		isString(m['file']) &&
+		isString(m['createdAt']) &&
+		isString(m['clusterId']) &&
+		typeof member === 'object' &&
+		member !== null &&
+		isString(member['id']) &&
+		isString(member['name']) &&
+		isString(member['endpoint']) &&
+		[m['revision'], m['raftTerm'], m['raftIndex'], m['size'], m['fileSize'], m['totalKey']].every(isCount) &&
+		isSha256(m['sha256']) &&
+		(m['etcdSha256'] === undefined || isSha256(m['etcdSha256'])) &&
+		isString(m['etcdVersion']) &&
+		Array.isArray(members) &&
+		members.every(isMember);
+	return isSound ? (parsed as SnapshotManifest) : undefined;
 }

@@ -2,6 +2,7 @@ import {Box} from 'ink';
 import {Text} from './text.js';
 import {humanBytes} from '../../model/format.js';
 import {verifyLabel, verifyStateOf, type SnapshotsPane} from '../../model/snapshots-pane.js';
+import {manifestHashes} from '../../model/snapshot-entry.js';
 import {buildRestorePlan, renderRestorePlan} from '../../snapshot/restore-plan.js';
 import type {SnapshotEntry} from '../../model/snapshot-entry.js';
 import {actionById, formatKeys, type ActionId, type Keymap} from '../keymap.js';
@@ -28,13 +29,14 @@ export function wrapLines(lines: readonly string[], width: number): string[] {
 export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane): string[] {
 	const manifest = entry.manifest;
 	const verify = verifyStateOf(state, entry);
-	const field = (label: string, value: string) => `${label.padEnd(12)}${value}`;
+	const field = (label: string, value: string) => `${label.padEnd(13)}${value}`;
 	const lines = [
 		field('path', entry.path),
 		field('size', `${humanBytes(entry.fileSize)}${entry.isEncrypted ? ' (age-encrypted)' : ''}`),
 		field('verified', `${verifyLabel(verify)}${verify.kind === 'failed' ? `: ${verify.reason}` : ''}`),
 	];
 	if (!manifest) return [...lines, `no manifest (${entry.name}.meta.json): etcdtop did not write this file; its origin is unknown`];
+	const hashes = manifestHashes(manifest);
 	const plan = buildRestorePlan({
 		snapshotPath: entry.path,
 		isEncrypted: entry.isEncrypted,
@@ -42,14 +44,16 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane):
 		members: manifest.members,
 		etcdVersion: manifest.etcdVersion,
 		// Shown for reading: `etcdtop snapshot restore-plan` makes a fresh token for the real run.
-		token: `etcd-restore-${manifest.sha256.slice(0, 8)}`,
+		token: `etcd-restore-${hashes.etcdSha256.slice(0, 8)}`,
 		membersFrom: 'manifest',
 	});
 	return [
 		...lines,
 		field('taken', `${manifest.createdAt} from ${manifest.member.name} (${manifest.member.id}) at ${manifest.member.endpoint}`),
 		field('revision', `${manifest.revision}, raft index ${manifest.raftIndex}, term ${manifest.raftTerm}, ${manifest.totalKey} keys`),
-		field('sha256', manifest.sha256),
+		// Each hash named for what it is: sha256sum checks the first, etcd the second (the file's trailer).
+		field('file sha256', hashes.fileSha256 ?? 'not recorded (manifest from an older etcdtop)'),
+		field('etcd sha256', `${hashes.etcdSha256} (of the database)`),
 		field('etcd', `${manifest.etcdVersion}, cluster ${manifest.clusterId}, ${manifest.members.length} members`),
 		'',
 		'Restore plan (new data dir /var/lib/etcd-restored; `etcdtop snapshot restore-plan FILE --data-dir DIR` prints yours)',
