@@ -59,25 +59,6 @@ export class CredentialsRefusedError extends ClassifiedError {
 	}
 }
 
-export function isCredentialFailure(failure: Failure): boolean {
-	return failure.kind === 'auth' || failure.kind === 'permission-denied';
-}
-
-/**
- * When every one of `errors` is a refusal of the credentials, that refusal (the first's kind, every
- * endpoint's words); undefined when any endpoint failed otherwise (a dead member is not a wrong password).
- */
-export function credentialsRefusalOf(errors: ReadonlyArray<{readonly endpoint: string; readonly error: unknown}>): CredentialsRefusedError | undefined {
-	if (errors.length === 0) return undefined;
-	const failures = errors.map(({endpoint, error}) => ({endpoint, failure: classifyError(error)}));
-	if (!failures.every(({failure}) => isCredentialFailure(failure))) return undefined;
-	const words = [...new Set(failures.map(({failure}) => failure.message))].join('; ');
-	const kind = failures.some(({failure}) => failure.kind === 'auth') ? 'auth' : 'permission-denied';
-	const headline = kind === 'auth' ? 'authentication failed' : 'permission denied';
-	const said = words.toLowerCase().includes(headline) ? words : `${headline}: ${words}`;
-	return new CredentialsRefusedError({kind, message: `${said} (${failures.map(({endpoint}) => endpoint).join(', ')})`});
-}
-
 /** grpc/etcd3 error -> Failure. The grpc status code is the first signal; the message text refines it. */
 export function classifyError(error: unknown): Failure {
 	if (error instanceof ClassifiedError) return error.failure;

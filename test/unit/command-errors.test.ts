@@ -5,7 +5,7 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {exitCodeOf, messageOf} from '../../source/commands/errors.js';
-import {ClassifiedError, credentialsRefusalOf, CredentialsRefusedError} from '../../source/etcd/errors.js';
+import {ClassifiedError, CredentialsRefusedError} from '../../source/etcd/errors.js';
 import type {Config} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
 import {saveFromCluster} from '../../source/snapshot/cluster-save.js';
@@ -31,24 +31,40 @@ test('the command boundary decides the exit code: usage 3, anything else 2', () 
 	assert.equal(exitCodeOf('thrown text'), 2);
 });
 
-test('refused credentials are exit 3 from any command, with the fix; only when every endpoint refused them', () => {
+test('refused credentials are exit 3 from any command, with the fix; the maintenance commands\' observation throws them', async () => {
+	const {openMaintenanceContext} = await import('../../source/commands/maintenance-context.js');
 	const wrong = Object.assign(new Error('16 UNAUTHENTICATED: etcdserver: authentication failed, invalid user ID or password'), {code: 16});
-	const refused = credentialsRefusalOf([
-		{endpoint: 'http://a:2379', error: wrong},
-		{endpoint: 'http://b:2379', error: wrong},
-	]);
-	assert.ok(refused instanceof CredentialsRefusedError);
-	assert.equal(refused.failure.kind, 'auth');
-	assert.equal(exitCodeOf(refused), 3);
-	assert.equal(messageOf(refused), 'etcdserver: authentication failed, invalid user ID or password (http://a:2379, http://b:2379) (check --user and ETCDCTL_PASSWORD)');
-	// One dead member among them: the cluster's trouble may be the answer, not the password.
-	assert.equal(credentialsRefusalOf([{endpoint: 'a', error: wrong}, {endpoint: 'b', error: new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1')}]), undefined);
-	assert.equal(credentialsRefusalOf([]), undefined);
-	const role = credentialsRefusalOf([{endpoint: 'a', error: new ClassifiedError({kind: 'permission-denied', message: 'permission denied for Status: user "alice" does not have the root role'})}]);
-	assert.equal(role?.failure.kind, 'permission-denied');
-	assert.equal(exitCodeOf(role), 3);
-	assert.match(messageOf(role), /^permission denied for Status: user "alice"/);
-	const noUser = credentialsRefusalOf([{endpoint: 'a', error: new Error('etcdserver: user name is empty')}]);
+	const refusedRole = new ClassifiedError({kind: 'permission-denied', message: 'permission denied for Status: user "alice" does not have the root role'});
+	const dead = Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1'), {code: 14});
+	const member = {id: '8e9e05c52164694d', name: 'etcd-1', peerUrls: ['http://127.0.0.1:2380'], clientUrls: ['http://127.0.0.1:2379'], isLearner: false};
+	const observeWith = async (calls: {memberList: () => Promise<unknown>; status: () => Promise<unknown>}) => {
+		const routes = {client: () => ({...calls, close: () => undefined}), close: async () => undefined};
+		const context = await openMaintenanceContext({...config, endpoints: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379']}, {routes} as never, {commandLog: undefined, warn: () => undefined});
+		try {
+			return await context.observe();
+		} finally {
+			await context.close();
+		}
+	};
+	const fail = (error: unknown) => async () => Promise.reject(error);
+	const list = async () => ({clusterId: 'cdf818194e3a8c32', members: [member]});
+
+	await assert.rejects(observeWith({memberList: fail(wrong), status: fail(wrong)}), (error: unknown) => {
+		assert.ok(error instanceof CredentialsRefusedError, String(error));
+		assert.equal(exitCodeOf(error), 3);
+		assert.match(messageOf(error), /authentication failed, invalid user ID or password.*\(check --user and ETCDCTL_PASSWORD\)$/);
+		return true;
+	});
+	// Listed, but Status refused to this user (etcd 3.5.28+ without the root role).
+	await assert.rejects(observeWith({memberList: list, status: fail(refusedRole)}), (error: unknown) => {
+		assert.ok(error instanceof CredentialsRefusedError, String(error));
+		assert.equal(exitCodeOf(error), 3);
+		assert.match(messageOf(error), /^permission denied for Status: user "alice" does not have the root role$/);
+		return true;
+	});
+	// A dead cluster is not a wrong password: the cluster's trouble, exit 2.
+	await assert.rejects(observeWith({memberList: fail(dead), status: fail(dead)}), (error: unknown) => !(error instanceof CredentialsRefusedError) && exitCodeOf(error) === 2);
+	const noUser = new CredentialsRefusedError({kind: 'auth', message: 'etcdserver: user name is empty'});
 	assert.match(messageOf(noUser), /give --user NAME/);
 });
 
