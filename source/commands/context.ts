@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
-import {buildConfig, buildSshSettings, checkedDuration, type Config} from '../config/config.js';
+import {buildConfig, buildSshSettings, checkedDuration, readRegularFile, type Config} from '../config/config.js';
 import {durationRanges} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
 import {describeDetection, detectKubeadm, kubeadmApiserverManifest, kubeadmEtcdManifest, kubeadmMetricsUrls, kubeadmRoot, withKubeadm, type KubeadmDetection} from '../config/kubeadm.js';
@@ -93,7 +93,7 @@ async function configWith(flags: ParsedFlags, env: Readonly<Record<string, strin
 	// Only the files kubeadm supplied come from the --via host; a --cacert/--cert/--key given by hand is this host's.
 	const fromNode = new Set((['cacert', 'cert', 'key'] as const).filter(name => merged[name] !== flags[name]).map(name => merged[name]!));
 	const remote = where.remoteFiles;
-	const config = buildConfig(merged, env, path => (remote && fromNode.has(path) ? remote.get(path) ?? readFileSync(path) : readFileSync(path)));
+	const config = buildConfig(merged, env, path => (remote && fromNode.has(path) ? remote.get(path) ?? readRegularFile(path) : readRegularFile(path)));
 	where.io?.err(describeDetection(detection, where.where));
 	// The manifest's metrics listener for its own member, under any --metrics-urls entry for it (flags win).
 	const metricsUrls = new Map([...kubeadmMetricsUrls(detection, where.isOnNode), ...(config.metrics?.urls ?? [])]);

@@ -1,4 +1,4 @@
-import {readFileSync, statSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, openSync, readFileSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 import {SshError} from '../ssh/errors.js';
@@ -112,13 +112,45 @@ export function checkedDuration(text: string, input: string, range: DurationRang
 	}
 }
 
+/** PEM bundles are kilobytes; a CA bundle of every public root is about 250 KB. */
+const maxMaterialBytes = 16 << 20;
+
+/**
+ * A file the operator named (a CA, a certificate, a key), read only when it is a regular file: opened
+ * without blocking, so a FIFO planted or named there is refused at once instead of waiting for a writer,
+ * and never more than 16 MiB. Errors carry an errno-style code that readMaterial turns into words.
+ */
+export function readRegularFile(path: string): Buffer {
+	const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+	try {
+		const stats = fstatSync(fd);
+		if (stats.isDirectory()) throw Object.assign(new Error(`${path} is a directory`), {code: 'EISDIR'});
+		if (!stats.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), {code: 'ENOTREG'});
+		if (stats.size > maxMaterialBytes) throw Object.assign(new Error(`${path} is too large`), {code: 'EFBIG'});
+		return readFileSync(fd);
+	} finally {
+		closeSync(fd);
+	}
+}
+
 function readMaterial(path: string | undefined, input: string, readFile: ReadFile): Buffer | undefined {
 	if (path === undefined) return undefined;
 	try {
 		return readFile(path);
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
-		const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? 'error'})`;
+		const why =
+			code === 'ENOENT'
+				? 'does not exist'
+				: code === 'EACCES'
+					? 'is not readable (permission denied)'
+					: code === 'EISDIR'
+						? 'is a directory'
+						: code === 'ENOTREG'
+							? 'is not a regular file (a FIFO, socket or device)'
+							: code === 'EFBIG'
+								? 'is larger than 16 MiB: not a PEM file'
+								: `cannot be read (${code ?? 'error'})`;
 		throw new ConfigError(input, `${path} ${why}`, 'give the path of a readable PEM file');
 	}
 }
@@ -187,7 +219,7 @@ export function buildSshSettings(flags: ConnectionFlags, stat: (path: string) =>
 	return Object.freeze({via, identityFile, knownHostsPath, isAcceptingNew: flags.sshAcceptNew ?? false, hostMap});
 }
 
-export function buildConfig(flags: ConnectionFlags, env: Env = process.env, readFile: ReadFile = path => readFileSync(path)): Config {
+export function buildConfig(flags: ConnectionFlags, env: Env = process.env, readFile: ReadFile = readRegularFile): Config {
 	const cacert = pick(flags.cacert, env, 'ETCDCTL_CACERT');
 	const cert = pick(flags.cert, env, 'ETCDCTL_CERT');
 	const key = pick(flags.key, env, 'ETCDCTL_KEY');

@@ -30,10 +30,12 @@ export function openCommandLogFile(path: string | undefined, warn: (text: string
 	if (path === undefined) return {change: () => undefined, remote: () => undefined, copyable: () => undefined, close: () => undefined};
 	let fd: number;
 	try {
-		fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+		// O_NONBLOCK: a FIFO there fails at once (ENXIO without a reader) or is refused below, never waited on.
+		fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code;
 		if (code === 'ELOOP') throw new CommandLogFileError(`${path} is a symbolic link: etcdtop does not write through links; give the real file`);
+		if (code === 'ENXIO') throw new CommandLogFileError(`${path} is not a regular file (a FIFO)`);
 		throw new CommandLogFileError(`cannot open ${path} for appending (${code ?? (error as Error).message})`);
 	}
 	const stats = fstatSync(fd);

@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process';
 import assert from 'node:assert/strict';
 import {chmodSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
@@ -33,6 +34,12 @@ describe('--command-log FILE', () => {
 		assert.throws(() => openCommandLogFile(path, () => undefined), (error: unknown) => error instanceof CommandLogFileError && /symbolic link/.test(error.message));
 		assert.equal(readFileSync(victim, 'utf8'), 'precious');
 		assert.equal(statSync(victim).mode & 0o777, 0o644);
+	});
+
+	it('refuses a FIFO at once, with or without a reader, instead of waiting on it', () => {
+		const path = join(dir.path, 'fifo.log');
+		execFileSync('mkfifo', [path]);
+		assert.throws(() => openCommandLogFile(path, () => undefined), (error: unknown) => error instanceof CommandLogFileError && /not a regular file/.test(error.message));
 	});
 
 	it('an existing file others can read becomes 0600, and says so', () => {

@@ -43,3 +43,18 @@ test('garbage, empty, wrong-type, mismatched and encrypted files are exit 3 nami
 		assert.doesNotMatch(error.message, /PEM routines|no start line/);
 	}
 });
+
+test('a FIFO, a directory or a device as --cacert/--cert/--key is exit 3 at once, never a read that waits for a writer', () => {
+	execFileSync('mkfifo', [file('fifo.pem')]);
+	const cases: Array<[Record<string, string>, string, RegExp]> = [
+		[{cacert: file('fifo.pem')}, '--cacert', /fifo\.pem is not a regular file \(a FIFO, socket or device\)/],
+		[{cert: file('client.crt'), key: file('fifo.pem')}, '--key', /is not a regular file/],
+		[{cacert: dir}, '--cacert', /is a directory/],
+		[{cacert: '/dev/zero'}, '--cacert', /is not a regular file/],
+	];
+	for (const [flags, input, problem] of cases) {
+		const error = configError(() => buildConfig({endpoints: 'https://127.0.0.1:2379', ...flags}, {}));
+		assert.equal(error.input, input, error.message);
+		assert.match(error.message, problem);
+	}
+});
