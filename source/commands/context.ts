@@ -1,4 +1,3 @@
-import {readFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {buildConfig, buildSshSettings, checkedDuration, readRegularFile, type Config} from '../config/config.js';
 import {durationRanges} from '../config/duration.js';

@@ -152,7 +152,13 @@ interface ListRow {
 	readonly createdAt: number;
 	readonly revision: number | undefined;
 	readonly isEncrypted: boolean;
+	/** etcdtop wrote it: its manifest names this very file, at this size. */
 	readonly isManaged: boolean;
+	readonly hasManifest: boolean;
+}
+
+function vouchesFor(manifest: {readonly file: string; readonly fileSize: number} | undefined, name: string, size: number): boolean {
+	return manifest !== undefined && manifest.file === name && manifest.fileSize === size;
 }
 
 /** `etcdtop snapshot list [DIR | s3://BUCKET/PREFIX/]`: snapshots newest first, with what their manifests say. */
@@ -166,7 +172,7 @@ export async function snapshotListCommand(target: string, format: string | undef
 		io.out(
 			renderTable(
 				['CREATED (UTC)', 'SNAPSHOT', 'SIZE', 'REVISION', 'CHECKED'],
-				rows.map(row => [new Date(row.createdAt).toISOString().replace('T', ' ').slice(0, 19), printable(row.location, 500), humanBytes(row.size), row.revision === undefined ? '-' : String(row.revision), row.isManaged ? 'sha256 ok' : 'no manifest']),
+				rows.map(row => [new Date(row.createdAt).toISOString().replace('T', ' ').slice(0, 19), printable(row.location, 500), humanBytes(row.size), row.revision === undefined ? '-' : String(row.revision), row.isManaged ? 'sha256 ok' : row.hasManifest ? 'not its manifest' : 'no manifest']),
 			).trimEnd(),
 		);
 		if (rows.length === 0) io.err(`no snapshots in ${target}`);
@@ -174,12 +180,13 @@ export async function snapshotListCommand(target: string, format: string | undef
 	};
 	if (!isS3Url(target)) {
 		const entries = listSnapshotDir(resolve(target));
-		return render(entries.map(entry => ({name: entry.name, location: entry.path, size: entry.fileSize, createdAt: createdAtOf(entry), revision: entry.manifest?.revision, isEncrypted: entry.isEncrypted, isManaged: entry.manifest !== undefined})));
+		// A manifest that names another file, or another size, does not vouch for this one.
+		return render(entries.map(entry => ({name: entry.name, location: entry.path, size: entry.fileSize, createdAt: createdAtOf(entry), revision: entry.manifest?.revision, isEncrypted: entry.isEncrypted, isManaged: vouchesFor(entry.manifest, entry.name, entry.fileSize), hasManifest: entry.manifest !== undefined})));
 	}
 	const location = s3LocationOf(target, 'DIR');
 	return withStore(settings, io, 'snapshot list', async store => {
 		const entries = await listRemoteSnapshots(store, location);
-		return render(entries.map(entry => ({name: entry.name, location: entry.url, size: entry.fileSize, createdAt: remoteCreatedAt(entry), revision: entry.manifest?.revision, isEncrypted: entry.isEncrypted, isManaged: entry.manifest !== undefined})));
+		return render(entries.map(entry => ({name: entry.name, location: entry.url, size: entry.fileSize, createdAt: remoteCreatedAt(entry), revision: entry.manifest?.revision, isEncrypted: entry.isEncrypted, isManaged: vouchesFor(entry.manifest, entry.name, entry.fileSize), hasManifest: entry.manifest !== undefined})));
 	});
 }
 

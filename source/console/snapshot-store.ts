@@ -134,9 +134,8 @@ export class SnapshotStore implements SnapshotPaneStore {
 					this.dispatch({type: 'save-progress', received, total});
 				},
 			});
-			let removed: readonly string[] = [];
-			if (this.options.keep !== undefined) removed = (await applyRetention(this.options.directory, this.options.keep, failedNames(this.state))).removed;
-			this.dispatch({type: 'save-finished', name: basename(path), at: this.now(), removed});
+			const retention = this.options.keep === undefined ? undefined : await applyRetention(this.options.directory, this.options.keep, failedNames(this.state));
+			this.dispatch({type: 'save-finished', name: basename(path), at: this.now(), removed: retention?.removed ?? [], leftAlone: retention?.leftAlone ?? []});
 		} catch (error) {
 			if (!this.controller.signal.aborted) this.dispatch({type: 'save-failed', message: (error as Error).message, at: this.now()});
 		}

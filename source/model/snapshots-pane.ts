@@ -42,7 +42,7 @@ export type SnapshotsEvent =
 	| {readonly type: 'list-failed'; readonly message: string}
 	| {readonly type: 'save-started'; readonly at: number; readonly isScheduled: boolean}
 	| {readonly type: 'save-progress'; readonly received: number; readonly total: number | undefined}
-	| {readonly type: 'save-finished'; readonly name: string; readonly at: number; readonly removed: readonly string[]}
+	| {readonly type: 'save-finished'; readonly name: string; readonly at: number; readonly removed: readonly string[]; readonly leftAlone?: ReadonlyArray<{readonly name: string; readonly why: string}>}
 	| {readonly type: 'save-failed'; readonly message: string; readonly at: number}
 	| {readonly type: 'verify-started'; readonly name: string; readonly at: number}
 	| {readonly type: 'verify-finished'; readonly name: string; readonly at: number; readonly revision: number; readonly totalKey: number}
@@ -80,7 +80,8 @@ export function reduceSnapshots(state: SnapshotsPane, event: SnapshotsEvent): Sn
 				...state,
 				save: {kind: 'saved', name: event.name, at: event.at, removed: event.removed},
 				verify: {...state.verify, [event.name]: {kind: 'saved'}},
-				notice: `saved ${event.name}${event.removed.length > 0 ? `; --keep removed ${event.removed.join(', ')}` : ''}`,
+				// A file retention would not delete (its manifest names another file, it changed) is said, not hidden.
+				notice: `saved ${event.name}${event.removed.length > 0 ? `; --keep removed ${event.removed.join(', ')}` : ''}${(event.leftAlone ?? []).map(left => `; --keep left ${left.name} alone: ${left.why}`).join('')}`,
 			};
 		case 'save-failed':
 			return {...state, save: {kind: 'failed', message: event.message, at: event.at}, notice: `save failed: ${event.message}`};

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
@@ -20,6 +20,11 @@ after(() => {
 	for (const session of sessions) session.close();
 	rmSync(scratch, {recursive: true, force: true});
 });
+
+/** No ESC, BEL, other C0/C1 control or bidi control. */
+function assertCleanOf(text: string, what: string): void {
+	assert.doesNotMatch(text, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/, `${what} carries a raw control byte: ${JSON.stringify(text)}`);
+}
 
 /** No ESC, BEL, other C0/C1 control or bidi control, and the name shown as its escapes. */
 function assertClean(text: string, what: string): void {
@@ -61,5 +66,39 @@ test('the console draws the name as escapes and the terminal title stays untouch
 	assertClean(screen, 'console');
 	assert.notEqual(session.format('pane_title'), 'pwned');
 	assert.doesNotMatch(session.captureWithEscapes(), /\u001b\]0;|\u202e/);
+	// The event log (3): a member that stops answering is logged by its name.
+	cluster.signal(name, 'SIGSTOP');
+	try {
+		session.sendKeys('3');
+		const log = await session.waitFor(text => /evil-1 is unreachable/.test(text), 30_000);
+		assertClean(log, 'event log');
+		assert.doesNotMatch(session.captureWithEscapes(), /\u001b\]0;|\u202e/);
+	} finally {
+		cluster.signal(name, 'SIGCONT');
+	}
 	session.sendKeys('q');
+});
+
+test('a snapshot whose file name and manifest carry control bytes: listed and pruned with them shown as escapes', async () => {
+	const directory = join(scratch, 'hostile-dir');
+	mkdirSync(directory);
+	const file = join(directory, 'a\u001b[2J\u202eb.db');
+	const save = await runCli(['snapshot', 'save', file, '--endpoints', endpoint]);
+	assert.equal(save.code, 0, save.stderr);
+	assertCleanOf(save.stdout + save.stderr, 'snapshot save of a hostile FILE');
+	const list = await runCli(['snapshot', 'list', directory]);
+	assert.equal(list.code, 0, list.stderr);
+	assertCleanOf(list.stdout, 'snapshot list');
+	assert.match(list.stdout, /a\\x1b\[2J\\u202eb\.db/);
+	// Its manifest is about to claim another file: retention leaves it, and says so without its bytes.
+	const manifestPath = `${file}.meta.json`;
+	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {file: string};
+	writeFileSync(manifestPath, JSON.stringify({...manifest, file: 'x\u0007\u001b]0;pwned\u0007.db'}));
+	const prune = await runCli(['snapshot', 'prune', directory, '--keep', '1']);
+	assert.equal(prune.code, 0, prune.stderr);
+	assertCleanOf(prune.stdout + prune.stderr, 'snapshot prune');
+	assert.match(prune.stderr, /left a\\x1b\[2J\\u202eb\.db alone: its manifest names another file/);
+	const relisted = await runCli(['snapshot', 'list', directory]);
+	assertCleanOf(relisted.stdout, 'snapshot list');
+	assert.match(relisted.stdout, /not its manifest/);
 });

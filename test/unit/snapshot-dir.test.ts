@@ -7,6 +7,7 @@ import {describe, test} from 'node:test';
 import type {S3Store} from '../../source/s3/client.js';
 import {parseManifest, serializeManifest, type SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import {applyRemoteRetention} from '../../source/snapshot/remote-dir.js';
+import {initialSnapshotsPane, reduceSnapshots} from '../../source/model/snapshots-pane.js';
 import {applyRetention, listSnapshotDir} from '../../source/snapshot/snapshot-dir.js';
 import {tempDir} from '../helpers/temp-files.js';
 
@@ -196,4 +197,9 @@ describe('retention deletes a file only when its manifest names it and its size 
 		assert.match(why['s3://b/p/c/20260103T000000Z-rev3.db']!, /sha256 is not its manifest's/);
 		assert.match(why['s3://b/p/c/20260104T000000Z-rev4.db']!, /names another file/);
 	});
+});
+
+test('the Snapshots pane says which files --keep left alone, and why', () => {
+	const state = reduceSnapshots(initialSnapshotsPane('/backups'), {type: 'save-finished', name: 'new.db', at: 1, removed: ['old.db'], leftAlone: [{name: 'precious.db', why: 'its manifest names another file ("a.db")'}]});
+	assert.equal(state.notice, 'saved new.db; --keep removed old.db; --keep left precious.db alone: its manifest names another file ("a.db")');
 });
