@@ -32,7 +32,7 @@ test('the command boundary decides the exit code: usage 3, anything else 2', () 
 });
 
 test('refused credentials are exit 3 from any command, with the fix; the maintenance commands\' observation throws them', async () => {
-	const {openMaintenanceContext} = await import('../../source/commands/maintenance-context.js');
+	const {openMaintenanceContext} = await import('../../source/console/maintenance-context.js');
 	const wrong = Object.assign(new Error('16 UNAUTHENTICATED: etcdserver: authentication failed, invalid user ID or password'), {code: 16});
 	const refusedRole = new ClassifiedError({kind: 'permission-denied', message: 'permission denied for Status: user "alice" does not have the root role'});
 	const dead = Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1'), {code: 14});
