@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
-import {createServer, type Server} from 'node:http';
-import type {AddressInfo, Socket} from 'node:net';
+import {createServer} from 'node:http';
+import type {Socket} from 'node:net';
 import {fileURLToPath} from 'node:url';
 import {test} from 'node:test';
 import {httpGetText} from '../../source/route/http-get.js';
-
-async function listen(server: Server): Promise<number> {
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	return (server.address() as AddressInfo).port;
-}
-
-async function close(server: Server): Promise<void> {
-	server.closeAllConnections();
-	await new Promise<void>(resolve => server.close(() => resolve()));
-}
+import {close, listen} from '../helpers/http-server.js';
 
 /** A server that answers every request with `body` and counts the connections it accepted. */
 function counting(body: string, onRequest?: (socket: Socket, index: number) => boolean) {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http';
+import {createServer as createHttpServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import {createServer as createHttpsServer} from 'node:https';
-import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -17,6 +16,7 @@ import {SnapshotStore} from '../../source/console/snapshot-store.js';
 import type {ConnectionStatus, SshConnection} from '../../source/ssh/connection.js';
 import {TunnelPool} from '../../source/ssh/tunnel-pool.js';
 import {until} from '../helpers/cluster.js';
+import {close, listen} from '../helpers/http-server.js';
 
 const pki = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/pki/${name}`, import.meta.url)));
 const plain: ConnectOptions = {dialTimeoutMs: 500, commandTimeoutMs: 500};
@@ -61,16 +61,6 @@ function fakePool(connection: FakeConnection, localPort: () => number, failFirst
 		recentSocketFailure: () => undefined,
 	} as unknown as TunnelPool;
 	return {pool, opened, released};
-}
-
-async function listen(server: Server): Promise<number> {
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	return (server.address() as AddressInfo).port;
-}
-
-async function close(server: Server): Promise<void> {
-	server.closeAllConnections();
-	await new Promise<void>(resolve => server.close(() => resolve()));
 }
 
 type Seen = {host: string | undefined; path: string | undefined; clientCn: string | undefined};
