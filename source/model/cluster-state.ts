@@ -62,6 +62,29 @@ function identityAlerts(state: ClusterState, action: ClusterAction): {identity: 
 
 /** Pure: one poller observation in, the next state (with its view and new events) out. */
 export function reduceCluster(state: ClusterState, action: ClusterAction): ClusterState {
+	const {merged, alerts} = applied(state, action);
+	return withView(state, merged, alerts, action.at);
+}
+
+/**
+ * Pure: several observations in, as reduceCluster one after another would take them, with the view
+ * derived and compared once at the end (events carry the last one's time): the console takes the
+ * members' /metrics answers together, with the next poll's frame.
+ */
+export function reduceClusterAll(state: ClusterState, actions: readonly ClusterAction[]): ClusterState {
+	if (actions.length === 0) return state;
+	let merged = state;
+	const alerts: IdentityAlert[] = [];
+	for (const action of actions) {
+		const step = applied(merged, action);
+		merged = step.merged;
+		alerts.push(...step.alerts);
+	}
+	return withView(state, merged, alerts, actions.at(-1)!.at);
+}
+
+/** One observation applied, its view and events not yet derived. */
+function applied(state: ClusterState, action: ClusterAction): {merged: ClusterState; alerts: readonly IdentityAlert[]} {
 	let patch: Partial<ClusterState>;
 	const {identity, alerts} = identityAlerts(state, action);
 	switch (action.type) {
@@ -107,9 +130,13 @@ export function reduceCluster(state: ClusterState, action: ClusterAction): Clust
 			break;
 		}
 	}
-	const merged = {...state, ...patch, identity, alerts: alerts.length > 0 ? Object.freeze([...state.alerts, ...alerts]) : state.alerts};
+	return {merged: {...state, ...patch, identity, alerts: alerts.length > 0 ? Object.freeze([...state.alerts, ...alerts]) : state.alerts}, alerts};
+}
+
+/** `merged`'s view, and the events from `previous`'s view to it. */
+function withView(previous: ClusterState, merged: ClusterState, alerts: readonly IdentityAlert[], at: number): ClusterState {
 	const view = deriveView(merged);
 	const alertEvents = alerts.map((alert): ClusterEvent => ({at: alert.at, type: alert.type, severity: 'error', text: alert.text}));
-	const events = appendEvents(state.events, [...alertEvents, ...diffEvents(state.view, view, action.at)]);
-	return Object.freeze({...merged, view, events, updatedAt: action.at});
+	const events = appendEvents(previous.events, [...alertEvents, ...diffEvents(previous.view, view, at)]);
+	return Object.freeze({...merged, view, events, updatedAt: at});
 }

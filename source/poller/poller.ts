@@ -1,6 +1,6 @@
 import {ClassifiedError, classifyError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
-import {initialClusterState, reduceCluster, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
+import {initialClusterState, reduceCluster, reduceClusterAll, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
 import {watchedEndpoints} from '../model/cluster-view.js';
 import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import {metricsUrlOf} from '../model/metrics-target.js';
@@ -151,6 +151,8 @@ export class Poller {
 	private readonly batchMs: number;
 	private batchTimer: unknown;
 	private metricsTimer: unknown;
+	/** /metrics answers not yet taken into the state (see dispatch). */
+	private pendingMetrics: ClusterAction[] = [];
 	private readonly routes: PollerOptions['routes'];
 
 	constructor(
@@ -210,6 +212,7 @@ export class Poller {
 		const isSettled = () =>
 			this.hasTriedDiscovery &&
 			watchedEndpoints(this.state).every(endpoint => this.state.probes[endpoint] !== undefined && (this.scrapes.get(endpoint) ?? 0) >= scrapesNeeded);
+		this.takePendingMetrics();
 		if (isSettled()) return this.state;
 		return new Promise(resolve => {
 			const unsubscribe = this.subscribe(() => {
@@ -235,19 +238,22 @@ export class Poller {
 
 	private dispatch(action: ClusterAction): void {
 		if (this.isStopped) return;
-		// A member going down is news that no other answer is coming to share a frame with.
-		const isNews = action.type === 'probe-failed' && this.state.probes[action.endpoint]?.state === 'ok';
-		this.state = reduceCluster(this.state, action);
-		this.reconcile();
 		// /metrics answers ride along with the next poll's frame (at most an interval later): a frame of
-		// their own each would cost the console a render per member per read.
+		// their own each would cost the console a render per member per read. They are taken into the
+		// state together then too (one view derived for all of them), or before any other answer.
 		if (this.batchMs > 0 && (action.type === 'metrics-scraped' || action.type === 'metrics-failed')) {
+			this.pendingMetrics.push(action);
 			this.metricsTimer ??= this.timers.setTimeout(() => {
 				this.metricsTimer = undefined;
 				this.emit();
 			}, this.intervalMs);
 			return;
 		}
+		this.takePendingMetrics();
+		// A member going down is news that no other answer is coming to share a frame with.
+		const isNews = action.type === 'probe-failed' && this.state.probes[action.endpoint]?.state === 'ok';
+		this.state = reduceCluster(this.state, action);
+		this.reconcile();
 		if (this.batchMs > 0 && !isNews) {
 			this.batchTimer ??= this.timers.setTimeout(() => {
 				this.batchTimer = undefined;
@@ -260,7 +266,16 @@ export class Poller {
 		this.emit();
 	}
 
+	private takePendingMetrics(): void {
+		if (this.pendingMetrics.length === 0) return;
+		const actions = this.pendingMetrics;
+		this.pendingMetrics = [];
+		this.state = reduceClusterAll(this.state, actions);
+		this.reconcile();
+	}
+
 	private emit(): void {
+		this.takePendingMetrics();
 		this.timers.clearTimeout(this.metricsTimer);
 		this.metricsTimer = undefined;
 		this.snapshot = Object.freeze({cluster: this.state, intervalMs: this.intervalMs, isPaused: this.isPaused});

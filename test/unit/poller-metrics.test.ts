@@ -102,3 +102,26 @@ test('a window asks for two scrapes a window apart before status settles', async
 		assert.equal(member.metrics!.reading!.walFsyncP99Ms, undefined, 'the same text twice: nothing happened in the window');
 	}
 });
+
+test('the console takes /metrics answers into the state together, with the next frame: what one reduce at a time gives, one view', async () => {
+	const fake = new FakeMetrics();
+	const {poller} = setup(fake, {}, 100);
+	// batchMs as the console sets it; a separate poller gives the one-at-a-time answer to compare with.
+	const batched = new Poller(
+		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs: 100, probeTimeoutMs: 200},
+		{routes: {client: endpoint => new QuickMember(cluster3.endpoints.indexOf(endpoint)), httpGet: fake.httpGet}, metrics: {everyMs: 5000, timeoutMs: 150, windowMs: undefined, urls: new Map()}, batchMs: 20},
+	);
+	poller.start();
+	batched.start();
+	const frames: Array<ReturnType<typeof batched.getSnapshot>> = [];
+	const unsubscribe = batched.subscribe(() => frames.push(batched.getSnapshot()));
+	const [one, together] = await Promise.all([poller.settled(), batched.settled()]);
+	unsubscribe();
+	poller.stop();
+	batched.stop();
+	const readings = (state: typeof one) => state.view.members.map(member => [member.name, member.metrics?.reading?.walFsyncP99Ms, member.metrics?.error]);
+	assert.deepEqual(readings(together), readings(one));
+	assert.ok(readings(together).every(([, p99]) => typeof p99 === 'number'), 'every member read');
+	// No frame showed a member's reading that the state had not taken in: frames are whole.
+	for (const frame of frames) for (const member of frame.cluster.view.members) assert.equal(member.metrics, frame.cluster.metrics[member.endpoint ?? '']);
+});
