@@ -89,7 +89,11 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		setSession(next);
 	};
 	const update = (next: UiState) => {
-		if (next.modal.kind === 'member-op' && memberOps && !sessionRef.current) setMemberOp(new MemberOpSession(next.modal.action, next.modal.memberKey, memberOps, memberOps.writeSettings ?? writeSettingsFile));
+		if (next.modal.kind === 'member-op' && memberOps && !sessionRef.current) {
+			const {memberKey} = next.modal;
+			const subject = store.getSnapshot().cluster.view.members.find(member => member.key === memberKey);
+			setMemberOp(new MemberOpSession(next.modal.action, memberKey, subject ? subject.name || subject.id : undefined, memberOps, memberOps.writeSettings ?? writeSettingsFile));
+		}
 		uiRef.current = next;
 		setUi(next);
 	};
@@ -260,7 +264,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		<Box flexDirection="column" width={width} height={height}>
 			<Header view={view} now={now} intervalMs={snapshot.intervalMs} isPaused={snapshot.isPaused} isReadOnly={isReadOnly} width={width} busy={maintenanceState.busy} />
 			<Box height={1} />
-			{isMemberOpBehind ? <MemberOpBanner session={session} keymap={keymap} members={members} width={width} /> : null}
+			{isMemberOpBehind ? <MemberOpBanner session={session} keymap={keymap} width={width} /> : null}
 			<Box flexDirection="column" height={bodyHeight} overflow={isSized ? 'visible' : 'hidden'}>
 				{body}
 			</Box>

@@ -11,6 +11,8 @@ export interface MemberOpSnapshot {
 	readonly action: MemberActionId;
 	/** The member the action is about (unset for add). */
 	readonly memberKey: string | undefined;
+	/** The member's name (else its ID) when the wizard opened: it stays the wizard's title once the member is removed. */
+	readonly subject: string | undefined;
 	readonly phase: SessionPhase;
 	readonly state: OperationState | undefined;
 	readonly log: readonly CommandLogEntry[];
@@ -36,11 +38,12 @@ export class MemberOpSession {
 	constructor(
 		action: MemberActionId,
 		memberKey: string | undefined,
+		subject: string | undefined,
 		private readonly backend: MemberOpsBackend,
 		private readonly writeFile: (lines: readonly string[], memberName: string) => string,
 	) {
 		const needsForm = action === 'replace-member' || action === 'add-member';
-		this.snapshot = Object.freeze({action, memberKey, phase: needsForm ? 'form' : 'running', state: undefined, log: [], confirm: undefined, written: undefined});
+		this.snapshot = Object.freeze({action, memberKey, subject, phase: needsForm ? 'form' : 'running', state: undefined, log: [], confirm: undefined, written: undefined});
 	}
 
 	readonly subscribe = (listener: () => void): (() => void) => {

@@ -43,8 +43,12 @@ export class RemoteMembers {
 	}
 }
 
+/** Two free loopback ports, never the same one twice (the kernel may hand a just-freed port out again). */
 export async function newUrls(): Promise<{peer: string; client: string}> {
-	return {peer: `http://127.0.0.1:${await freePort()}`, client: `http://127.0.0.1:${await freePort()}`};
+	const peer = await freePort();
+	let client = await freePort();
+	while (client === peer) client = await freePort();
+	return {peer: `http://127.0.0.1:${peer}`, client: `http://127.0.0.1:${client}`};
 }
 
 export function sshFlags(sshd: TestSshd, name: string): string[] {

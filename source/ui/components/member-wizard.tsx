@@ -208,7 +208,7 @@ export function MemberWizard({session, member, keymap, onClose, onGlobalKey, wid
 		{isActive: isRawModeSupported === true},
 	);
 
-	const title = `${wizardTitles[action]}${member ? ` ${member.name || member.id}` : ''}`;
+	const title = `${wizardTitles[action]}${snapshot.subject ? ` ${snapshot.subject}` : ''}`;
 	const lines: React.ReactNode[] = [];
 	// Top and bottom border only: a wrapped value starts at the first column, so a selection copies no frame.
 	const frame = 2;
@@ -333,11 +333,10 @@ export function MemberWizard({session, member, keymap, onClose, onGlobalKey, wid
 }
 
 /** One line over another pane while a member change goes on behind it: what it waits for, and the key back. */
-export function MemberOpBanner({session, keymap, members, width}: {readonly session: MemberOpSession; readonly keymap: Keymap; readonly members: readonly MemberView[]; readonly width: number}) {
-	const {action, memberKey, phase, state} = useSyncExternalStore(session.subscribe, session.getSnapshot);
-	const member = members.find(candidate => candidate.key === memberKey);
+export function MemberOpBanner({session, keymap, width}: {readonly session: MemberOpSession; readonly keymap: Keymap; readonly width: number}) {
+	const {action, subject, phase, state} = useSyncExternalStore(session.subscribe, session.getSnapshot);
 	const back = actionById(keymap, action);
-	const what = `${wizardTitles[action]}${member ? ` ${member.name || member.id}` : state?.plan.newName ? ` ${state.plan.newName}` : ''}`;
+	const what = `${wizardTitles[action]}${subject ? ` ${subject}` : state?.plan.newName ? ` ${state.plan.newName}` : ''}`;
 	const status = phase === 'finished' ? (state?.outcome ? `${state.outcome.type}` : 'finished') : phase === 'confirm' ? 'waits for the typed name' : `runs (${state?.step ?? 'assess'})`;
 	return (
 		<Box width={width}>
