@@ -24,6 +24,8 @@ export type ClusterAction =
 	| {readonly type: 'probe-failed'; readonly endpoint: string; readonly at: number; readonly failure: Failure}
 	| {readonly type: 'member-list-fetched'; readonly at: number; readonly list: MemberList}
 	| {readonly type: 'member-list-failed'; readonly at: number; readonly failure: Failure}
+	/** The console added this member under `name`; etcd lists it nameless until it starts. */
+	| {readonly type: 'member-named'; readonly at: number; readonly id: string; readonly name: string}
 	| {readonly type: 'metrics-scraped'; readonly endpoint: string; readonly at: number; readonly metrics: EtcdMetrics}
 	| {readonly type: 'metrics-failed'; readonly endpoint: string; readonly at: number; readonly message: string};
 
@@ -34,7 +36,7 @@ export function initialClusterState(endpoints: readonly string[], isDiscovering:
 
 /** A peer's name for the words of a finding ("round trip to etcd-3"), its hex ID when unnamed. */
 function peerNamer(state: ClusterState): (id: string) => string {
-	return id => state.memberList?.members.find(member => member.id === id)?.name || id;
+	return id => state.memberList?.members.find(member => member.id === id)?.name || state.givenNames?.[id] || id;
 }
 
 function withProbe(state: ClusterState, endpoint: string, probe: Probe): Pick<ClusterState, 'probes'> {
@@ -118,6 +120,11 @@ function applied(state: ClusterState, action: ClusterAction): {merged: ClusterSt
 		}
 		case 'member-list-failed': {
 			patch = {memberListFailure: action.failure};
+			break;
+		}
+		case 'member-named': {
+			if (state.givenNames?.[action.id] === action.name) return state;
+			patch = {givenNames: Object.freeze({...state.givenNames, [action.id]: action.name})};
 			break;
 		}
 		case 'metrics-scraped': {

@@ -84,6 +84,8 @@ export interface ViewInput {
 	readonly memberList: MemberList | undefined;
 	readonly probes: Readonly<Record<string, Probe>>;
 	readonly history: Readonly<Record<string, readonly Sample[]>>;
+	/** By hex member ID: the name a member was added under from this console, shown until etcd reports one. */
+	readonly givenNames?: Readonly<Record<string, string>>;
 	/** Each watched endpoint's /metrics, by endpoint like the probes. */
 	readonly metrics: Readonly<Record<string, MetricsTrack>>;
 	/** Why no endpoint answered MemberList, while the member list is unknown. */
@@ -164,7 +166,9 @@ function rows(input: ViewInput, alarms: readonly Alarm[]): Array<Omit<MemberView
 		const endpoint = endpointById.get(member.id) ?? member.clientUrls.find(url => watched.includes(url));
 		if (!input.isDiscovering && endpoint === undefined) return [];
 		if (endpoint) used.add(endpoint);
-		return [memberRow(member, endpoint, probeFor(endpoint), input, alarms, isStarted(member))];
+		// Until etcd reports a name (the member starts), the one etcdtop added it under stands in for it.
+		const named = member.name === '' && input.givenNames?.[member.id] ? {...member, name: input.givenNames[member.id]!} : member;
+		return [memberRow(named, endpoint, probeFor(endpoint), input, alarms, isStarted(member))];
 	});
 	for (const endpoint of watched) {
 		if (used.has(endpoint)) continue;

@@ -43,6 +43,8 @@ export interface OperationPlan {
 	/** How many "not in sync" answers to promote before giving up. */
 	readonly maxPromoteAttempts: number;
 	readonly connection: EtcdctlBase;
+	/** By hex ID: names the console added members under that etcd does not report yet (they have not started). */
+	readonly givenNames?: Readonly<Record<string, string>>;
 	/** The flag names the inputs came from, for messages. */
 	readonly inputs?: Partial<Record<'target' | 'name' | 'peer' | 'client', string>>;
 }
@@ -198,7 +200,7 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 		case 'member-removed':
 			return {...state, actionFailures: 0, next: observeNow, notes: note(state, `removed member ${event.id}`)};
 		case 'member-added':
-			return {...state, actionFailures: 0, next: observeNow, notes: note(state, `added member ${event.member.id}${event.member.isLearner ? ' as a learner' : ''}`)};
+			return {...state, actionFailures: 0, next: observeNow, notes: note(state, `added ${state.plan.newName ? `${state.plan.newName} as ` : ''}member ${event.member.id}${event.member.isLearner ? ', a learner' : ''}`)};
 		case 'start-command-finished': {
 			if (event.exitCode !== 0) {
 				return finish(state, {type: 'failed', message: `the start command exited with ${event.exitCode ?? 'a signal'}${event.output.length > 0 ? `: ${event.output.slice(-3).join(' | ')}` : ''}`}, {hasRunStart: true});
@@ -244,6 +246,11 @@ export function awaitedClientUrl(state: OperationState): string | undefined {
 const reachableIds = answeringIds;
 /** The leader by the one rule (model/leader.ts); kept under this name for the workflows that import it. */
 export const leaderOf = observedLeader;
+
+function withGivenName(plan: OperationPlan, member: MemberInfo): MemberInfo {
+	const given = member.name === '' ? plan.givenNames?.[member.id] : undefined;
+	return given ? {...member, name: given} : member;
+}
 
 function label(member: MemberInfo): string {
 	return member.name ? `${member.name} (${member.id})` : member.id;
@@ -297,10 +304,12 @@ function isState(value: unknown): value is OperationState {
 
 /** Quorum guard, typed confirmation, leadership hand-off, removal — in that order, each re-checked on fresh data. */
 function removalStep(state: OperationState, observation: Observation, target: MemberInfo, why: string): OperationState {
+	// A member added from the console and not started yet has no name in etcd: the one it was added under.
+	const shown = withGivenName(state.plan, target);
 	const verdict = guardRemoval(observation.members, reachableIds(observation), target.id);
 	const withNumbers = {...state, numbers: verdict.numbers};
 	if (!verdict.isAllowed) {
-		return finish(withNumbers, {type: 'refused', message: `will not remove ${label(target)}: ${verdict.reason} [${describeNumbers(verdict.numbers)}]`, numbers: verdict.numbers});
+		return finish(withNumbers, {type: 'refused', message: `will not remove ${label(shown)}: ${verdict.reason} [${describeNumbers(verdict.numbers)}]`, numbers: verdict.numbers});
 	}
 	const command = commandText(etcdctl.memberRemove(state.plan.connection, target.id));
 	if (!state.isConfirmed) {
@@ -310,11 +319,11 @@ function removalStep(state: OperationState, observation: Observation, target: Me
 			step: 'remove',
 			next: {
 				type: 'confirm',
-				expected: target.name || target.id,
+				expected: shown.name || shown.id,
 				verb: 'remove it',
 				command,
 				summary: [
-					`${why}: ${label(target)} (${isReachable ? 'reachable and answering: it is not failed' : `unreachable: ${observation.failures[target.id] ?? 'no answer'}`})`,
+					`${why}: ${label(shown)} (${isReachable ? 'reachable and answering: it is not failed' : `unreachable: ${observation.failures[target.id] ?? 'no answer'}`})`,
 					describeNumbers(verdict.numbers),
 					`etcdctl equivalent: ${command}`,
 				],
@@ -328,15 +337,15 @@ function removalStep(state: OperationState, observation: Observation, target: Me
 			.filter(member => !member.isLearner && member.id !== target.id && reachable.has(member.id))
 			.sort((a, b) => (observation.statuses[b.id]?.raftAppliedIndex ?? 0) - (observation.statuses[a.id]?.raftAppliedIndex ?? 0));
 		const to = candidates[0];
-		if (!to) return finish(withNumbers, {type: 'refused', message: `${label(target)} leads and no other voter is reachable to take over`});
+		if (!to) return finish(withNumbers, {type: 'refused', message: `${label(shown)} leads and no other voter is reachable to take over`});
 		return {
 			...withNumbers,
 			step: 'move-leader',
-			notes: note(state, `${label(target)} is the leader: moving leadership to ${label(to)} before removing it`),
+			notes: note(state, `${label(shown)} is the leader: moving leadership to ${label(to)} before removing it`),
 			next: {type: 'move-leader', from: target, to, command: commandText(etcdctl.moveLeader(state.plan.connection, endpointsOf(target), to.id))},
 		};
 	}
-	return {...withNumbers, step: 'remove', notes: note(state, `removing ${label(target)}`), next: {type: 'remove-member', member: target, command}};
+	return {...withNumbers, step: 'remove', notes: note(state, `removing ${label(shown)}`), next: {type: 'remove-member', member: target, command}};
 }
 
 function addStep(state: OperationState, observation: Observation, leaving: readonly string[]): OperationState {

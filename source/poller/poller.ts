@@ -198,6 +198,11 @@ export class Poller {
 		this.emit();
 	}
 
+	/** The console added member `id` under `name`: rows, header and events use it until etcd reports one. */
+	nameMember(id: string, name: string): void {
+		this.dispatch({type: 'member-named', at: this.now(), id, name});
+	}
+
 	setInterval(ms: number): void {
 		this.intervalMs = Math.max(100, Math.min(60_000, ms));
 		this.emit();

@@ -92,7 +92,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		if (next.modal.kind === 'member-op' && memberOps && !sessionRef.current) {
 			const {memberKey} = next.modal;
 			const subject = store.getSnapshot().cluster.view.members.find(member => member.key === memberKey);
-			setMemberOp(new MemberOpSession(next.modal.action, memberKey, subject ? subject.name || subject.id : undefined, memberOps, memberOps.writeSettings ?? writeSettingsFile));
+			setMemberOp(new MemberOpSession(next.modal.action, memberKey, subject ? subject.name || subject.id : undefined, memberOps, memberOps.writeSettings ?? writeSettingsFile, (id, name) => store.nameMember?.(id, name)));
 		}
 		uiRef.current = next;
 		setUi(next);
@@ -168,6 +168,11 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 			update({...current, modal: {kind: 'none'}});
 			if (outcome === 'confirmed') snapshots.remove(name);
 			return;
+		}
+		// A change goes on behind this pane: its key (R, a, D, L) returns to it from any pane, as the banner says.
+		const behind = sessionRef.current?.getSnapshot();
+		if (behind && current.modal.kind === 'none' && keymap.find(candidate => candidate.id === behind.action)?.keys.includes(press.name)) {
+			return update({...current, notice: undefined, modal: {kind: 'member-op', action: behind.action, memberKey: behind.memberKey}});
 		}
 		const action = resolveKey(keymap, current, press.name);
 		if (current.notice !== undefined) update({...current, notice: undefined});

@@ -7,4 +7,6 @@ export interface ConsoleStore {
 	refresh(): void;
 	setPaused(isPaused: boolean): void;
 	setInterval(ms: number): void;
+	/** A member the console added, by the name it was added under (until etcd reports one). */
+	nameMember?(id: string, name: string): void;
 }

@@ -1,5 +1,6 @@
 import {reduceTyped, startTyped, type TypedConfirmation, type TypedInput} from '../model/typed-confirmation.js';
 import {copyableLines} from '../ops/member-settings.js';
+import {sharesUrl} from '../ops/member-urls.js';
 import type {Effect, OperationPlan, OperationState} from '../ops/member-workflow.js';
 import type {CommandLogEntry} from '../ops/runner.js';
 import type {MemberActionId} from './keymap.js';
@@ -41,6 +42,8 @@ export class MemberOpSession {
 		subject: string | undefined,
 		private readonly backend: MemberOpsBackend,
 		private readonly writeFile: (lines: readonly string[], memberName: string) => string,
+		/** A member this change added, by the name it was added under (the console shows it until etcd reports one). */
+		private readonly onMemberNamed: (id: string, name: string) => void = () => undefined,
 	) {
 		const needsForm = action === 'replace-member' || action === 'add-member';
 		this.snapshot = Object.freeze({action, memberKey, subject, phase: needsForm ? 'form' : 'running', state: undefined, log: [], confirm: undefined, written: undefined});
@@ -87,7 +90,10 @@ export class MemberOpSession {
 						this.answer = resolve;
 						this.set({phase: 'confirm', confirm: {effect, confirmation: startTyped(effect.expected)}});
 					}),
-				onState: state => this.set({state}),
+				onState: state => {
+					this.set({state});
+					this.nameAdded(state);
+				},
 				onLog: entry => this.set({log: [...this.snapshot.log, entry]}),
 			})
 			.catch(error => {
@@ -95,6 +101,19 @@ export class MemberOpSession {
 				if (state) this.set({state: {...state, notes: [...state.notes, `failed: ${error instanceof Error ? error.message : String(error)}`]}});
 			})
 			.finally(() => this.set({phase: 'finished', confirm: undefined}));
+	}
+
+	private named = new Set<string>();
+
+	/** The member this change added is listed without a name until it starts: it has the one it was added under. */
+	private nameAdded(state: OperationState): void {
+		const name = state.plan.newName;
+		if (name === undefined || !state.observation) return;
+		for (const member of state.observation.members) {
+			if (member.name !== '' || this.named.has(member.id) || !sharesUrl(member.peerUrls, state.plan.newPeerUrls)) continue;
+			this.named.add(member.id);
+			this.onMemberNamed(member.id, name);
+		}
 	}
 
 	/** One key of the typed confirmation; enter on anything but the name, or escape, cancels. */

@@ -69,6 +69,12 @@ for (const [columns, name] of [[120, 'etcd-4'], [80, 'etcd-5']] as const) {
 		assert.ok(env['ETCD_INITIAL_CLUSTER']!.includes(`${name}=${urls.peer}`));
 		for (const line of waiting.split('\n')) if (/ETCD_|--initial-cluster|--etcd-servers/.test(line)) assert.doesNotMatch(line, /…/, 'nothing to copy is cut');
 		assert.match((await memberNames()).join('\n'), /unstarted.*true|true.*unstarted|, , .*true/, 'added as a learner, not started');
+		// The dashboard while the change waits: the new row carries the name it was added under, not its ID.
+		session.sendKeys('1');
+		const dashboard = await session.waitFor(screen => screen.split('\n').some(line => new RegExp(`^[> ] ${name} +unstarted`).test(line)), 30_000);
+		assert.match(dashboard, /R returns to it|a returns to it/);
+		session.sendKeys('a');
+		await session.waitFor('esc stops before the next step');
 		// Started with exactly what the screen shows: its env and its URL flags.
 		const urlFlags = /etcd (--listen-peer-urls=\S+ --advertise-client-urls=\S+ --listen-client-urls=\S+) --data-dir=EMPTY_DIR/.exec(waiting)?.[1];
 		assert.ok(urlFlags, waiting);
@@ -128,7 +134,8 @@ for (const [columns, failed, name] of [[120, 'etcd-2', 'etcd-6'], [80, 'etcd-3',
 		assert.match(log, new RegExp(`Replace member ${failed} runs \\(start\\) · R returns to it`));
 		assert.ok(log.includes(`settings:     export ETCD_INITIAL_CLUSTER=${initialCluster}`), log);
 		session.sendKeys('R');
-		await session.waitFor(`Replace member ${failed}`);
+		// The wizard's own key line: the banner over the log pane names the change too.
+		await session.waitFor('esc stops before the next step');
 		session.sendKeys('w');
 		const written = unwrapped(await session.waitFor(screen => /settings written to/.test(unwrapped(screen, columns))), columns);
 		const file = readdirSync(dir).find(entry => entry.startsWith(`etcdtop-${name}-settings-`));

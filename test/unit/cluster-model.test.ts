@@ -197,3 +197,17 @@ test('sizes print like etcdctl (go-humanize SI)', () => {
 	];
 	for (const [bytes, text] of table) assert.equal(humanBytes(bytes), text);
 });
+
+test('a member the console added shows under the name it was added under until etcd reports one', () => {
+	const unstarted = {id: 'd4', name: '', peerUrls: ['http://10.0.0.4:2380'], clientUrls: [], isLearner: true};
+	const builder = new ClusterBuilder().list([...cluster3.memberList.members, unstarted]).allOk();
+	assert.equal(builder.state.view.members.find(member => member.id === 'd4')?.name, '');
+	builder.apply({type: 'member-named', at: builder.at, id: 'd4', name: 'etcd-4'});
+	const row = builder.state.view.members.find(member => member.id === 'd4');
+	assert.equal(row?.name, 'etcd-4');
+	assert.equal(row?.health, 'unstarted');
+	assert.ok(builder.state.view.reasons.includes('etcd-4 added but not started'), builder.state.view.reasons.join('; '));
+	// Once it starts, etcd's own name is the one shown.
+	builder.tick().list([...cluster3.memberList.members, {...unstarted, name: 'etcd-4b', clientUrls: ['http://10.0.0.4:2379']}]);
+	assert.equal(builder.state.view.members.find(member => member.id === 'd4')?.name, 'etcd-4b');
+});

@@ -5,6 +5,7 @@ import {startSettings} from '../../source/ops/commands.js';
 import {checkNewMember, normalizeMemberUrl, parseMemberUrls} from '../../source/ops/member-urls.js';
 import {effectFor, initialState, reduce, type Effect, type Observation, type OperationEvent, type OperationPlan, type OperationState} from '../../source/ops/member-workflow.js';
 import {guardAddition, guardRemoval} from '../../source/ops/quorum-guard.js';
+import {catchUpText, waitingText} from '../../source/ops/member-settings.js';
 
 const t0 = Date.parse('2026-11-22T12:00:00Z');
 
@@ -350,5 +351,79 @@ describe('guards, URLs and settings', () => {
 		assert.equal(effectFor(state), undefined);
 		const transient = reduce(initialState(plan()), {type: 'observe-failed', at: 0, message: 'connection refused'});
 		assert.equal(transient.outcome, undefined, 'other failures are retried');
+	});
+});
+
+describe('the console: every change waits for a typed name', () => {
+	const fourAnswering = observed([m1, m2, m3], {a1: 100, b2: 100, c3: 100});
+	it('add: the quorum now and after and the etcdctl line come before the add; the new name is typed', () => {
+		for (const isLearner of [true, false]) {
+			let state = walk(initialState(plan({kind: 'add', target: undefined, isLearner, isConfirmingEveryChange: true, isPromotingLearner: true, isWaitingForStart: true, startCommand: undefined})), fourAnswering);
+			const confirm = effectFor(state);
+			assert.equal(confirm?.type, 'confirm');
+			assert.ok(confirm?.type === 'confirm');
+			assert.equal(confirm.expected, 'etcd-4');
+			assert.equal(confirm.verb, 'add it');
+			assert.match(confirm.summary.join('\n'), /quorum now: 3 voters, quorum 2, 3 reachable, tolerates 1 down/);
+			assert.match(confirm.summary.join('\n'), isLearner ? /quorum after the add: 3 voters, quorum 2/ : /quorum after the add: 4 voters, quorum 3, 3 reachable until it starts, tolerates 0 down/);
+			assert.match(confirm.summary.join('\n'), new RegExp(`member add etcd-4 --peer-urls=http://10.0.0.4:2380${isLearner ? ' --learner' : '$'}`, 'm'));
+			state = walk(state, {type: 'confirmed'}, fourAnswering);
+			assert.equal(effectType(state), 'add-member');
+			// Without a start command the console waits for the operator to start it, with the settings shown.
+			state = walk(state, {type: 'member-added', member: {...newUnstarted, isLearner}}, observed([m1, m2, m3, {...newUnstarted, isLearner}], {a1: 100, b2: 100, c3: 100}));
+			assert.equal(state.outcome, undefined);
+			assert.equal(state.step, 'start');
+			assert.ok(state.settings?.env['ETCD_INITIAL_CLUSTER']?.includes('etcd-4=http://10.0.0.4:2380'));
+		}
+	});
+	it('the command line confirms removals only: add and move-leader run without a typed name', () => {
+		const add = walk(initialState(plan({kind: 'add', target: undefined, isLearner: false})), fourAnswering);
+		assert.equal(effectType(add), 'add-member');
+		const move = walk(initialState(plan({kind: 'move-leader', target: 'etcd-2'})), fourAnswering);
+		assert.equal(effectType(move), 'move-leader');
+	});
+	it('move-leader: the new leader\'s name is typed; a "no" changes nothing', () => {
+		const state = walk(initialState(plan({kind: 'move-leader', target: 'etcd-2', isConfirmingEveryChange: true})), fourAnswering);
+		const confirm = effectFor(state);
+		assert.ok(confirm?.type === 'confirm');
+		assert.equal(confirm.expected, 'etcd-2');
+		assert.match(confirm.summary[0]!, /move leadership from etcd-1 \(a1\) to etcd-2 \(b2\): an election/);
+		assert.equal(walk(state, {type: 'cancelled'}).outcome?.type, 'cancelled');
+		assert.equal(effectType(walk(state, {type: 'confirmed'}, fourAnswering)), 'move-leader');
+	});
+	it('a member added from the console and not started is removed under the name it was added under, not its 16-digit ID', () => {
+		const unstarted: MemberInfo = {...newUnstarted, isLearner: true};
+		const state = walk(initialState(plan({kind: 'remove', target: 'd4', givenNames: {d4: 'etcd-4'}})), observed([m1, m2, m3, unstarted], {a1: 100, b2: 100, c3: 100}));
+		const confirm = effectFor(state);
+		assert.ok(confirm?.type === 'confirm');
+		assert.equal(confirm.expected, 'etcd-4');
+		assert.match(confirm.summary[0]!, /remove: etcd-4 \(d4\)/);
+	});
+});
+
+describe('waiting for the new member: what its client URL answers, and plainly when nothing listens', () => {
+	it('counts how long the same answer has come, and says when nothing has listened for 30s', () => {
+		const unstarted: MemberInfo = {...newUnstarted, isLearner: true};
+		const members = [m1, m2, unstarted];
+		const at = (seconds: number, answer = 'connection refused: nothing listens there', isListening = false): OperationEvent => {
+			const event = observed(members, {a1: 100, b2: 100}, 'a1', t0 + seconds * 1000);
+			return event.type === 'observed' ? {...event, newClient: {url: 'http://10.0.0.4:2379', answer, isListening}} : event;
+		};
+		let state = walk(initialState(plan({startCommand: undefined, isPreConfirmed: true})), observed(members, {a1: 100, b2: 100}));
+		assert.equal(state.step, 'start');
+		state = walk(state, at(1), at(10));
+		assert.match(waitingText(state)?.text ?? '', /waiting 10s of 60s for etcd-4 to start; http:\/\/10\.0\.0\.4:2379: connection refused: nothing listens there \(for 9s\)/);
+		assert.equal(waitingText(state)?.isWorrying, false);
+		state = walk(state, at(40));
+		assert.match(waitingText(state)?.text ?? '', /nothing has listened on http:\/\/10\.0\.0\.4:2379 for 39s .*etcd-4 is not running/);
+		assert.equal(waitingText(state)?.isWorrying, true);
+		// Something answers now (a TLS listener, another member): no longer "nothing listens".
+		state = walk(state, at(45, 'tls: wrong version number', true));
+		assert.match(waitingText(state)?.text ?? '', /tls: wrong version number \(for 0s\)/);
+		assert.equal(waitingText(state)?.isWorrying, false);
+	});
+	it('catch-up says when the new member has not answered yet, never "applied ?"', () => {
+		assert.equal(catchUpText({leaderApplied: 523, memberApplied: undefined, lag: undefined}), 'catch-up: the new member has not answered a status yet (the leader has applied 523)');
+		assert.equal(catchUpText({leaderApplied: 523, memberApplied: 500, lag: 23}), "catch-up: applied 500 of leader's 523 (lag 23)");
 	});
 });

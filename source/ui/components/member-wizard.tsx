@@ -137,6 +137,8 @@ export function MemberWizard({session, member, keymap, onClose, onGlobalKey, wid
 			maxPromoteAttempts: Math.max(5, Math.ceil(session.waitTimeoutMs / 500)),
 			connection: session.connection,
 			inputs: {target: 'member', name: 'name', peer: 'peer URL', client: 'client URL'},
+			// The row's name may be the one this console added it under (etcd has none until it starts).
+			...(member?.id && member.name ? {givenNames: {[member.id]: member.name}} : {}),
 		};
 		session.start(plan);
 	};
