@@ -243,7 +243,7 @@ test('a as a voter: tab chooses voter, and the quorum after the add says so befo
 
 for (const columns of [100, 80]) {
 	test(`R at ${columns} columns: ETCD_INITIAL_CLUSTER whole while it waits; 3 opens the log pane (settings whole there too), R returns; w writes a 0600 file and says where`, async t => {
-		const {lastFrame, stdin, watch, dir} = mount(t, {isWaitingForReal: true, columns});
+		const {lastFrame, stdin, watch, dir, frames} = mount(t, {isWaitingForReal: true, columns});
 		await openReplaceOfEtcd3({lastFrame, stdin, watch});
 		await fillForm(stdin, ['etcd-4', 'http://fake:4000', 'http://fake:4001', '']);
 		await frameWith(lastFrame, 'type "etcd-3"', 20_000);
@@ -260,8 +260,9 @@ for (const columns of [100, 80]) {
 		assert.match(log, /Replace member etcd-3 runs \(start\) · R returns to it/);
 		assert.ok(log.includes(`settings:     - --initial-cluster=${initialCluster.slice('ETCD_INITIAL_CLUSTER='.length)}`), log);
 		// From the log pane itself, R returns to the change (not only from the dashboard).
+		const drawn = frames.length;
 		stdin.write('R');
-		await frameWith(lastFrame, /Replace member etcd-3\n/, 20_000);
+		await watch.readyAfter('esc stops before the next step', 20_000, drawn);
 		stdin.write('w');
 		const written = await frameWith(screen, /settings written to/, 20_000);
 		const files = readdirSync(dir);

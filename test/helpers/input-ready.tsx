@@ -25,9 +25,9 @@ export class InputWatch {
 		});
 	}
 
-	/** Resolves once a frame shows `text` and a key handler subscribed after that frame was drawn. */
-	async readyAfter(text: string | RegExp, timeoutMs = 5000): Promise<void> {
-		const matches = (frame: string) => (typeof text === 'string' ? strip(frame).includes(text) : text.test(strip(frame)));
+	/** Resolves once a frame shows `text` (from frame `fromFrame` on: a view opened again) and a key handler subscribed after that frame was drawn. */
+	async readyAfter(text: string | RegExp, timeoutMs = 5000, fromFrame = 0): Promise<void> {
+		const matches = (frame: string, index: number) => index >= fromFrame && (typeof text === 'string' ? strip(frame).includes(text) : text.test(strip(frame)));
 		await waitUntil(
 			`a key handler listening after a frame with ${String(text)}`,
 			() => {
