@@ -123,7 +123,7 @@ function applied(state: ClusterState, action: ClusterAction): {merged: ClusterSt
 			break;
 		}
 		case 'member-named': {
-			if (state.givenNames?.[action.id] === action.name) return state;
+			if (state.givenNames?.[action.id] === action.name) return {merged: state, alerts: []};
 			patch = {givenNames: Object.freeze({...state.givenNames, [action.id]: action.name})};
 			break;
 		}
