@@ -54,7 +54,7 @@ function identityAlerts(state: ClusterState, action: ClusterAction): {identity: 
 	if (action.type === 'probe-succeeded') {
 		const {status} = action;
 		const name = peerNamer(state)(status.memberId);
-		see(seeClusterId(identity, status.clusterId, action.at, `${name} answers for it`));
+		see(seeClusterId(identity, status.clusterId, action.at, `${name} says so`));
 		see(seeTerm(identity, status.memberId, status.raftTerm, action.at, name));
 	} else if (action.type === 'member-list-fetched') {
 		see(seeClusterId(identity, action.list.clusterId, action.at, 'the member list says so'));

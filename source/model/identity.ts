@@ -32,7 +32,7 @@ export function seeClusterId(identity: Identity, clusterId: string, at: number, 
 		alert: {
 			at,
 			type: 'cluster-id-changed',
-			text: `cluster ID changed ${before} -> ${clusterId} (${by}, ${clockTime(at)}): the endpoints answer for another cluster, or it was restored from a snapshot`,
+			text: `cluster ID changed ${before} -> ${clusterId} at ${clockTime(at)} (${by}): another cluster answers, or it was restored from a snapshot`,
 		},
 	};
 }
@@ -48,7 +48,7 @@ export function seeTerm(identity: Identity, memberId: string, term: number, at: 
 		alert: {
 			at,
 			type: 'term-went-back',
-			text: `raft term went back on ${name}: ${before} -> ${term} (${clockTime(at)}): its data was replaced (a restore, or a wiped data dir)`,
+			text: `raft term went back on ${name}: ${before} -> ${term} at ${clockTime(at)}: its data was replaced (a restore, a wiped data dir)`,
 		},
 	};
 }

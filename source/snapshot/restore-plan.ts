@@ -1,5 +1,5 @@
 import type {MemberInfo} from '../etcd/types.js';
-import {quoteArgv} from '../ssh/quote.js';
+import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
 
 export type RestoreTool = 'etcdctl' | 'etcdutl';
 
@@ -170,4 +170,89 @@ export function renderRestorePlan(plan: RestorePlan): string {
 		for (const note of plan.notes) lines.push(`   - ${note}`);
 	}
 	return lines.join('\n');
+}
+
+/**
+ * Prose broken at spaces to `width`, continuations indented by `indent`; only a word wider than a whole
+ * line is broken inside. The line's own leading spaces stay.
+ */
+export function wrapWords(text: string, width: number, indent = '      '): string[] {
+	const lead = /^ */.exec(text)![0];
+	const lines: string[] = [];
+	let line = lead;
+	for (const word of text.slice(lead.length).split(' ')) {
+		const isLineStart = line.trim() === '';
+		const next = isLineStart ? `${line}${word}` : `${line} ${word}`;
+		if (next.length <= width || isLineStart) {
+			line = next;
+		} else {
+			lines.push(line);
+			line = `${indent}${word}`;
+		}
+		while (line.length > width) {
+			lines.push(line.slice(0, width));
+			line = `${indent}${line.slice(width)}`;
+		}
+	}
+	lines.push(line);
+	return lines;
+}
+
+/**
+ * A command broken only between its words (a flag stays with its value), each line but the last
+ * ending in " \", so that copied lines paste as the one command. A word wider than a line (a long
+ * --initial-cluster) is cut after a comma where it can be, else where it must, with a "\" and
+ * continued at the very start of the next line, where the shell joins it back (a backslash-newline is
+ * removed inside an unquoted word; a quoted word is never cut).
+ */
+export function wrapCommand(prefix: string, argv: readonly string[], width: number): string[] {
+	const indent = ' '.repeat(Math.min(prefix.length + 2, 12));
+	const words = argv.map(quoteShellArg);
+	const units: string[] = [];
+	for (let index = 0; index < words.length; index++) {
+		const word = words[index]!;
+		const value = words[index + 1];
+		const isPair = word.startsWith('--') && !word.includes('=') && value !== undefined && !value.startsWith('-');
+		units.push(isPair ? `${word} ${value}` : word);
+		if (isPair) index++;
+	}
+	const lines: string[] = [];
+	let line = prefix;
+	for (const unit of units) {
+		const isLineStart = line === prefix || line.trim() === '';
+		const next = isLineStart ? `${line}${unit}` : `${line} ${unit}`;
+		// Room for the " \" that ends a line that goes on.
+		if (next.length + 2 <= width || isLineStart) {
+			line = next;
+		} else {
+			lines.push(`${line} \\`);
+			line = `${indent}${unit}`;
+		}
+		while (line.length > width && !unit.includes("'")) {
+			const room = line.slice(0, width - 1);
+			const comma = room.lastIndexOf(',');
+			const cut = comma > line.length - unit.length ? comma + 1 : width - 1;
+			lines.push(`${line.slice(0, cut)}\\`);
+			line = line.slice(cut);
+		}
+	}
+	lines.push(line);
+	return lines;
+}
+/** The plan for a screen `width` wide: renderRestorePlan's text, commands wrapped by wrapCommand. */
+export function restorePlanLines(plan: RestorePlan, width: number): string[] {
+	const lines: string[] = [];
+	plan.phases.forEach((phase, index) => {
+		lines.push(...wrapWords(`${index + 1}. ${phase.title}`, width, '   '));
+		for (const entry of phase.steps) {
+			const prefix = entry.member ? `   [${entry.member}] ` : '   ';
+			if (entry.argv) lines.push(...wrapCommand(prefix, entry.argv, width));
+			else lines.push(...wrapWords(`${prefix}${entry.text ?? ''}`, width));
+		}
+	});
+	if (plan.notes.length > 0) {
+		lines.push('Notes');
+		for (const note of plan.notes) lines.push(...wrapWords(`   - ${note}`, width, '     '));
+	}
+	return lines;
 }

@@ -115,6 +115,15 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [pendingWord]);
 
+	// The file a save started with `s` wrote becomes the selection (the list is newest first, but a
+	// selection by name would stay on the older file).
+	const save = snapshotsState.save;
+	useEffect(() => {
+		const current = uiRef.current;
+		if (!current.isFollowingSave || save.kind === 'saving' || save.kind === 'idle') return;
+		update({...current, isFollowingSave: false, ...(save.kind === 'saved' ? {selectedSnapshot: save.name} : {})});
+	}, [save]);
+
 	const members = view.members;
 	const selectedIndex = Math.max(0, members.findIndex(member => member.key === ui.selectedKey));
 	const selected = members[selectedIndex];
@@ -203,7 +212,9 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	const hintsHeight = 1;
 	// The change goes on behind another pane: one line says so, and how to get back to it.
 	const isMemberOpBehind = session !== undefined && modal.kind !== 'member-op';
-	const bodyHeight = height - headerHeightFor(view) - hintsHeight - 1 - (isMemberOpBehind ? 1 : 0);
+	// The help overlay takes the whole screen above the hints: every key, each pane's together, on 24 lines.
+	const isFullScreen = modal.kind === 'help';
+	const bodyHeight = height - (isFullScreen ? 0 : headerHeightFor(view) + 1) - hintsHeight - (isMemberOpBehind ? 1 : 0);
 
 	let body: React.ReactNode;
 	// Panes that size themselves to bodyHeight draw unclipped; the rest are clipped to it. A clip costs
@@ -218,7 +229,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		);
 	} else if (modal.kind === 'help') {
 		const ctx = contextNow();
-		body = <HelpOverlay keymap={consoleActions} isReadOnly={isReadOnly} reasonOf={action => action.disabledReason(ctx)} />;
+		body = <HelpOverlay keymap={consoleActions} isReadOnly={isReadOnly} reasonOf={action => action.disabledReason(ctx)} height={bodyHeight} />;
 	} else if (modal.kind === 'member-details') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
 		body = member ? <MemberDetails member={member} view={view} now={now} width={width} /> : <Text color={color('warn')}>that member is no longer in the list (esc)</Text>;
@@ -267,13 +278,17 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 
 	return (
 		<Box flexDirection="column" width={width} height={height}>
-			<Header view={view} now={now} intervalMs={snapshot.intervalMs} isPaused={snapshot.isPaused} isReadOnly={isReadOnly} width={width} busy={maintenanceState.busy} />
-			<Box height={1} />
+			{isFullScreen ? null : (
+				<>
+					<Header view={view} now={now} intervalMs={snapshot.intervalMs} isPaused={snapshot.isPaused} isReadOnly={isReadOnly} width={width} busy={maintenanceState.busy} />
+					<Box height={1} />
+				</>
+			)}
 			{isMemberOpBehind ? <MemberOpBanner session={session} keymap={keymap} width={width} /> : null}
 			<Box flexDirection="column" height={bodyHeight} overflow={isSized ? 'visible' : 'hidden'}>
 				{body}
 			</Box>
-			<KeyHints keymap={hints} notice={ui.notice} />
+			<KeyHints keymap={hints} notice={ui.notice} width={width} here={modal.kind === 'none' ? pane : undefined} />
 		</Box>
 	);
 }

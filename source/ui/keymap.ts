@@ -179,7 +179,10 @@ const specs: ActionSpecs = {
 	},
 	'snapshot-down': {surface: console, keys: ['j', 'down'], description: 'select next snapshot', scope: 'snapshots', isDangerous: false, run: navigate('snapshot-down'), disabledReason: alwaysOn},
 	'snapshot-up': {surface: console, keys: ['k', 'up'], description: 'select previous snapshot', scope: 'snapshots', isDangerous: false, run: navigate('snapshot-up'), disabledReason: alwaysOn},
-	'snapshot-save': {surface: console, keys: ['s'], description: 'save a snapshot now', scope: 'snapshots', isDangerous: false, hint: 'save', run: ctx => ctx.snapshots.save(), disabledReason: ctx => (ctx.hasSnapshots ? undefined : 'snapshots are not set up in this console')},
+	'snapshot-save': {surface: console, keys: ['s'], description: 'save a snapshot now', scope: 'snapshots', isDangerous: false, hint: 'save', run: ctx => {
+		ctx.update({...ctx.ui, isFollowingSave: true});
+		ctx.snapshots.save();
+	}, disabledReason: ctx => (ctx.hasSnapshots ? undefined : 'snapshots are not set up in this console')},
 	'snapshot-verify': {
 		surface: console,
 		keys: ['v'],

@@ -22,6 +22,8 @@ export interface UiState {
 	readonly selectedKey: string | undefined;
 	/** The selected file in the snapshots pane, by name. */
 	readonly selectedSnapshot?: string | undefined;
+	/** `s` was pressed: the selection moves to the file that save writes, so the next v or d acts on it. */
+	readonly isFollowingSave?: boolean;
 	/** Why the last key did nothing (a disabled action), shown in place of the hints until the next key. */
 	readonly notice?: string | undefined;
 }

@@ -182,3 +182,31 @@ describe('pane model', () => {
 		assert.deepEqual(state.verify, {});
 	});
 });
+
+test('after s the selection follows the new file, so the next v or d acts on it, not on the older one', async t => {
+	const snapshots = new FixtureSnapshots();
+	const {lastFrame, stdin} = mountPane(t, snapshots);
+	await frameWith(lastFrame, 'etcd-1');
+	stdin.write('2');
+	await frameWith(lastFrame, '> newest.db');
+	stdin.write('j');
+	await frameWith(lastFrame, '> older.db.age');
+	stdin.write('s');
+	await waitUntil('s to save', () => snapshots.calls.includes('save'));
+	snapshots.dispatch({type: 'save-started', at: now, isScheduled: false});
+	const fresh: SnapshotEntry = {name: 'fresh.db', path: '/snaps/fresh.db', fileSize: 1_000_032, modifiedAt: now, isEncrypted: false, manifest: manifest('fresh.db', 950, now)};
+	snapshots.dispatch({type: 'save-finished', name: 'fresh.db', at: now, removed: []});
+	snapshots.dispatch({type: 'listed', entries: [fresh, ...entries]});
+	await frameWith(lastFrame, '> fresh.db');
+	stdin.write('v');
+	await waitUntil('v to verify', () => snapshots.calls.some(call => call.startsWith('verify:')));
+	assert.deepEqual(snapshots.calls.filter(call => call.startsWith('verify:')), ['verify:fresh.db']);
+	// A later save nobody asked for here (--snapshot-every) leaves the selection where the operator put it.
+	stdin.write('j');
+	await frameWith(lastFrame, '> newest.db');
+	snapshots.dispatch({type: 'save-started', at: now, isScheduled: true});
+	snapshots.dispatch({type: 'save-finished', name: 'later.db', at: now, removed: []});
+	snapshots.dispatch({type: 'listed', entries: [{...fresh, name: 'later.db', path: '/snaps/later.db'}, fresh, ...entries]});
+	await frameWith(lastFrame, 'later.db');
+	assert.match(strip(lastFrame()), /> newest\.db/);
+});

@@ -3,7 +3,7 @@ import {Text} from './text.js';
 import {humanBytes} from '../../model/format.js';
 import {verifyLabel, verifyStateOf, type SnapshotsPane} from '../../model/snapshots-pane.js';
 import {manifestHashes} from '../../model/snapshot-entry.js';
-import {buildRestorePlan, renderRestorePlan} from '../../snapshot/restore-plan.js';
+import {buildRestorePlan, restorePlanLines, wrapWords} from '../../snapshot/restore-plan.js';
 import type {SnapshotEntry} from '../../model/snapshot-entry.js';
 import {actionById, formatKeys, type ActionId, type Keymap} from '../keymap.js';
 import {color} from '../theme.js';
@@ -15,18 +15,13 @@ function keyOf(keymap: Keymap, id: ActionId): string {
 	return action ? formatKeys(action, 1) : '';
 }
 
-/** Long lines broken at the width, continuations indented, so a scroll offset counts screen rows. */
-export function wrapLines(lines: readonly string[], width: number): string[] {
+/**
+ * The details as screen lines `width` wide: prose broken at spaces, the plan's commands only between
+ * their words, with " \" continuations, so that a copied command pastes whole.
+ */
+export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, width: number): string[] {
 	const room = Math.max(20, width);
-	return lines.flatMap(line => {
-		if (line.length <= room) return [line];
-		const pieces = [line.slice(0, room)];
-		for (let at = room; at < line.length; at += room - 6) pieces.push(`      ${line.slice(at, at + room - 6)}`);
-		return pieces;
-	});
-}
-
-export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane): string[] {
+	const wrap = (lines: readonly string[]) => lines.flatMap(line => wrapWords(line, room, ' '.repeat(13)));
 	const manifest = entry.manifest;
 	const verify = verifyStateOf(state, entry);
 	const field = (label: string, value: string) => `${label.padEnd(13)}${value}`;
@@ -35,7 +30,7 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane):
 		field('size', `${humanBytes(entry.fileSize)}${entry.isEncrypted ? ' (age-encrypted)' : ''}`),
 		field('verified', `${verifyLabel(verify)}${verify.kind === 'failed' ? `: ${verify.reason}` : ''}`),
 	];
-	if (!manifest) return [...lines, `no manifest (${entry.name}.meta.json): etcdtop did not write this file; its origin is unknown`];
+	if (!manifest) return wrap([...lines, `no manifest (${entry.name}.meta.json): etcdtop did not write this file; its origin is unknown`]);
 	const hashes = manifestHashes(manifest);
 	const plan = buildRestorePlan({
 		snapshotPath: entry.path,
@@ -48,16 +43,18 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane):
 		membersFrom: 'manifest',
 	});
 	return [
-		...lines,
-		field('taken', `${manifest.createdAt} from ${manifest.member.name} (${manifest.member.id}) at ${manifest.member.endpoint}`),
-		field('revision', `${manifest.revision}, raft index ${manifest.raftIndex}, term ${manifest.raftTerm}, ${manifest.totalKey} keys`),
-		// Each hash named for what it is: sha256sum checks the first, etcd the second (the file's trailer).
-		field('file sha256', hashes.fileSha256 ?? 'not recorded (manifest from an older etcdtop)'),
-		field('etcd sha256', `${hashes.etcdSha256} (of the database)`),
-		field('etcd', `${manifest.etcdVersion}, cluster ${manifest.clusterId}, ${manifest.members.length} members`),
-		'',
-		'Restore plan (new data dir /var/lib/etcd-restored; `etcdtop snapshot restore-plan FILE --data-dir DIR` prints yours)',
-		...renderRestorePlan(plan).split('\n'),
+		...wrap([
+			...lines,
+			field('taken', `${manifest.createdAt} from ${manifest.member.name} (${manifest.member.id}) at ${manifest.member.endpoint}`),
+			field('revision', `${manifest.revision}, raft index ${manifest.raftIndex}, term ${manifest.raftTerm}, ${manifest.totalKey} keys`),
+			// Each hash named for what it is: sha256sum checks the first, etcd the second (the file's trailer).
+			field('file sha256', hashes.fileSha256 ?? 'not recorded (manifest from an older etcdtop)'),
+			field('etcd sha256', `${hashes.etcdSha256} (of the database)`),
+			field('etcd', `${manifest.etcdVersion}, cluster ${manifest.clusterId}, ${manifest.members.length} members`),
+			'',
+			'Restore plan (new data dir /var/lib/etcd-restored; `etcdtop snapshot restore-plan FILE --data-dir DIR` prints yours)',
+		]),
+		...restorePlanLines(plan, room),
 	];
 }
 
@@ -73,12 +70,13 @@ export interface SnapshotDetailsProps {
 /** A file's manifest and how to restore it (the plan `etcdtop snapshot restore-plan` prints); j/k scroll. */
 export function SnapshotDetails({entry, state, width, height, offset, keymap}: SnapshotDetailsProps) {
 	const boxWidth = Math.min(width, 160);
-	const lines = wrapLines(snapshotDetailLines(entry, state), boxWidth - 4);
+	// No side borders: lines start at the screen's edge, so a command selected with the mouse copies clean.
+	const lines = snapshotDetailLines(entry, state, boxWidth);
 	const rows = Math.max(3, height - 4);
 	const first = Math.max(0, Math.min(offset, lines.length - rows));
 	const more = lines.length - first - rows;
 	return (
-		<Box flexDirection="column" borderStyle="round" paddingX={1} width={boxWidth}>
+		<Box flexDirection="column" borderStyle="round" borderLeft={false} borderRight={false} width={boxWidth}>
 			<Text bold wrap="truncate">
 				{entry.name}
 			</Text>
