@@ -122,6 +122,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		const current = uiRef.current;
 		if (!current.isFollowingSave || save.kind === 'saving' || save.kind === 'idle') return;
 		update({...current, isFollowingSave: false, ...(save.kind === 'saved' ? {selectedSnapshot: save.name} : {})});
+		// `update` reads only refs: the save's outcome is what changes.
+		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [save]);
 
 	const members = view.members;
