@@ -14,7 +14,7 @@ import {createRoutes, type Routes} from '../route/routes.js';
 import {isS3Url, parseS3Url, isPrefixLocation, prefixOfKey, type S3Location} from '../snapshot/remote-name.js';
 import {applyRemoteRetention, FetchError, fetchSnapshot, listRemoteSnapshots, readRemoteManifest, remoteCreatedAt, remoteSnapshotStatus} from '../snapshot/remote-dir.js';
 import {saveToS3} from '../snapshot/remote-save.js';
-import {describePolicy, type RetentionPolicy} from '../snapshot/retention.js';
+import {describePolicy, type RetentionPolicy} from '../model/retention.js';
 import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, createdAtOf, listSnapshotDir} from '../snapshot/snapshot-dir.js';
 import type {DecryptKeys} from '../snapshot/file/verify.js';

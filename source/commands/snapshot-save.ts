@@ -11,7 +11,7 @@ import {saveFromCluster, type ClusterSaveOptions} from '../snapshot/cluster-save
 import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext, type CommandIo} from './context.js';
-import {describePolicy, type RetentionPolicy} from '../snapshot/retention.js';
+import {describePolicy, type RetentionPolicy} from '../model/retention.js';
 
 export interface SnapshotSaveOptions extends Omit<ClusterSaveOptions, 'routes'> {
 	/** --via's routes; default direct. */

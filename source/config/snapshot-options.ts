@@ -2,7 +2,7 @@ import {homedir} from 'node:os';
 import {join} from 'node:path';
 import {statSync} from 'node:fs';
 import {parseRecipient, type AgeRecipient} from '../snapshot/file/age.js';
-import {parseKeepPolicy, type RetentionPolicy} from '../snapshot/retention.js';
+import {parseKeepPolicy, type RetentionPolicy} from '../model/retention.js';
 import {checkedDuration} from './config.js';
 import {durationRanges} from './duration.js';
 import {ConfigError} from './errors.js';

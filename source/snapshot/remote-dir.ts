@@ -7,7 +7,7 @@ import {S3Error} from '../s3/errors.js';
 import {manifestPathOf, parseManifest, serializeManifest, type SnapshotManifest} from './file/manifest.js';
 import {baseNameOfKey, isSnapshotKey, prefixOfKey, s3UrlOf, type S3Location} from './remote-name.js';
 import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
-import {chooseDeletions, type RetentionPolicy} from './retention.js';
+import {chooseDeletions, type RetentionPolicy} from '../model/retention.js';
 import type {SnapshotStatus} from './file/snapshot-status.js';
 import {DecryptKeyError, NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './file/verify.js';
 

@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {createdAtOf, type SnapshotEntry, type SnapshotManifest} from '../model/snapshot-entry.js';
 import {manifestPathOf, parseManifest} from './file/manifest.js';
 import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
-import {chooseDeletions, type RetentionPolicy} from './retention.js';
+import {chooseDeletions, type RetentionPolicy} from '../model/retention.js';
 import {compareText} from '../model/order.js';
 
 export {createdAtOf, type SnapshotEntry};

@@ -4,7 +4,7 @@ import {parseS3Settings} from '../../source/config/s3-options.js';
 import {ConfigError} from '../../source/config/errors.js';
 import {toS3Error} from '../../source/s3/errors.js';
 import {isSnapshotKey, parseS3Url, remoteSnapshotKey} from '../../source/snapshot/remote-name.js';
-import {chooseDeletions, parseKeepPolicy, periodOf} from '../../source/snapshot/retention.js';
+import {chooseDeletions, parseKeepPolicy, periodOf} from '../../source/model/retention.js';
 
 const hour = 3_600_000;
 const at = (iso: string) => Date.parse(iso);

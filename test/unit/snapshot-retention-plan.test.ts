@@ -8,7 +8,7 @@ import {ConfigError} from '../../source/config/errors.js';
 import {parseSnapshotOptions} from '../../source/config/snapshot-options.js';
 import {AgeEncryptor, bech32Decode, bech32Encode, generateIdentity, openAgeFileSource, parseHeader, parseIdentities, parseRecipient, unwrapFileKey} from '../../source/snapshot/file/age.js';
 import {buildRestorePlan, renderRestorePlan, toolForVersion, type PlanMember} from '../../source/snapshot/restore-plan.js';
-import {chooseDeletions} from '../../source/snapshot/retention.js';
+import {chooseDeletions} from '../../source/model/retention.js';
 import {defaultSnapshotDir} from '../../source/config/snapshot-options.js';
 import {snapshotFileName} from '../../source/snapshot/snapshot-dir.js';
 import {saveSnapshot} from '../../source/snapshot/save.js';
