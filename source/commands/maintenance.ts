@@ -10,9 +10,9 @@ import {visibleLine} from '../model/visible-text.js';
 import {exitCodes} from '../output/exit-code.js';
 import {renderTable} from '../output/table.js';
 import {parseWriteFormat} from '../config/write-format.js';
-import {compactWord, compactWorkflow, disarmWorkflow, initialCompactState, initialDisarmState, type ChangeOutcome, type CompactEvent, type CompactTarget, type DisarmEvent} from '../ops/compact-workflow.js';
+import {compactWord, compactWorkflow, disarmWorkflow, initialCompactState, initialDisarmState, type ChangeOutcome, type CompactTarget} from '../ops/compact-workflow.js';
 import {checkConsistency, type Verdict} from '../ops/consistency.js';
-import {compactTo, defragExecutor, disarmNospace} from '../ops/defrag-run.js';
+import {compactExecutor, defragExecutor, disarmExecutor} from '../ops/maintenance-run.js';
 import {parseByteSize, parseRule, RuleError} from '../ops/defrag-rule.js';
 import {confirmWord, defragTimeoutFor, defragWorkflow, initialDefragState, type DefragState, type Outcome, type PlannedMember} from '../ops/defrag-workflow.js';
 import {runWorkflow, type CommandLogEntry} from '../ops/runner.js';
@@ -64,6 +64,16 @@ async function askTyped(word: string, summary: readonly string[], commands: read
 /** Exit 3 before connecting when a typed confirmation is due and nobody can type it. */
 function needTerminal(flags: ParsedFlags, what: string): void {
 	if (!flags.yes && !process.stdin.isTTY) throw new ConfigError('--yes', `${what} asks for a typed confirmation and there is no terminal to type it`, 'run it in a terminal, or add --yes');
+}
+
+/** The look already taken (to read the quotas) is the workflow's first; later ones are fresh. */
+function firstThen<T>(first: T, next: () => Promise<T>): () => Promise<T> {
+	let pending: T | undefined = first;
+	return async () => {
+		const value = pending ?? (await next());
+		pending = undefined;
+		return value;
+	};
 }
 
 function logLine(entry: CommandLogEntry): string {
@@ -238,16 +248,7 @@ export async function compactCommand({args, flags, io}: CommandContext): Promise
 		async (config, context, refused) => {
 			const log: CommandLogEntry[] = [];
 			const final = await runWorkflow(compactWorkflow, initialCompactState({target, isPreConfirmed: flags.yes ?? false, connection: connectionOf(config)}), {
-				execute: async (effect): Promise<CompactEvent> => {
-					switch (effect.type) {
-						case 'observe':
-							return {type: 'observed', observation: await context.observe()};
-						case 'confirm':
-							return (await askTyped(compactWord, effect.summary, effect.commands, io)) ? {type: 'confirmed'} : {type: 'cancelled'};
-						case 'compact':
-							return compactTo(context.client(effect.endpoint), effect.revision, effect.dbSize);
-					}
-				},
+				execute: compactExecutor({client: context.client, observe: context.observe, confirm: async effect => askTyped(compactWord, effect.summary, effect.commands, io)}),
 				log: entry => {
 					log.push(entry);
 					context.logChange(entry);
@@ -297,10 +298,7 @@ export async function alarmCommand({args, flags, io}: CommandContext): Promise<n
 			const quotas = await context.quotasOf(observation, quotaFlag);
 			const log: CommandLogEntry[] = [];
 			const final = await runWorkflow(disarmWorkflow, initialDisarmState({quotas, connection: connectionOf(config)}), {
-				execute: async (effect, state): Promise<DisarmEvent> => {
-					if (effect.type === 'observe') return {type: 'observed', observation: state.cleared === undefined && state.notes.length === 0 ? observation : await context.observe()};
-					return {type: 'disarmed', cleared: await disarmNospace(context.client(effect.endpoint), config.commandTimeoutMs)};
-				},
+				execute: disarmExecutor({client: context.client, observe: firstThen(observation, context.observe), commandTimeoutMs: config.commandTimeoutMs}),
 				log: entry => {
 					log.push(entry);
 					context.logChange(entry);

@@ -10,7 +10,7 @@ import type {MemberInfo} from '../etcd/types.js';
 import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
 import {CommandLogFileError, openCommandLogFile} from '../output/command-log-file.js';
 import type {DefragState, QuotaSource, Target} from '../ops/defrag-workflow.js';
-import {leaderOf, type Observation} from '../ops/member-workflow.js';
+import {requestEndpoint, type Observation} from '../model/observation.js';
 import type {CommandLogEntry} from '../ops/runner.js';
 import {chooseSourceMember} from '../snapshot/source-member.js';
 
@@ -122,10 +122,7 @@ export async function openMaintenanceContext(config: Config, via: {readonly rout
 	};
 
 	const answeringEndpoint = (observation: Observation): string => {
-		const leaderId = leaderOf(observation);
-		const leader = observation.members.find(member => member.id === leaderId && observation.statuses[member.id]);
-		const any = leader ?? observation.members.find(member => !member.isLearner && observation.statuses[member.id]);
-		const endpoint = any && (observation.endpoints?.[any.id] ?? any.clientUrls[0]);
+		const endpoint = requestEndpoint(observation);
 		if (!endpoint) throw new Error('no voter answers');
 		return endpoint;
 	};

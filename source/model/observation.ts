@@ -26,3 +26,20 @@ export function observedLeader(observation: Pick<Observation, 'members' | 'statu
 export function answeringIds(observation: Pick<Observation, 'statuses'>): ReadonlySet<string> {
 	return new Set(Object.keys(observation.statuses));
 }
+
+/** Where a member answered in this observation (a configured endpoint may be the only way to it), else its first client URL. */
+export function endpointOf(observation: Pick<Observation, 'endpoints'> | undefined, member: Pick<MemberInfo, 'id' | 'clientUrls'>): string | undefined {
+	return observation?.endpoints?.[member.id] ?? member.clientUrls[0];
+}
+
+/**
+ * Where a raft request (a member change, compact, alarm disarm) goes: the leader when it answers, else
+ * any voter that answers (it forwards to the leader); undefined when no voter answers.
+ */
+export function requestEndpoint(observation: Observation): string | undefined {
+	const leaderId = observedLeader(observation);
+	const answers = (member: MemberInfo) => observation.statuses[member.id] !== undefined;
+	const leader = observation.members.find(member => member.id === leaderId && answers(member));
+	const voter = leader ?? observation.members.find(member => !member.isLearner && answers(member));
+	return voter && endpointOf(observation, voter);
+}

@@ -1,8 +1,9 @@
 import {classifyError} from '../etcd/errors.js';
 import type {Alarm} from '../etcd/types.js';
 import {commandText, type EtcdctlBase} from './commands.js';
-import {disarmBlocker, etcdctlCompact, etcdctlDisarm, type DefragState} from './defrag-workflow.js';
-import {leaderOf, type Observation} from './member-workflow.js';
+import {disarmBlocker, type DefragState} from './defrag-workflow.js';
+import {compactLog, confirmLog, disarmCommand, disarmLog, etcdctlCompact, observeLog, type CompactResult, type ConfirmEffect, type DisarmResult} from './maintenance-steps.js';
+import {observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
 import type {EffectLog, Workflow} from './runner.js';
 
 /**
@@ -21,7 +22,7 @@ export interface CompactOptions {
 
 export type CompactEffect =
 	| {readonly type: 'observe'}
-	| {readonly type: 'confirm'; readonly expected: string; readonly summary: readonly string[]; readonly commands: readonly string[]}
+	| ConfirmEffect
 	| {readonly type: 'compact'; readonly revision: number; readonly endpoint: string; readonly dbSize: number; readonly command: string};
 
 export type CompactEvent =
@@ -29,8 +30,7 @@ export type CompactEvent =
 	| {readonly type: 'observe-failed'; readonly message: string}
 	| {readonly type: 'confirmed'}
 	| {readonly type: 'cancelled'; readonly reason?: string}
-	| {readonly type: 'compacted'; readonly revision: number; readonly isAlreadyCompacted: boolean}
-	| {readonly type: 'compact-failed'; readonly message: string};
+	| CompactResult;
 
 export type ChangeOutcome =
 	| {readonly type: 'done'; readonly message: string}
@@ -52,20 +52,14 @@ export function initialCompactState(options: CompactOptions): CompactState {
 	return {options, observation: undefined, revision: undefined, next: {type: 'observe'}, outcome: undefined};
 }
 
-function endpointOf(observation: Observation): string | undefined {
-	const leaderId = leaderOf(observation);
-	const leader = observation.members.find(member => member.id === leaderId && observation.statuses[member.id] !== undefined);
-	return (leader ?? observation.members.find(member => !member.isLearner && observation.statuses[member.id] !== undefined))?.clientUrls[0];
-}
-
 export function reduceCompact(state: CompactState, event: CompactEvent): CompactState {
 	if (state.outcome) return state;
 	const end = (outcome: ChangeOutcome): CompactState => ({...state, next: undefined, outcome});
 	switch (event.type) {
 		case 'observed': {
 			const observation = event.observation;
-			const endpoint = endpointOf(observation);
-			if (!endpoint || leaderOf(observation) === undefined) return end({type: 'refused', message: 'the cluster has no leader: a compaction is a raft request and cannot commit; nothing was changed'});
+			const endpoint = requestEndpoint(observation);
+			if (!endpoint || observedLeader(observation) === undefined) return end({type: 'refused', message: 'the cluster has no leader: a compaction is a raft request and cannot commit; nothing was changed'});
 			const current = Math.max(...Object.values(observation.statuses).map(status => status.revision));
 			const {target} = state.options;
 			const revision = target.kind === 'current' ? current : target.kind === 'revision' ? target.revision : current - target.revisions;
@@ -81,7 +75,7 @@ export function reduceCompact(state: CompactState, event: CompactEvent): Compact
 			return end({type: 'refused', message: `no member answered the member list (${event.message}); nothing was changed`});
 		case 'confirmed': {
 			const observation = state.observation!;
-			const endpoint = endpointOf(observation)!;
+			const endpoint = requestEndpoint(observation)!;
 			const dbSize = Math.max(0, ...Object.values(observation.statuses).map(status => status.dbSize));
 			return {...state, next: {type: 'compact', revision: state.revision!, endpoint, dbSize, command: commandText(etcdctlCompact(state.options.connection, endpoint, state.revision!))}};
 		}
@@ -97,16 +91,11 @@ export function reduceCompact(state: CompactState, event: CompactEvent): Compact
 function describeCompact(effect: CompactEffect): EffectLog<CompactEvent> {
 	switch (effect.type) {
 		case 'observe':
-			return {kind: 'silent', why: 'reads the member list and each member\'s status'};
+			return observeLog;
 		case 'confirm':
-			return {kind: 'silent', why: 'the operator\'s typed answer'};
+			return confirmLog;
 		case 'compact':
-			return {
-				kind: 'change',
-				step: 'compact',
-				command: effect.command,
-				result: event => (event.type === 'compacted' ? (event.isAlreadyCompacted ? 'already compacted' : 'ok') : event.type === 'compact-failed' ? `failed: ${event.message}` : event.type),
-			};
+			return compactLog(effect.command);
 	}
 }
 
@@ -136,8 +125,7 @@ export type DisarmEffect = {readonly type: 'observe'} | {readonly type: 'disarm'
 export type DisarmEvent =
 	| {readonly type: 'observed'; readonly observation: Observation}
 	| {readonly type: 'observe-failed'; readonly message: string}
-	| {readonly type: 'disarmed'; readonly cleared: readonly Alarm[]}
-	| {readonly type: 'disarm-failed'; readonly message: string}
+	| DisarmResult
 	| {readonly type: 'cancelled'; readonly reason?: string};
 
 export interface DisarmState {
@@ -164,8 +152,8 @@ export function reduceDisarm(state: DisarmState, event: DisarmEvent): DisarmStat
 				const left = alarms.filter(alarm => alarm.alarm === 'NOSPACE');
 				return left.length > 0 ? end({type: 'failed', message: 'NOSPACE is still reported after the disarm: the database filled again; compact and defragment first'}) : end({type: 'done', message: `NOSPACE disarmed${state.cleared.length === 0 ? ' (none was armed)' : ''}`});
 			}
-			const endpoint = endpointOf(observation);
-			if (!endpoint || leaderOf(observation) === undefined) return end({type: 'refused', message: 'the cluster has no leader: a disarm is a raft request and cannot commit; nothing was changed'});
+			const endpoint = requestEndpoint(observation);
+			if (!endpoint || observedLeader(observation) === undefined) return end({type: 'refused', message: 'the cluster has no leader: a disarm is a raft request and cannot commit; nothing was changed'});
 			const known = Object.fromEntries(Object.entries(state.options.quotas).filter(([id]) => observation.statuses[id] !== undefined));
 			const knownObservation: Observation = {...observation, members: observation.members.filter(member => known[member.id] !== undefined)};
 			const blocker = knownObservation.members.length > 0 ? disarmBlocker(knownObservation, known) : undefined;
@@ -176,7 +164,7 @@ export function reduceDisarm(state: DisarmState, event: DisarmEvent): DisarmStat
 				...(unknown.length > 0 ? [`quota unknown for ${unknown.join(', ')}: cannot check it is below 90% (give --quota-backend-bytes)`] : []),
 				...(alarms.some(alarm => alarm.alarm === 'CORRUPT') ? ['CORRUPT stays armed: etcdtop never disarms it; find the diverged member with etcdtop check consistency'] : []),
 			];
-			return {...state, notes, next: {type: 'disarm', endpoint, command: `${commandText(etcdctlDisarm(state.options.connection, endpoint))}   # NOSPACE only`}};
+			return {...state, notes, next: {type: 'disarm', endpoint, command: disarmCommand(state.options.connection, endpoint)}};
 		}
 		case 'observe-failed':
 			return end({type: state.cleared === undefined ? 'refused' : 'failed', message: `no member answered the member list (${event.message})`});
@@ -192,15 +180,7 @@ export function reduceDisarm(state: DisarmState, event: DisarmEvent): DisarmStat
 export const disarmWorkflow: Workflow<DisarmState, DisarmEvent, DisarmEffect> = {
 	reduce: reduceDisarm,
 	effectFor: state => (state.outcome ? undefined : state.next),
-	describe: effect =>
-		effect.type === 'observe'
-			? {kind: 'silent', why: 'reads the member list and each member\'s status'}
-			: {
-					kind: 'change',
-					step: 'disarm',
-					command: effect.command,
-					result: event => (event.type === 'disarmed' ? `ok: NOSPACE cleared for ${event.cleared.map(alarm => alarm.memberId).join(', ') || 'no member (none was armed)'}` : event.type === 'disarm-failed' ? `failed: ${event.message}` : event.type),
-				},
+	describe: effect => (effect.type === 'observe' ? observeLog : disarmLog(effect.command)),
 	failed: (effect, error) => (effect.type === 'observe' ? {type: 'observe-failed', message: failureText(error)} : {type: 'disarm-failed', message: failureText(error)}),
 	aborted: () => ({type: 'cancelled', reason: 'stopped before the disarm'}),
 };

@@ -1,7 +1,7 @@
 import {classifyError} from '../etcd/errors.js';
 import {hashKvDeadlineMs, type HashKvResult} from '../etcd/maintenance.js';
 import type {MemberInfo} from '../etcd/types.js';
-import type {Observation} from './member-workflow.js';
+import type {Observation} from '../model/observation.js';
 
 /**
  * `etcdtop check consistency`: HashKV on every voter at one revision, the way etcd's own corruption check

@@ -3,7 +3,8 @@ import type {Alarm, EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {commandText, type EtcdctlBase} from './commands.js';
 import {evaluateRule, type Rule} from './defrag-rule.js';
 import {classifyError} from '../etcd/errors.js';
-import {leaderOf, type Observation} from './member-workflow.js';
+import {endpointOf, observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
+import {compactLog, confirmLog, disarmCommand, disarmLog, etcdctlCompact, etcdctlDefrag, observeLog, type ConfirmEffect} from './maintenance-steps.js';
 import type {EffectLog, Workflow} from './runner.js';
 import {compareText} from '../model/order.js';
 
@@ -69,7 +70,7 @@ export type DefragEffect =
 	| {readonly type: 'observe'; readonly delayMs: number}
 	| {readonly type: 'read-linearizable'; readonly members: readonly Target[]; readonly timeoutMs: number}
 	| {readonly type: 'read-quotas'; readonly members: readonly Target[]}
-	| {readonly type: 'confirm'; readonly expected: string; readonly summary: readonly string[]; readonly commands: readonly string[]}
+	| ConfirmEffect
 	| {readonly type: 'compact'; readonly revision: number; readonly endpoint: string; readonly dbSize: number; readonly command: string}
 	| {readonly type: 'defragment'; readonly member: Target; readonly dbSize: number; readonly command: string}
 	| {readonly type: 'disarm'; readonly endpoint: string; readonly command: string};
@@ -162,8 +163,8 @@ function label(member: {readonly name: string; readonly id: string}): string {
 	return member.name ? `${member.name} (${member.id})` : member.id;
 }
 
-function targetOf(member: MemberInfo): Target {
-	return {id: member.id, name: member.name, endpoint: member.clientUrls[0] ?? ''};
+function targetOf(observation: Observation | undefined, member: MemberInfo): Target {
+	return {id: member.id, name: member.name, endpoint: endpointOf(observation, member) ?? ''};
 }
 
 /** dbSizeQuota from Status (etcd 3.6+); 0 or absent when the member does not say. */
@@ -172,26 +173,13 @@ function statusQuota(status: EndpointStatus): number | undefined {
 	return quota !== undefined && quota > 0 ? quota : undefined;
 }
 
-export function etcdctlDefrag(connection: EtcdctlBase, endpoint: string, timeoutMs: number): readonly string[] {
-	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), `--command-timeout=${Math.ceil(timeoutMs / 1000)}s`, 'defrag'];
-}
-
-export function etcdctlCompact(connection: EtcdctlBase, endpoint: string, revision: number): readonly string[] {
-	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), 'compact', String(revision), '--physical'];
-}
-
-/** etcdctl's `alarm disarm` clears every alarm; etcdtop deactivates the NOSPACE ones only. */
-export function etcdctlDisarm(connection: EtcdctlBase, endpoint: string): readonly string[] {
-	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), 'alarm', 'disarm'];
-}
-
 function preflight(state: DefragState, observation: Observation): DefragState | string {
 	const voters = observation.members.filter(member => !member.isLearner);
 	const unreachable = voters.filter(member => observation.statuses[member.id] === undefined);
 	if (unreachable.length > 0) {
 		return `voter ${unreachable.map(member => `${label(member)} is unreachable (${observation.failures[member.id] ?? 'no answer'})`).join(', ')}: a defrag would leave the cluster with less than it has now; bring it back first`;
 	}
-	if (leaderOf(observation) === undefined) return 'the cluster has no leader';
+	if (observedLeader(observation) === undefined) return 'the cluster has no leader';
 	const corrupt = Object.values(observation.statuses).flatMap(status => status.alarms).filter(alarm => alarm.alarm === 'CORRUPT');
 	if (corrupt.length > 0) {
 		return `CORRUPT alarm raised by member ${[...new Set(corrupt.map(alarm => alarm.memberId))].join(', ')}: a member's data differs from the others; do not defragment, find the diverged member (etcdtop check consistency) and replace it`;
@@ -201,14 +189,14 @@ function preflight(state: DefragState, observation: Observation): DefragState | 
 
 /** The plan: followers (by name), then the leader; learners and members the rule leaves out listed as skipped. */
 export function planDefrag(observation: Observation, options: DefragOptions, quotas: DefragState['quotas']): readonly PlannedMember[] {
-	const leaderId = leaderOf(observation);
+	const leaderId = observedLeader(observation);
 	const rows = observation.members.map((member): PlannedMember => {
 		const status = observation.statuses[member.id];
 		const role: Role = member.isLearner || status?.isLearner ? 'learner' : member.id === leaderId ? 'leader' : 'follower';
 		const dbSize = status?.dbSize ?? 0;
 		const dbSizeInUse = status?.dbSizeInUse ?? 0;
 		const quota = quotas[member.id];
-		const base = {id: member.id, name: member.name, endpoint: member.clientUrls[0] ?? '', role, dbSize, dbSizeInUse, dbSizeFree: Math.max(0, dbSize - dbSizeInUse), quota: quota?.bytes, quotaSource: quota?.source};
+		const base = {id: member.id, name: member.name, endpoint: endpointOf(observation, member) ?? '', role, dbSize, dbSizeInUse, dbSizeFree: Math.max(0, dbSize - dbSizeInUse), quota: quota?.bytes, quotaSource: quota?.source};
 		if (role === 'learner') return {...base, action: 'skip', reason: status ? learnerReason : `learner, unreachable (${observation.failures[member.id] ?? 'no answer'})`};
 		if (!options.rule) return {...base, action: 'defrag', reason: role === 'leader' ? 'leader: last' : 'follower'};
 		const verdict = evaluateRule(options.rule, {dbSize, dbSizeInUse, dbQuota: quota?.bytes});
@@ -261,10 +249,9 @@ function revisionOf(observation: Observation): number {
 	return Math.max(0, ...Object.values(observation.statuses).map(status => status.revision));
 }
 
+/** The compaction and the disarm are raft requests: the leader, else a voter that answers (model/observation.ts). */
 function leaderEndpoint(observation: Observation): string {
-	const leaderId = leaderOf(observation);
-	const leader = observation.members.find(member => member.id === leaderId);
-	return leader?.clientUrls[0] ?? observation.members.find(member => observation.statuses[member.id])?.clientUrls[0] ?? '';
+	return requestEndpoint(observation) ?? '';
 }
 
 /** The etcdctl lines the run would send, in order, for the confirmation screen and --dry-run. */
@@ -275,7 +262,7 @@ export function commandsOf(state: DefragState): readonly string[] {
 	return [
 		...(state.options.isCompacting ? [commandText(etcdctlCompact(connection, leaderEndpoint(observation), revisionOf(observation)))] : []),
 		...state.plan.filter(row => row.action === 'defrag').map(row => commandText(etcdctlDefrag(connection, row.endpoint, defragTimeoutFor(row.dbSize)))),
-		...(state.options.isDisarming ? [`${commandText(etcdctlDisarm(connection, leaderEndpoint(observation)))}   # NOSPACE only`] : []),
+		...(state.options.isDisarming ? [disarmCommand(connection, leaderEndpoint(observation))] : []),
 	];
 }
 
@@ -297,10 +284,10 @@ function startChanges(state: DefragState): DefragState {
 function nextMember(state: DefragState): DefragState {
 	const remaining = (state.plan ?? []).filter(row => row.action === 'defrag' && state.progress[row.id]?.state === 'waiting');
 	if (remaining.length === 0) return afterDefrags(state);
-	const leaderId = state.observation ? leaderOf(state.observation) : undefined;
+	const leaderId = state.observation ? observedLeader(state.observation) : undefined;
 	const row = remaining.find(candidate => candidate.id !== leaderId) ?? remaining[0]!;
 	const member = state.observation?.members.find(candidate => candidate.id === row.id);
-	const endpoint = member?.clientUrls[0] ?? row.endpoint;
+	const endpoint = (member && endpointOf(state.observation, member)) ?? row.endpoint;
 	const dbSize = state.observation?.statuses[row.id]?.dbSize ?? row.dbSize;
 	return {
 		...state,
@@ -340,12 +327,12 @@ function settle(state: DefragState, observation: Observation): DefragState {
 	const id = state.current!;
 	const progress = state.progress[id];
 	const isBack = observation.statuses[id] !== undefined;
-	const hasLeader = leaderOf(observation) !== undefined;
+	const hasLeader = observedLeader(observation) !== undefined;
 	if (isBack && hasLeader && progress?.state === 'settling') {
 		const row = state.plan!.find(candidate => candidate.id === id)!;
 		const done: Progress = {state: 'done', tookMs: progress.tookMs, dbSizeBefore: row.dbSize, dbSizeAfter: observation.statuses[id]!.dbSize};
 		const after = observation.statuses[id]!.dbSize;
-		return nextMember({...state, current: undefined, waitingSince: undefined, progress: {...state.progress, [id]: done}, notes: note(state, `${row.name || id}: ${row.dbSize} -> ${after} bytes; answers, leader ${leaderOf(observation)}`)});
+		return nextMember({...state, current: undefined, waitingSince: undefined, progress: {...state.progress, [id]: done}, notes: note(state, `${row.name || id}: ${row.dbSize} -> ${after} bytes; answers, leader ${observedLeader(observation)}`)});
 	}
 	const since = state.waitingSince ?? observation.at;
 	if (observation.at - since > state.options.settleTimeoutMs) {
@@ -367,7 +354,7 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 				case 'preflight': {
 					const checked = preflight(seen, observation);
 					if (typeof checked === 'string') return finish(seen, {type: 'refused', message: `preflight: ${checked}; nothing was changed`});
-					const voters = observation.members.filter(member => !member.isLearner).map(targetOf);
+					const voters = observation.members.filter(member => !member.isLearner).map(member => targetOf(observation, member));
 					return {...checked, step: 'reads', quotas: quotasFromStatus(state, observation), next: {type: 'read-linearizable', members: voters, timeoutMs: preflightReadTimeoutMs}};
 				}
 				case 'settle':
@@ -378,7 +365,7 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 					const hasNospace = Object.values(observation.statuses).some(status => status.alarms.some(alarm => alarm.alarm === 'NOSPACE'));
 					if (!hasNospace) return finish(seen, {type: 'done', message: `${doneText(seen)}; no NOSPACE alarm was armed`});
 					const endpoint = leaderEndpoint(observation);
-					return {...seen, step: 'disarm', next: {type: 'disarm', endpoint, command: `${commandText(etcdctlDisarm(state.options.connection, endpoint))}   # NOSPACE only`}};
+					return {...seen, step: 'disarm', next: {type: 'disarm', endpoint, command: disarmCommand(state.options.connection, endpoint)}};
 				}
 				case 'final': {
 					const left = Object.values(observation.statuses).flatMap(status => status.alarms);
@@ -402,7 +389,7 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 				return finish(state, {type: 'refused', message: `preflight: a linearizable read failed on ${names.join('; ')}; nothing was changed`});
 			}
 			const missing = (state.observation?.members ?? []).filter(member => state.quotas[member.id] === undefined && state.observation?.statuses[member.id] !== undefined);
-			if (missing.length > 0) return {...state, step: 'quotas', next: {type: 'read-quotas', members: missing.map(targetOf)}};
+			if (missing.length > 0) return {...state, step: 'quotas', next: {type: 'read-quotas', members: missing.map(member => targetOf(state.observation, member))}};
 			return afterQuotas(state);
 		}
 		case 'quotas-read': {
@@ -445,9 +432,9 @@ function describeDefrag(effect: DefragEffect, state: DefragState): EffectLog<Def
 	const user = connection.user ? [`--user=${connection.user}`] : [];
 	switch (effect.type) {
 		case 'observe':
-			return {kind: 'silent', why: 'reads the member list and each member\'s status'};
+			return observeLog;
 		case 'confirm':
-			return {kind: 'silent', why: 'the operator\'s typed answer'};
+			return confirmLog;
 		case 'read-linearizable':
 			return {
 				kind: 'read',
@@ -463,12 +450,7 @@ function describeDefrag(effect: DefragEffect, state: DefragState): EffectLog<Def
 				result: event => (event.type !== 'quotas-read' ? undefined : effect.members.map(member => `${member.name || member.id}: ${event.quotas[member.id] ?? `unknown (${event.failures[member.id] ?? 'no gauge'})`}`).join(', ')),
 			};
 		case 'compact':
-			return {
-				kind: 'change',
-				step: 'compact',
-				command: effect.command,
-				result: event => (event.type === 'compacted' ? (event.isAlreadyCompacted ? 'already compacted' : 'ok') : event.type === 'compact-failed' ? `failed: ${event.message}` : event.type),
-			};
+			return compactLog(effect.command);
 		case 'defragment':
 			return {
 				kind: 'change',
@@ -477,12 +459,7 @@ function describeDefrag(effect: DefragEffect, state: DefragState): EffectLog<Def
 				result: event => (event.type === 'defragmented' ? `ok in ${(event.tookMs / 1000).toFixed(1)}s` : event.type === 'defrag-failed' ? `failed: ${event.message}` : event.type),
 			};
 		case 'disarm':
-			return {
-				kind: 'change',
-				step: 'disarm',
-				command: effect.command,
-				result: event => (event.type === 'disarmed' ? `ok: NOSPACE cleared for ${event.cleared.map(alarm => alarm.memberId).join(', ') || 'no member'}` : event.type === 'disarm-failed' ? `failed: ${event.message}` : event.type),
-			};
+			return disarmLog(effect.command);
 	}
 }
 

@@ -1,6 +1,6 @@
 import {classifyError} from '../etcd/errors.js';
 import type {ConnectOptions} from '../etcd/member-client.js';
-import {observedLeader, type Observation} from '../model/observation.js';
+import {endpointOf, requestEndpoint, type Observation} from '../model/observation.js';
 import type {MemberInfo} from '../model/types.js';
 import {observeCluster} from '../route/observe.js';
 import type {MemberCalls} from '../route/routes.js';
@@ -61,18 +61,9 @@ async function observe(io: OperationIo, known: readonly MemberInfo[], awaitedUrl
 	return {type: 'observed', observation: result.reading, ...(newClient ? {newClient} : {})};
 }
 
-/** Where a member answered in the last observation (a configured endpoint may be the only way to it), else its own URL. */
-function endpointOf(observation: Observation | undefined, member: MemberInfo): string | undefined {
-	return observation?.endpoints?.[member.id] ?? member.clientUrls[0];
-}
-
-/** Member changes go to the leader when it answers; right after a leader dies the others still name it. */
+/** Member changes go to the leader when it answers (right after a leader dies the others still name it), else to a voter that does. */
 function leaderClient(io: OperationIo, observation: Observation | undefined) {
-	const leaderId = observation ? observedLeader(observation) : undefined;
-	const leader = observation?.members.find(member => member.id === leaderId && observation.statuses[member.id] !== undefined);
-	const answering = observation?.members.find(candidate => !candidate.isLearner && observation.statuses[candidate.id] !== undefined);
-	const endpoint = (leader && endpointOf(observation, leader)) ?? (answering && endpointOf(observation, answering)) ?? io.seedEndpoints[0]!;
-	return io.client(endpoint);
+	return io.client((observation && requestEndpoint(observation)) ?? io.seedEndpoints[0]!);
 }
 
 /**

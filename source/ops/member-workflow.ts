@@ -244,8 +244,6 @@ export function awaitedClientUrl(state: OperationState): string | undefined {
 // --- decisions on a fresh observation ---------------------------------------------------------------
 
 const reachableIds = answeringIds;
-/** The leader by the one rule (model/leader.ts); kept under this name for the workflows that import it. */
-export const leaderOf = observedLeader;
 
 function withGivenName(plan: OperationPlan, member: MemberInfo): MemberInfo {
 	const given = member.name === '' ? plan.givenNames?.[member.id] : undefined;
@@ -330,7 +328,7 @@ function removalStep(state: OperationState, observation: Observation, target: Me
 			},
 		};
 	}
-	const leader = leaderOf(observation);
+	const leader = observedLeader(observation);
 	if (leader === target.id && observation.statuses[target.id] !== undefined) {
 		const reachable = reachableIds(observation);
 		const candidates = observation.members
@@ -412,7 +410,7 @@ function joinSteps(state: OperationState, observation: Observation, member: Memb
 		return waitFor(withSettings, 'start', observation.at);
 	}
 	const status = observation.statuses[member.id];
-	const leaderId = leaderOf(observation);
+	const leaderId = observedLeader(observation);
 	const leaderApplied = leaderId ? (observation.statuses[leaderId]?.raftAppliedIndex ?? 0) : 0;
 	const memberApplied = status?.raftAppliedIndex;
 	const catchUp: CatchUp = {leaderApplied, memberApplied, lag: memberApplied === undefined ? undefined : Math.max(0, leaderApplied - memberApplied)};
@@ -519,7 +517,7 @@ function decideMoveLeader(state: OperationState, observation: Observation): Oper
 	if (!target) {
 		return refuseUnknownTarget(state);
 	}
-	const leaderId = leaderOf(observation);
+	const leaderId = observedLeader(observation);
 	if (leaderId === target.id) return finish(state, {type: 'done', message: `${label(target)} leads`}, {step: 'done'});
 	if (target.isLearner) return finish(state, {type: 'refused', message: `${label(target)} is a learner; only a voter can lead`});
 	if (observation.statuses[target.id] === undefined) return finish(state, {type: 'refused', message: `${label(target)} does not answer; leadership can only move to a healthy voter`});

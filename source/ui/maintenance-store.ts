@@ -1,23 +1,28 @@
-import type {MemberClient} from '../etcd/member-client.js';
 import {humanBytes} from '../model/format.js';
 import type {PrefixUsage} from '../model/usage.js';
 import type {EtcdctlBase} from '../ops/commands.js';
-import {compactWorkflow, disarmWorkflow, initialCompactState, initialDisarmState, type CompactEvent, type DisarmEvent} from '../ops/compact-workflow.js';
+import {compactWorkflow, disarmWorkflow, initialCompactState, initialDisarmState} from '../ops/compact-workflow.js';
 import {checkConsistency} from '../ops/consistency.js';
-import {compactTo, defragExecutor, disarmNospace} from '../ops/defrag-run.js';
+import {compactExecutor, defragExecutor, disarmExecutor, type MaintenanceCalls} from '../ops/maintenance-run.js';
+import type {ConfirmEffect} from '../ops/maintenance-steps.js';
 import {confirmWord, defragWorkflow, initialDefragState, type DefragState, type QuotaSource, type Target} from '../ops/defrag-workflow.js';
-import type {Observation} from '../ops/member-workflow.js';
+import type {Observation} from '../model/observation.js';
 import {runWorkflow, type CommandLogEntry} from '../ops/runner.js';
 
 /** What the pane's actions need of the cluster, opened per action and closed after (the commands use the same). */
 export interface MaintenanceIo {
-	readonly client: (endpoint: string) => Pick<MemberClient, 'defragment' | 'compact' | 'alarmList' | 'disarmNospace' | 'linearizableRead' | 'hashKv'>;
+	readonly client: (endpoint: string) => MaintenanceCalls;
 	readonly observe: () => Promise<Observation>;
 	readonly readQuota: (member: Target) => Promise<number | undefined>;
 	readonly quotasOf: (observation: Observation, quotaFlag: number | undefined) => Promise<Readonly<Record<string, {readonly bytes: number; readonly source: QuotaSource}>>>;
 	readonly usage: (prefix: string, depth: number, from: string | undefined) => Promise<{readonly member: string; readonly revision: number; readonly rows: readonly PrefixUsage[]}>;
 	readonly logChange: (entry: CommandLogEntry) => void;
 	readonly close: () => Promise<void>;
+}
+
+/** What a typed confirmation shows: what will happen, then the etcdctl lines. */
+function confirmLines(effect: ConfirmEffect): readonly string[] {
+	return [...effect.summary, 'etcdctl equivalent:', ...effect.commands.map(command => `  ${command}`)];
 }
 
 export interface MaintenanceBackend {
@@ -149,7 +154,7 @@ export class MaintenanceStore {
 						client: io.client,
 						observe: io.observe,
 						readQuota: io.readQuota,
-						confirm: async effect => this.ask(confirmWord, [...effect.summary, 'etcdctl equivalent:', ...effect.commands.map(command => `  ${command}`)]),
+						confirm: async effect => this.ask(confirmWord, confirmLines(effect)),
 						commandTimeoutMs: this.backend.commandTimeoutMs,
 					}),
 					log: this.log(io),
@@ -170,16 +175,7 @@ export class MaintenanceStore {
 	compact(): Promise<void> {
 		return this.withIo('compact', async io => {
 			const final = await runWorkflow(compactWorkflow, initialCompactState({target: {kind: 'current'}, isPreConfirmed: false, connection: this.backend.connection}), {
-				execute: async (effect): Promise<CompactEvent> => {
-					switch (effect.type) {
-						case 'observe':
-							return {type: 'observed', observation: await io.observe()};
-						case 'confirm':
-							return (await this.ask('compact', [...effect.summary, 'etcdctl equivalent:', ...effect.commands.map(command => `  ${command}`)])) ? {type: 'confirmed'} : {type: 'cancelled'};
-						case 'compact':
-							return compactTo(io.client(effect.endpoint), effect.revision, effect.dbSize);
-					}
-				},
+				execute: compactExecutor({client: io.client, observe: io.observe, confirm: async effect => this.ask(effect.expected, confirmLines(effect))}),
 				log: this.log(io),
 			});
 			this.setTask({outcome: final.outcome});
@@ -190,8 +186,7 @@ export class MaintenanceStore {
 		return this.withIo('disarm', async io => {
 			const quotas = await io.quotasOf(await io.observe(), this.backend.quotaFlag);
 			const final = await runWorkflow(disarmWorkflow, initialDisarmState({quotas, connection: this.backend.connection}), {
-				execute: async (effect): Promise<DisarmEvent> =>
-					effect.type === 'observe' ? {type: 'observed', observation: await io.observe()} : {type: 'disarmed', cleared: await disarmNospace(io.client(effect.endpoint), this.backend.commandTimeoutMs)},
+				execute: disarmExecutor({client: io.client, observe: io.observe, commandTimeoutMs: this.backend.commandTimeoutMs}),
 				log: this.log(io),
 			});
 			this.addLines(...final.notes);

@@ -69,8 +69,9 @@ export const allowedImports: Readonly<Record<Layer, readonly Layer[]>> = {
 export const movingAway: readonly string[] = [
 	// The restore plan in the Snapshots pane (now wrapped to the screen's width) should come from its store.
 	'ui/components/snapshot-details.tsx -> snapshot/restore-plan.ts',
-	// Came with main's maintenance work: the Maintenance pane's store takes its client type from ops/ next.
-	'ui/maintenance-store.ts -> etcd/member-client.ts',
+	// The member wizard's live backend (consoleMemberOps, liveMemberOps) is built in commands/ and ui/ while
+	// the wizard work changes it; console/root.ts takes it as a factory and should build it itself.
+	'commands/member.ts -> ui/member-ops.ts',
 	// The member wizard's live backend (consoleMemberOps, liveMemberOps) is built in commands/ and ui/ while
 	// the wizard work changes it; console/root.ts takes it as a factory and should build it itself.
 	'commands/member.ts -> ui/member-ops.ts',

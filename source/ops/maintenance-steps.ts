@@ -1,0 +1,63 @@
+import type {Alarm} from '../etcd/types.js';
+import {commandText, type EtcdctlBase} from './commands.js';
+import type {EffectLog} from './runner.js';
+
+// What the maintenance workflows (defrag, compact, alarm disarm) share: the etcdctl lines of their changes
+// and how the runner logs each one, so `defrag --compact --disarm` logs a compaction or a disarm exactly as
+// `etcdtop compact` and `etcdtop alarm disarm` do. ops/maintenance-run.ts performs them.
+
+export function etcdctlDefrag(connection: EtcdctlBase, endpoint: string, timeoutMs: number): readonly string[] {
+	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), `--command-timeout=${Math.ceil(timeoutMs / 1000)}s`, 'defrag'];
+}
+
+export function etcdctlCompact(connection: EtcdctlBase, endpoint: string, revision: number): readonly string[] {
+	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), 'compact', String(revision), '--physical'];
+}
+
+/** etcdctl's `alarm disarm` clears every alarm; etcdtop deactivates the NOSPACE ones only. */
+export function etcdctlDisarm(connection: EtcdctlBase, endpoint: string): readonly string[] {
+	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), 'alarm', 'disarm'];
+}
+
+/** The disarm's line as shown and logged: etcdctl would clear every alarm, etcdtop clears NOSPACE. */
+export function disarmCommand(connection: EtcdctlBase, endpoint: string): string {
+	return `${commandText(etcdctlDisarm(connection, endpoint))}   # NOSPACE only`;
+}
+
+/** The operator's typed answer, the same in every maintenance workflow: the word, what will happen, the etcdctl lines. */
+export interface ConfirmEffect {
+	readonly type: 'confirm';
+	readonly expected: string;
+	readonly summary: readonly string[];
+	readonly commands: readonly string[];
+}
+
+export type CompactResult = {readonly type: 'compacted'; readonly revision: number; readonly isAlreadyCompacted: boolean} | {readonly type: 'compact-failed'; readonly message: string};
+export type DisarmResult = {readonly type: 'disarmed'; readonly cleared: readonly Alarm[]} | {readonly type: 'disarm-failed'; readonly message: string};
+
+const isCompactResult = (event: {readonly type: string}): event is CompactResult => event.type === 'compacted' || event.type === 'compact-failed';
+const isDisarmResult = (event: {readonly type: string}): event is DisarmResult => event.type === 'disarmed' || event.type === 'disarm-failed';
+
+export const observeLog = {kind: 'silent', why: 'reads the member list and each member\'s status'} as const;
+export const confirmLog = {kind: 'silent', why: 'the operator\'s typed answer'} as const;
+
+/** How the runner logs a compaction. */
+export function compactLog(command: string): EffectLog<{readonly type: string}> {
+	return {
+		kind: 'change',
+		step: 'compact',
+		command,
+		result: event => (!isCompactResult(event) ? event.type : event.type === 'compacted' ? (event.isAlreadyCompacted ? 'already compacted' : 'ok') : `failed: ${event.message}`),
+	};
+}
+
+/** How the runner logs a NOSPACE disarm. */
+export function disarmLog(command: string): EffectLog<{readonly type: string}> {
+	return {
+		kind: 'change',
+		step: 'disarm',
+		command,
+		result: event =>
+			!isDisarmResult(event) ? event.type : event.type === 'disarmed' ? `ok: NOSPACE cleared for ${event.cleared.map(alarm => alarm.memberId).join(', ') || 'no member (none was armed)'}` : `failed: ${event.message}`,
+	};
+}
