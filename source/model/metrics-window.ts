@@ -13,8 +13,11 @@ export interface PeerRtt {
 	readonly p99Ms: number | undefined;
 }
 
-/** What one member's /metrics say now: percentiles over a window (or since the member started). */
-export interface MetricsReading {
+/** The gauges and counters of one scrape as etcd reports them (a new one is a field of EtcdMetrics, nothing here). */
+export type MetricsGauges = Omit<EtcdMetrics, 'walFsync' | 'backendCommit' | 'peerRtt'>;
+
+/** What one member's /metrics say now: percentiles over a window (or since the member started), and the latest gauges. */
+export interface MetricsReading extends MetricsGauges {
 	readonly at: number;
 	/** The span the percentiles cover in ms; undefined: since the member started (one scrape, lifetime). */
 	readonly windowMs: number | undefined;
@@ -27,20 +30,10 @@ export interface MetricsReading {
 	readonly peers: readonly PeerRtt[];
 	/** etcd observes a peer's round trip only every 30 s, so its window is at least a minute. */
 	readonly peerRttWindowMs: number | undefined;
-	readonly leaderChanges: number | undefined;
 	/** Leader changes within the last 15 minutes, or the part of them the scrapes so far cover. */
 	readonly leaderChangesRecent: {readonly count: number; readonly spanMs: number} | undefined;
-	readonly proposalsFailed: number | undefined;
 	/** Failed proposals within the window. */
 	readonly proposalsFailedRecent: number | undefined;
-	readonly proposalsPending: number | undefined;
-	readonly hasLeader: boolean | undefined;
-	readonly dbTotalSize: number | undefined;
-	readonly dbTotalSizeInUse: number | undefined;
-	readonly quotaBytes: number | undefined;
-	readonly slowApply: number | undefined;
-	readonly openFds: number | undefined;
-	readonly maxFds: number | undefined;
 }
 
 interface CounterSample {
@@ -115,7 +108,9 @@ export function readingOf(scrapes: readonly MetricsScrape[], newest: MetricsScra
 		if (count !== undefined) leaderChangesRecent = {count, spanMs: newest.at - first.at};
 	}
 
+	const {walFsync: _walFsync, backendCommit: _backendCommit, peerRtt: _peerRtt, ...gauges} = m;
 	return Object.freeze({
+		...gauges,
 		at: newest.at,
 		windowMs: isLifetime ? undefined : start ? newest.at - start.at : 0,
 		walFsyncP99Ms: windowed(metrics => metrics.walFsync),
@@ -124,18 +119,8 @@ export function readingOf(scrapes: readonly MetricsScrape[], newest: MetricsScra
 		worstPeer: worst?.id,
 		peers: Object.freeze(peers),
 		peerRttWindowMs: isLifetime ? undefined : rttStart ? newest.at - rttStart.at : 0,
-		leaderChanges: m.leaderChanges,
 		leaderChangesRecent,
-		proposalsFailed: m.proposalsFailed,
 		proposalsFailedRecent: start ? counterIncrease(m.proposalsFailed, start.metrics.proposalsFailed) : undefined,
-		proposalsPending: m.proposalsPending,
-		hasLeader: m.hasLeader,
-		dbTotalSize: m.dbTotalSize,
-		dbTotalSizeInUse: m.dbTotalSizeInUse,
-		quotaBytes: m.quotaBytes,
-		slowApply: m.slowApply,
-		openFds: m.openFds,
-		maxFds: m.maxFds,
 	});
 }
 
