@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import {after, test} from 'node:test';
-import {Etcd3} from 'etcd3';
 import {cliPath, runEtcdctl} from '../helpers/cli.js';
-import {startCluster, until} from '../helpers/cluster.js';
+import {fillToNospace, startCluster, until} from '../helpers/cluster.js';
 import {TmuxSession} from '../helpers/tmux.js';
 
 const sessions: TmuxSession[] = [];
@@ -10,28 +9,10 @@ after(() => {
 	for (const session of sessions) session.close();
 });
 
-async function fillToNospace(endpoint: string): Promise<void> {
-	const client = new Etcd3({hosts: endpoint});
-	const value = Buffer.alloc(200_000, 'x');
-	try {
-		for (let index = 0; index < 300; index++) {
-			try {
-				await client.put(`/fill/key-${index % 5}`).value(value);
-			} catch (error) {
-				if (/database space exceeded/.test(String(error))) return;
-				throw error;
-			}
-		}
-		throw new Error('the quota was never reached');
-	} finally {
-		client.close();
-	}
-}
-
 test('the Maintenance pane: NOSPACE in the header, guided recovery by keys to the end', {timeout: 240_000}, async () => {
 	const cluster = await startCluster({members: 3, quotaBytes: 8 * 1024 * 1024});
 	const endpoints = cluster.endpoints.join(',');
-	await fillToNospace(cluster.endpoints[0]!);
+	await fillToNospace(cluster.endpoints[0]!, {keys: 5, attempts: 300});
 	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoints], {columns: 160, rows: 45});
 	sessions.push(session);
 	const header = await session.waitFor(/NOSPACE: the database is full and writes are refused; press 4, then d/, 30_000);

@@ -5,7 +5,7 @@ import {test} from 'node:test';
 import {Etcd3} from 'etcd3';
 import {freePort} from '../../source/demo/free-port.js';
 import {runCli, runEtcdctl} from '../helpers/cli.js';
-import {startCluster, until} from '../helpers/cluster.js';
+import {fillToNospace, startCluster, until} from '../helpers/cluster.js';
 
 const mib = 1024 * 1024;
 
@@ -36,25 +36,6 @@ function logMentions(logFile: string, text: string): boolean {
 	return readFileSync(logFile, 'utf8').includes(text);
 }
 
-/** Overwrites ten keys with 200 KB values until etcd refuses: a database full of old revisions. */
-async function fillToNospace(endpoint: string): Promise<void> {
-	const client = new Etcd3({hosts: endpoint});
-	const value = Buffer.alloc(200_000, 'x');
-	try {
-		for (let index = 0; index < 500; index++) {
-			try {
-				await client.put(`/fill/key-${index % 10}`).value(value);
-			} catch (error) {
-				if (/database space exceeded/.test(String(error))) return;
-				throw error;
-			}
-		}
-		throw new Error('the quota was never reached');
-	} finally {
-		client.close();
-	}
-}
-
 test('defrag --compact --disarm --yes recovers a cluster from NOSPACE: followers first, the leader last, the learner skipped', async () => {
 	const cluster = await startCluster({members: 3, quotaBytes: 16 * mib});
 	const endpoints = cluster.endpoints;
@@ -69,7 +50,7 @@ test('defrag --compact --disarm --yes recovers a cluster from NOSPACE: followers
 	});
 	await until('the learner to answer', async () => ((await runEtcdctl(['--endpoints', clientUrl, 'endpoint', 'status'])).code === 0 ? true : undefined));
 
-	await fillToNospace(endpoints[0]!);
+	await fillToNospace(endpoints[0]!, {keys: 10, attempts: 500});
 	await until('every member to report NOSPACE', async () => {
 		const listed = await runEtcdctl(['--endpoints', endpoints.join(','), 'alarm', 'list']);
 		return /NOSPACE/.test(listed.stdout) ? true : undefined;
