@@ -4,7 +4,7 @@ import {connectOptionsOf} from '../config/connect-options.js';
 import {CredentialsRefusedError} from '../etcd/errors.js';
 import type {MemberClient} from '../etcd/member-client.js';
 import {observeCluster} from '../route/observe.js';
-import {createRoutes, type RoutedClient, type Routes} from '../route/routes.js';
+import {clientPool, createRoutes, type Routes} from '../route/routes.js';
 import {scanRange} from '../etcd/range-scan.js';
 import type {MemberInfo} from '../etcd/types.js';
 import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
@@ -69,15 +69,8 @@ export async function openMaintenanceContext(config: Config, via: {readonly rout
 		throw error;
 	}
 	const routes = via?.routes ?? createRoutes(connect);
-	const clients = new Map<string, RoutedClient>();
-	const client = (endpoint: string): Calls => {
-		let found = clients.get(endpoint);
-		if (!found) {
-			found = routes.client(endpoint);
-			clients.set(endpoint, found);
-		}
-		return found;
-	};
+	const clients = clientPool(routes);
+	const client = (endpoint: string): Calls => clients.client(endpoint);
 	// A member busy finishing a defrag answers slowly: two seconds keeps it from looking dead.
 	const statusTimeoutMs = Math.max(config.probeTimeoutMs, 2000);
 	let known: readonly MemberInfo[] = [];
@@ -160,8 +153,7 @@ export async function openMaintenanceContext(config: Config, via: {readonly rout
 		commandTimeoutMs: config.commandTimeoutMs,
 		close: async () => {
 			logFile.close();
-			for (const member of clients.values()) member.close();
-			clients.clear();
+			clients.close();
 			// The --via routes belong to the connection; routes made here are ours to close.
 			if (!via) await routes.close();
 		},

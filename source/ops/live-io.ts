@@ -1,5 +1,5 @@
 import type {ConnectOptions} from '../etcd/member-client.js';
-import {createRoutes, type RoutedClient, type Routes} from '../route/routes.js';
+import {clientPool, createRoutes, type Routes} from '../route/routes.js';
 import type {SshConnection} from '../ssh/connection.js';
 import type {OperationIo} from './member-run.js';
 import {startCommandRunner, type MemberSshSettings} from './ssh-start.js';
@@ -21,26 +21,15 @@ export interface LiveIoOptions {
 /** The runner's io over routed etcd clients (one per endpoint, closed by `close`) and SSH. */
 export function liveOperationIo(options: LiveIoOptions, rest: Pick<OperationIo, 'confirm' | 'log' | 'onState' | 'signal'>): OperationIo & {close: () => void} {
 	const routes = options.routes ?? createRoutes(options.connect);
-	const clients = new Map<string, RoutedClient>();
-	const client = (endpoint: string) => {
-		let found = clients.get(endpoint);
-		if (!found) {
-			found = routes.client(endpoint);
-			clients.set(endpoint, found);
-		}
-		return found;
-	};
+	const clients = clientPool(routes);
 	return {
-		client,
+		client: clients.client,
 		seedEndpoints: options.endpoints,
 		commandTimeoutMs: options.connect.commandTimeoutMs,
 		// A member busy applying a snapshot answers slowly; two seconds keeps it from looking dead.
 		probeTimeoutMs: Math.max(options.probeTimeoutMs, 2000),
 		runStart: startCommandRunner(options.ssh, options.sshTimeoutMs, options.via, options.onRemoteOutput),
 		...rest,
-		close: () => {
-			for (const member of clients.values()) member.close();
-			clients.clear();
-		},
+		close: clients.close,
 	};
 }

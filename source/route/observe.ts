@@ -1,6 +1,6 @@
 import {classifyError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
-import type {MemberCalls, Routes} from './routes.js';
+import {clientPool, type MemberCalls, type Routes} from './routes.js';
 
 // The one observation: "the member list, then every member's status", read through the routes. The
 // shapes are model/observation.ts's Observation (derivations live there: leader, lookup, started).
@@ -124,18 +124,10 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
 
 /** observeCluster with clients of its own, closed once it is done (a one-off look: a save, a plan). */
 export async function observeOnce(routes: Pick<Routes, 'client'>, options: ObserveOptions): Promise<ObserveResult> {
-	const clients = new Map<string, ReturnType<Routes['client']>>();
-	const clientFor = (endpoint: string) => {
-		let client = clients.get(endpoint);
-		if (!client) {
-			client = routes.client(endpoint);
-			clients.set(endpoint, client);
-		}
-		return client;
-	};
+	const clients = clientPool(routes);
 	try {
-		return await observeCluster(clientFor, options);
+		return await observeCluster(clients.client, options);
 	} finally {
-		for (const client of clients.values()) client.close();
+		clients.close();
 	}
 }
