@@ -72,9 +72,6 @@ export const movingAway: readonly string[] = [
 	// The member wizard's live backend (consoleMemberOps, liveMemberOps) is built in commands/ and ui/ while
 	// the wizard work changes it; console/root.ts takes it as a factory and should build it itself.
 	'commands/member.ts -> ui/member-ops.ts',
-	// The member wizard's live backend (consoleMemberOps, liveMemberOps) is built in commands/ and ui/ while
-	// the wizard work changes it; console/root.ts takes it as a factory and should build it itself.
-	'commands/member.ts -> ui/member-ops.ts',
 ];
 
 const sourceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../source');
