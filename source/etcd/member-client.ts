@@ -91,6 +91,8 @@ export class MemberClient {
 	private readonly client: Etcd3;
 	private readonly maintenance: MaintenanceCalls;
 	private readonly user: string | undefined;
+	private readonly dialTimeoutMs: number;
+	private hasConnected = false;
 
 	constructor(
 		readonly endpoint: string,
@@ -101,6 +103,7 @@ export class MemberClient {
 		this.client = createMemberEtcd(endpoint, options, route);
 		this.maintenance = maintenanceCalls(this.client);
 		this.user = options.auth?.username;
+		this.dialTimeoutMs = options.dialTimeoutMs;
 	}
 
 	/**
@@ -111,7 +114,17 @@ export class MemberClient {
 	 */
 	private async authorized(): Promise<void> {
 		if (this.user === undefined) return;
-		await (this.client as unknown as {pool: {authenticator: {getMetadata(): Promise<unknown>}}}).pool.authenticator.getMetadata();
+		const pool = (this.client as unknown as {pool: {authenticator: {getMetadata(): Promise<unknown>}; hosts: Array<{getServiceClient(name: string): {waitForReady(deadline: Date, callback: (error?: Error) => void): void}}>}}).pool;
+		await pool.authenticator.getMetadata();
+		if (this.hasConnected) return;
+		// The first call's TLS handshake, too, is the dial's (--dial-timeout), not the call's: a member that
+		// cannot be reached still fails in the call below, with its own words.
+		const service = pool.hosts[0]?.getServiceClient('Maintenance');
+		await new Promise<void>(resolve => {
+			if (!service) return resolve();
+			service.waitForReady(new Date(Date.now() + this.dialTimeoutMs), () => resolve());
+		});
+		this.hasConnected = true;
 	}
 
 	/**
