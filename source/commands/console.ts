@@ -4,21 +4,30 @@ import {durationRanges} from '../config/duration.js';
 import {startConsolePoller} from '../console/poller.js';
 import {parseByteSize} from '../ops/defrag-rule.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
+import type {ParsedFlags} from './flags.js';
+import {defaultSnapshotDir} from '../config/snapshot-options.js';
+
+/** `--snapshot-dir s3://BUCKET/PREFIX/`: where the pane lists and saves in S3 (a prefix: each save gets a new timestamped key). */
+async function remoteSnapshotDir(url: string, flags: ParsedFlags) {
+	const [{s3LocationOf}, {parseS3Settings}] = await Promise.all([import('./snapshot-s3.js'), import('../config/s3-options.js')]);
+	const location = s3LocationOf(url.endsWith('/') ? url : `${url}/`, '--snapshot-dir');
+	return {location, settings: parseS3Settings(flags)};
+}
 
 /** `etcdtop` with no command: the live console, with SSH up (or retrying) before it takes the screen. */
 export async function consoleCommand({flags, io}: CommandContext): Promise<number> {
 	const config = await resolvedConfig(flags, io);
 	const {options, recipientsOf} = await loadSnapshotOptions(flags);
-	if (/^s3:\/\//i.test(options.snapshotDir)) {
-		throw new ConfigError('--snapshot-dir', 'the console\'s Snapshots pane lists and saves on local disk only, for now', 'give a local directory; etcdtop snapshot list and snapshot save work with s3:// URLs');
-	}
+	// An s3:// --snapshot-dir: the bucket is listed beside the local snapshot directory, and saves go to it.
+	const remote = /^s3:\/\//i.test(options.snapshotDir) ? await remoteSnapshotDir(options.snapshotDir, flags) : undefined;
 	const passphrase = await (await import('./snapshot-secrets.js')).consolePassphrase(options);
 	const snapshots = {
-		directory: options.snapshotDir,
-		keep: options.keep,
+		directory: remote ? defaultSnapshotDir() : options.snapshotDir,
+		keep: options.policy,
 		everyMs: options.everyMs,
 		recipients: recipientsOf(options, passphrase),
 		decryptKeys: {identityFiles: options.identityFiles, passphrase},
+		...(remote ? {remote} : {}),
 	};
 	// Member changes and the Maintenance pane take the commands' --wait-timeout and --command-log.
 	const waitTimeoutMs = checkedDuration(flags.waitTimeout ?? '5m', '--wait-timeout', durationRanges.waitTimeout);

@@ -49,6 +49,8 @@ export interface SnapshotEntry {
 	readonly isEncrypted: boolean;
 	/** FILE.meta.json, when etcdtop wrote the file (and so verified its sha256 while saving). */
 	readonly manifest: SnapshotManifest | undefined;
+	/** An object in S3 (`--snapshot-dir s3://…`): `path` is its URL, `name` its key under the pane's prefix. */
+	readonly remote?: {readonly bucket: string; readonly key: string; readonly url: string};
 }
 
 /** When the snapshot was taken: its manifest's word, else the file's time. */

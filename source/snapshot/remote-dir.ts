@@ -9,6 +9,7 @@ import {baseNameOfKey, isSnapshotKey, prefixOfKey, s3UrlOf, type S3Location} fro
 import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
 import {chooseDeletions, type RetentionPolicy} from '../model/retention.js';
 import type {SnapshotStatus} from './file/snapshot-status.js';
+import type {SnapshotEntry} from '../model/snapshot-entry.js';
 import {DecryptKeyError, NoDecryptKeyError, verifySnapshotFile, type DecryptKeys} from './file/verify.js';
 
 // Snapshots in a bucket, as the local snapshot directory has them: listed with their manifests, pruned by
@@ -155,12 +156,10 @@ function partExists(partPath: string): FetchError {
 }
 
 /**
- * Downloads an object into `partPath` (created 0600, never an existing file), then checks it as `snapshot
- * status` does: bbolt structure and etcd's sha256 trailer (through the age decryptor for an encrypted one,
- * in memory), and against its manifest's sha256. Throws FetchError (or S3Error) when it is not sound; the
- * caller removes partPath.
+ * Downloads an object into `partPath` (created 0600, never an existing file), checking its length and the
+ * manifest's sha256 on the bytes as they arrive. Throws FetchError (or S3Error); the caller removes partPath.
  */
-async function downloadAndVerify(store: S3Store, location: S3Location, partPath: string, keys: DecryptKeys, signal?: AbortSignal): Promise<Omit<FetchResult, 'path'>> {
+export async function downloadObject(store: S3Store, location: S3Location, partPath: string, signal?: AbortSignal): Promise<{readonly manifest: SnapshotManifest | undefined; readonly bytes: number}> {
 	const manifest = await readRemoteManifest(store, location);
 	const {body} = await store.getStream(location.bucket, location.key, signal);
 	let handle;
@@ -194,6 +193,17 @@ async function downloadAndVerify(store: S3Store, location: S3Location, partPath:
 	}
 	const mismatch = digest?.problem();
 	if (mismatch) throw new FetchError(`${s3UrlOf(location)}: ${mismatch}`);
+	return {manifest, bytes};
+}
+
+/**
+ * Downloads an object into `partPath` (created 0600, never an existing file), then checks it as `snapshot
+ * status` does: bbolt structure and etcd's sha256 trailer (through the age decryptor for an encrypted one,
+ * in memory), and against its manifest's sha256. Throws FetchError (or S3Error) when it is not sound; the
+ * caller removes partPath.
+ */
+async function downloadAndVerify(store: S3Store, location: S3Location, partPath: string, keys: DecryptKeys, signal?: AbortSignal): Promise<Omit<FetchResult, 'path'>> {
+	const {manifest, bytes} = await downloadObject(store, location, partPath, signal);
 	let status: SnapshotStatus;
 	try {
 		status = await verifySnapshotFile(partPath, keys);
@@ -278,4 +288,38 @@ export async function remoteSnapshotStatus(store: S3Store, location: S3Location,
 	} finally {
 		await rm(directory, {recursive: true, force: true});
 	}
+}
+
+/** An object as the console's Snapshots pane lists it: its key under the pane's prefix is its name. */
+export function paneEntryOf(entry: RemoteSnapshotEntry, prefix: string): SnapshotEntry {
+	const name = entry.key.startsWith(prefix) && entry.key.length > prefix.length ? entry.key.slice(prefix.length) : entry.key;
+	return {
+		name,
+		path: entry.url,
+		fileSize: entry.fileSize,
+		modifiedAt: entry.modifiedAt,
+		isEncrypted: entry.isEncrypted,
+		manifest: entry.manifest,
+		remote: {bucket: entry.bucket, key: entry.key, url: entry.url},
+	};
+}
+
+/** The object downloaded into a private temporary directory (for a check in a worker); `remove` deletes both. */
+export async function downloadToPrivateFile(store: S3Store, location: S3Location, signal?: AbortSignal): Promise<{readonly path: string; readonly manifest: SnapshotManifest | undefined; remove(): Promise<void>}> {
+	const directory = await mkdtemp(join(tmpdir(), 'etcdtop-verify-'));
+	const remove = async () => rm(directory, {recursive: true, force: true});
+	try {
+		const path = join(directory, baseNameOfKey(location.key) || 'snapshot.db');
+		const {manifest} = await downloadObject(store, location, path, signal);
+		return {path, manifest, remove};
+	} catch (error) {
+		await remove();
+		throw error;
+	}
+}
+
+/** Deletes a snapshot object, then its manifest (a manifest without its object would list as nothing). */
+export async function deleteRemoteSnapshot(store: S3Store, location: S3Location): Promise<void> {
+	await store.delete(location.bucket, location.key);
+	await store.delete(location.bucket, manifestPathOf(location.key));
 }

@@ -1,36 +1,14 @@
 import assert from 'node:assert/strict';
 import {describe, test, type TestContext} from 'node:test';
 import {initialSnapshotsPane, reduceSnapshots, saveProgress, type SnapshotsEvent, type SnapshotsPane} from '../../source/model/snapshots-pane.js';
-import type {SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import type {SnapshotPaneStore} from '../../source/model/snapshots-pane.js';
 import type {SnapshotEntry} from '../../source/snapshot/snapshot-dir.js';
 import {mount} from '../helpers/mount.js';
 import {t0} from '../helpers/cluster-builder.js';
+import {paneManifest as manifest} from '../helpers/fixtures.js';
 import {frameWith, strip, waitUntil} from '../helpers/frames.js';
 
 const now = t0 + 5000;
-
-function manifest(name: string, revision: number, createdAt: number): SnapshotManifest {
-	return {
-		manifestVersion: 1,
-		file: name,
-		createdAt: new Date(createdAt).toISOString(),
-		clusterId: 'c0ffee',
-		member: {id: 'a1', name: 'etcd-2', endpoint: 'http://127.0.0.1:2379'},
-		revision,
-		raftTerm: 3,
-		raftIndex: revision + 7,
-		sha256: 'ab'.repeat(32),
-		size: 1_000_000,
-		fileSize: 1_000_032,
-		totalKey: 42,
-		etcdVersion: '3.5.12',
-		members: [
-			{name: 'etcd-1', id: 'a0', peerUrls: ['http://10.0.0.1:2380'], clientUrls: ['http://10.0.0.1:2379'], isLearner: false},
-			{name: 'etcd-2', id: 'a1', peerUrls: ['http://10.0.0.2:2380'], clientUrls: ['http://10.0.0.2:2379'], isLearner: false},
-		],
-	};
-}
 
 const entries: SnapshotEntry[] = [
 	{name: 'newest.db', path: '/snaps/newest.db', fileSize: 1_000_032, modifiedAt: now - 60_000, isEncrypted: false, manifest: manifest('newest.db', 900, now - 60_000)},

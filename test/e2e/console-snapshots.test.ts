@@ -39,11 +39,7 @@ test('pane 2: s saves from the console with progress, the file appears verified,
 	session.sendKeys('Enter');
 	await session.waitFor('Restore plan', 30_000);
 	// The plan is longer than the screen: j scrolls until the restore commands show.
-	let details = session.capture();
-	for (let step = 0; step < 40 && !/--initial-cluster-token/.test(details); step++) {
-		session.sendKeys('j');
-		details = await session.waitFor(screen => screen !== details, 5000).catch(() => session.capture());
-	}
+	const details = await session.scrollUntil(/--initial-cluster-token/);
 	// etcd 3.5 restores with etcdutl; 3.4's etcdctl still does.
 	assert.match(details, new RegExp(`${testEtcdAtLeast(3, 5) ? 'etcdutl' : 'etcdctl'} snapshot restore \\S+ --name etcd-\\d --initial-cluster`));
 	assert.match(details, /--initial-cluster-token etcd-restore-/);

@@ -105,6 +105,17 @@ export class TmuxSession {
 	}
 
 	/** Waits until the screen satisfies `test` (a substring or a predicate); throws with the screen if not. */
+	/** Presses `key` (a scrolling key) until the screen shows `pattern` or stops changing; returns the last screen. */
+	async scrollUntil(pattern: RegExp, key = 'j', maxSteps = 40): Promise<string> {
+		let screen = this.capture();
+		for (let step = 0; step < maxSteps && !pattern.test(screen); step++) {
+			this.sendKeys(key);
+			const before = screen;
+			screen = await this.waitFor(next => next !== before, 5000).catch(() => this.capture());
+		}
+		return screen;
+	}
+
 	async waitFor(test: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
 		const matches = typeof test === 'function' ? test : (screen: string) => (typeof test === 'string' ? screen.includes(test) : test.test(screen));
 		const deadline = Date.now() + timeoutMs;

@@ -26,14 +26,17 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, 
 	const verify = verifyStateOf(state, entry);
 	const field = (label: string, value: string) => `${label.padEnd(13)}${value}`;
 	const lines = [
-		field('path', entry.path),
+		field(entry.remote ? 'object' : 'path', entry.path),
 		field('size', `${humanBytes(entry.fileSize)}${entry.isEncrypted ? ' (age-encrypted)' : ''}`),
 		field('verified', `${verifyLabel(verify)}${verify.kind === 'failed' ? `: ${verify.reason}` : ''}`),
 	];
 	if (!manifest) return wrap([...lines, `no manifest (${entry.name}.meta.json): etcdtop did not write this file; its origin is unknown`]);
 	const hashes = manifestHashes(manifest);
+	// An object is planned as `snapshot restore-plan s3://…` plans it: fetched (and verified) on every host first.
+	const remote = entry.remote;
 	const plan = buildRestorePlan({
-		snapshotPath: entry.path,
+		snapshotPath: remote ? (remote.key.split('/').pop() ?? entry.name) : entry.path,
+		...(remote ? {fetchFrom: remote.url} : {}),
 		isEncrypted: entry.isEncrypted,
 		dataDir: '/var/lib/etcd-restored',
 		members: manifest.members,
@@ -52,7 +55,7 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, 
 			field('etcd sha256', `${hashes.etcdSha256} (of the database)`),
 			field('etcd', `${manifest.etcdVersion}, cluster ${manifest.clusterId}, ${manifest.members.length} members`),
 			'',
-			'Restore plan (new data dir /var/lib/etcd-restored; `etcdtop snapshot restore-plan FILE --data-dir DIR` prints yours)',
+			`Restore plan (new data dir /var/lib/etcd-restored; \`etcdtop snapshot restore-plan ${entry.remote ? 's3://…' : 'FILE'} --data-dir DIR\` prints yours)`,
 		]),
 		...restorePlanLines(plan, room),
 	];

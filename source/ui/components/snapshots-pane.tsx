@@ -58,8 +58,10 @@ export function SaveLine({state, now, width}: {readonly state: PaneState; readon
 
 /** The snapshots in --snapshot-dir: one row per file, newest first. */
 export function SnapshotsPane({state, selectedName, now, width, height}: SnapshotsPaneProps) {
-	const widths = {file: Math.max(20, Math.min(44, width - 70)), age: 6, revision: 10, size: 9, member: 14, verified: 11};
-	const header = ['FILE'.padEnd(widths.file), 'AGE'.padEnd(widths.age), 'REVISION'.padEnd(widths.revision), 'SIZE'.padEnd(widths.size), 'FROM'.padEnd(widths.member), 'VERIFIED'].join(' ');
+	// With an s3:// --snapshot-dir the bucket's objects are listed beside the local files: WHERE tells them apart.
+	const hasRemote = state.entries.some(entry => entry.remote !== undefined);
+	const widths = {where: hasRemote ? 5 : 0, file: Math.max(20, Math.min(44, width - (hasRemote ? 76 : 70))), age: 6, revision: 10, size: 9, member: 14, verified: 11};
+	const header = [...(hasRemote ? ['WHERE'] : []), 'FILE'.padEnd(widths.file), 'AGE'.padEnd(widths.age), 'REVISION'.padEnd(widths.revision), 'SIZE'.padEnd(widths.size), 'FROM'.padEnd(widths.member), 'VERIFIED'].join(' ');
 	const rows = Math.max(1, height - 4);
 	const selectedIndex = Math.max(0, state.entries.findIndex(entry => entry.name === selectedName));
 	const first = Math.max(0, Math.min(selectedIndex - rows + 1, state.entries.length - rows));
@@ -78,6 +80,7 @@ export function SnapshotsPane({state, selectedName, now, width, height}: Snapsho
 				const isSelected = first + index === selectedIndex;
 				const verify = verifyStateOf(state, entry);
 				const cells = [
+					...(hasRemote ? [(entry.remote ? 's3' : 'local').padEnd(widths.where)] : []),
 					(entry.name.length > widths.file ? `${entry.name.slice(0, widths.file - 1)}…` : entry.name).padEnd(widths.file),
 					shortAge(now - createdAtOf(entry)).padEnd(widths.age),
 					String(entry.manifest?.revision ?? '-').padEnd(widths.revision),
