@@ -10,7 +10,7 @@ import {verifyInWorker, type DecryptKeys} from '../snapshot/file/verify.js';
 import {applyRetention, deleteSnapshot, listSnapshotDir, snapshotFileName} from '../snapshot/snapshot-dir.js';
 import type {S3Settings, S3Store} from '../s3/client.js';
 import type {S3Location} from '../snapshot/remote-name.js';
-import type {RetentionPolicy} from '../snapshot/retention.js';
+import type {RetentionPolicy} from '../model/retention.js';
 import type {LeftAlone} from '../snapshot/owned-file.js';
 import type {SnapshotEntry} from '../model/snapshot-entry.js';
 
