@@ -39,7 +39,8 @@ test('pane 2: s saves from the console with progress, the file appears verified,
 	session.sendKeys('Enter');
 	await session.waitFor('Restore plan', 30_000);
 	// The plan is longer than the screen: j scrolls until the restore commands show.
-	const details = await session.scrollUntil(/--initial-cluster-token/);
+	// Long commands wrap between words with ` \` continuations (a long --initial-cluster after a comma): join them.
+	const details = (await session.scrollUntil(/--initial-cluster-token/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
 	// etcd 3.5 restores with etcdutl; 3.4's etcdctl still does.
 	assert.match(details, new RegExp(`${testEtcdAtLeast(3, 5) ? 'etcdutl' : 'etcdctl'} snapshot restore \\S+ --name etcd-\\d --initial-cluster`));
 	assert.match(details, /--initial-cluster-token etcd-restore-/);
