@@ -4,7 +4,8 @@ import {resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {parseWriteFormat} from '../config/write-format.js';
 import {ConfigError} from '../config/errors.js';
-import {observeOnce} from '../route/observe.js';
+import {CredentialsRefusedError} from '../etcd/errors.js';
+import {credentialsRefusal, observeOnce} from '../route/observe.js';
 import {createRoutes, type Routes} from '../route/routes.js';
 import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
@@ -29,7 +30,12 @@ export function freshToken(): string {
 	return `etcd-restore-${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`;
 }
 
-/** The live member list by the one observation, and the version a member reports. */
+/**
+ * The live member list by the one observation, and the version a member reports; undefined when the cluster
+ * did not answer (the plan then comes from the manifest, and says so). Refused credentials throw
+ * CredentialsRefusedError (exit 3): a wrong password is the operator's to fix, never a reason to plan from
+ * a manifest that may be stale.
+ */
 async function liveMembers(config: Config, routes: Routes | undefined): Promise<{members: PlanMember[]; version: string | undefined} | undefined> {
 	// A restore plan is most needed when the cluster is gone: a short dial, then the manifest.
 	const observed = await observeOnce(routes ?? createRoutes({...connectOptionsOf(config), dialTimeoutMs: Math.min(config.dialTimeoutMs, 2000)}), {
@@ -38,6 +44,8 @@ async function liveMembers(config: Config, routes: Routes | undefined): Promise<
 		listTimeoutMs: config.commandTimeoutMs,
 		statusTimeoutMs: config.commandTimeoutMs,
 	});
+	const refusal = credentialsRefusal(observed);
+	if (refusal) throw refusal;
 	if (observed.kind !== 'observed') return undefined;
 	const {members, statuses} = observed.reading;
 	return {
@@ -76,7 +84,12 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 		io.err(`snapshot restore-plan: ${(error as Error).message}`);
 		return 1;
 	}
-	const live = config ? await liveMembers(config(), options.routes).catch(() => undefined) : undefined;
+	const live = config
+		? await liveMembers(config(), options.routes).catch((error: unknown) => {
+				if (error instanceof CredentialsRefusedError) throw error;
+				return undefined;
+			})
+		: undefined;
 	const members = live?.members ?? manifest?.members;
 	if (!members || members.length === 0) {
 		io.err(`snapshot restore-plan: the cluster did not answer and ${isRemote ? file : path}.meta.json is missing: no member list to plan with`);

@@ -1,9 +1,8 @@
 import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
-import {CredentialsRefusedError} from '../etcd/errors.js';
 import type {MemberClient} from '../etcd/member-client.js';
-import {observeCluster} from '../route/observe.js';
+import {credentialsRefusal, observeCluster} from '../route/observe.js';
 import {clientPool, createRoutes, type Routes} from '../route/routes.js';
 import {scanRange} from '../etcd/range-scan.js';
 import type {MemberInfo} from '../etcd/types.js';
@@ -79,15 +78,10 @@ export async function openMaintenanceContext(config: Config, via: {readonly rout
 	const observe = async (): Promise<Observation> => {
 		// Linearizable (3.5+): defrag and the other runbook steps act on the cluster's current list.
 		const result = await observeCluster(client, {seeds: config.endpoints, known, isLinearizable: true, listTimeoutMs: config.commandTimeoutMs, statusTimeoutMs});
-		// A wrong user or password is the operator's to fix (exit 3), not a cluster that does not answer.
-		if (result.kind === 'no-member-list') throw result.isUnauthenticated ? new CredentialsRefusedError({kind: 'auth', message: result.message}) : new Error(result.message);
-		// Listed, but no member answers Status for this user (etcd 3.4.42+/3.5.28+/3.6 want the root role).
-		const {probes, statuses} = result.reading;
-		const refused = Object.keys(statuses).length === 0 && probes.length > 0 && probes.every(probe => /^(auth|permission-denied): /.test(probe.failure ?? ''));
-		if (refused) {
-			const isAuth = probes.some(probe => probe.failure!.startsWith('auth: '));
-			throw new CredentialsRefusedError({kind: isAuth ? 'auth' : 'permission-denied', message: [...new Set(probes.map(probe => probe.failure!.replace(/^[a-z-]+: /, '')))].join('; ')});
-		}
+		// A wrong user or password, or a user without the root role Status needs, is the operator's to fix (exit 3).
+		const refusal = credentialsRefusal(result);
+		if (refusal) throw refusal;
+		if (result.kind === 'no-member-list') throw new Error(result.message);
 		known = result.reading.members;
 		return result.reading;
 	};

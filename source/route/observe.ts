@@ -1,4 +1,4 @@
-import {classifyError} from '../etcd/errors.js';
+import {classifyError, CredentialsRefusedError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
 import {clientPool, type MemberCalls, type Routes} from './routes.js';
 
@@ -120,6 +120,20 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
 		failures[member.id] = !last ? 'not among the watched endpoints' : last.status ? `${last.endpoint} answers as member ${last.status.memberId}` : (last.failure ?? 'no answer');
 	}
 	return {kind: 'observed', reading: {at: now(), members: list.members, statuses, endpoints, failures, clusterId: list.clusterId, probes}};
+}
+
+/**
+ * The refusal of the credentials an observation shows, if that is all it shows: no member list because every
+ * endpoint refused the user or password, or a list but no member answering Status for this user (etcd
+ * 3.4.42+/3.5.28+/3.6 want the root role). A command throws it (exit 3, commands/errors.ts), never falls back.
+ */
+export function credentialsRefusal(result: ObserveResult): CredentialsRefusedError | undefined {
+	if (result.kind === 'no-member-list') return result.isUnauthenticated ? new CredentialsRefusedError({kind: 'auth', message: result.message}) : undefined;
+	const {probes, statuses} = result.reading;
+	const isRefused = Object.keys(statuses).length === 0 && probes.length > 0 && probes.every(probe => /^(auth|permission-denied): /.test(probe.failure ?? ''));
+	if (!isRefused) return undefined;
+	const isAuth = probes.some(probe => probe.failure!.startsWith('auth: '));
+	return new CredentialsRefusedError({kind: isAuth ? 'auth' : 'permission-denied', message: [...new Set(probes.map(probe => probe.failure!.replace(/^[a-z-]+: /, '')))].join('; ')});
 }
 
 /** observeCluster with clients of its own, closed once it is done (a one-off look: a save, a plan). */

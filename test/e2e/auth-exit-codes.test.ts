@@ -24,6 +24,12 @@ after(async () => {
 });
 
 const endpoints = ['--endpoints', cluster.endpoints.join(',')];
+// A snapshot with its manifest: restore-plan must not fall back to the manifest's members when the
+// credentials are refused (that fallback is for a cluster that does not answer).
+const planned = join(dir.path, 'planned.db');
+const saved = await runCli(['snapshot', 'save', planned, ...endpoints], {env: {ETCDCTL_USER: 'root', ETCDCTL_PASSWORD: 'root-pw'}, timeoutMs: 120_000});
+assert.equal(saved.code, 0, saved.stderr);
+assert.ok(existsSync(`${planned}.meta.json`), 'the save wrote a manifest');
 const wrong = {env: {ETCDCTL_USER: 'root', ETCDCTL_PASSWORD: 'not-the-password'}, timeoutMs: 60_000};
 const commands: ReadonlyArray<readonly string[]> = [
 	['status'],
@@ -36,6 +42,7 @@ const commands: ReadonlyArray<readonly string[]> = [
 	['usage'],
 	['member', 'remove', 'etcd-3', '--yes'],
 	['member', 'add', 'etcd-9', '--peer-url', 'http://127.0.0.1:1', '--yes'],
+	['snapshot', 'restore-plan', planned, '--data-dir', join(dir.path, 'restored-{name}')],
 ];
 
 describe('a wrong password: exit 3 from every command, said once, not retried', {timeout: 600_000}, () => {

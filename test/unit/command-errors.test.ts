@@ -68,6 +68,39 @@ test('refused credentials are exit 3 from any command, with the fix; the mainten
 	assert.match(messageOf(noUser), /give --user NAME/);
 });
 
+test('restore-plan: refused credentials (a wrong password, a user without the root role) are exit 3, never the manifest\'s members', async () => {
+	const {snapshotRestorePlanCommand} = await import('../../source/commands/snapshot-restore-plan.js');
+	const wrong = Object.assign(new Error('16 UNAUTHENTICATED: etcdserver: authentication failed, invalid user ID or password'), {code: 16});
+	const refusedRole = new ClassifiedError({kind: 'permission-denied', message: 'permission denied for Status: user "alice" does not have the root role'});
+	const dead = Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1'), {code: 14});
+	const member = {id: '8e9e05c52164694d', name: 'etcd-1', peerUrls: ['http://127.0.0.1:2380'], clientUrls: ['http://127.0.0.1:2379'], isLearner: false};
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-plan-refused-'));
+	const file = join(dir, 'snap.db');
+	writeFileSync(file, 'not read by the plan');
+	const err: string[] = [];
+	const io = {out: () => undefined, err: (line: string) => err.push(line)};
+	const planWith = async (calls: {memberList: () => Promise<unknown>; status: () => Promise<unknown>}) => {
+		const routes = {client: () => ({...calls, close: () => undefined}), close: async () => undefined};
+		return snapshotRestorePlanCommand(() => config, file, {dataDir: join(dir, 'restored-{name}'), format: undefined, tool: undefined, routes: routes as never}, io as never);
+	};
+	const fail = (error: unknown) => async () => Promise.reject(error);
+	const list = async () => ({clusterId: 'cdf818194e3a8c32', members: [member]});
+	try {
+		await assert.rejects(planWith({memberList: fail(wrong), status: fail(wrong)}), (error: unknown) => {
+			assert.ok(error instanceof CredentialsRefusedError, String(error));
+			assert.equal(exitCodeOf(error), 3);
+			assert.match(messageOf(error), /authentication failed.*--user/);
+			return true;
+		});
+		await assert.rejects(planWith({memberList: list, status: fail(refusedRole)}), (error: unknown) => error instanceof CredentialsRefusedError && /does not have the root role/.test(messageOf(error)));
+		// A cluster that does not answer is what the manifest is for; here there is none, so exit 1 saying both.
+		assert.equal(await planWith({memberList: fail(dead), status: fail(dead)}), 1);
+		assert.match(err.join('\n'), /the cluster did not answer and .*meta\.json is missing/);
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});
+
 test('a save with an unusable FILE throws the snapshot layer\'s error, naming the input, before connecting', async () => {
 	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-errors-'));
 	try {
