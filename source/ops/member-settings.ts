@@ -1,4 +1,5 @@
-import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
+import {isShownEscaped} from '../model/visible-text.js';
+import {quotePrintedArg, quotePrintedArgv} from '../ssh/quote.js';
 import type {StartSettings} from './commands.js';
 import type {CatchUp, OperationState} from './member-workflow.js';
 
@@ -18,10 +19,10 @@ export interface SettingsContext {
 export function startSettingsLines(settings: StartSettings, {hasStartCommand, context = {}}: {readonly hasStartCommand: boolean; readonly context?: SettingsContext}): readonly string[] {
 	const lines = ['Start the new member with these settings (data dir empty):'];
 	lines.push(`  as environment (the variables etcdctl prints for a new member${hasStartCommand ? '; --start-command gets these' : ''}), plus the URL flags:`);
-	for (const [name, value] of Object.entries(settings.env)) lines.push(`    export ${name}=${quoteShellArg(value)}`);
-	if (settings.urlFlags.length > 0) lines.push(`    ${quoteArgv(['etcd', ...settings.urlFlags, '--data-dir=EMPTY_DIR'])}`);
+	for (const [name, value] of Object.entries(settings.env)) lines.push(`    export ${name}=${quotePrintedArg(value, isShownEscaped)}`);
+	if (settings.urlFlags.length > 0) lines.push(`    ${quotePrintedArgv(['etcd', ...settings.urlFlags, '--data-dir=EMPTY_DIR'], isShownEscaped)}`);
 	lines.push('  as etcd flags:');
-	lines.push(`    ${quoteArgv(['etcd', ...settings.flags, `--data-dir=${context.dataDir ?? 'EMPTY_DIR'}`])}`);
+	lines.push(`    ${quotePrintedArgv(['etcd', ...settings.flags, `--data-dir=${context.dataDir ?? 'EMPTY_DIR'}`], isShownEscaped)}`);
 	lines.push('  in a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml, command:):');
 	lines.push(...settings.manifestLines);
 	// Read from this node's manifest: the same layout on the new node, its data dir emptied first.

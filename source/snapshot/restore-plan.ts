@@ -1,5 +1,6 @@
 import type {MemberInfo} from '../etcd/types.js';
-import {quoteArgv, quoteShellArg} from '../ssh/quote.js';
+import {isShownEscaped} from '../model/visible-text.js';
+import {quotePrintedArg, quotePrintedArgv} from '../ssh/quote.js';
 
 export type RestoreTool = 'etcdctl' | 'etcdutl';
 
@@ -103,7 +104,7 @@ export function startArgv(member: PlanMember, dataDir: string): string[] {
 	];
 }
 
-const step = (member: string | undefined, argv: readonly string[]): PlanStep => ({...(member ? {member} : {}), argv, command: quoteArgv(argv)});
+const step = (member: string | undefined, argv: readonly string[]): PlanStep => ({...(member ? {member} : {}), argv, command: quotePrintedArgv(argv, isShownEscaped)});
 
 /**
  * The restore, in the runbook's order (Kubernetes "Operating etcd clusters": stop all API servers, restore
@@ -207,7 +208,7 @@ export function wrapWords(text: string, width: number, indent = '      '): strin
  */
 export function wrapCommand(prefix: string, argv: readonly string[], width: number): string[] {
 	const indent = ' '.repeat(Math.min(prefix.length + 2, 12));
-	const words = argv.map(quoteShellArg);
+	const words = argv.map(word => quotePrintedArg(word, isShownEscaped));
 	const units: string[] = [];
 	for (let index = 0; index < words.length; index++) {
 		const word = words[index]!;

@@ -19,6 +19,34 @@ export function quoteArgv(argv: readonly string[]): string {
 	return argv.map(quoteShellArg).join(' ');
 }
 
+/**
+ * An argument for a command a person reads and pastes (a restore plan, start settings): as quoteShellArg,
+ * but when it holds a character `isEscaped` says the screen shows as an escape (a control or bidi
+ * character, model/visible-text.ts), bash's ANSI-C quoting `$'…\x1b…'`, which is visible on screen and
+ * gives the original characters back when pasted into bash, zsh or ksh (a POSIX sh may not know it; an
+ * SSH exec request keeps quoteShellArg). Below U+0080 `\xHH`, above `\uHHHH` (bash turns it into the
+ * locale's UTF-8; `\x80`-`\x9f` would be raw bytes, not the C1 characters).
+ */
+export function quotePrintedArg(value: string, isEscaped: (char: string) => boolean): string {
+	if (value.includes('\0')) throw new RangeError('a shell argument cannot contain a NUL byte');
+	if (![...value].some(char => isEscaped(char))) return quoteShellArg(value);
+	const body = [...value]
+		.map(char => {
+			if (char === '\\' || char === "'") return `\\${char}`;
+			if (!isEscaped(char)) return char;
+			const code = char.codePointAt(0)!;
+			return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+		})
+		.join('');
+	return `$'${body}'`;
+}
+
+/** argv -> one command line for a person to paste (quotePrintedArg for each word). */
+export function quotePrintedArgv(argv: readonly string[], isEscaped: (char: string) => boolean): string {
+	if (argv.length === 0) throw new RangeError('a remote command needs at least a program name');
+	return argv.map(word => quotePrintedArg(word, isEscaped)).join(' ');
+}
+
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**

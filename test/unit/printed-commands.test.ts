@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {test} from 'node:test';
+import {isShownEscaped, visibleLine, visibleText} from '../../source/model/visible-text.js';
+import {startSettings} from '../../source/ops/commands.js';
+import {startSettingsLines} from '../../source/ops/member-settings.js';
+import {buildRestorePlan, renderRestorePlan, restorePlanLines} from '../../source/snapshot/restore-plan.js';
+import {quotePrintedArg, quoteShellArg} from '../../source/ssh/quote.js';
+
+// A member name with control bytes is printed inside shell commands (restore plan, start settings) in
+// bash's ANSI-C quoting: visible on screen, and the original name when the command is pasted into bash.
+
+const raw = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+const hostile = "evil\u001B]0;owned\u0007\u001B[2J\u202Egnp.db\u0085 it's a\\b\ttab\nline";
+
+/** What bash makes of a pasted command line: its words after expansion (LC_ALL=C.UTF-8: \u escapes become UTF-8). */
+function bashWords(line: string): string[] {
+	const result = spawnSync('bash', ['-c', `printf '%s\\0' ${line}`], {encoding: 'utf8', env: {PATH: process.env.PATH, LC_ALL: 'C.UTF-8'}});
+	assert.equal(result.status, 0, result.stderr);
+	return result.stdout.split('\0').slice(0, -1);
+}
+
+test('quotePrintedArg: plain words as quoteShellArg; escapable characters as $\'…\', pasted back byte for byte', () => {
+	for (const plain of ['etcd-1', 'a b', "it's", '$(rm -rf /)', '']) assert.equal(quotePrintedArg(plain, isShownEscaped), quoteShellArg(plain));
+	for (const value of [hostile, '\u001B', "'\\\u0007'", '\u202E\u2066x\u0085\u009B31m', 'a\u007Fz1f']) {
+		const printed = quotePrintedArg(value, isShownEscaped);
+		assert.ok(printed.startsWith("$'"), printed);
+		assert.doesNotMatch(printed, raw, 'no raw control byte in the printed form');
+		assert.doesNotMatch(printed, /[\n\t]/);
+		// The sanitizer leaves it alone: what is on screen is what is pasted.
+		assert.equal(visibleLine(printed), printed);
+		assert.deepEqual(bashWords(printed), [value]);
+		assert.equal(Buffer.from(bashWords(`${printed}`)[0]!, 'utf8').equals(Buffer.from(value, 'utf8')), true);
+	}
+	assert.throws(() => quotePrintedArg('a\0b', isShownEscaped), RangeError);
+});
+
+const members = [
+	{name: hostile, id: 'a1', peerUrls: ['http://10.0.0.1:2380'], clientUrls: ['http://10.0.0.1:2379'], isLearner: false},
+	{name: 'etcd-2', id: 'a2', peerUrls: ['http://10.0.0.2:2380'], clientUrls: ['http://10.0.0.2:2379'], isLearner: false},
+];
+
+test('restore plan: the hostile name\'s commands, as printed and as wrapped, paste back as the plan\'s argv', () => {
+	const plan = buildRestorePlan({snapshotPath: '/snaps/a.db', isEncrypted: false, dataDir: '/var/lib/etcd-restored/{name}', members, etcdVersion: '3.5.30', token: 'etcd-restore-ab', membersFrom: 'live'});
+	// Prose names the member too: the output surface sanitizes it (visibleText); the commands need nothing.
+	const text = visibleText(renderRestorePlan(plan));
+	const steps = plan.phases.flatMap(phase => phase.steps).filter(step => step.argv && step.argv.join('\n').includes(hostile));
+	assert.ok(steps.length >= 2, 'the restore and start commands carry the name');
+	for (const step of steps) {
+		assert.doesNotMatch(step.command!, raw);
+		assert.ok(text.includes(step.command!), 'printed as is');
+		assert.deepEqual(bashWords(step.command!), step.argv);
+	}
+	const lines = restorePlanLines(plan, 100).map(line => visibleLine(line));
+	const prefix = `   [${visibleLine(hostile)}] `;
+	const start = lines.findIndex(line => line.startsWith(prefix) && line.includes('snapshot restore'));
+	assert.ok(start >= 0, lines.join('\n'));
+	const end = lines.findIndex((line, index) => index >= start && !line.endsWith('\\'));
+	const pasted = lines.slice(start, end + 1).join('\n').slice(prefix.length);
+	const restore = steps.find(step => step.argv!.includes('restore'))!;
+	assert.deepEqual(bashWords(pasted), restore.argv);
+});
+
+test('start settings: the export lines and the etcd flags line paste back as the original values', () => {
+	const settings = startSettings(members, {name: 'newcomer', peerUrls: ['http://10.0.0.3:2380'], clientUrls: ['http://10.0.0.3:2379']});
+	const lines = startSettingsLines(settings, {hasStartCommand: false, context: {dataDir: '/var/lib/etcd'}});
+	const exported = lines.find(line => line.trim().startsWith('export ETCD_INITIAL_CLUSTER='))!;
+	assert.doesNotMatch(exported, raw);
+	const value = exported.trim().slice('export ETCD_INITIAL_CLUSTER='.length);
+	assert.deepEqual(bashWords(value), [settings.env.ETCD_INITIAL_CLUSTER]);
+	const flagsLine = lines[lines.indexOf('  as etcd flags:') + 1]!.trim();
+	assert.doesNotMatch(flagsLine, raw);
+	assert.equal(visibleLine(flagsLine), flagsLine);
+	assert.deepEqual(bashWords(flagsLine), ['etcd', ...settings.flags, '--data-dir=/var/lib/etcd']);
+});
