@@ -58,7 +58,7 @@ export type Progress =
 	| {readonly state: 'done'; readonly tookMs: number; readonly dbSizeBefore: number; readonly dbSizeAfter: number | undefined}
 	| {readonly state: 'failed'; readonly message: string};
 
-export type Step = 'preflight' | 'reads' | 'quotas' | 'confirm' | 'compact' | 'defrag' | 'settle' | 'disarm-check' | 'disarm' | 'final' | 'over';
+export type Step = 'preflight' | 'reads' | 'quotas' | 'confirm' | 'compact' | 'catch-up' | 'defrag' | 'settle' | 'disarm-check' | 'disarm' | 'final' | 'over';
 
 export interface Target {
 	readonly id: string;
@@ -111,6 +111,15 @@ export interface DefragState {
 	/** The member being defragmented or settled. */
 	readonly current: string | undefined;
 	readonly compactedTo: number | undefined;
+	/**
+	 * The raft index the compaction was committed at or before: the leader's committed index read right after
+	 * the Compact call answered. A member defragmented before it applied the compaction does not shrink.
+	 */
+	readonly compactIndex: number | undefined;
+	/** Members seen to have applied the compaction and finished removing the compacted keys. */
+	readonly caughtUp: readonly string[];
+	/** The member's dbSizeInUse at the previous read of the catch-up wait, and when its applied index got there. */
+	readonly catchUp: {readonly id: string; readonly appliedAt: number | undefined; readonly dbSizeInUse: number | undefined} | undefined;
 	readonly waitingSince: number | undefined;
 	readonly observeFailures: number;
 	readonly cleared: readonly Alarm[];
@@ -120,6 +129,10 @@ export interface DefragState {
 }
 
 const settlePollMs = 250;
+/** Between two reads of dbSizeInUse while a member removes the compacted keys (etcd does it in batches). */
+const compactionPollMs = 300;
+/** How long a member may keep shrinking its dbSizeInUse after applying the compaction before the defrag starts anyway. */
+export const compactionDrainMs = 3000;
 const maxObserveFailures = 5;
 export const disarmThreshold = 0.9;
 /** What the operator types to go ahead. */
@@ -137,6 +150,9 @@ export function initialDefragState(options: DefragOptions): DefragState {
 		progress: {},
 		current: undefined,
 		compactedTo: undefined,
+		compactIndex: undefined,
+		caughtUp: [],
+		catchUp: undefined,
 		waitingSince: undefined,
 		observeFailures: 0,
 		cleared: [],
@@ -281,11 +297,19 @@ function startChanges(state: DefragState): DefragState {
 }
 
 /** The next member to defragment: followers first, and the leader of the latest observation last. */
-function nextMember(state: DefragState): DefragState {
+function nextRow(state: DefragState): PlannedMember | undefined {
 	const remaining = (state.plan ?? []).filter(row => row.action === 'defrag' && state.progress[row.id]?.state === 'waiting');
-	if (remaining.length === 0) return afterDefrags(state);
 	const leaderId = state.observation ? observedLeader(state.observation) : undefined;
-	const row = remaining.find(candidate => candidate.id !== leaderId) ?? remaining[0]!;
+	return remaining.find(candidate => candidate.id !== leaderId) ?? remaining[0];
+}
+
+/** After a compaction, a member is defragmented only once it has applied it (it waits in 'catch-up' until then). */
+function nextMember(state: DefragState): DefragState {
+	const row = nextRow(state);
+	if (!row) return afterDefrags(state);
+	if (state.compactedTo !== undefined && !state.caughtUp.includes(row.id)) {
+		return {...state, step: 'catch-up', current: row.id, catchUp: undefined, waitingSince: undefined, next: {type: 'observe', delayMs: 0}};
+	}
 	const member = state.observation?.members.find(candidate => candidate.id === row.id);
 	const endpoint = (member && endpointOf(state.observation, member)) ?? row.endpoint;
 	const dbSize = state.observation?.statuses[row.id]?.dbSize ?? row.dbSize;
@@ -321,6 +345,44 @@ export function disarmBlocker(observation: Observation, quotas: DefragState['quo
 		}
 	}
 	return undefined;
+}
+
+/**
+ * Compact with physical=true waits only on the member that received the call; the others apply it when raft
+ * hands it to them and then remove the compacted keys in batches. Before its defrag, a member waits (within
+ * --wait-timeout) until its raftAppliedIndex reaches the compaction's index, then until its dbSizeInUse stops
+ * decreasing between two reads (within compactionDrainMs; past that the defrag starts anyway, with a note).
+ */
+function catchUp(state: DefragState, observation: Observation): DefragState {
+	let base = state;
+	if (base.compactIndex === undefined) {
+		const leaderId = observedLeader(observation);
+		const leader = leaderId === undefined ? undefined : observation.statuses[leaderId];
+		const index = leader?.raftIndex ?? Math.max(0, ...Object.values(observation.statuses).map(status => status.raftIndex));
+		base = {...base, compactIndex: index};
+	}
+	const row = nextRow(base);
+	if (!row) return nextMember(base);
+	const id = row.id;
+	if (base.current !== id) base = {...base, current: id, catchUp: undefined, waitingSince: undefined};
+	const status = observation.statuses[id];
+	const name = row.name || id;
+	const wait = base.catchUp?.id === id ? base.catchUp : {id, appliedAt: undefined, dbSizeInUse: undefined};
+	const proceed = (line?: string) => nextMember({...base, caughtUp: [...base.caughtUp, id], catchUp: undefined, waitingSince: undefined, notes: line ? note(base, line) : base.notes});
+	// etcd before 3.4 reports no applied index: nothing to wait on.
+	const isApplied = status !== undefined && (status.raftAppliedIndex === 0 || status.raftAppliedIndex >= base.compactIndex!);
+	if (!isApplied) {
+		const since = base.waitingSince ?? observation.at;
+		if (observation.at - since > base.options.settleTimeoutMs) {
+			const why = status ? `had applied raft index ${status.raftAppliedIndex}, not yet the compaction's ${base.compactIndex}` : `does not answer (${observation.failures[id] ?? 'no answer'})`;
+			return finish(base, {type: 'failed', message: `${label({name: row.name, id})} ${why} within ${Math.round(base.options.settleTimeoutMs / 1000)}s of the compaction; stopped before its defrag (a defrag before the compaction is applied does not shrink it)`});
+		}
+		return {...base, waitingSince: since, catchUp: wait, next: {type: 'observe', delayMs: settlePollMs}};
+	}
+	const appliedAt = wait.appliedAt ?? observation.at;
+	if (wait.dbSizeInUse !== undefined && status.dbSizeInUse >= wait.dbSizeInUse) return proceed();
+	if (observation.at - appliedAt > compactionDrainMs) return proceed(`${name}: its dbSizeInUse still decreased ${compactionDrainMs / 1000}s after it applied the compaction; defragmenting anyway`);
+	return {...base, waitingSince: base.waitingSince ?? observation.at, catchUp: {id, appliedAt, dbSizeInUse: status.dbSizeInUse}, next: {type: 'observe', delayMs: compactionPollMs}};
 }
 
 function settle(state: DefragState, observation: Observation): DefragState {
@@ -359,6 +421,8 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 				}
 				case 'settle':
 					return settle(seen, observation);
+				case 'catch-up':
+					return catchUp(seen, observation);
 				case 'disarm-check': {
 					const blocker = disarmBlocker(observation, state.quotas);
 					if (blocker) return finish(seen, {type: 'failed', message: `NOSPACE not disarmed: ${blocker}`});
@@ -402,7 +466,7 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 		case 'cancelled':
 			return finish(state, {type: 'cancelled', message: event.reason ?? 'not confirmed; nothing was changed'});
 		case 'compacted':
-			return nextMember({...state, compactedTo: event.revision, notes: note(state, event.isAlreadyCompacted ? `already compacted at or past revision ${event.revision}` : `compacted to revision ${event.revision}`)});
+			return nextMember({...state, compactedTo: event.revision, compactIndex: undefined, caughtUp: [], notes: note(state, event.isAlreadyCompacted ? `already compacted at or past revision ${event.revision}` : `compacted to revision ${event.revision}`)});
 		case 'compact-failed':
 			return finish(state, {type: 'failed', message: `compaction failed: ${event.message}; no member was defragmented`});
 		case 'defragmented':

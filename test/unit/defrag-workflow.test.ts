@@ -35,6 +35,8 @@ interface Answer {
 	readonly leader?: string;
 	readonly dbSizeQuota?: number;
 	readonly revision?: number;
+	readonly raftIndex?: number;
+	readonly raftAppliedIndex?: number;
 }
 
 function observation(members: readonly MemberInfo[], answers: Record<string, Answer | string>, at = t0): Observation {
@@ -55,8 +57,8 @@ function observation(members: readonly MemberInfo[], answers: Record<string, Ans
 			dbSize: answer.dbSize ?? 200 * mib,
 			dbSizeInUse: answer.dbSizeInUse ?? 50 * mib,
 			leader: answer.leader ?? 'b2',
-			raftIndex: 500,
-			raftAppliedIndex: 500,
+			raftIndex: answer.raftIndex ?? 500,
+			raftAppliedIndex: answer.raftAppliedIndex ?? 500,
 			errors: [],
 			alarms: answer.alarms ?? [],
 			isLearner: m.isLearner,
@@ -95,11 +97,19 @@ function effect(state: DefragState): DefragEffect | undefined {
 	return effectForDefrag(state);
 }
 
+/** After a compaction: feeds the same healthy observation until the member's catch-up wait lets its defrag start. */
+function caughtUp(state: DefragState, at = t0): DefragState {
+	let current = state;
+	for (let guard = 0; guard < 5 && current.step === 'catch-up' && effect(current)?.type === 'observe'; guard++) current = walk(current, observed(healthy({}, at + guard * 300)));
+	return current;
+}
+
 /** Runs the defrags one by one: each member comes back at once with a smaller DB. */
 function defragAll(state: DefragState, at = t0): DefragState {
 	let current = state;
 	let clock = at;
 	for (let guard = 0; guard < 10; guard++) {
+		current = caughtUp(current, clock);
 		const next = effect(current);
 		if (next?.type !== 'defragment') return current;
 		clock += 1000;
@@ -236,6 +246,7 @@ describe('defrag workflow: run', () => {
 		state = walk(state, {type: 'compacted', revision: 120, isAlreadyCompacted: false});
 		const order: string[] = [];
 		for (let guard = 0; guard < 5; guard++) {
+			state = caughtUp(state, t0 + 2000);
 			const next = effect(state);
 			if (next?.type !== 'defragment') break;
 			order.push(next.member.name);
@@ -295,9 +306,51 @@ describe('defrag workflow: run', () => {
 		const failed = walk(base, {type: 'compact-failed', message: 'timeout'});
 		assert.equal(failed.outcome?.type, 'failed');
 		assert.match(failed.outcome!.message, /no member was defragmented/);
-		const already = walk(base, {type: 'compacted', revision: 100, isAlreadyCompacted: true});
+		const already = caughtUp(walk(base, {type: 'compacted', revision: 100, isAlreadyCompacted: true}));
 		assert.equal(effect(already)?.type, 'defragment');
 		assert.ok(already.notes.some(line => /already compacted/.test(line)));
+	});
+
+	it('after the compaction, a member is defragmented only once it has applied it and stopped removing compacted keys', () => {
+		let state = walk(initialDefragState(options({isCompacting: true, quotaFlag: 16 * mib, settleTimeoutMs: 5000})), observed(healthy()), readsOk, {type: 'compacted', revision: 100, isAlreadyCompacted: false});
+		assert.equal(effect(state)?.type, 'observe');
+		// The leader (etcd-2) committed the compaction at or before index 600; etcd-1 has applied only 550.
+		const lagging = {a1: {raftIndex: 600, raftAppliedIndex: 550}, b2: {raftIndex: 600, raftAppliedIndex: 600}, c3: {raftIndex: 600, raftAppliedIndex: 600}};
+		state = walk(state, observed(healthy(lagging, t0 + 100)));
+		assert.equal(state.compactIndex, 600);
+		assert.deepEqual(effect(state), {type: 'observe', delayMs: 250});
+		assert.equal(state.progress['a1']?.state, 'waiting');
+		// Still behind: no defrag yet.
+		state = walk(state, observed(healthy(lagging, t0 + 400)));
+		assert.equal(effect(state)?.type, 'observe');
+		// It applied the compaction; its dbSizeInUse still shrinks as etcd removes the compacted keys in batches.
+		state = walk(state, observed(healthy({a1: {raftIndex: 601, raftAppliedIndex: 601, dbSizeInUse: 80 * mib}}, t0 + 700)));
+		assert.deepEqual(effect(state), {type: 'observe', delayMs: 300});
+		state = walk(state, observed(healthy({a1: {raftIndex: 601, raftAppliedIndex: 601, dbSizeInUse: 40 * mib}}, t0 + 1000)));
+		assert.equal(effect(state)?.type, 'observe');
+		// Stopped decreasing: now the defrag starts.
+		state = walk(state, observed(healthy({a1: {raftIndex: 602, raftAppliedIndex: 602, dbSizeInUse: 40 * mib}}, t0 + 1300)));
+		const next = effect(state) as Extract<DefragEffect, {type: 'defragment'}>;
+		assert.equal(next.type, 'defragment');
+		assert.equal(next.member.name, 'etcd-1');
+		// The next member waits for the compaction too (against the same index).
+		state = walk(state, {type: 'defragmented', id: 'a1', at: t0 + 2000, tookMs: 600}, observed(healthy({}, t0 + 2100)));
+		assert.equal(state.step, 'catch-up');
+		assert.equal(state.current, 'c3');
+		state = walk(state, observed(healthy({c3: {raftIndex: 700, raftAppliedIndex: 599}}, t0 + 2200)));
+		assert.equal(effect(state)?.type, 'observe');
+		// Past --wait-timeout without applying it: stop, with why, before its defrag.
+		state = walk(state, observed(healthy({c3: {raftIndex: 700, raftAppliedIndex: 599}}, t0 + 8000)));
+		assert.equal(state.outcome?.type, 'failed');
+		assert.match(state.outcome!.message, /etcd-3 \(c3\) had applied raft index 599, not yet the compaction's 600 within 5s of the compaction; stopped before its defrag/);
+		assert.equal(state.progress['c3']?.state, 'waiting');
+	});
+
+	it('a member still removing compacted keys after the bound is defragmented anyway, with a note', () => {
+		let state = walk(initialDefragState(options({isCompacting: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk, {type: 'compacted', revision: 100, isAlreadyCompacted: false});
+		for (let i = 0; i < 20 && effect(state)?.type === 'observe'; i++) state = walk(state, observed(healthy({a1: {dbSizeInUse: (100 - i) * mib}}, t0 + i * 300)));
+		assert.equal(effect(state)?.type, 'defragment');
+		assert.ok(state.notes.some(line => /etcd-1: its dbSizeInUse still decreased 3s after it applied the compaction; defragmenting anyway/.test(line)));
 	});
 
 	it('a rule that selects nobody finishes without changing anything', () => {
