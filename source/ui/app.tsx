@@ -16,7 +16,7 @@ import type {MemberOpsBackend} from './member-ops.js';
 import {useNow} from './hooks/use-now.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {actionsOn, findAction, formatKeys, resolveKey, type ConsoleContext, type KeyAction, type Keymap} from './keymap.js';
-import {splitKeys, type KeyPress} from './keys.js';
+import {KeyInbox, splitKeys, type KeyPress} from './keys.js';
 import {reduceTyped, startTyped} from '../model/typed-confirmation.js';
 import {confirmInputOf, TypedConfirmationView} from './components/typed-confirmation.js';
 import {initialUi, scopesFor, type UiState} from './ui-state.js';
@@ -84,6 +84,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	// The member change open in the wizard; it outlives the wizard's view while another pane is shown.
 	const [session, setSession] = useState<MemberOpSession | undefined>(undefined);
 	const sessionRef = useRef(session);
+	const wizardInbox = useMemo(() => new KeyInbox(), []);
 	const setMemberOp = (next: MemberOpSession | undefined) => {
 		sessionRef.current = next;
 		setSession(next);
@@ -155,6 +156,8 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		// confirmation never reaches a pane key.
 		if (current.modal.kind === 'member-op') {
 			if (press.name === 'ctrl+c') return onQuit();
+			// Until the wizard listens (from its first effect, after its first frame), its keys wait for it.
+			if (!wizardInbox.isOpen) return wizardInbox.hold(press);
 			if (!sessionRef.current) findAction(keymap, 'console', press.name, ['modal', 'global'])?.run(contextNow());
 			return;
 		}
@@ -225,7 +228,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 	if (modal.kind === 'member-op') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
 		body = session ? (
-			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} session={session} member={member} keymap={keymap} onClose={closeMemberOp} onGlobalKey={name => findAction(keymap, 'console', name, ['global'])?.run(contextNow())} width={width} height={bodyHeight} />
+			<MemberWizard key={`${modal.action}-${modal.memberKey ?? ''}`} inbox={wizardInbox} session={session} member={member} keymap={keymap} onClose={closeMemberOp} onGlobalKey={name => findAction(keymap, 'console', name, ['global'])?.run(contextNow())} width={width} height={bodyHeight} />
 		) : (
 			<Text color={color('warn')}>member changes are not available in this console</Text>
 		);

@@ -71,3 +71,34 @@ export function splitKeys(input: string, key: InkKey, mode: 'keys' | 'text'): re
 	flush();
 	return presses;
 }
+
+/**
+ * Keys for a view that reads its own input: it listens from its first effect, which runs after its
+ * first frame is on the screen, so keys typed as soon as it shows (or in the same chunk as the key that
+ * opened it) would reach nobody. The console holds them here until the view opens the inbox, which
+ * hands them over in order; closing drops what nobody will read.
+ */
+export class KeyInbox {
+	private held: KeyPress[] = [];
+	private reader: ((press: KeyPress) => void) | undefined;
+
+	get isOpen(): boolean {
+		return this.reader !== undefined;
+	}
+
+	hold(press: KeyPress): void {
+		this.held.push(press);
+	}
+
+	open(reader: (press: KeyPress) => void): void {
+		this.reader = reader;
+		const held = this.held;
+		this.held = [];
+		for (const press of held) reader(press);
+	}
+
+	close(): void {
+		this.reader = undefined;
+		this.held = [];
+	}
+}

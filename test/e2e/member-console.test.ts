@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import {rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {cliPath, runEtcdctl} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
@@ -30,7 +32,9 @@ test('R in the console replaces a dead member: form, typed name, start over SSH,
 	await cluster!.kill('etcd-3');
 	rmSync(cluster!.member('etcd-3').dataDir, {recursive: true, force: true});
 	const urls = await newUrls();
-	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoints, '--wait-timeout', '3m', ...sshFlags(sshd!, 'etcd-4')], {columns: 140, rows: 45});
+	const logDir = mkdtempSync(join(tmpdir(), 'etcdtop-member-console-'));
+	const commandLog = join(logDir, 'commands.log');
+	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoints, '--wait-timeout', '3m', '--command-log', commandLog, ...sshFlags(sshd!, 'etcd-4')], {columns: 140, rows: 45});
 	sessions.push(session);
 	await session.waitFor(screen => /refused|down|unreachable/.test(row(screen, 'etcd-3')) && / ok /.test(row(screen, 'etcd-1')), 30_000);
 	const selected = (screen: string) => screen.split('\n').find(line => line.startsWith('> ')) ?? '';
@@ -57,10 +61,14 @@ test('R in the console replaces a dead member: form, typed name, start over SSH,
 	session.sendKeys('Escape');
 	await session.waitFor(screen => / ok /.test(row(screen, 'etcd-4')) && !screen.includes('Replace member'), 30_000);
 	session.sendKeys('3');
+	// The log pane shows the newest lines that fit (the start settings alone take 20): the whole record of
+	// the change, each step with its etcdctl equivalent, is the --command-log.
 	const log = await session.waitFor('EVENT LOG');
-	assert.match(log, /member remove [0-9a-f]+/, 'the removal with its etcdctl equivalent');
-	assert.match(log, /member add etcd-4/, 'the add with its etcdctl equivalent');
 	assert.match(log, /127\.0\.0\.1:\d+: starting-etcd-4-now/, "the start command's output, from its host");
+	const record = readFileSync(commandLog, 'utf8');
+	rmSync(logDir, {recursive: true, force: true});
+	assert.match(record, /member remove [0-9a-f]+/, 'the removal with its etcdctl equivalent');
+	assert.match(record, /member add etcd-4/, 'the add with its etcdctl equivalent');
 	session.sendKeys('q');
 	assert.equal(await session.waitForExit(), 0);
 

@@ -92,7 +92,9 @@ describe('snapshot save and status against etcdctl on a real 3-member cluster wi
 		assert.equal(manifest.raftTerm, endpointStatus[0]!.Status.raftTerm);
 		assert.equal(manifest.revision, status.revision);
 		assert.equal(manifest.totalKey, status.totalKey);
-		assert.equal(manifest.sha256, createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest('hex'));
+		// sha256 is the whole file's (what sha256sum prints); etcdSha256 etcd's own, of the database without its trailer.
+		assert.equal(manifest.sha256, createHash('sha256').update(bytes).digest('hex'));
+		assert.equal(manifest.etcdSha256, createHash('sha256').update(bytes.subarray(0, bytes.length - 32)).digest('hex'));
 		assert.equal(manifest.size, bytes.length - 32);
 		assert.equal(manifest.fileSize, bytes.length);
 		assert.equal(manifest.etcdVersion, testEtcdVersion());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {actionsOn, buildKeymap, findAction, hintLine, resolveKey, type ActionId, type ActionSpec, type ActionSpecs, type ConsoleActionId, type ConsoleContext} from '../../source/ui/keymap.js';
-import {splitKeys} from '../../source/ui/keys.js';
+import {KeyInbox, splitKeys} from '../../source/ui/keys.js';
 import {reduceTyped, startTyped, type TypedInput} from '../../source/model/typed-confirmation.js';
 import {initialUi, type UiState} from '../../source/ui/ui-state.js';
 
@@ -118,4 +118,20 @@ test('a name with control bytes is confirmed by typing what the screen shows', (
 	assert.equal(reduceTyped(state, {type: 'submit'}).outcome, 'confirmed');
 	({state} = reduceTyped(startTyped('bad\u001b[2Jname'), {type: 'text', text: 'bad[2Jname'}));
 	assert.equal(reduceTyped(state, {type: 'submit'}).outcome, 'cancelled');
+});
+
+test('KeyInbox holds keys until the view opens it, hands them over in order, and drops them on close', () => {
+	const inbox = new KeyInbox();
+	assert.equal(inbox.isOpen, false);
+	for (const press of splitKeys('e6\r', {}, 'keys')) inbox.hold(press);
+	const read: string[] = [];
+	inbox.open(press => read.push(press.name));
+	assert.equal(inbox.isOpen, true);
+	assert.deepEqual(read, ['e', '6', 'enter']);
+	inbox.close();
+	inbox.hold({name: 'x', text: 'x'});
+	inbox.open(press => read.push(press.name));
+	assert.deepEqual(read, ['e', '6', 'enter', 'x']);
+	inbox.close();
+	assert.equal(inbox.isOpen, false);
 });

@@ -7,7 +7,7 @@ import {isInputProblem, parseMemberUrls} from '../../ops/member-urls.js';
 import {catchUpText, copyableLines, etcdServersLines, waitingText} from '../../ops/member-settings.js';
 import type {OperationKind, OperationPlan, Step} from '../../ops/member-workflow.js';
 import {actionById, findAction, formatKeys, hintLine, type Keymap, type MemberActionId, type Scope, type WizardContext} from '../keymap.js';
-import {splitKeys} from '../keys.js';
+import {splitKeys, type KeyInbox, type KeyPress} from '../keys.js';
 import {confirmInputOf, TypedConfirmationView} from './typed-confirmation.js';
 import type {MemberOpSession, SessionPhase} from '../member-op-session.js';
 import {color} from '../theme.js';
@@ -58,6 +58,8 @@ const phaseScope: Readonly<Record<SessionPhase, Scope | undefined>> = {form: 'wi
 
 export interface MemberWizardProps {
 	readonly session: MemberOpSession;
+	/** The keys typed before this view listened (the console holds them): read first, in order. */
+	readonly inbox: KeyInbox;
 	readonly member: MemberView | undefined;
 	readonly keymap: Keymap;
 	readonly onClose: () => void;
@@ -91,7 +93,7 @@ function WholeLine({text, width, bold, tone}: {readonly text: string; readonly w
  * It reads every key while its form or typed confirmation is up; once the change runs, the console's
  * global keys (panes, help, quit) work too.
  */
-export function MemberWizard({session, member, keymap, onClose, onGlobalKey, width, height}: MemberWizardProps) {
+export function MemberWizard({session, inbox, member, keymap, onClose, onGlobalKey, width, height}: MemberWizardProps) {
 	const {isRawModeSupported} = useStdin();
 	const snapshot = useSyncExternalStore(session.subscribe, session.getSnapshot);
 	const {action, phase, state, log, confirm, written} = snapshot;
@@ -173,42 +175,50 @@ export function MemberWizard({session, member, keymap, onClose, onGlobalKey, wid
 		scroll: lines => setOffset(current => Math.max(0, Math.min(maxOffset.current, current + lines))),
 	};
 
+	const onPress = (press: KeyPress) => {
+		const current = session.getSnapshot().phase;
+		if (current === 'confirm') {
+			const typedInput = confirmInputOf(keymap, press);
+			if (typedInput) session.type(typedInput);
+			return;
+		}
+		const scope = phaseScope[current];
+		if (scope === undefined) return;
+		// Text is never a key: a pasted word "enter" is typed, not pressed. Outside the form each
+		// character of a chunk is a key ("3" opens the log pane, which the console handles).
+		const names = current === 'form' || press.text === '' ? [press.name] : [...press.text];
+		const scopes: Scope[] = current === 'form' ? [scope] : [scope, 'wizard'];
+		if (current !== 'form') {
+			for (const name of names) {
+				const found = findAction(keymap, 'wizard', name, scopes);
+				if (found) found.run(ctx);
+				else if (name !== 'ctrl+c') onGlobalKey(name);
+			}
+			return;
+		}
+		const found = press.text === '' ? findAction(keymap, 'wizard', press.name, scopes) : undefined;
+		if (found) {
+			found.run(ctx);
+			return;
+		}
+		const field = fields[formRef.current.index]!;
+		if (field.id === 'role') return;
+		if (press.name === 'backspace') setValues(all => ({...all, [field.id]: all[field.id].slice(0, -1)}));
+		else if (press.text !== '') setValues(all => ({...all, [field.id]: all[field.id] + press.text}));
+	};
 	useInput(
 		(input, key) => {
-			for (const press of splitKeys(input, key, 'text')) {
-				const current = session.getSnapshot().phase;
-				if (current === 'confirm') {
-					const typedInput = confirmInputOf(keymap, press);
-					if (typedInput) session.type(typedInput);
-					continue;
-				}
-				const scope = phaseScope[current];
-				if (scope === undefined) continue;
-				// Text is never a key: a pasted word "enter" is typed, not pressed. Outside the form each
-				// character of a chunk is a key ("3" opens the log pane, which the console handles).
-				const names = current === 'form' || press.text === '' ? [press.name] : [...press.text];
-				const scopes: Scope[] = current === 'form' ? [scope] : [scope, 'wizard'];
-				if (current !== 'form') {
-					for (const name of names) {
-						const found = findAction(keymap, 'wizard', name, scopes);
-						if (found) found.run(ctx);
-						else if (name !== 'ctrl+c') onGlobalKey(name);
-					}
-					continue;
-				}
-				const found = press.text === '' ? findAction(keymap, 'wizard', press.name, scopes) : undefined;
-				if (found) {
-					found.run(ctx);
-					continue;
-				}
-				const field = fields[formRef.current.index]!;
-				if (field.id === 'role') continue;
-				if (press.name === 'backspace') setValues(all => ({...all, [field.id]: all[field.id].slice(0, -1)}));
-				else if (press.text !== '') setValues(all => ({...all, [field.id]: all[field.id] + press.text}));
-			}
+			for (const press of splitKeys(input, key, 'text')) onPress(press);
 		},
 		{isActive: isRawModeSupported === true},
 	);
+	// Declared after useInput: in the same effects pass as its listener, so no key falls between the two.
+	const onPressRef = useRef(onPress);
+	onPressRef.current = onPress;
+	useEffect(() => {
+		inbox.open(press => onPressRef.current(press));
+		return () => inbox.close();
+	}, [inbox]);
 
 	const title = `${wizardTitles[action]}${snapshot.subject ? ` ${snapshot.subject}` : ''}`;
 	const lines: React.ReactNode[] = [];
