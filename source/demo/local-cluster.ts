@@ -34,6 +34,9 @@ export interface LocalMember {
 	readonly metricsUrl?: string;
 }
 
+/** A member process ended while its cluster was starting (most often: its port was taken meanwhile). */
+class MemberExitedError extends Error {}
+
 export class EtcdNotFoundError extends Error {
 	override readonly name = 'EtcdNotFoundError';
 	constructor(binary: string) {
@@ -69,13 +72,18 @@ export class LocalCluster {
 	static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
 		const binary = options.etcdBinary ?? 'etcd';
 		if (!hasEtcdBinary(binary)) throw new EtcdNotFoundError(binary);
-		const cluster = new LocalCluster(options);
-		try {
-			await cluster.boot(options.members ?? 3);
-			return cluster;
-		} catch (error) {
-			await cluster.stop();
-			throw error;
+		for (let attempt = 1; ; attempt++) {
+			const cluster = new LocalCluster(options);
+			try {
+				await cluster.boot(options.members ?? 3);
+				return cluster;
+			} catch (error) {
+				// A port freePort() handed out can be taken by another process before etcd binds it, and etcd
+				// exits: start afresh on new ports. The last failure keeps its logs for whoever reads the error.
+				const isRetrying = error instanceof MemberExitedError && attempt < 3;
+				await cluster.stop({isKeepingFiles: !isRetrying});
+				if (!isRetrying) throw error;
+			}
 		}
 	}
 
@@ -140,18 +148,19 @@ export class LocalCluster {
 	/** `auth`: once auth is on, etcd 3.5.28+ answers Status only for a user with the root role. */
 	async waitReady(timeoutMs = this.options.readyTimeoutMs ?? 30_000, auth?: {readonly username: string; readonly password: string}): Promise<void> {
 		const deadline = Date.now() + timeoutMs;
-		const clients = this.members
-			.filter(member => this.processes.has(member.name))
-			.map(member => new MemberClient(member.clientUrl, {tls: this.clientTls(), dialTimeoutMs: 1000, commandTimeoutMs: 1000, ...(auth ? {auth} : {})}));
+		const running = this.members.filter(member => this.processes.has(member.name));
+		const clients = running.map(member => new MemberClient(member.clientUrl, {tls: this.clientTls(), dialTimeoutMs: 1000, commandTimeoutMs: 1000, ...(auth ? {auth} : {})}));
 		try {
 			for (;;) {
+				const exited = running.filter(member => !this.processes.has(member.name));
+				if (exited.length > 0) throw new MemberExitedError(`etcd ${exited.map(member => member.name).join(', ')} exited while the cluster started (logs in ${this.baseDir})`);
 				const answers = await Promise.allSettled(clients.map(async client => client.status(1000)));
 				const hasLeader = answers.every(answer => answer.status === 'fulfilled' && answer.value.leader !== '0');
 				// A member publishes its name through raft only after it serves: until then MemberList lists it
 				// nameless, and a test that starts at once sees IDs where names belong.
 				if (hasLeader && (await this.isEveryNamePublished(clients[0]!))) return;
 				if (Date.now() > deadline) {
-					const failed = this.members.filter((_, index) => answers[index]?.status !== 'fulfilled').map(m => m.name);
+					const failed = running.filter((_, index) => answers[index]?.status !== 'fulfilled').map(m => m.name);
 					throw new Error(`etcd cluster not ready after ${timeoutMs}ms (not answering: ${failed.join(', ') || 'none'}; logs in ${this.baseDir})`);
 				}
 				await new Promise(resolve => setTimeout(resolve, 100));
