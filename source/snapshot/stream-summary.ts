@@ -1,4 +1,5 @@
 import {pageFlag, pageHeaderSize, parseMeta, type BboltMeta} from './file/bbolt.js';
+import type {DbStatus} from './file/snapshot-status.js';
 
 // The numbers a manifest records (revision, keys, consistent index, size), read from a bbolt database as
 // its bytes stream past, without a copy on disk or in memory: an upload to S3 has no file to read back.
@@ -32,15 +33,8 @@ interface BranchSummary {
 
 type PageSummary = LeafSummary | BranchSummary;
 
-export interface StreamDbSummary {
-	readonly revision: number;
-	readonly totalKey: number;
-	/** Tx.Size(): the high-water page id × page size. */
-	readonly totalSize: number;
-	readonly consistentIndex: number | undefined;
-	readonly pageSize: number;
-	readonly problems: readonly string[];
-}
+/** What `snapshot status` reports, read from the stream as it passes (no hash: etcd's trailer checks it). */
+export type StreamDbSummary = Omit<DbStatus, 'hash' | 'problemCount'>;
 
 function summarizeLeaf(page: Buffer, count: number): LeafSummary {
 	const buckets: Array<{name: Buffer; root: number | LeafSummary}> = [];
