@@ -6,6 +6,7 @@ import {parseByteSize} from '../ops/defrag-rule.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
 import type {ParsedFlags} from './flags.js';
 import {defaultSnapshotDir} from '../config/snapshot-options.js';
+import {checkedSnapshotDir} from './snapshot-save.js';
 
 /** `--snapshot-dir s3://BUCKET/PREFIX/`: where the pane lists and saves in S3 (a prefix: each save gets a new timestamped key). */
 async function remoteSnapshotDir(url: string, flags: ParsedFlags) {
@@ -29,6 +30,8 @@ export async function consoleCommand({flags, io}: CommandContext): Promise<numbe
 		decryptKeys: {identityFiles: options.identityFiles, passphrase},
 		...(remote ? {remote} : {}),
 	};
+	// A snapshot directory another user could redirect or fill is refused before the console starts (exit 3).
+	checkedSnapshotDir(snapshots.directory, remote ? 'the local snapshot directory' : '--snapshot-dir');
 	// Member changes and the Maintenance pane take the commands' --wait-timeout and --command-log.
 	const waitTimeoutMs = checkedDuration(flags.waitTimeout ?? '5m', '--wait-timeout', durationRanges.waitTimeout);
 	// The Maintenance pane's defrag takes --quota-backend-bytes (when Status has no quota) and --wait-timeout too.

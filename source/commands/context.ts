@@ -4,7 +4,8 @@ import {durationRanges} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
 import {describeDetection, detectKubeadm, kubeadmApiserverManifest, kubeadmEtcdManifest, kubeadmMetricsUrls, kubeadmRoot, withKubeadm, type KubeadmDetection} from '../config/kubeadm.js';
 import {SshError} from '../ssh/errors.js';
-import {quoteArgv} from '../ssh/quote.js';
+import {quotePrintedArgv} from '../ssh/quote.js';
+import {isShownEscaped} from '../model/visible-text.js';
 import {promptSecret} from '../config/secret-prompt.js';
 import type {ParsedFlags} from './flags.js';
 import type {Via} from './via.js';
@@ -31,7 +32,7 @@ export interface CommandContext {
  */
 export async function resolvedConfig(flags: ParsedFlags, io?: CommandIo): Promise<Config> {
 	const env = process.env;
-	const sudoHint = `sudo ${quoteArgv(['etcdtop', ...process.argv.slice(2)])}`;
+	const sudoHint = `sudo ${quotePrintedArgv(['etcdtop', ...process.argv.slice(2)], isShownEscaped)}`;
 	const viaInput = flags.via;
 	if (viaInput === undefined) {
 		const root = kubeadmRoot(flags, env);

@@ -10,6 +10,7 @@ import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
 import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
 import {catchUpText, copyableFeed, startSettingsLines, type SettingsContext} from '../ops/member-settings.js';
+import {printedYamlScalar} from '../ops/commands.js';
 import {isTypedMatch} from '../model/typed-confirmation.js';
 import type {Via} from './via.js';
 import {visibleLine} from '../model/visible-text.js';
@@ -145,7 +146,7 @@ export function kubeadmPodLines(kubeadm: KubeadmDetection | undefined): readonly
 		['peer-key-file', kubeadm.peerKeyFile],
 		['trusted-ca-file', kubeadm.trustedCaFile],
 	];
-	return flags.filter((flag): flag is readonly [string, string] => flag[1] !== undefined).map(([name, value]) => `    - --${name}=${value}`);
+	return flags.filter((flag): flag is readonly [string, string] => flag[1] !== undefined).map(([name, value]) => `    - ${printedYamlScalar(`--${name}=${value}`)}`);
 }
 
 /** This node's data dir and TLS files for the new member's lines, when kubeadm's manifest was read. */

@@ -19,7 +19,7 @@ import {SnapshotSaveError} from '../snapshot/save.js';
 import {applyRetention, createdAtOf, listSnapshotDir} from '../snapshot/snapshot-dir.js';
 import type {DecryptKeys} from '../snapshot/file/verify.js';
 import {loadSnapshotOptions, type CommandContext, type CommandIo} from './context.js';
-import {hashLines, reportRetention} from './snapshot-save.js';
+import {checkedSnapshotDir, hashLines, reportRetention} from './snapshot-save.js';
 import {visibleLine} from '../model/visible-text.js';
 import type {RetentionOutcome} from '../snapshot/owned-file.js';
 import type {ParsedFlags} from './flags.js';
@@ -162,7 +162,7 @@ function vouchesFor(manifest: {readonly file: string; readonly fileSize: number}
 }
 
 /** `etcdtop snapshot list [DIR | s3://BUCKET/PREFIX/]`: snapshots newest first, with what their manifests say. */
-export async function snapshotListCommand(target: string, format: string | undefined, settings: S3SettingsInput, io: CommandIo): Promise<number> {
+export async function snapshotListCommand(target: string, format: string | undefined, settings: S3SettingsInput, io: CommandIo, input = 'DIR'): Promise<number> {
 	const writeFormat = parseWriteFormat(format, ['table', 'json'], 'snapshot list');
 	const render = (rows: readonly ListRow[]) => {
 		if (writeFormat === 'json') {
@@ -179,6 +179,7 @@ export async function snapshotListCommand(target: string, format: string | undef
 		return 0;
 	};
 	if (!isS3Url(target)) {
+		checkedSnapshotDir(target, input);
 		const entries = listSnapshotDir(resolve(target));
 		// A manifest that names another file, or another size, does not vouch for this one.
 		return render(entries.map(entry => ({name: entry.name, location: entry.path, size: entry.fileSize, createdAt: createdAtOf(entry), revision: entry.manifest?.revision, isEncrypted: entry.isEncrypted, isManaged: vouchesFor(entry.manifest, entry.name, entry.fileSize), hasManifest: entry.manifest !== undefined})));
@@ -191,7 +192,7 @@ export async function snapshotListCommand(target: string, format: string | undef
 }
 
 /** `etcdtop snapshot prune [DIR | s3://BUCKET/PREFIX/] --keep N | --keep-policy … [--dry-run]`. */
-export async function snapshotPruneCommand(target: string, policy: RetentionPolicy, isDryRun: boolean, settings: S3SettingsInput, io: CommandIo): Promise<number> {
+export async function snapshotPruneCommand(target: string, policy: RetentionPolicy, isDryRun: boolean, settings: S3SettingsInput, io: CommandIo, input = 'DIR'): Promise<number> {
 	const say = (outcome: RetentionOutcome) => {
 		const verb = isDryRun ? 'would remove' : 'removed';
 		if (outcome.removed.length === 0) io.out(`${describePolicy(policy)}: nothing to remove in ${target}`);
@@ -200,6 +201,7 @@ export async function snapshotPruneCommand(target: string, policy: RetentionPoli
 		return 0;
 	};
 	if (!isS3Url(target)) {
+		checkedSnapshotDir(target, input);
 		try {
 			return say(await applyRetention(resolve(target), policy, new Set(), {isDryRun}));
 		} catch (error) {
@@ -231,7 +233,7 @@ export async function snapshotStatusS3Cli(file: string, flags: ParsedFlags, io: 
 
 export async function snapshotListCli({args: [dir], flags, io}: CommandContext): Promise<number> {
 	const {options} = await loadSnapshotOptions(flags);
-	return snapshotListCommand(dir ?? options.snapshotDir, flags.writeOut, parseS3Settings(flags), io);
+	return snapshotListCommand(dir ?? options.snapshotDir, flags.writeOut, parseS3Settings(flags), io, dir === undefined ? '--snapshot-dir' : 'DIR');
 }
 
 export async function snapshotFetchCli({args: [source, file], flags, io}: CommandContext): Promise<number> {
@@ -244,5 +246,5 @@ export async function snapshotFetchCli({args: [source, file], flags, io}: Comman
 export async function snapshotPruneCli({args: [dir], flags, io}: CommandContext): Promise<number> {
 	const {options} = await loadSnapshotOptions(flags);
 	if (!options.policy) throw new ConfigError('snapshot prune', 'no retention policy', 'give --keep N and/or --keep-policy hourly=24,daily=7,weekly=4');
-	return snapshotPruneCommand(dir ?? options.snapshotDir, options.policy, flags.dryRun ?? false, parseS3Settings(flags), io);
+	return snapshotPruneCommand(dir ?? options.snapshotDir, options.policy, flags.dryRun ?? false, parseS3Settings(flags), io, dir === undefined ? '--snapshot-dir' : 'DIR');
 }

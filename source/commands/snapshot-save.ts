@@ -9,7 +9,7 @@ import {visibleLine} from '../model/visible-text.js';
 import type {RetentionOutcome} from '../snapshot/owned-file.js';
 import {saveFromCluster, type ClusterSaveOptions} from '../snapshot/cluster-save.js';
 import {SnapshotSaveError} from '../snapshot/save.js';
-import {applyRetention, snapshotFileName} from '../snapshot/snapshot-dir.js';
+import {applyRetention, checkSnapshotDir, snapshotFileName, UnsafeSnapshotDirError} from '../snapshot/snapshot-dir.js';
 import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext, type CommandIo} from './context.js';
 import {describePolicy, type RetentionPolicy} from '../model/retention.js';
 
@@ -47,6 +47,19 @@ export function resolveSaveTarget(
 }
 
 /**
+ * A snapshot directory another user could redirect or fill is the operator's to fix (exit 3), before
+ * anything is saved, listed or pruned there; `input` names where it came from (--snapshot-dir, DIR, FILE).
+ */
+export function checkedSnapshotDir(directory: string, input: string): void {
+	try {
+		checkSnapshotDir(directory);
+	} catch (error) {
+		if (error instanceof UnsafeSnapshotDirError) throw new ConfigError(input, error.problem, error.fix);
+		throw error;
+	}
+}
+
+/**
  * What retention removed, on stdout; each file it left alone, and why, on stderr: a manifest that names
  * another file, or a file whose size or sha256 is not what etcdtop recorded, is never deleted.
  */
@@ -65,6 +78,8 @@ export function hashLines(hashes: {readonly fileSha256: string; readonly etcdSha
  * the save failed (and left neither FILE nor FILE.part behind). Usage problems throw ConfigError (exit 3).
  */
 export async function snapshotSaveCommand(config: Config, file: string, options: SnapshotSaveOptions, io: CommandIo): Promise<number> {
+	// Retention will prune FILE's directory: refused before the save, not after it.
+	if (options.policy !== undefined) checkedSnapshotDir(dirname(resolve(file)), options.isCreatingDirectory ? '--snapshot-dir' : 'FILE');
 	let result;
 	try {
 		result = await saveFromCluster(config, file, {...options, routes: options.routes ?? createRoutes(connectOptionsOf(config)), onSource: io.err});

@@ -1,5 +1,6 @@
 import type {MemberInfo} from '../etcd/types.js';
-import {quoteArgv} from '../ssh/quote.js';
+import {isShownEscaped} from '../model/visible-text.js';
+import {quotePrintedArgv} from '../ssh/quote.js';
 import {sameUrl} from './member-urls.js';
 
 /** What every etcdctl line needs to reach the cluster. Never a password: the log and the screen show these. */
@@ -30,8 +31,36 @@ export const etcdctl = {
 	moveLeader: (c: EtcdctlBase, leaderEndpoints: readonly string[], id: string) => [...base(c, leaderEndpoints.length > 0 ? leaderEndpoints : c.endpoints), 'move-leader', id],
 } as const;
 
+/**
+ * An etcdctl line (or any command) as printed and logged: the one quoting for a person to paste
+ * (quotePrintedArgv), so a member name with control or bidi characters is visible on screen as `$'…\x1b…'`
+ * and is the real name when pasted.
+ */
 export function commandText(argv: readonly string[]): string {
-	return quoteArgv(argv);
+	return quotePrintedArgv(argv, isShownEscaped);
+}
+
+/** A word YAML reads back as this very string when written plain: an etcd flag of safe characters, never a `key:`. */
+const plainYamlFlag = /^--[A-Za-z0-9-]+(=[A-Za-z0-9_@%+=:,./-]*)?$/;
+
+/**
+ * An item of a kubeadm static pod's `command:` list as a person copies it: plain when it is a flag of safe
+ * characters, else a YAML double-quoted scalar whose escapes show a control or bidi character (`\x1b`,
+ * `\u202e`, as the screen shows them elsewhere) and parse back to the exact characters.
+ */
+export function printedYamlScalar(value: string): string {
+	if (plainYamlFlag.test(value) && !value.endsWith(':')) return value;
+	const body = [...value]
+		.map(char => {
+			if (char === '\\' || char === '"') return `\\${char}`;
+			if (char === '\n') return '\\n';
+			if (char === '\t') return '\\t';
+			if (!isShownEscaped(char)) return char;
+			const code = char.codePointAt(0)!;
+			return code < 0x20 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+		})
+		.join('');
+	return `"${body}"`;
 }
 
 /**
@@ -93,7 +122,7 @@ export function startSettings(members: readonly MemberInfo[], newMember: {readon
 	const asFlags = (settings: Record<string, string>) => Object.entries(settings).map(([name, value]) => `--${name.slice('ETCD_'.length).toLowerCase().replaceAll('_', '-')}=${value}`);
 	const urlFlags = asFlags(urls);
 	const flags = [...asFlags(env), ...urlFlags];
-	return {env, urlFlags, flags, manifestLines: flags.map(flag => `    - ${flag}`), warnings};
+	return {env, urlFlags, flags, manifestLines: flags.map(flag => `    - ${printedYamlScalar(flag)}`), warnings};
 }
 
 /** The operator's start command runs through `sh -c` so it may be any shell line; it travels as one quoted argument. */

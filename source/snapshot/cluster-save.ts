@@ -9,6 +9,7 @@ import {buildManifest, manifestPathOf, serializeManifest} from './file/manifest.
 import {saveSnapshot, SnapshotSaveError, type SaveProgress, type SaveResult} from './save.js';
 import {readDbStatus} from './file/snapshot-status.js';
 import {chooseSourceMember} from './source-member.js';
+import {checkSnapshotDir, UnsafeSnapshotDirError} from './snapshot-dir.js';
 
 // The whole save from a live cluster, shared by `etcdtop snapshot save` and the console's Snapshots pane:
 // probe the members, choose the source, stream a verified snapshot, read it back, write its manifest.
@@ -109,7 +110,20 @@ export async function saveFromCluster(config: ClusterSaveTarget, file: string, o
 	if (file.trim() === '') throw new SnapshotSaveError('bad-path', 'the snapshot path is empty', {input: {input: 'FILE', fix: 'give a file name, e.g. backup.db'}});
 	const path = resolve(file);
 	const directory = dirname(path);
-	if (options.isCreatingDirectory) mkdirSync(directory, {recursive: true, mode: 0o700});
+	if (options.isCreatingDirectory) {
+		// The snapshot directory: refused when another user could redirect or fill it, before and after it is made.
+		const check = () => {
+			try {
+				checkSnapshotDir(directory);
+			} catch (error) {
+				if (!(error instanceof UnsafeSnapshotDirError)) throw error;
+				throw new SnapshotSaveError('unsafe-directory', error.problem, {input: {input: '--snapshot-dir', fix: error.fix}});
+			}
+		};
+		check();
+		mkdirSync(directory, {recursive: true, mode: 0o700});
+		check();
+	}
 	let directoryProblem: string | undefined;
 	try {
 		if (!statSync(directory).isDirectory()) directoryProblem = `${directory} is not a directory`;

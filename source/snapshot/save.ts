@@ -22,6 +22,8 @@ export type SaveFailureKind =
 	| 'invalid'
 	/** No member could be asked for a snapshot (none answered, or the chosen one did not). */
 	| 'no-source'
+	/** The snapshot directory is not this user's alone (snapshot-dir.ts checkSnapshotDir). */
+	| 'unsafe-directory'
 	/** The path is empty. */
 	| 'bad-path'
 	/** --from names no member, or a name two members share. */

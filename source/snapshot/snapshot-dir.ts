@@ -1,6 +1,6 @@
-import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync, unlinkSync} from 'node:fs';
+import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, unlinkSync, type Stats} from 'node:fs';
 import {open} from 'node:fs/promises';
-import {join} from 'node:path';
+import {dirname, join, resolve} from 'node:path';
 import {createdAtOf, type SnapshotEntry, type SnapshotManifest} from '../model/snapshot-entry.js';
 import {manifestPathOf, parseManifest} from './file/manifest.js';
 import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
@@ -41,8 +41,78 @@ export function readManifestOf(path: string): SnapshotManifest | undefined {
 	return readManifest(path);
 }
 
-/** Snapshot files in a directory, newest first: every regular file but manifests and unfinished .part files. */
+/**
+ * A snapshot directory another user could redirect or fill: etcdtop neither saves into it, nor lists it
+ * (its files would be offered for a restore), nor prunes it. `problem` names the path, `fix` says what to do.
+ */
+export class UnsafeSnapshotDirError extends Error {
+	override readonly name = 'UnsafeSnapshotDirError';
+	constructor(
+		readonly directory: string,
+		readonly problem: string,
+		readonly fix: string,
+	) {
+		super(`${problem} (${fix})`);
+	}
+}
+
+/** Why one path on the way to the snapshot directory lets someone else decide what is in it, or undefined. */
+function pathProblem(path: string, stats: Stats, uid: number, isSnapshotDir: boolean): {problem: string; fix: string} | undefined {
+	const owner = stats.uid;
+	const isTrusted = owner === uid || owner === 0;
+	if (stats.isSymbolicLink()) {
+		if (isTrusted) return undefined;
+		return {problem: `${path} is a symbolic link owned by uid ${owner}, not by this user (uid ${uid}) or root: its owner decides where snapshots go`, fix: `remove the link, or give --snapshot-dir a directory of your own`};
+	}
+	if (!stats.isDirectory()) return undefined;
+	if (!isTrusted) return {problem: `${path} belongs to uid ${owner}, not to this user (uid ${uid}) or root`, fix: `chown it to this user, or give --snapshot-dir a directory of your own`};
+	// Sticky (as /tmp): others may add entries but not rename or remove ours; enough on the way, never for the snapshot directory itself.
+	const isOpenToOthers = (stats.mode & 0o022) !== 0;
+	if (!isOpenToOthers || (!isSnapshotDir && (stats.mode & 0o1000) !== 0)) return undefined;
+	const mode = (stats.mode & 0o7777).toString(8).padStart(4, '0');
+	const who = [(stats.mode & 0o020) !== 0 ? 'its group' : '', (stats.mode & 0o002) !== 0 ? 'others' : ''].filter(Boolean).join(' and ');
+	return {
+		problem: `${path} is writable by ${who} (mode ${mode})`,
+		fix: isSnapshotDir ? `chmod go-w it (etcdtop creates it 0700), or give --snapshot-dir a directory of your own` : `chmod go-w it, or give --snapshot-dir a directory of your own`,
+	};
+}
+
+/**
+ * Refuses (UnsafeSnapshotDirError) a snapshot directory that is not this user's (or root's) alone, as ssh's
+ * StrictModes refuses a ~/.ssh others could write: the directory and every directory above it, as given
+ * and as its links resolve, belong to this user or root; a symbolic link on the way was made by one of
+ * them; the directory is writable by no one else, and a directory above it only with the sticky bit (as
+ * /tmp). A missing directory passes: a save creates it 0700 and is checked again. Files inside are
+ * created with O_EXCL and opened without following links; this is about the directory itself.
+ */
+export function checkSnapshotDir(directory: string, uid: number | undefined = process.geteuid?.()): void {
+	if (uid === undefined) return;
+	const target = resolve(directory);
+	let real: string | undefined;
+	try {
+		real = realpathSync(target);
+	} catch {
+		real = undefined;
+	}
+	// As given: each link on the way is judged before it is followed; as resolved: where the files really go.
+	for (const start of real && real !== target ? [target, real] : [target]) {
+		for (let path = start; ; path = dirname(path)) {
+			let stats;
+			try {
+				stats = lstatSync(path);
+			} catch {
+				stats = undefined;
+			}
+			const problem = stats && pathProblem(path, stats, uid, path === start);
+			if (problem) throw new UnsafeSnapshotDirError(directory, problem.problem, problem.fix);
+			if (path === dirname(path)) break;
+		}
+	}
+}
+
+/** Snapshot files in a directory, newest first: every regular file but manifests and unfinished .part files. Throws UnsafeSnapshotDirError (checkSnapshotDir). */
 export function listSnapshotDir(directory: string): SnapshotEntry[] {
+	checkSnapshotDir(directory);
 	let names: string[];
 	try {
 		names = readdirSync(directory);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
@@ -101,4 +101,32 @@ test('a snapshot whose file name and manifest carry control bytes: listed and pr
 	const relisted = await runCli(['snapshot', 'list', directory]);
 	assertCleanOf(relisted.stdout, 'snapshot list');
 	assert.match(relisted.stdout, /not its manifest/);
+});
+
+test('a snapshot directory another user planted as a link: save, list, prune and the console refuse it (exit 3) and write nothing there', {skip: process.geteuid?.() !== 0 && 'needs root to chown the link to nobody'}, async () => {
+	const home = join(scratch, 'planted-home');
+	const elsewhere = join(scratch, 'attacker-target');
+	mkdirSync(join(home, 'etcdtop'), {recursive: true, mode: 0o700});
+	mkdirSync(elsewhere, {mode: 0o700});
+	// The default --snapshot-dir ($XDG_DATA_HOME/etcdtop/snapshots), a link made by uid 65534 (nobody).
+	const planted = join(home, 'etcdtop', 'snapshots');
+	symlinkSync(elsewhere, planted);
+	lchownSync(planted, 65534, 65534);
+	const env = {XDG_DATA_HOME: home};
+	const refused = new RegExp(`${planted.replaceAll('/', '\\/')} is a symbolic link owned by uid 65534, not by this user \\(uid 0\\) or root: its owner decides where snapshots go \\(remove the link, or give --snapshot-dir a directory of your own\\)`);
+	for (const args of [
+		['snapshot', 'save', '--endpoints', endpoint],
+		['snapshot', 'save', '--snapshot-dir', planted, 'named.db', '--endpoints', endpoint],
+		['snapshot', 'list'],
+		['snapshot', 'prune', '--keep', '1'],
+		['snapshot', 'prune', planted, '--keep', '1'],
+	]) {
+		const result = await runCli(args, {env});
+		assert.equal(result.code, 3, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+		assert.match(result.stderr, refused, args.join(' '));
+	}
+	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoint], {env});
+	sessions.push(session);
+	assert.equal(await session.waitForExit(30_000), 3);
+	assert.deepEqual(readdirSync(elsewhere), []);
 });

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {test} from 'node:test';
 import {isShownEscaped, visibleLine, visibleText} from '../../source/model/visible-text.js';
-import {startSettings} from '../../source/ops/commands.js';
+import {parse as parseYaml} from 'yaml';
+import {kubeadmPodLines} from '../../source/commands/member.js';
+import {commandText, etcdctl, printedYamlScalar, startSettings} from '../../source/ops/commands.js';
+import {disarmCommand, etcdctlCompact, etcdctlDefrag, etcdctlDisarm} from '../../source/ops/maintenance-steps.js';
 import {startSettingsLines} from '../../source/ops/member-settings.js';
 import {buildRestorePlan, renderRestorePlan, restorePlanLines} from '../../source/snapshot/restore-plan.js';
 import {quotePrintedArg, quoteShellArg} from '../../source/ssh/quote.js';
@@ -72,4 +75,41 @@ test('start settings: the export lines and the etcd flags line paste back as the
 	assert.doesNotMatch(flagsLine, raw);
 	assert.equal(visibleLine(flagsLine), flagsLine);
 	assert.deepEqual(bashWords(flagsLine), ['etcd', ...settings.flags, '--data-dir=/var/lib/etcd']);
+});
+
+test('etcdctl lines (member changes, maintenance) paste back as their argv and show no control byte', () => {
+	const connection = {endpoints: ['http://10.0.0.1:2379'], user: `ops\u001B[2J`};
+	const lines: Array<readonly [string, readonly string[]]> = [
+		[commandText(etcdctl.memberAdd(connection, hostile, ['http://10.0.0.3:2380'], true)), etcdctl.memberAdd(connection, hostile, ['http://10.0.0.3:2380'], true)],
+		[commandText(etcdctlDefrag(connection, 'http://10.0.0.1:2379', 30_000)), etcdctlDefrag(connection, 'http://10.0.0.1:2379', 30_000)],
+		[commandText(etcdctlCompact(connection, 'http://10.0.0.1:2379', 42)), etcdctlCompact(connection, 'http://10.0.0.1:2379', 42)],
+		[disarmCommand(connection, 'http://10.0.0.1:2379').replace(/ +# NOSPACE only$/, ''), etcdctlDisarm(connection, 'http://10.0.0.1:2379')],
+	];
+	for (const [line, argv] of lines) {
+		assert.doesNotMatch(line, raw, line);
+		assert.doesNotMatch(line, /[\n\t]/);
+		assert.equal(visibleLine(line), line, 'the screen shows what is pasted');
+		assert.deepEqual(bashWords(line), argv);
+	}
+	// Plain argv stays as it was: POSIX single quotes only where needed.
+	assert.equal(commandText(etcdctl.memberRemove({endpoints: ['http://10.0.0.1:2379']}, '8e9e05c52164694d')), 'etcdctl --endpoints=http://10.0.0.1:2379 member remove 8e9e05c52164694d');
+	assert.equal(commandText(['etcdctl', 'member', 'add', "it's"]), `etcdctl member add 'it'\\''s'`);
+});
+
+test('kubeadm static pod lines: a YAML double-quoted scalar with visible escapes, read back by a YAML parser as the exact flag', () => {
+	const settings = startSettings(members, {name: hostile, peerUrls: ['http://[fd00::3]:2380'], clientUrls: ['http://10.0.0.3:2379']});
+	const podLines = kubeadmPodLines({source: 'etcd-pod', dataDir: '/var/lib/etcd\u202E', serverCertFile: '/etc/kubernetes/pki/etcd/server.crt'} as Parameters<typeof kubeadmPodLines>[0]);
+	const lines = [...startSettingsLines(settings, {hasStartCommand: false}).filter(line => line.startsWith('    - ')), ...podLines];
+	assert.equal(lines.length, settings.flags.length + 2);
+	for (const line of lines) {
+		assert.doesNotMatch(line, raw, line);
+		assert.equal(visibleLine(line), line, 'the screen shows what is copied');
+	}
+	const parsed = parseYaml(`command:\n${lines.join('\n')}\n`) as {command: string[]};
+	assert.deepEqual(parsed.command, [...settings.flags, '--data-dir=/var/lib/etcd\u202E', '--cert-file=/etc/kubernetes/pki/etcd/server.crt']);
+	// A flag of safe characters stays plain, as before; one YAML would read as a key is quoted.
+	assert.equal(printedYamlScalar('--initial-cluster-state=existing'), '--initial-cluster-state=existing');
+	assert.equal(printedYamlScalar('--name=a:'), '"--name=a:"');
+	assert.deepEqual((parseYaml(`- ${printedYamlScalar('--name=a: #b "c" \\d')}`) as string[])[0], '--name=a: #b "c" \\d');
+	assert.match(printedYamlScalar('--name=h\u001B]0;t\u0007'), /^"--name=h\\x1b\]0;t\\x07"$/);
 });

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {Readable} from 'node:stream';
 import {describe, test} from 'node:test';
+import type {Routes} from '../../source/route/routes.js';
 import type {S3Store} from '../../source/s3/client.js';
 import {parseManifest, serializeManifest, type SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import {applyRemoteRetention} from '../../source/snapshot/remote-dir.js';
 import {initialSnapshotsPane, reduceSnapshots} from '../../source/model/snapshots-pane.js';
-import {applyRetention, listSnapshotDir} from '../../source/snapshot/snapshot-dir.js';
-import {tempDir} from '../helpers/temp-files.js';
+import {applyRetention, checkSnapshotDir, listSnapshotDir, UnsafeSnapshotDirError} from '../../source/snapshot/snapshot-dir.js';
+import {saveFromCluster} from '../../source/snapshot/cluster-save.js';
+import {SnapshotSaveError} from '../../source/snapshot/save.js';
+import {filesIn, tempDir} from '../helpers/temp-files.js';
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -202,4 +205,104 @@ describe('retention deletes a file only when its manifest names it and its size 
 test('the Snapshots pane says which files --keep left alone, and why', () => {
 	const state = reduceSnapshots(initialSnapshotsPane('/backups'), {type: 'save-finished', name: 'new.db', at: 1, removed: ['old.db'], leftAlone: [{name: 'precious.db', why: 'its manifest names another file ("a.db")'}]});
 	assert.equal(state.notice, 'saved new.db; --keep removed old.db; --keep left precious.db alone: its manifest names another file ("a.db")');
+});
+
+describe('the snapshot directory is refused when another user could redirect or fill it (as ssh StrictModes)', () => {
+	const isRoot = process.geteuid?.() === 0;
+	/** Any use of the routes fails the test: a refused directory stops the save before a member is asked. */
+	const noRoutes = new Proxy({}, {get: () => assert.fail('the save asked a member')}) as Routes;
+	/** nobody: another user, as a local attacker would be. */
+	const other = 65534;
+	const refusal = (path: string) => {
+		try {
+			checkSnapshotDir(path);
+		} catch (error) {
+			assert.ok(error instanceof UnsafeSnapshotDirError, String(error));
+			return error;
+		}
+		return undefined;
+	};
+
+	test('a private directory, a missing one, a link of its own to a private directory, and one under a sticky /tmp-like directory pass', () => {
+		const dir = tempDir();
+		try {
+			const own = join(dir.path, 'own');
+			mkdirSync(own, {mode: 0o700});
+			assert.equal(refusal(own), undefined);
+			assert.equal(refusal(join(dir.path, 'missing', 'deeper')), undefined);
+			symlinkSync(own, join(dir.path, 'link'));
+			assert.equal(refusal(join(dir.path, 'link')), undefined);
+			const sticky = join(dir.path, 'sticky');
+			mkdirSync(sticky);
+			chmodSync(sticky, 0o1777);
+			mkdirSync(join(sticky, 'snaps'), {mode: 0o700});
+			assert.equal(refusal(join(sticky, 'snaps')), undefined);
+			assert.deepEqual(listSnapshotDir(join(sticky, 'snaps')), []);
+		} finally {
+			dir.remove();
+		}
+	});
+
+	test('a directory writable by its group or others, or below a non-sticky one others can write, is refused with its mode and the fix', async () => {
+		const dir = tempDir();
+		try {
+			const open = join(dir.path, 'open');
+			mkdirSync(open);
+			for (const [mode, who] of [[0o777, 'its group and others'], [0o770, 'its group'], [0o1777, 'its group and others'], [0o703, 'others']] as const) {
+				chmodSync(open, mode);
+				const error = refusal(open);
+				assert.ok(error, `mode ${mode.toString(8)} passed`);
+				assert.equal(error.problem, `${open} is writable by ${who} (mode ${mode.toString(8).padStart(4, '0')})`);
+				assert.match(error.fix, /chmod go-w/);
+			}
+			chmodSync(open, 0o777);
+			mkdirSync(join(open, 'snaps'), {mode: 0o700});
+			assert.match(refusal(join(open, 'snaps'))?.problem ?? 'passed', new RegExp(`^${open} is writable`));
+			// Listing and pruning refuse it too: the pane never offers a file someone else put there.
+			assert.throws(() => listSnapshotDir(join(open, 'snaps')), UnsafeSnapshotDirError);
+			await assert.rejects(applyRetention(join(open, 'snaps'), 1), UnsafeSnapshotDirError);
+		} finally {
+			dir.remove();
+		}
+	});
+
+	test('a symbolic link another user planted at the snapshot directory is not followed: save, list and prune refuse it and write nothing', {skip: !isRoot && 'needs root to chown to nobody'}, async () => {
+		const dir = tempDir();
+		const elsewhere = tempDir();
+		try {
+			const planted = join(dir.path, 'snapshots');
+			symlinkSync(elsewhere.path, planted);
+			lchownSync(planted, other, other);
+			snapshot(elsewhere.path, 'a.db', '2026-01-01T00:00:00Z');
+			snapshot(elsewhere.path, 'b.db', '2026-01-02T00:00:00Z');
+			const error = refusal(planted);
+			assert.ok(error);
+			assert.equal(error.problem, `${planted} is a symbolic link owned by uid ${other}, not by this user (uid 0) or root: its owner decides where snapshots go`);
+			assert.throws(() => listSnapshotDir(planted), UnsafeSnapshotDirError);
+			await assert.rejects(applyRetention(planted, 1), UnsafeSnapshotDirError);
+			await assert.rejects(
+				saveFromCluster({endpoints: ['http://127.0.0.1:1'], isDiscovering: false, commandTimeoutMs: 100}, join(planted, 'x.db'), {isOverwriting: false, isCreatingDirectory: true, routes: noRoutes}),
+				(thrown: unknown) => thrown instanceof SnapshotSaveError && thrown.kind === 'unsafe-directory' && thrown.input?.input === '--snapshot-dir',
+			);
+			assert.deepEqual(filesIn(elsewhere.path), ['a.db', 'a.db.meta.json', 'b.db', 'b.db.meta.json']);
+		} finally {
+			dir.remove();
+			elsewhere.remove();
+		}
+	});
+
+	test('a directory, or a directory above it, that belongs to another user is refused; so is a link of its own to one', {skip: !isRoot && 'needs root to chown to nobody'}, () => {
+		const dir = tempDir();
+		try {
+			const theirs = join(dir.path, 'theirs');
+			mkdirSync(join(theirs, 'snaps'), {recursive: true, mode: 0o700});
+			chownSync(theirs, other, other);
+			assert.equal(refusal(theirs)?.problem, `${theirs} belongs to uid ${other}, not to this user (uid 0) or root`);
+			assert.equal(refusal(join(theirs, 'snaps'))?.problem, `${theirs} belongs to uid ${other}, not to this user (uid 0) or root`);
+			symlinkSync(theirs, join(dir.path, 'mine'));
+			assert.equal(refusal(join(dir.path, 'mine'))?.problem, `${theirs} belongs to uid ${other}, not to this user (uid 0) or root`);
+		} finally {
+			dir.remove();
+		}
+	});
 });
