@@ -136,6 +136,64 @@ export const protobufLazySetupPatch = {
 		]),
 };
 
+const etcdClientEntry = fileURLToPath(new URL('etcd-client-entry.cjs', import.meta.url));
+const etcdClientLoader = fileURLToPath(new URL('etcd-client-loader.js', import.meta.url));
+
+/** The packages that make up the etcd client's script (etcd-client-loader.js), as the sources import them. */
+export const etcdClientPackages = ['etcd3', '@grpc/grpc-js', 'cockatiel'];
+
+/**
+ * Builds the etcd client's script into `outdir` with esbuild's `build` and `options` (platform, target,
+ * plugins: those of the CLI's own build), and returns its file name, etcd-client-<content hash>.cjs. It is a
+ * function expression `(exports, require, module, __filename, __dirname) => …` that etcd-client-loader.js
+ * runs as a vm.Script.
+ */
+export async function buildEtcdClientScript(build, outdir, options) {
+	const result = await build({
+		...options,
+		entryPoints: {'etcd-client': etcdClientEntry},
+		entryNames: '[name]-[hash]',
+		outdir,
+		bundle: true,
+		format: 'cjs',
+		outExtension: {'.js': '.cjs'},
+		banner: {js: '(function (exports, require, module, __filename, __dirname) {'},
+		footer: {js: '})'},
+		metafile: true,
+	});
+	const outputs = Object.keys(result.metafile.outputs);
+	if (outputs.length !== 1) throw new Error(`the etcd client's script should be one file, got ${outputs.join(', ')}`);
+	return outputs[0].replace(/^.*[\\/]/, '');
+}
+
+/**
+ * The CLI's imports of etcdClientPackages, answered from the etcd client's script (etcd-client-loader.js)
+ * rather than bundled again. Every copy of them in the CLI's chunks would be a second gRPC with classes
+ * of its own; `assertNoEtcdClientIn(metafile)` fails a build that has one.
+ */
+export function etcdClientImports(scriptName) {
+	return {
+		name: 'etcd-client-imports',
+		setup(builder) {
+			const options = builder.initialOptions;
+			options.define = {...options.define, ETCDTOP_ETCD_CLIENT_SCRIPT: JSON.stringify(scriptName)};
+			const filter = new RegExp(`^(${etcdClientPackages.map(name => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+			builder.onResolve({filter}, ({path, importer}) => (/[\\/]node_modules[\\/]/.test(importer) ? undefined : {path, namespace: 'etcd-client'}));
+			builder.onLoad({filter: /.*/, namespace: 'etcd-client'}, ({path}) => ({
+				contents: `module.exports = require(${JSON.stringify(etcdClientLoader)}).etcdClient()[${JSON.stringify(path)}];`,
+				loader: 'js',
+				resolveDir: dirname(etcdClientLoader),
+			}));
+		},
+	};
+}
+
+/** Fails when a build's metafile shows etcd3, gRPC or protobufjs bundled into the CLI's chunks. */
+export function assertNoEtcdClientIn(metafile) {
+	const bundled = Object.keys(metafile.inputs).filter(input => /node_modules[\\/](etcd3|@grpc[\\/]grpc-js|protobufjs)[\\/]/.test(input));
+	if (bundled.length > 0) throw new Error(`the etcd client is bundled into the CLI's chunks too (${bundled.slice(0, 3).join(', ')}); it belongs in its own script (scripts/etcd-client-loader.js)`);
+}
+
 /** The dependency patches both builds apply. */
 export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch, protobufLazySetupPatch];
 

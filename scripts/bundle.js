@@ -7,17 +7,25 @@
 // Each dynamic import() in cli.ts stays a separate chunk, so `etcdtop status` still never loads Ink.
 // The two worker scripts are entry points of their own, beside cli.js, where `new URL('./x-worker.js',
 // import.meta.url)` looks for them. Unit and component tests keep using dist/source directly.
-// etcd3 and meow are changed as they are bundled (bundle-plugins.js); Ink is patched at install
-// (patches/), so tests and bundle share it. scripts/package.js builds the single-file executable from
+// etcd3, gRPC, protobufjs and cockatiel are a CommonJS script of their own, run with a code cache
+// written after it ran (etcd-client-loader.js). etcd3 and meow are changed as they are bundled
+// (bundle-plugins.js); Ink is patched at install (patches/), so tests and bundle share it. scripts/package.js builds the single-file executable from
 // the same sources and plugins.
 import {build} from 'esbuild';
 import {rm} from 'node:fs/promises';
-import {builtinsRequired, dependencyPatches, etcd3Modules, packageDefine, patches} from './bundle-plugins.js';
+import {assertNoEtcdClientIn, buildEtcdClientScript, builtinsRequired, dependencyPatches, etcd3Modules, etcdClientImports, packageDefine, patches} from './bundle-plugins.js';
 
 const outdir = 'dist/bundle';
 
 await rm(outdir, {recursive: true, force: true});
-await build({
+// etcd3, gRPC, protobufjs and cockatiel: one script of their own beside the chunks (etcd-client-loader.js).
+const etcdClientScript = await buildEtcdClientScript(build, outdir, {
+	platform: 'node',
+	target: 'node20',
+	plugins: [builtinsRequired, etcd3Modules, patches(dependencyPatches)],
+	logLevel: 'warning',
+});
+const {metafile} = await build({
 	entryPoints: ['dist/source/cli.js', 'dist/source/snapshot/file/sha256-worker.js', 'dist/source/snapshot/file/verify-worker.js'],
 	entryNames: '[name]',
 	outdir,
@@ -31,6 +39,8 @@ await build({
 	// CommonJS dependencies call require() for Node's own modules.
 	banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
 	define: packageDefine,
-	plugins: [builtinsRequired, etcd3Modules, patches(dependencyPatches)],
+	plugins: [builtinsRequired, etcdClientImports(etcdClientScript), patches(dependencyPatches)],
 	logLevel: 'warning',
+	metafile: true,
 });
+assertNoEtcdClientIn(metafile);
