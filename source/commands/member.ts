@@ -151,7 +151,9 @@ export function kubeadmPodLines(kubeadm: KubeadmDetection | undefined): readonly
 
 /** This node's data dir and TLS files for the new member's lines, when kubeadm's manifest was read. */
 export function settingsContextOf(kubeadm: KubeadmDetection | undefined): SettingsContext {
-	return {...(kubeadm?.dataDir === undefined ? {} : {dataDir: kubeadm.dataDir}), podLines: kubeadmPodLines(kubeadm)};
+	// On the host the data dir is the hostPath behind the pod's --data-dir (kubeadm: the same /var/lib/etcd).
+	const dataDir = kubeadm?.dataVolume?.hostDataDir ?? kubeadm?.dataDir;
+	return {...(dataDir === undefined ? {} : {dataDir}), podLines: kubeadmPodLines(kubeadm)};
 }
 
 function reporter(io: MemberIo, kubeadm?: KubeadmDetection) {

@@ -7,13 +7,14 @@ import {ConfigError} from '../config/errors.js';
 import {CredentialsRefusedError} from '../etcd/errors.js';
 import {credentialsRefusal, observeOnce} from '../route/observe.js';
 import {createRoutes, type Routes} from '../route/routes.js';
-import {buildRestorePlan, renderRestorePlan, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
+import {buildRestorePlan, renderRestorePlan, toolForVersion, type KubeadmLayout, type ListSource, type PlanClient, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
+import {kubeadmApiserverManifest, kubeadmEtcdManifest, type KubeadmDetection} from '../config/kubeadm.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
 import {baseNameOfKey, isS3Url} from '../snapshot/remote-name.js';
 import type {S3SettingsInput} from '../config/s3-options.js';
 import {connectOptionsOf} from '../config/connect-options.js';
-import type {CommandContext, CommandIo} from './context.js';
-import {buildConfig} from '../config/config.js';
+import {resolvedConfig, type CommandContext, type CommandIo} from './context.js';
+import type {ParsedFlags} from './flags.js';
 
 export interface RestorePlanOptions {
 	readonly dataDir: string | undefined;
@@ -23,6 +24,8 @@ export interface RestorePlanOptions {
 	readonly s3?: S3SettingsInput;
 	/** How members are reached (--via); default direct. */
 	readonly routes?: Routes;
+	/** The TLS files the operator gave (flags or ETCDCTL_*), as paths, for the printed check step. */
+	readonly tlsFiles?: {readonly cacert?: string; readonly cert?: string; readonly key?: string};
 }
 
 /** A fresh --initial-cluster-token: the restored cluster must not accept the old cluster's peers. */
@@ -36,7 +39,7 @@ export function freshToken(): string {
  * CredentialsRefusedError (exit 3): a wrong password is the operator's to fix, never a reason to plan from
  * a manifest that may be stale.
  */
-async function liveMembers(config: Config, routes: Routes | undefined): Promise<{members: PlanMember[]; version: string | undefined} | undefined> {
+async function liveMembers(config: Config, routes: Routes | undefined): Promise<{members: PlanMember[]; version: string | undefined; listFrom: ListSource | undefined} | undefined> {
 	// A restore plan is most needed when the cluster is gone: a short dial, then the manifest.
 	const observed = await observeOnce(routes ?? createRoutes({...connectOptionsOf(config), dialTimeoutMs: Math.min(config.dialTimeoutMs, 2000)}), {
 		seeds: config.endpoints,
@@ -47,20 +50,48 @@ async function liveMembers(config: Config, routes: Routes | undefined): Promise<
 	const refusal = credentialsRefusal(observed);
 	if (refusal) throw refusal;
 	if (observed.kind !== 'observed') return undefined;
-	const {members, statuses} = observed.reading;
+	const {members, statuses, listFrom} = observed.reading;
+	const version = Object.values(statuses)[0]?.version;
+	// Serializable on purpose: a restore is planned when the cluster may have no quorum, and the plan says so.
+	const answered = listFrom ? members.find(member => member.clientUrls.includes(listFrom.endpoint)) : undefined;
 	return {
 		members: members.map(member => ({name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls, isLearner: member.isLearner})),
-		version: Object.values(statuses)[0]?.version,
+		version,
+		listFrom: listFrom && {member: answered?.name || answered?.id || listFrom.endpoint, endpoint: listFrom.endpoint, isLinearizable: listFrom.isLinearizable && toolForVersion(version) === 'etcdutl'},
 	};
+}
+
+/** The kubeadm static pod as the plan needs it, when the etcd pod's manifest was read (not for external etcd). */
+export function kubeadmLayoutOf(detection: KubeadmDetection | undefined): KubeadmLayout | undefined {
+	if (detection?.source !== 'etcd-pod' || detection.dataDir === undefined) return undefined;
+	return {
+		manifest: kubeadmEtcdManifest,
+		readFrom: detection.memberName,
+		apiserverManifest: kubeadmApiserverManifest,
+		dataDir: detection.dataDir,
+		...(detection.dataVolume ? {dataVolume: detection.dataVolume} : {}),
+	};
+}
+
+/**
+ * The check step's etcdctl flags: each TLS file the operator gave, else the one kubeadm detected as the node
+ * names it (the plan runs on the nodes), and the user without a password.
+ */
+export function planClientOf(config: Config | undefined, given: RestorePlanOptions['tlsFiles']): PlanClient {
+	const node = config?.kubeadm?.nodeClientFiles;
+	const isPairGiven = given?.cert !== undefined || given?.key !== undefined;
+	const cacert = given?.cacert ?? node?.caFile;
+	const cert = isPairGiven ? given?.cert : node?.certFile;
+	const key = isPairGiven ? given?.key : node?.keyFile;
+	return {...(cacert ? {cacert} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {}), ...(config?.auth ? {user: config.auth.username} : {})};
 }
 
 /**
  * `etcdtop snapshot restore-plan FILE --data-dir DIR [-w json] [--tool etcdctl|etcdutl]`: prints the restore
  * commands for every member (from the live member list, else the manifest) in the runbook's order. Runs nothing.
  */
-export async function snapshotRestorePlanCommand(config: (() => Config) | undefined, file: string, options: RestorePlanOptions, io: CommandIo): Promise<number> {
+export async function snapshotRestorePlanCommand(configOf: (() => Config | Promise<Config>) | undefined, file: string, options: RestorePlanOptions, io: CommandIo): Promise<number> {
 	const isRemote = isS3Url(file);
-	if (!options.dataDir) throw new ConfigError('--data-dir', 'the new data dir is needed', 'e.g. --data-dir /var/lib/etcd-restored ({name} becomes each member\'s name)');
 	const format = parseWriteFormat(options.format, ['table', 'json'], 'restore-plan');
 	if (options.tool !== undefined && options.tool !== 'etcdctl' && options.tool !== 'etcdutl') {
 		throw new ConfigError('--tool', `"${options.tool}" is not a restore tool`, 'use etcdctl (etcd 3.4) or etcdutl (etcd 3.5+)');
@@ -76,6 +107,12 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 		}
 		if (!isRegular) throw new ConfigError('FILE', `${file} is not a regular file`, 'give the path of a snapshot file');
 	}
+	// The connection flags (and a kubeadm manifest, which says where etcd keeps its data) before the data dir.
+	const config = configOf ? await configOf() : undefined;
+	const kubeadm = kubeadmLayoutOf(config?.kubeadm);
+	const detectedDir = kubeadm?.dataVolume?.hostDataDir ?? kubeadm?.dataDir;
+	const dataDir = options.dataDir ?? (detectedDir === undefined ? undefined : `${detectedDir.replace(/(.)\/$/, '$1')}-restored`);
+	if (!dataDir) throw new ConfigError('--data-dir', 'the new data dir is needed', 'e.g. --data-dir /var/lib/etcd-restored ({name} becomes each member\'s name)');
 	let manifest;
 	try {
 		manifest = isRemote ? await (await import('./snapshot-s3.js')).remoteManifestFor(file, options.s3 ?? {endpoint: undefined, isPathStyle: false}) : readManifestOf(path);
@@ -85,7 +122,7 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 		return 1;
 	}
 	const live = config
-		? await liveMembers(config(), options.routes).catch((error: unknown) => {
+		? await liveMembers(config, options.routes).catch((error: unknown) => {
 				if (error instanceof CredentialsRefusedError) throw error;
 				return undefined;
 			})
@@ -98,20 +135,33 @@ export async function snapshotRestorePlanCommand(config: (() => Config) | undefi
 	const plan = buildRestorePlan({
 		snapshotPath: path,
 		isEncrypted: path.endsWith('.age') || manifest?.encryption !== undefined,
-		dataDir: options.dataDir,
+		dataDir,
 		members,
 		etcdVersion: live?.version ?? manifest?.etcdVersion,
 		...(options.tool ? {tool: options.tool as RestoreTool} : {}),
 		token: freshToken(),
 		membersFrom: live ? 'live' : 'manifest',
 		...(isRemote ? {fetchFrom: file} : {}),
+		client: planClientOf(config, options.tlsFiles),
+		...(kubeadm ? {kubeadm} : {}),
+		...(live?.listFrom ? {listFrom: live.listFrom} : {}),
 	});
 	io.out(format === 'json' ? JSON.stringify(plan, undefined, 2) : renderRestorePlan(plan));
 	return 0;
 }
 
-/** `etcdtop snapshot restore-plan FILE`: the Config is built only to ask the live cluster for its members. */
+/** The TLS files given by flag or ETCDCTL_* variable, as the operator wrote them (the plan prints them). */
+function tlsFilesOf(flags: ParsedFlags, env: Readonly<Record<string, string | undefined>>): NonNullable<RestorePlanOptions['tlsFiles']> {
+	const pick = (flag: string | undefined, variable: string) => flag ?? (env[variable] || undefined);
+	const [cacert, cert, key] = [pick(flags.cacert, 'ETCDCTL_CACERT'), pick(flags.cert, 'ETCDCTL_CERT'), pick(flags.key, 'ETCDCTL_KEY')];
+	return {...(cacert ? {cacert} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {})};
+}
+
+/**
+ * `etcdtop snapshot restore-plan FILE`: the Config (with the kubeadm detection of every command: --kubeadm DIR,
+ * or this control-plane node's manifest) asks the live cluster for its members and says how etcd runs.
+ */
 export async function snapshotRestorePlanCli({args: [file], flags, io}: CommandContext): Promise<number> {
 	const s3 = isS3Url(file) ? (await import('../config/s3-options.js')).parseS3Settings(flags) : undefined;
-	return snapshotRestorePlanCommand(() => buildConfig(flags), file!, {dataDir: flags.dataDir, format: flags.writeOut, tool: flags.tool, ...(s3 ? {s3} : {})}, io);
+	return snapshotRestorePlanCommand(async () => resolvedConfig(flags, io), file!, {dataDir: flags.dataDir, format: flags.writeOut, tool: flags.tool, tlsFiles: tlsFilesOf(flags, process.env), ...(s3 ? {s3} : {})}, io);
 }

@@ -73,7 +73,7 @@ export const commands: readonly CommandSpec[] = [
 		name: 'snapshot restore-plan',
 		operands: ['FILE'],
 		summary: 'print the restore commands for every member (runs nothing)',
-		details: 'Members come from the live cluster, else FILE.meta.json; {name} in --data-dir becomes each member\'s name. For an s3:// object the plan fetches it onto each host first.',
+		details: 'Members come from the live cluster (a serializable read, and the plan says from which member), else FILE.meta.json; {name} in --data-dir becomes each member\'s name. On a kubeadm node (or with --kubeadm DIR) the plan is kubeadm\'s: static pods stopped by moving their manifests out, the restore into a new data dir, the manifest\'s hostPath pointed at it, the manifests moved back, checked with the node\'s TLS files. For an s3:// object the plan fetches it onto each host first.',
 		flags: [...connectionFlags, 'dataDir', 'writeOut', 'tool', ...s3Flags],
 		run: async context => (await import('./snapshot-restore-plan.js')).snapshotRestorePlanCli(context),
 	},

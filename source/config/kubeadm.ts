@@ -31,8 +31,29 @@ export interface KubeadmDetection {
 	/** The pod's --trusted-ca-file as the node names it (caFile is where it was read). */
 	readonly trustedCaFile: string | undefined;
 	readonly pkiDir: string | undefined;
+	/**
+	 * The client files etcdtop connects with, as the node names them (caFile, certFile and keyFile are
+	 * where they were read, re-rooted under --kubeadm DIR): for commands printed to run on the node.
+	 */
+	readonly nodeClientFiles: {readonly caFile: string | undefined; readonly certFile: string | undefined; readonly keyFile: string | undefined};
+	/**
+	 * The pod's hostPath volume that holds --data-dir (kubeadm's `etcd-data`: /var/lib/etcd on the host
+	 * mounted at /var/lib/etcd): a restore points `hostPath` at the new directory. Undefined when the data dir
+	 * is on no hostPath volume (the restore then changes --data-dir itself).
+	 */
+	readonly dataVolume: DataVolume | undefined;
 	/** Every file the detection read or chose, for the one line that says so. */
 	readonly filesUsed: readonly string[];
+}
+
+export interface DataVolume {
+	readonly name: string;
+	/** The volume's `hostPath.path` on the node. */
+	readonly hostPath: string;
+	/** Where the container mounts it; --data-dir is this or below it. */
+	readonly mountPath: string;
+	/** The data dir as the node's own path: hostPath plus where --data-dir is below mountPath. */
+	readonly hostDataDir: string;
 }
 
 /**
@@ -65,20 +86,32 @@ interface PodContainer {
 	readonly name?: unknown;
 	readonly command?: unknown;
 	readonly args?: unknown;
+	readonly volumeMounts?: unknown;
 }
 
-/** The container's command line from a static pod manifest, or a reason it is not the pod expected. */
 /** The `yaml` package's parse (config/yaml.ts): loaded only once a manifest was found, it is ~260 KB to load. */
 export type YamlParser = (text: string) => unknown;
 
+/** What a static pod manifest says of its container: the command line, and the hostPath volumes it mounts. */
+export interface PodSpec {
+	readonly argv: readonly string[];
+	/** mountPath -> {volume name, its hostPath.path}, for the container's mounts of hostPath volumes. */
+	readonly hostMounts: ReadonlyArray<{readonly name: string; readonly mountPath: string; readonly hostPath: string}>;
+}
+
+/** The container's command line from a static pod manifest, or a reason it is not the pod expected. */
 export function podCommand(text: string, manifest: string, component: 'etcd' | 'kube-apiserver', parseYaml: YamlParser): readonly string[] {
+	return podSpec(text, manifest, component, parseYaml).argv;
+}
+
+export function podSpec(text: string, manifest: string, component: 'etcd' | 'kube-apiserver', parseYaml: YamlParser): PodSpec {
 	let document: unknown;
 	try {
 		document = parseYaml(text);
 	} catch (error) {
 		throw new ConfigError('--kubeadm', `${manifest} is not valid YAML (${(error as Error).message.split('\n')[0]})`, 'check the file, or give --endpoints and the TLS flags instead');
 	}
-	const pod = document as {kind?: unknown; metadata?: {labels?: Record<string, unknown>}; spec?: {containers?: unknown}} | null;
+	const pod = document as {kind?: unknown; metadata?: {labels?: Record<string, unknown>}; spec?: {containers?: unknown; volumes?: unknown}} | null;
 	if (!pod || typeof pod !== 'object' || pod.kind !== 'Pod') {
 		throw new ConfigError('--kubeadm', `${manifest} is not a Pod manifest`, 'give --endpoints and the TLS flags instead');
 	}
@@ -91,7 +124,30 @@ export function podCommand(text: string, manifest: string, component: 'etcd' | '
 		containers.find(candidate => candidate.name === component) ??
 		containers.find(candidate => strings(candidate.command).some(word => posix.basename(word) === component));
 	if (!container) throw new ConfigError('--kubeadm', `${manifest} has no ${component} container`, 'give --endpoints and the TLS flags instead');
-	return [...strings(container.command), ...strings(container.args)];
+	const records = (value: unknown): Array<Record<string, unknown>> => (Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : []);
+	const hostPaths = new Map<string, string>();
+	for (const volume of records(pod.spec?.volumes)) {
+		const path = (volume['hostPath'] as {path?: unknown} | undefined)?.path;
+		if (typeof volume['name'] === 'string' && typeof path === 'string') hostPaths.set(volume['name'], path);
+	}
+	const hostMounts = records(container.volumeMounts).flatMap(mount => {
+		const {name, mountPath} = mount;
+		const hostPath = typeof name === 'string' ? hostPaths.get(name) : undefined;
+		return typeof name === 'string' && typeof mountPath === 'string' && hostPath !== undefined ? [{name, mountPath, hostPath}] : [];
+	});
+	return {argv: [...strings(container.command), ...strings(container.args)], hostMounts};
+}
+
+/** The hostPath volume that holds `dataDir` (the deepest mount at or above it). */
+export function dataVolumeOf(spec: PodSpec, dataDir: string | undefined): DataVolume | undefined {
+	if (dataDir === undefined || !posix.isAbsolute(dataDir)) return undefined;
+	const dir = posix.normalize(dataDir).replace(/(.)\/$/, '$1');
+	const holding = spec.hostMounts
+		.map(mount => ({...mount, mountPath: posix.normalize(mount.mountPath).replace(/(.)\/$/, '$1')}))
+		.filter(mount => dir === mount.mountPath || dir.startsWith(mount.mountPath === '/' ? '/' : `${mount.mountPath}/`))
+		.sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+	if (!holding) return undefined;
+	return {name: holding.name, hostPath: holding.hostPath, mountPath: holding.mountPath, hostDataDir: posix.join(holding.hostPath, posix.relative(holding.mountPath, dir)) || holding.hostPath};
 }
 
 function errnoOf(error: unknown): string | undefined {
@@ -158,7 +214,8 @@ export async function detectKubeadm(options: DetectOptions): Promise<KubeadmDete
 }
 
 async function fromEtcdPod(text: string, manifest: string, options: DetectOptions): Promise<KubeadmDetection> {
-	const flags = commandFlags(podCommand(text, manifest, 'etcd', (await import('./yaml.js')).parseYaml));
+	const spec = podSpec(text, manifest, 'etcd', (await import('./yaml.js')).parseYaml);
+	const flags = commandFlags(spec.argv);
 	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
 	const endpoints = list(flags.get('advertise-client-urls')).length > 0 ? list(flags.get('advertise-client-urls')) : list(flags.get('listen-client-urls'));
 	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} gives etcd neither --advertise-client-urls nor --listen-client-urls`, 'give --endpoints');
@@ -202,6 +259,8 @@ async function fromEtcdPod(text: string, manifest: string, options: DetectOption
 		peerKeyFile: flags.get('peer-key-file'),
 		trustedCaFile: caFile,
 		pkiDir,
+		nodeClientFiles: {caFile: isHttps ? caFile : undefined, certFile: pair?.[0], keyFile: pair?.[1]},
+		dataVolume: dataVolumeOf(spec, flags.get('data-dir')),
 		filesUsed: [manifest, ...(isHttps ? [at(caFile)!] : []), ...(pair ? [at(pair[0])!, at(pair[1])!] : [])],
 	};
 	return Object.freeze(detection);
@@ -212,7 +271,8 @@ async function fromApiserver(text: string, manifest: string, options: DetectOpti
 	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
 	const endpoints = list(flags.get('etcd-servers'));
 	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} has no --etcd-servers (and there is no ${underRoot(options.root, kubeadmEtcdManifest)})`, 'give --endpoints');
-	const [caFile, certFile, keyFile] = [at(flags.get('etcd-cafile')), at(flags.get('etcd-certfile')), at(flags.get('etcd-keyfile'))];
+	const nodeClientFiles = {caFile: flags.get('etcd-cafile'), certFile: flags.get('etcd-certfile'), keyFile: flags.get('etcd-keyfile')};
+	const [caFile, certFile, keyFile] = [at(nodeClientFiles.caFile), at(nodeClientFiles.certFile), at(nodeClientFiles.keyFile)];
 	await options.prefetch?.([caFile, certFile, keyFile].filter((file): file is string => file !== undefined));
 	for (const file of [caFile, certFile, keyFile]) if (file !== undefined && !(await exists(file, options))) unreadable(file, Object.assign(new Error('missing'), {code: 'ENOENT'}), options);
 	return Object.freeze({
@@ -232,6 +292,8 @@ async function fromApiserver(text: string, manifest: string, options: DetectOpti
 		peerKeyFile: undefined,
 		trustedCaFile: undefined,
 		pkiDir: undefined,
+		nodeClientFiles,
+		dataVolume: undefined,
 		filesUsed: [manifest, ...[caFile, certFile, keyFile].filter((file): file is string => file !== undefined)],
 	} satisfies KubeadmDetection);
 }

@@ -17,19 +17,26 @@ export interface SettingsContext {
  * and the file the wizard writes: a value is never shortened here; the screen wraps it whole.
  */
 export function startSettingsLines(settings: StartSettings, {hasStartCommand, context = {}}: {readonly hasStartCommand: boolean; readonly context?: SettingsContext}): readonly string[] {
+	// The node's own data dir when its kubeadm manifest was read (the new node is laid out alike), else a
+	// placeholder named for what it stands for; the same in every form.
+	const dataDir = context.dataDir ?? emptyDataDirPlaceholder;
 	const lines = ['Start the new member with these settings (data dir empty):'];
-	lines.push(`  as environment (the variables etcdctl prints for a new member${hasStartCommand ? '; --start-command gets these' : ''}), plus the URL flags:`);
+	lines.push(`  as environment (the variables etcdctl prints for a new member${hasStartCommand ? '; --start-command gets these' : ''}), plus the URL flags and the data dir:`);
 	for (const [name, value] of Object.entries(settings.env)) lines.push(`    export ${name}=${quotePrintedArg(value, isShownEscaped)}`);
-	if (settings.urlFlags.length > 0) lines.push(`    ${quotePrintedArgv(['etcd', ...settings.urlFlags, '--data-dir=EMPTY_DIR'], isShownEscaped)}`);
+	lines.push(`    ${quotePrintedArgv(['etcd', ...settings.urlFlags, `--data-dir=${dataDir}`], isShownEscaped)}`);
 	lines.push('  as etcd flags:');
-	lines.push(`    ${quotePrintedArgv(['etcd', ...settings.flags, `--data-dir=${context.dataDir ?? 'EMPTY_DIR'}`], isShownEscaped)}`);
+	lines.push(`    ${quotePrintedArgv(['etcd', ...settings.flags, `--data-dir=${dataDir}`], isShownEscaped)}`);
 	lines.push('  in a kubeadm static pod (/etc/kubernetes/manifests/etcd.yaml, command:):');
 	lines.push(...settings.manifestLines);
 	// Read from this node's manifest: the same layout on the new node, its data dir emptied first.
 	lines.push(...(context.podLines ?? []));
+	if (context.dataDir === undefined) lines.push(`  ${emptyDataDirPlaceholder}: the new member's data dir on its host (no kubeadm manifest said it), a directory that is empty or absent`);
 	for (const warning of settings.warnings) lines.push(`  warning: ${warning}`);
 	return lines;
 }
+
+/** Where the new member's data dir goes when no kubeadm manifest said it: the operator's to fill in. */
+export const emptyDataDirPlaceholder = 'EMPTY_DATA_DIR';
 
 /** The kube-apiserver line once the change is done: every member's client URLs. */
 export function etcdServersLines(etcdServers: string): readonly string[] {

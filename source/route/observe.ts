@@ -42,6 +42,11 @@ export interface ClusterReading {
 	readonly failures: Readonly<Record<string, string>>;
 	readonly clusterId: string;
 	readonly probes: readonly EndpointProbe[];
+	/**
+	 * The endpoint whose member list this is, and whether it was read through raft (asked for on etcd 3.5+);
+	 * a serializable list is what that member last knew, which may be stale.
+	 */
+	readonly listFrom?: {readonly endpoint: string; readonly isLinearizable: boolean};
 }
 
 export type ObserveResult =
@@ -90,8 +95,9 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
 	const isDiscovering = options.isDiscovering ?? true;
 	const askable = [...new Set([...options.seeds, ...(options.known ?? []).flatMap(member => member.clientUrls)])];
 	let list: MemberList;
+	let listEndpoint: string;
 	try {
-		list = (await readMemberList(clientFor, askable, options.listTimeoutMs, options.isLinearizable)).list;
+		({list, endpoint: listEndpoint} = await readMemberList(clientFor, askable, options.listTimeoutMs, options.isLinearizable));
 	} catch (error) {
 		const errors = error instanceof AggregateError ? error.errors : [error];
 		const failures = askable.map((_, index) => classifyError(errors[index]));
@@ -119,7 +125,8 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
 		const last = own.at(-1);
 		failures[member.id] = !last ? 'not among the watched endpoints' : last.status ? `${last.endpoint} answers as member ${last.status.memberId}` : (last.failure ?? 'no answer');
 	}
-	return {kind: 'observed', reading: {at: now(), members: list.members, statuses, endpoints, failures, clusterId: list.clusterId, probes}};
+	const listFrom = {endpoint: listEndpoint, isLinearizable: options.isLinearizable === true};
+	return {kind: 'observed', reading: {at: now(), members: list.members, statuses, endpoints, failures, clusterId: list.clusterId, probes, listFrom}};
 }
 
 /**

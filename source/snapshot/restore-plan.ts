@@ -22,6 +22,41 @@ export interface RestorePlanInput {
 	readonly membersFrom: 'live' | 'manifest';
 	/** s3://BUCKET/KEY: each member host fetches (and verifies) the snapshot to snapshotPath first. */
 	readonly fetchFrom?: string;
+	/** How the check step's etcdctl reaches the restored members: TLS files as the member hosts name them, the user (never a password). */
+	readonly client?: PlanClient;
+	/** etcd is kubeadm's static pod: stopped and started by moving its manifest, pointed at the new data dir. */
+	readonly kubeadm?: KubeadmLayout;
+	/** Which member answered the live member list, and how it was read. */
+	readonly listFrom?: ListSource;
+}
+
+export interface PlanClient {
+	readonly cacert?: string;
+	readonly cert?: string;
+	readonly key?: string;
+	readonly user?: string;
+}
+
+/** A member list's source: a serializable read is what that member last knew, which may be stale. */
+export interface ListSource {
+	readonly member: string;
+	readonly endpoint: string;
+	readonly isLinearizable: boolean;
+}
+
+/**
+ * The etcd static pod as kubeadm lays it out on a control-plane node (every node alike): its manifest
+ * in kubelet's manifests directory, the data dir on a hostPath volume.
+ */
+export interface KubeadmLayout {
+	/** The manifest that was read (node path), and on which member's node, for the notes. */
+	readonly manifest: string;
+	readonly readFrom: string | undefined;
+	readonly apiserverManifest: string;
+	/** The pod's --data-dir (inside the pod). */
+	readonly dataDir: string;
+	/** The hostPath volume that holds it; undefined: --data-dir itself is changed. */
+	readonly dataVolume?: {readonly name: string; readonly hostPath: string; readonly mountPath: string; readonly hostDataDir: string};
 }
 
 export interface PlanStep {
@@ -39,6 +74,8 @@ export interface PlanPhase {
 
 export interface RestorePlan {
 	readonly tool: RestoreTool;
+	/** How etcd is stopped, pointed at the restored data and started: kubeadm's static pod, or by hand. */
+	readonly layout: 'kubeadm' | 'plain';
 	readonly token: string;
 	readonly membersFrom: 'live' | 'manifest';
 	readonly phases: readonly PlanPhase[];
@@ -106,9 +143,54 @@ export function startArgv(member: PlanMember, dataDir: string): string[] {
 
 const step = (member: string | undefined, argv: readonly string[]): PlanStep => ({...(member ? {member} : {}), argv, command: quotePrintedArgv(argv, isShownEscaped)});
 
+/** etcdctl's connection flags for the check step: the endpoints, TLS files and user (never a password). */
+export function checkArgv(endpoints: readonly string[], client: PlanClient | undefined, command: readonly string[]): string[] {
+	const flags: string[] = ['--endpoints', endpoints.join(',')];
+	if (client?.cacert) flags.push('--cacert', client.cacert);
+	if (client?.cert) flags.push('--cert', client.cert);
+	if (client?.key) flags.push('--key', client.key);
+	if (client?.user) flags.push('--user', client.user);
+	return ['etcdctl', ...flags, ...command];
+}
+
+/** A manifest moved out of kubelet's directory: kubelet stops its pod, and starts it again once it is back. */
+export function stoppedPathOf(manifest: string): string {
+	const slash = manifest.lastIndexOf('/');
+	const directory = manifest.slice(0, slash);
+	const parent = directory.slice(0, directory.lastIndexOf('/')) || '/';
+	return `${parent === '/' ? '' : parent}/${manifest.slice(slash + 1)}.stopped`;
+}
+
+/** Paths a printed sed script may carry as they are (a `.` escaped): anything else is left to the operator's editor. */
+const isPlainPath = (path: string) => /^\/[\w./+@:,=~-]*$/.test(path);
+const sedPattern = (path: string) => path.replaceAll('.', '\\.');
+
+/**
+ * How one member's moved-aside manifest comes to use `newDir`: the data volume's hostPath becomes it (and
+ * --data-dir the mount itself when it was below it); without a hostPath volume, --data-dir becomes it.
+ * In words for everyone, and as a sed line when every path is plain.
+ */
+function pointAtSteps(member: string, layout: KubeadmLayout, stopped: string, newDir: string): PlanStep[] {
+	const volume = layout.dataVolume;
+	const edits: Array<{readonly from: string; readonly to: string; readonly script: string}> = [];
+	if (volume) {
+		edits.push({from: `the ${volume.name} volume's hostPath path: ${volume.hostPath}`, to: `path: ${newDir}`, script: `s#^\\( *path: *\\)${sedPattern(volume.hostPath)}/* *$#\\1${newDir}#`});
+		if (layout.dataDir !== volume.mountPath) edits.push({from: `--data-dir=${layout.dataDir}`, to: `--data-dir=${volume.mountPath}`, script: `s#--data-dir=${sedPattern(layout.dataDir)} *$#--data-dir=${volume.mountPath}#`});
+	} else {
+		edits.push({from: `--data-dir=${layout.dataDir}`, to: `--data-dir=${newDir}`, script: `s#--data-dir=${sedPattern(layout.dataDir)} *$#--data-dir=${newDir}#`});
+	}
+	const keeps = volume && layout.dataDir === volume.mountPath ? ` (--data-dir stays ${layout.dataDir} inside the pod)` : '';
+	const steps: PlanStep[] = [{member, text: `in ${stopped}: ${edits.map(edit => `${edit.from} becomes ${edit.to}`).join('; ')}${keeps}`}];
+	const paths = [volume?.hostPath, volume?.mountPath, layout.dataDir, newDir, stopped].filter((path): path is string => path !== undefined);
+	if (paths.every(isPlainPath)) steps.push(step(member, ['sed', '-i', ...edits.flatMap(edit => ['-e', edit.script]), stopped]));
+	return steps;
+}
+
 /**
  * The restore, in the runbook's order (Kubernetes "Operating etcd clusters": stop all API servers, restore
  * state in all etcd instances, restart all API servers): every command as argv, built here and quoted once.
+ * On kubeadm (seed 001): static pods stop when their manifests leave kubelet's directory, the snapshot is
+ * restored into a new data dir (the old one stays), the manifest is pointed at it and moved back.
  */
 export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
 	const tool = input.tool ?? toolForVersion(input.etcdVersion);
@@ -124,10 +206,27 @@ export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
 	}
 	const initialCluster = initialClusterOf(voters);
 	const snapshot = input.isEncrypted ? decryptedPathOf(input.snapshotPath) : input.snapshotPath;
-	const phases: PlanPhase[] = [
-		{title: 'Stop every API server that uses this cluster', steps: [{text: 'stop all kube-apiserver instances (e.g. move /etc/kubernetes/manifests/kube-apiserver.yaml aside on every control-plane node) and any other writer'}]},
-		{title: 'Stop etcd on every member', steps: voters.map(member => ({member: member.name, text: `stop etcd on ${member.name} (systemctl stop etcd, or move its static pod manifest aside) and move its old data dir out of the way`}))},
-	];
+	const kubeadm = input.kubeadm;
+	const phases: PlanPhase[] = [];
+	if (kubeadm) {
+		const apiserverStopped = stoppedPathOf(kubeadm.apiserverManifest);
+		const etcdStopped = stoppedPathOf(kubeadm.manifest);
+		phases.push(
+			{
+				title: 'Stop every API server (kubelet stops a static pod whose manifest leaves its directory)',
+				steps: [...voters.map(member => step(member.name, ['mv', kubeadm.apiserverManifest, apiserverStopped])), {text: 'and stop any other writer of this etcd'}],
+			},
+			{
+				title: 'Stop etcd on every member (the old data dir stays where it is)',
+				steps: [...voters.map(member => step(member.name, ['mv', kubeadm.manifest, etcdStopped])), {text: 'wait until kubelet has stopped it on every node: crictl ps --name etcd lists nothing'}],
+			},
+		);
+	} else {
+		phases.push(
+			{title: 'Stop every API server that uses this cluster', steps: [{text: 'stop all kube-apiserver instances (e.g. move /etc/kubernetes/manifests/kube-apiserver.yaml aside on every control-plane node) and any other writer'}]},
+			{title: 'Stop etcd on every member', steps: voters.map(member => ({member: member.name, text: `stop etcd on ${member.name} (systemctl stop etcd, or move its static pod manifest aside) and move its old data dir out of the way`}))},
+		);
+	}
 	if (input.fetchFrom !== undefined) {
 		const keyArgs = input.isEncrypted ? ['--identity', 'KEY_FILE'] : [];
 		phases.push({
@@ -141,19 +240,46 @@ export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
 			steps: voters.map(member => step(member.name, ['age', '--decrypt', '--identity', 'KEY_FILE', '--output', snapshot, input.snapshotPath])),
 		});
 	}
-	phases.push(
-		{
-			title: 'Restore every member (the new data dir must not exist yet)',
-			steps: voters.map(member => step(member.name, restoreArgv(tool, snapshot, member, initialCluster, input.token, dataDirFor(input.dataDir, member.name)))),
-		},
-		{title: 'Start etcd on every member', steps: voters.map(member => step(member.name, startArgv(member, dataDirFor(input.dataDir, member.name))))},
-		{title: 'Check the restored cluster', steps: [step(undefined, ['etcdctl', '--endpoints', voters.flatMap(member => member.clientUrls).join(','), 'endpoint', 'health'])]},
-		{title: 'Restart every API server', steps: [{text: 'start all kube-apiserver instances again, then restart kube-scheduler, kube-controller-manager and kubelet so none relies on stale data'}]},
-	);
+	phases.push({
+		title: `Restore every member into a new data dir with ${tool} (it must not exist yet)`,
+		steps: voters.map(member => step(member.name, restoreArgv(tool, snapshot, member, initialCluster, input.token, dataDirFor(input.dataDir, member.name)))),
+	});
+	const endpoints = voters.flatMap(member => member.clientUrls);
+	if (kubeadm) {
+		const etcdStopped = stoppedPathOf(kubeadm.manifest);
+		phases.push(
+			{title: 'Point every member\'s etcd manifest at its restored data dir', steps: voters.flatMap(member => pointAtSteps(member.name, kubeadm, etcdStopped, dataDirFor(input.dataDir, member.name)))},
+			{title: 'Start etcd on every member (kubelet starts the pod once its manifest is back)', steps: voters.map(member => step(member.name, ['mv', etcdStopped, kubeadm.manifest]))},
+		);
+	} else {
+		phases.push({title: 'Start etcd on every member', steps: voters.map(member => step(member.name, startArgv(member, dataDirFor(input.dataDir, member.name))))});
+	}
+	phases.push({title: 'Check the restored cluster', steps: [step(undefined, checkArgv(endpoints, input.client, ['endpoint', 'health'])), step(undefined, checkArgv(endpoints, input.client, ['endpoint', 'status', '-w', 'table']))]});
+	if (kubeadm) {
+		phases.push({
+			title: 'Restart every API server',
+			steps: [
+				...voters.map(member => step(member.name, ['mv', stoppedPathOf(kubeadm.apiserverManifest), kubeadm.apiserverManifest])),
+				{text: 'then restart kube-scheduler, kube-controller-manager and kubelet so none relies on stale data'},
+			],
+		});
+	} else {
+		phases.push({title: 'Restart every API server', steps: [{text: 'start all kube-apiserver instances again, then restart kube-scheduler, kube-controller-manager and kubelet so none relies on stale data'}]});
+	}
 	if (input.isEncrypted) notes.push(`remove ${snapshot} from every host once the members are up: it is the unencrypted database`);
 	if (input.membersFrom === 'manifest') notes.push('members come from the snapshot manifest: the cluster did not answer; check the URLs still fit the hosts');
-	notes.push('in a static pod or systemd unit, put the same --data-dir and URLs in the existing configuration instead of running etcd by hand');
-	return {tool, token: input.token, membersFrom: input.membersFrom, phases, notes};
+	const from = input.listFrom;
+	if (input.membersFrom === 'live' && from && !from.isLinearizable) {
+		notes.push(`member list read from ${from.member} (${from.endpoint}) as a serializable read: it may be stale (a member cut off from the others answers what it last knew); compare it with etcdctl member list before you restore`);
+	}
+	if (kubeadm) {
+		notes.push(`etcd is kubeadm's static pod (read from ${kubeadm.manifest}${kubeadm.readFrom ? ` on ${kubeadm.readFrom}` : ''}): every control-plane node is taken to be laid out the same way; check each node's manifest before you edit it`);
+		notes.push(`the old data dir (${kubeadm.dataVolume?.hostDataDir ?? kubeadm.dataDir}) is left as it was: remove it only once the restored cluster is healthy`);
+		if (tool === 'etcdutl') notes.push('etcdutl ships with etcd 3.5+ (and in its image, registry.k8s.io/etcd): use the one of the cluster\'s version on each node');
+	} else {
+		notes.push('in a static pod or systemd unit, put the same --data-dir and URLs in the existing configuration instead of running etcd by hand');
+	}
+	return {tool, layout: kubeadm ? 'kubeadm' : 'plain', token: input.token, membersFrom: input.membersFrom, phases, notes};
 }
 
 /** The plan as text for a terminal: numbered phases, one command per member. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -8,6 +9,9 @@ import {startCluster} from '../helpers/cluster.js';
 import {TmuxSession} from '../helpers/tmux.js';
 import {makeTestPki} from '../helpers/tls.js';
 import {hasSshd, TestSshd} from '../helpers/sshd.js';
+import {etcdBinary} from '../helpers/etcd-binaries.js';
+import {snapshotTool} from '../helpers/snapshot-fixtures.js';
+import {parseYaml} from '../../source/config/yaml.js';
 
 // A 3-member TLS cluster laid out as kubeadm lays out a control-plane node, under a temporary root:
 // DIR/etc/kubernetes/pki/etcd/{ca,server,healthcheck-client}.{crt,key} and the etcd static pod's manifest,
@@ -58,7 +62,21 @@ spec:
     - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
     image: registry.k8s.io/etcd:3.5.30-0
     name: etcd
+    volumeMounts:
+    - mountPath: /var/lib/etcd
+      name: etcd-data
+    - mountPath: /etc/kubernetes/pki/etcd
+      name: etcd-certs
   hostNetwork: true
+  volumes:
+  - hostPath:
+      path: /etc/kubernetes/pki/etcd
+      type: DirectoryOrCreate
+    name: etcd-certs
+  - hostPath:
+      path: /var/lib/etcd
+      type: DirectoryOrCreate
+    name: etcd-data
 `,
 );
 
@@ -91,6 +109,57 @@ test('the console with --kubeadm DIR alone shows the cluster healthy', {timeout:
 	assert.match(screen, /leader etcd-\d/);
 	session.sendKeys('q');
 	assert.equal(await session.waitForExit(15_000), 0);
+});
+
+test('snapshot restore-plan --kubeadm DIR: the kubeadm way with the node\'s files and data dir; its check, restore and manifest edit run as printed (node paths read under DIR)', {timeout: 120_000}, async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-kubeadm-plan-'));
+	try {
+		const file = join(dir, 'snap.db');
+		const save = await runCli(['snapshot', 'save', file, '--kubeadm', root], {timeoutMs: 60_000});
+		assert.equal(save.code, 0, save.stderr + save.stdout);
+		const result = await runCli(['snapshot', 'restore-plan', file, '--kubeadm', root, '-w', 'json']);
+		assert.equal(result.code, 0, result.stderr + result.stdout);
+		assert.match(result.stderr, /^etcdtop: kubeadm: the etcd static pod, member etcd-1,/m);
+		type Step = {member?: string; argv?: string[]; text?: string};
+		const plan = JSON.parse(result.stdout) as {layout: string; tool: string; membersFrom: string; notes: string[]; phases: Array<{title: string; steps: Step[]}>};
+		assert.equal(plan.layout, 'kubeadm');
+		assert.equal(plan.membersFrom, 'live');
+		assert.equal(plan.tool, snapshotTool(), 'etcdutl from 3.5, etcdctl on 3.4');
+		const steps = (title: RegExp) => plan.phases.find(phase => title.test(phase.title))!.steps;
+		assert.deepEqual(steps(/^Stop etcd/)[0]!.argv, ['mv', '/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/etcd.yaml.stopped']);
+		assert.match(plan.notes.join('\n'), /member list read from etcd-\d \(https:\/\/127\.0\.0\.1:\d+\) as a serializable read: it may be stale/);
+		assert.doesNotMatch(result.stdout, new RegExp(root.replaceAll('/', '\\/')), 'the plan names the node\'s paths, not where they were read here');
+		const onHere = (argv: readonly string[]) => argv.map(word => (word.startsWith('/etc/kubernetes/') ? join(root, word) : word));
+
+		// The check as printed, with the node's TLS files (read under DIR here): the cluster answers it.
+		const check = steps(/^Check/)[0]!.argv!;
+		assert.deepEqual(check.slice(3, 9), ['--cacert', '/etc/kubernetes/pki/etcd/ca.crt', '--cert', '/etc/kubernetes/pki/etcd/healthcheck-client.crt', '--key', '/etc/kubernetes/pki/etcd/healthcheck-client.key']);
+		const health = spawnSync(etcdBinary('etcdctl'), onHere(check).slice(1), {encoding: 'utf8', timeout: 60_000});
+		assert.equal(health.status, 0, health.stderr + health.stdout);
+		assert.equal((health.stdout + health.stderr).match(/is healthy/g)?.length, 3, health.stdout + health.stderr);
+
+		// etcd-1's restore as printed, into a data dir under this test's directory: the version's tool restores it.
+		const restore = steps(/^Restore/).find(step => step.member === 'etcd-1')!.argv!;
+		assert.deepEqual(restore.slice(-2), ['--data-dir', '/var/lib/etcd-restored']);
+		const restoredDir = join(dir, 'var/lib/etcd-restored');
+		const restored = spawnSync(etcdBinary(restore[0] as 'etcdctl' | 'etcdutl'), [...restore.slice(1, -1), restoredDir], {encoding: 'utf8', timeout: 60_000});
+		assert.equal(restored.status, 0, restored.stderr + restored.stdout);
+		assert.ok(existsSync(join(restoredDir, 'member', 'snap', 'db')));
+
+		// The manifest moved aside and edited as printed: the data volume's hostPath is the restored dir, nothing else moved.
+		const manifest = readFileSync(join(root, 'etc/kubernetes/manifests/etcd.yaml'), 'utf8');
+		writeFileSync(join(root, 'etc/kubernetes/etcd.yaml.stopped'), manifest);
+		const sed = steps(/^Point/).find(step => step.member === 'etcd-1' && step.argv)!.argv!;
+		const edited = spawnSync(sed[0]!, onHere(sed).slice(1), {encoding: 'utf8'});
+		assert.equal(edited.status, 0, edited.stderr);
+		type Pod = {spec: {containers: Array<{command: string[]}>; volumes: Array<{name: string; hostPath: {path: string}}>}};
+		const pod = parseYaml(readFileSync(join(root, 'etc/kubernetes/etcd.yaml.stopped'), 'utf8')) as Pod;
+		assert.deepEqual(Object.fromEntries(pod.spec.volumes.map(volume => [volume.name, volume.hostPath.path])), {'etcd-certs': '/etc/kubernetes/pki/etcd', 'etcd-data': '/var/lib/etcd-restored'});
+		assert.deepEqual(pod.spec.containers[0]!.command, (parseYaml(manifest) as Pod).spec.containers[0]!.command);
+	} finally {
+		rmSync(join(root, 'etc/kubernetes/etcd.yaml.stopped'), {force: true});
+		rmSync(dir, {recursive: true, force: true});
+	}
 });
 
 describe('through --via, the kubeadm detection runs on the SSH host (read over the connection)', {skip: hasSshd() ? false : 'OpenSSH sshd is not installed', timeout: 300_000}, () => {

@@ -76,7 +76,7 @@ for (const [columns, name] of [[120, 'etcd-4'], [80, 'etcd-5']] as const) {
 		session.sendKeys('a');
 		await session.waitFor('esc stops before the next step');
 		// Started with exactly what the screen shows: its env and its URL flags.
-		const urlFlags = /etcd (--listen-peer-urls=\S+ --advertise-client-urls=\S+ --listen-client-urls=\S+) --data-dir=EMPTY_DIR/.exec(waiting)?.[1];
+		const urlFlags = /etcd (--listen-peer-urls=\S+ --advertise-client-urls=\S+ --listen-client-urls=\S+) --data-dir=EMPTY_DATA_DIR/.exec(waiting)?.[1];
 		assert.ok(urlFlags, waiting);
 		cluster.startExtra(name, {env, args: urlFlags.split(' ')});
 		const done = await session.waitFor(/done: .* is a healthy voter/, 180_000);
@@ -144,7 +144,7 @@ for (const [columns, failed, name] of [[120, 'etcd-2', 'etcd-6'], [80, 'etcd-3',
 		assert.ok(written.includes(`settings written to ${join(dir, file)} (mode 0600)`), written);
 		assert.equal(statSync(join(dir, file)).mode & 0o777, 0o600);
 		assert.ok(readFileSync(join(dir, file), 'utf8').includes(`export ETCD_INITIAL_CLUSTER=${initialCluster}`));
-		const urlFlags = /etcd (--listen-peer-urls=\S+ --advertise-client-urls=\S+ --listen-client-urls=\S+) --data-dir=EMPTY_DIR/.exec(waiting)?.[1];
+		const urlFlags = /etcd (--listen-peer-urls=\S+ --advertise-client-urls=\S+ --listen-client-urls=\S+) --data-dir=EMPTY_DATA_DIR/.exec(waiting)?.[1];
 		assert.ok(urlFlags, waiting);
 		cluster.startExtra(name, {env, args: urlFlags.split(' ')});
 		const done = unwrapped(await session.waitFor(/done: .* is a healthy voter/, 180_000), columns);
