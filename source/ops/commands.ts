@@ -29,6 +29,12 @@ export const etcdctl = {
 	memberPromote: (c: EtcdctlBase, id: string) => [...base(c), 'member', 'promote', id],
 	/** etcdctl sends move-leader to the leader among --endpoints, so the leader's endpoint is given. */
 	moveLeader: (c: EtcdctlBase, leaderEndpoints: readonly string[], id: string) => [...base(c, leaderEndpoints.length > 0 ? leaderEndpoints : c.endpoints), 'move-leader', id],
+	/** Health of the members named (not --cluster): the voters a workflow reads from. */
+	endpointHealthOf: (c: EtcdctlBase, endpoints: readonly string[]) => [...base(c, endpoints), 'endpoint', 'health'],
+	defrag: (c: EtcdctlBase, endpoint: string, timeoutMs: number) => [...base(c, [endpoint]), `--command-timeout=${Math.ceil(timeoutMs / 1000)}s`, 'defrag'],
+	compact: (c: EtcdctlBase, endpoint: string, revision: number) => [...base(c, [endpoint]), 'compact', String(revision), '--physical'],
+	/** etcdctl's `alarm disarm` clears every alarm; etcdtop deactivates the NOSPACE ones only (disarmCommand says so). */
+	alarmDisarm: (c: EtcdctlBase, endpoint: string) => [...base(c, [endpoint]), 'alarm', 'disarm'],
 } as const;
 
 /**
@@ -61,6 +67,11 @@ export function printedYamlScalar(value: string): string {
 		})
 		.join('');
 	return `"${body}"`;
+}
+
+/** The disarm's line as shown and logged: etcdctl would clear every alarm, etcdtop clears NOSPACE. */
+export function disarmCommand(connection: EtcdctlBase, endpoint: string): string {
+	return `${commandText(etcdctl.alarmDisarm(connection, endpoint))}   # NOSPACE only`;
 }
 
 /**

@@ -1,8 +1,8 @@
 import {classifyError} from '../etcd/errors.js';
 import type {Alarm} from '../etcd/types.js';
-import {commandText, type EtcdctlBase} from './commands.js';
+import {commandText, disarmCommand, etcdctl, type EtcdctlBase} from './commands.js';
 import {disarmBlocker, type DefragState} from './defrag-workflow.js';
-import {compactLog, confirmLog, disarmCommand, disarmLog, etcdctlCompact, observeLog, type CompactResult, type ConfirmEffect, type DisarmResult} from './maintenance-steps.js';
+import {compactLog, confirmLog, disarmLog, observeLog, type CompactResult, type ConfirmEffect, type DisarmResult} from './maintenance-steps.js';
 import {observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
 import type {EffectLog, Workflow} from './runner.js';
 
@@ -66,7 +66,7 @@ export function reduceCompact(state: CompactState, event: CompactEvent): Compact
 			if (target.kind === 'revision' && revision > current) return end({type: 'refused', message: `revision ${revision} is in the future: the current revision is ${current}; nothing was changed`});
 			if (revision < 1) return end({type: 'done', message: `the current revision is ${current}: keeping ${target.kind === 'keep' ? target.revisions : 0} revisions leaves nothing to compact`});
 			const dbSize = Math.max(0, ...Object.values(observation.statuses).map(status => status.dbSize));
-			const command = commandText(etcdctlCompact(state.options.connection, endpoint, revision));
+			const command = commandText(etcdctl.compact(state.options.connection, endpoint, revision));
 			const compact: CompactEffect = {type: 'compact', revision, endpoint, dbSize, command};
 			const summary = [`compact to revision ${revision} (current ${current}): every older revision of every key is deleted for good; watches and reads below ${revision} will fail`];
 			return {...state, observation, revision, next: state.options.isPreConfirmed ? compact : {type: 'confirm', expected: compactWord, summary, commands: [command]}};
@@ -77,7 +77,7 @@ export function reduceCompact(state: CompactState, event: CompactEvent): Compact
 			const observation = state.observation!;
 			const endpoint = requestEndpoint(observation)!;
 			const dbSize = Math.max(0, ...Object.values(observation.statuses).map(status => status.dbSize));
-			return {...state, next: {type: 'compact', revision: state.revision!, endpoint, dbSize, command: commandText(etcdctlCompact(state.options.connection, endpoint, state.revision!))}};
+			return {...state, next: {type: 'compact', revision: state.revision!, endpoint, dbSize, command: commandText(etcdctl.compact(state.options.connection, endpoint, state.revision!))}};
 		}
 		case 'cancelled':
 			return end({type: 'cancelled', message: event.reason ?? 'not confirmed; nothing was changed'});

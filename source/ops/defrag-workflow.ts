@@ -1,10 +1,10 @@
 import {defragDeadlineMs} from '../etcd/maintenance.js';
 import type {Alarm, EndpointStatus, MemberInfo} from '../etcd/types.js';
-import {commandText, type EtcdctlBase} from './commands.js';
+import {commandText, disarmCommand, etcdctl, type EtcdctlBase} from './commands.js';
 import {evaluateRule, type Rule} from './defrag-rule.js';
 import {classifyError} from '../etcd/errors.js';
 import {endpointOf, observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
-import {compactLog, confirmLog, disarmCommand, disarmLog, etcdctlCompact, etcdctlDefrag, observeLog, type ConfirmEffect} from './maintenance-steps.js';
+import {compactLog, confirmLog, disarmLog, observeLog, type ConfirmEffect} from './maintenance-steps.js';
 import type {EffectLog, Workflow} from './runner.js';
 import {compareText} from '../model/order.js';
 
@@ -276,8 +276,8 @@ export function commandsOf(state: DefragState): readonly string[] {
 	if (!observation || !state.plan) return [];
 	const {connection} = state.options;
 	return [
-		...(state.options.isCompacting ? [commandText(etcdctlCompact(connection, leaderEndpoint(observation), revisionOf(observation)))] : []),
-		...state.plan.filter(row => row.action === 'defrag').map(row => commandText(etcdctlDefrag(connection, row.endpoint, defragTimeoutFor(row.dbSize)))),
+		...(state.options.isCompacting ? [commandText(etcdctl.compact(connection, leaderEndpoint(observation), revisionOf(observation)))] : []),
+		...state.plan.filter(row => row.action === 'defrag').map(row => commandText(etcdctl.defrag(connection, row.endpoint, defragTimeoutFor(row.dbSize)))),
 		...(state.options.isDisarming ? [disarmCommand(connection, leaderEndpoint(observation))] : []),
 	];
 }
@@ -291,7 +291,7 @@ function startChanges(state: DefragState): DefragState {
 		const revision = revisionOf(observation);
 		const endpoint = leaderEndpoint(observation);
 		const dbSize = Math.max(0, ...Object.values(observation.statuses).map(status => status.dbSize));
-		return {...state, step: 'compact', next: {type: 'compact', revision, endpoint, dbSize, command: commandText(etcdctlCompact(state.options.connection, endpoint, revision))}};
+		return {...state, step: 'compact', next: {type: 'compact', revision, endpoint, dbSize, command: commandText(etcdctl.compact(state.options.connection, endpoint, revision))}};
 	}
 	return nextMember(state);
 }
@@ -319,7 +319,7 @@ function nextMember(state: DefragState): DefragState {
 		current: row.id,
 		// The observation just taken is the start, within milliseconds: the reducer has no clock of its own.
 		progress: {...state.progress, [row.id]: {state: 'defragmenting', since: state.observation?.at ?? 0}},
-		next: {type: 'defragment', member: {id: row.id, name: row.name, endpoint}, dbSize, command: commandText(etcdctlDefrag(state.options.connection, endpoint, defragTimeoutFor(dbSize)))},
+		next: {type: 'defragment', member: {id: row.id, name: row.name, endpoint}, dbSize, command: commandText(etcdctl.defrag(state.options.connection, endpoint, defragTimeoutFor(dbSize)))},
 	};
 }
 
@@ -493,7 +493,6 @@ function doneText(state: DefragState): string {
 
 function describeDefrag(effect: DefragEffect, state: DefragState): EffectLog<DefragEvent> {
 	const {connection} = state.options;
-	const user = connection.user ? [`--user=${connection.user}`] : [];
 	switch (effect.type) {
 		case 'observe':
 			return observeLog;
@@ -503,7 +502,7 @@ function describeDefrag(effect: DefragEffect, state: DefragState): EffectLog<Def
 			return {
 				kind: 'read',
 				step: 'preflight',
-				command: commandText(['etcdctl', `--endpoints=${effect.members.map(member => member.endpoint).join(',')}`, ...user, 'endpoint', 'health']),
+				command: commandText(etcdctl.endpointHealthOf(connection, effect.members.map(member => member.endpoint))),
 				result: event => (event.type !== 'reads-done' ? undefined : Object.keys(event.failures).length === 0 ? `ok: ${effect.members.length} voters answer a linearizable read` : `failed: ${Object.entries(event.failures).map(([id, message]) => `${id}: ${message}`).join('; ')}`),
 			};
 		case 'read-quotas':

@@ -1,28 +1,10 @@
 import type {Alarm} from '../etcd/types.js';
-import {commandText, type EtcdctlBase} from './commands.js';
 import type {EffectLog} from './runner.js';
 
-// What the maintenance workflows (defrag, compact, alarm disarm) share: the etcdctl lines of their changes
-// and how the runner logs each one, so `defrag --compact --disarm` logs a compaction or a disarm exactly as
-// `etcdtop compact` and `etcdtop alarm disarm` do. ops/maintenance-run.ts performs them.
-
-export function etcdctlDefrag(connection: EtcdctlBase, endpoint: string, timeoutMs: number): readonly string[] {
-	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), `--command-timeout=${Math.ceil(timeoutMs / 1000)}s`, 'defrag'];
-}
-
-export function etcdctlCompact(connection: EtcdctlBase, endpoint: string, revision: number): readonly string[] {
-	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), 'compact', String(revision), '--physical'];
-}
-
-/** etcdctl's `alarm disarm` clears every alarm; etcdtop deactivates the NOSPACE ones only. */
-export function etcdctlDisarm(connection: EtcdctlBase, endpoint: string): readonly string[] {
-	return ['etcdctl', `--endpoints=${endpoint}`, ...(connection.user ? [`--user=${connection.user}`] : []), 'alarm', 'disarm'];
-}
-
-/** The disarm's line as shown and logged: etcdctl would clear every alarm, etcdtop clears NOSPACE. */
-export function disarmCommand(connection: EtcdctlBase, endpoint: string): string {
-	return `${commandText(etcdctlDisarm(connection, endpoint))}   # NOSPACE only`;
-}
+// What the maintenance workflows (defrag, compact, alarm disarm) share: how the runner logs each change, so
+// `defrag --compact --disarm` logs a compaction or a disarm exactly as `etcdtop compact` and `etcdtop alarm
+// disarm` do. Their etcdctl lines are ops/commands.ts's (every etcdctl line is built there);
+// ops/maintenance-run.ts performs them.
 
 /** The operator's typed answer, the same in every maintenance workflow: the word, what will happen, the etcdctl lines. */
 export interface ConfirmEffect {
