@@ -3,7 +3,7 @@ import {checkedDuration} from '../config/config.js';
 import {durationRanges} from '../config/duration.js';
 import {startConsolePoller} from '../console/poller.js';
 import {parseByteSize} from '../ops/defrag-rule.js';
-import {loadSnapshotOptions, resolvedConfig, withVia, type CommandContext} from './context.js';
+import {loadSnapshotOptions, openCommandLog, resolvedConfig, withVia, type CommandContext} from './context.js';
 import type {ParsedFlags} from './flags.js';
 import {defaultSnapshotDir} from '../config/snapshot-options.js';
 import {checkedSnapshotDir} from './snapshot-save.js';
@@ -37,17 +37,26 @@ export async function consoleCommand({flags, io}: CommandContext): Promise<numbe
 	// The Maintenance pane's defrag takes --quota-backend-bytes (when Status has no quota) and --wait-timeout too.
 	const quotaFlag = flags.quotaBackendBytes === undefined ? undefined : parseByteSize(flags.quotaBackendBytes);
 	if (flags.quotaBackendBytes !== undefined && quotaFlag === undefined) throw new ConfigError('--quota-backend-bytes', `"${flags.quotaBackendBytes}" is not a size in bytes`, 'e.g. 8589934592 or 8GiB');
-	// SSH is up (or retrying) before the console takes the screen: a host key prompt or refusal stays readable.
-	return withVia(config, io, async via => {
-		const poller = startConsolePoller(config, via?.routes);
-		// Ink and React load now, while the first answers arrive.
-		const {runConsoleRoot} = await import('../console/root.js');
-		const {consoleMemberOps} = await import('./member.js');
-		return runConsoleRoot(config, poller, {
-			snapshots,
-			memberOps: async log => consoleMemberOps(config, flags, via, log),
-			maintenance: {quotaFlag, settleTimeoutMs: waitTimeoutMs, commandLog: flags.commandLog},
-			...(via ? {via} : {}),
+	// Opened once, here: member changes and the Maintenance pane both append to it; a warning about its
+	// mode is the log pane's first line.
+	const notes: string[] = [];
+	const logFile = openCommandLog(flags.commandLog, text => notes.push(text));
+	try {
+		// SSH is up (or retrying) before the console takes the screen: a host key prompt or refusal stays readable.
+		return await withVia(config, io, async via => {
+			const poller = startConsolePoller(config, via?.routes);
+			// Ink and React load now, while the first answers arrive.
+			const {runConsoleRoot} = await import('../console/root.js');
+			return runConsoleRoot(config, poller, {
+				snapshots,
+				members: {waitTimeoutMs},
+				logFile,
+				maintenance: {quotaFlag, settleTimeoutMs: waitTimeoutMs},
+				...(via ? {via} : {}),
+				notes,
+			});
 		});
-	});
+	} finally {
+		logFile.close();
+	}
 }

@@ -7,6 +7,7 @@ import {SshError} from '../ssh/errors.js';
 import {quotePrintedArgv} from '../ssh/quote.js';
 import {isShownEscaped} from '../model/visible-text.js';
 import {promptSecret} from '../config/secret-prompt.js';
+import {CommandLogFileError, openCommandLogFile, type CommandLogFile} from '../output/command-log-file.js';
 import type {ParsedFlags} from './flags.js';
 import type {Via} from './via.js';
 
@@ -127,4 +128,17 @@ export async function withVia<T>(config: Config, io: CommandIo, body: (via: Via 
 export async function loadSnapshotOptions(flags: ParsedFlags) {
 	const {parseSnapshotOptions, recipientsOf} = await import('../config/snapshot-options.js');
 	return {options: parseSnapshotOptions(flags), recipientsOf};
+}
+
+/**
+ * --command-log FILE, opened once by the command that takes it, before anything changes (and closed by
+ * it): a file it cannot safely write is a usage error, exit 3.
+ */
+export function openCommandLog(path: string | undefined, warn: (text: string) => void): CommandLogFile {
+	try {
+		return openCommandLogFile(path, warn);
+	} catch (error) {
+		if (error instanceof CommandLogFileError) throw new ConfigError('--command-log', error.message, 'e.g. --command-log /var/log/etcdtop-changes.log');
+		throw error;
+	}
 }

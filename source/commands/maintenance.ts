@@ -17,7 +17,7 @@ import {parseByteSize, parseRule, RuleError} from '../ops/defrag-rule.js';
 import {confirmWord, defragTimeoutFor, defragWorkflow, initialDefragState, type DefragState, type Outcome, type PlannedMember} from '../ops/defrag-workflow.js';
 import {runWorkflow, type CommandLogEntry} from '../ops/runner.js';
 import type {CommandContext, CommandIo} from './context.js';
-import {resolvedConfig, withVia} from './context.js';
+import {openCommandLog, resolvedConfig, withVia} from './context.js';
 import type {ParsedFlags} from './flags.js';
 import {MaintenanceInputError, openMaintenanceContext, type MaintenanceContext} from '../console/maintenance-context.js';
 import {depthOf, positiveInteger, usageTable} from './usage-table.js';
@@ -94,7 +94,11 @@ async function withContext<T>(
 	check?.(config);
 	try {
 		return await withVia(config, io, async via => {
-			const context = await openMaintenanceContext(config, via, {commandLog: flags.commandLog, warn: io.err});
+			const logFile = openCommandLog(flags.commandLog, io.err);
+			const context = await openMaintenanceContext(config, via, logFile).catch((error: unknown) => {
+				logFile.close();
+				throw error;
+			});
 			let refusal: CredentialsRefusedError | undefined;
 			const observe = async () => {
 				try {
@@ -110,6 +114,7 @@ async function withContext<T>(
 				});
 			} finally {
 				await context.close();
+				logFile.close();
 			}
 		});
 	} catch (error) {

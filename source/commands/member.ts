@@ -1,21 +1,18 @@
 import {createInterface} from 'node:readline/promises';
-import {buildSshSettings, checkedDuration, type Config} from '../config/config.js';
+import {checkedDuration, type Config} from '../config/config.js';
 import {durationRanges} from '../config/duration.js';
 import {formatDuration} from '../model/format.js';
 import type {KubeadmDetection} from '../config/kubeadm.js';
-import {connectOptionsOf} from '../config/connect-options.js';
 import {ConfigError} from '../config/errors.js';
 import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
-import {initialState, type Effect, type OperationKind, type OperationPlan, type OperationState} from '../ops/member-workflow.js';
-import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
-import {catchUpText, copyableFeed, startSettingsLines, type SettingsContext} from '../ops/member-settings.js';
-import {printedYamlScalar} from '../ops/commands.js';
+import type {Effect, OperationKind, OperationPlan, OperationState} from '../ops/member-workflow.js';
+import {catchUpText, startSettingsLines} from '../ops/member-settings.js';
 import {isTypedMatch} from '../model/typed-confirmation.js';
 import type {Via} from './via.js';
 import {visibleLine} from '../model/visible-text.js';
-import {resolvedConfig, withVia, type CommandContext} from './context.js';
-import {CommandLogFileError, openCommandLogFile} from '../output/command-log-file.js';
+import {openCommandLog, resolvedConfig, withVia, type CommandContext} from './context.js';
+import {memberOpsBackend, settingsContextOf} from '../console/member-ops.js';
 
 export interface MemberFlags {
 	readonly newName?: string;
@@ -36,17 +33,8 @@ export interface MemberIo {
 	readonly err: (text: string) => void;
 }
 
-/** --ssh-host, --ssh-identity, --ssh-known-hosts as buildConfig validated them (a bad value is exit 3 there). */
-function sshOf(config: Config) {
-	return config.ssh ?? buildSshSettings({});
-}
-
 /** The --via host: member clients dial through its tunnels, start commands reach hosts through it. */
 export type MemberVia = Pick<Via, 'routes' | 'connection'>;
-
-function viaOptions(via: MemberVia | undefined) {
-	return via ? {routes: via.routes, via: via.connection} : {};
-}
 
 const usage = 'use: etcdtop member replace FAILED --new-name NAME --new-peer-url URL | member add NAME --peer-url URL | member remove|promote|move-leader NAME|ID';
 const actions: readonly OperationKind[] = ['replace', 'add', 'remove', 'promote', 'move-leader'];
@@ -121,41 +109,7 @@ async function askTyped(effect: Extract<Effect, {type: 'confirm'}>, io: MemberIo
 	}
 }
 
-/** --command-log FILE, opened before anything changes: a file it cannot safely write is a usage error. */
-function commandLogFileOf(path: string | undefined, warn: (text: string) => void) {
-	try {
-		return openCommandLogFile(path, warn);
-	} catch (error) {
-		if (error instanceof CommandLogFileError) throw new ConfigError('--command-log', error.message, 'e.g. --command-log /var/log/etcdtop-changes.log');
-		throw error;
-	}
-}
-
 /** Prints what changed between two states: new notes, start settings once, catch-up progress at most once a second. */
-/**
- * The node's own lines for the new member's static pod, when kubeadm's manifest was read: the data dir and
- * the TLS files as that node names them, instead of leaving them for the operator to copy.
- */
-export function kubeadmPodLines(kubeadm: KubeadmDetection | undefined): readonly string[] {
-	if (kubeadm?.source !== 'etcd-pod') return [];
-	const flags: Array<readonly [string, string | undefined]> = [
-		['data-dir', kubeadm.dataDir],
-		['cert-file', kubeadm.serverCertFile],
-		['key-file', kubeadm.serverKeyFile],
-		['peer-cert-file', kubeadm.peerCertFile],
-		['peer-key-file', kubeadm.peerKeyFile],
-		['trusted-ca-file', kubeadm.trustedCaFile],
-	];
-	return flags.filter((flag): flag is readonly [string, string] => flag[1] !== undefined).map(([name, value]) => `    - ${printedYamlScalar(`--${name}=${value}`)}`);
-}
-
-/** This node's data dir and TLS files for the new member's lines, when kubeadm's manifest was read. */
-export function settingsContextOf(kubeadm: KubeadmDetection | undefined): SettingsContext {
-	// On the host the data dir is the hostPath behind the pod's --data-dir (kubeadm: the same /var/lib/etcd).
-	const dataDir = kubeadm?.dataVolume?.hostDataDir ?? kubeadm?.dataDir;
-	return {...(dataDir === undefined ? {} : {dataDir}), podLines: kubeadmPodLines(kubeadm)};
-}
-
 function reporter(io: MemberIo, kubeadm?: KubeadmDetection) {
 	let printedNotes = 0;
 	let hasPrintedSettings = false;
@@ -189,28 +143,11 @@ export function checkMemberCommand(config: Config, args: readonly string[], flag
 
 export async function memberCommand(config: Config, args: readonly string[], flags: MemberFlags, io: MemberIo, via?: MemberVia): Promise<number> {
 	const plan = checkMemberCommand(config, args, flags);
-	const connect = connectOptionsOf(config);
 	const report = reporter(io, config.kubeadm);
-	const logFile = commandLogFileOf(flags.commandLog, io.err);
-	const copyToLog = copyableFeed(settingsContextOf(config.kubeadm), logFile.copyable);
-	// Loaded here, not at the top: the console imports this module for its wizard and should not pay for ssh2 at start-up.
-	const {liveOperationIo} = await import('../ops/live-io.js');
-	const live = liveOperationIo(
-		{endpoints: config.endpoints, connect, probeTimeoutMs: config.probeTimeoutMs, ssh: sshOf(config), sshTimeoutMs: Math.min(plan.waitTimeoutMs, 120_000), ...viaOptions(via), onRemoteOutput: logFile.remote},
-		{
-			confirm: async effect => askTyped(effect, io),
-			log: entry => {
-				io.out(`  $ ${entry.command}  # ${entry.result}`);
-				logFile.change(entry);
-			},
-			onState: state => {
-				report(state);
-				copyToLog(state);
-			},
-		},
-	);
+	const logFile = openCommandLog(flags.commandLog, io.err);
 	try {
-		const final = await runOperation(initialState(plan), live);
+		const backend = memberOpsBackend(config, {waitTimeoutMs: plan.waitTimeoutMs, ...(via ? {via} : {}), logFile});
+		const final = await backend.run(plan, {confirm: async effect => askTyped(effect, io), onState: report, onLog: entry => io.out(`  $ ${entry.command}  # ${entry.result}`)});
 		const outcome = final.outcome;
 		if (!outcome) return exitCodes.critical;
 		switch (outcome.type) {
@@ -227,46 +164,8 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 				return exitCodes.critical;
 		}
 	} finally {
-		live.close();
+		logFile.close();
 	}
-}
-
-/** The console's member wizard backend: same io as the commands, SSH flags and command log file included. */
-/** Where the console's member changes are logged as they happen (its log pane). */
-export interface ConsoleLogSink {
-	append(line: {readonly at: number; readonly severity: 'info' | 'warn' | 'error'; readonly text: string; readonly isWhole?: boolean}): void;
-}
-
-export async function consoleMemberOps(config: Config, flags: MemberFlags, via?: MemberVia, log?: ConsoleLogSink) {
-	const {liveMemberOps} = await import('../ui/member-ops.js');
-	const waitText = flags.waitTimeout ?? '5m';
-	const waitTimeoutMs = checkedDuration(waitText, '--wait-timeout', durationRanges.waitTimeout);
-	const connect = connectOptionsOf(config);
-	const logFile = commandLogFileOf(flags.commandLog, text => log?.append({at: Date.now(), severity: 'warn', text}));
-	return liveMemberOps({
-		endpoints: config.endpoints,
-		connect,
-		probeTimeoutMs: config.probeTimeoutMs,
-		ssh: sshOf(config),
-		sshTimeoutMs: Math.min(waitTimeoutMs, 120_000),
-		...viaOptions(via),
-		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
-		waitTimeoutMs,
-		settingsContext: settingsContextOf(config.kubeadm),
-		onCopyable: (lines: readonly string[]) => {
-			const at = Date.now();
-			for (const line of lines) log?.append({at, severity: 'info', text: `settings: ${line}`, isWhole: true});
-			logFile.copyable(lines);
-		},
-		onLogLine: (entry: CommandLogEntry) => {
-			log?.append({at: entry.at, severity: 'info', text: `${entry.step}: $ ${entry.command}  # ${entry.result}`});
-			logFile.change(entry);
-		},
-		onRemoteOutput: (line: string) => {
-			log?.append({at: Date.now(), severity: 'info', text: `  ${line}`});
-			logFile.remote(line);
-		},
-	});
 }
 
 /** `etcdtop member ACTION …`: every usage check (exit 3) runs before an SSH connection is opened. */

@@ -7,7 +7,7 @@ import {clientPool, createRoutes, type Routes} from '../route/routes.js';
 import {scanRange} from '../etcd/range-scan.js';
 import type {MemberInfo} from '../etcd/types.js';
 import {totalsOf, UsageTally, type PrefixUsage, type UsageTotals} from '../model/usage.js';
-import {CommandLogFileError, openCommandLogFile} from '../output/command-log-file.js';
+import type {CommandLogFile} from '../output/command-log-file.js';
 import type {DefragState, QuotaSource, Target} from '../ops/defrag-workflow.js';
 import {requestEndpoint, type Observation} from '../model/observation.js';
 import type {CommandLogEntry} from '../ops/runner.js';
@@ -26,7 +26,7 @@ export interface LiveUsage {
 	readonly isTruncated: boolean;
 }
 
-/** What the maintenance commands use of the cluster: clients, the observation, quotas, usage, the command log file. */
+/** What the maintenance commands use of the cluster: clients, the observation, quotas, usage, the command log. */
 export interface MaintenanceContext {
 	readonly client: (endpoint: string) => Calls;
 	readonly observe: () => Promise<Observation>;
@@ -58,15 +58,9 @@ export class MaintenanceInputError extends Error {
 	}
 }
 
-export async function openMaintenanceContext(config: Config, via: {readonly routes: Routes} | undefined, options: {readonly commandLog: string | undefined; readonly warn: (text: string) => void}): Promise<MaintenanceContext> {
+/** `logFile`: --command-log, opened (and closed) by the command that took the flag. */
+export async function openMaintenanceContext(config: Config, via: {readonly routes: Routes} | undefined, logFile: CommandLogFile): Promise<MaintenanceContext> {
 	const connect = connectOptionsOf(config);
-	let logFile;
-	try {
-		logFile = openCommandLogFile(options.commandLog, options.warn);
-	} catch (error) {
-		if (error instanceof CommandLogFileError) throw new MaintenanceInputError('--command-log', error.message, 'give a regular file etcdtop may append to');
-		throw error;
-	}
 	const routes = via?.routes ?? createRoutes(connect);
 	const clients = clientPool(routes);
 	const client = (endpoint: string): Calls => clients.client(endpoint);
@@ -146,7 +140,6 @@ export async function openMaintenanceContext(config: Config, via: {readonly rout
 		logChange,
 		commandTimeoutMs: config.commandTimeoutMs,
 		close: async () => {
-			logFile.close();
 			clients.close();
 			// The --via routes belong to the connection; routes made here are ours to close.
 			if (!via) await routes.close();

@@ -7,26 +7,29 @@ import type {Routes} from '../route/routes.js';
 import {CommandLog} from '../ui/command-log.js';
 import {buildKeymap} from '../ui/keymap.js';
 import {MaintenanceStore} from '../ui/maintenance-store.js';
-import type {MemberOpsBackend} from '../ui/member-ops.js';
+import {noCommandLogFile, type CommandLogFile} from '../output/command-log-file.js';
 import {runConsole} from '../ui/run-console.js';
 import {openMaintenanceContext} from './maintenance-context.js';
+import {memberOpsBackend} from './member-ops.js';
 import {SnapshotStore, type SnapshotStoreOptions} from './snapshot-store.js';
 
 /**
  * The one composition root of the console. Commands (`etcdtop`, `etcdtop demo`) validate their flags and
- * start the poller (console/poller.ts, before Ink loads); everything else the console needs is built here
- * and nowhere else: the command log, the snapshots and maintenance panes' stores, the keymap, what --via
- * adds, and the member wizard's backend from the factory the command hands over; then ui/run-console.tsx
- * draws it.
+ * start the poller (console/poller.ts, before Ink loads) and open --command-log; everything else the
+ * console needs is built here and nowhere else: the log pane, the snapshots and maintenance panes' stores,
+ * the keymap, what --via adds, and the member wizard's backend (console/member-ops.ts, as `etcdtop member`
+ * runs it); then ui/run-console.tsx draws it.
  */
 export interface ConsoleRootOptions {
 	/** The snapshots pane: --snapshot-dir and friends; default the standard directory, nothing scheduled. */
 	readonly snapshots?: Omit<SnapshotStoreOptions, 'config' | 'routes'>;
 	/**
-	 * Member changes from the console (R, a, D, L): the backend of `etcdtop member …` (commands/member.ts
-	 * consoleMemberOps), writing to the log pane; without it those keys say they are not available.
+	 * Member changes from the console (R, a, D, L), run as `etcdtop member …` runs them, writing to the log
+	 * pane and --command-log; without it (or with --read-only) those keys say they are not available.
 	 */
-	readonly memberOps?: (log: CommandLog) => Promise<MemberOpsBackend>;
+	readonly members?: {readonly waitTimeoutMs: number};
+	/** --command-log, opened once by the command: member changes and the Maintenance pane's both go there. */
+	readonly logFile?: CommandLogFile;
 	/** The Maintenance pane (defrag, compact, disarm, check, usage); without it the pane says it is not available. */
 	readonly maintenance?: ConsoleMaintenanceOptions;
 	/** --via: its routes carry the snapshot stream and member changes; a refusal for good is logged. */
@@ -41,20 +44,18 @@ export interface ConsoleMaintenanceOptions {
 	readonly quotaFlag: number | undefined;
 	/** --wait-timeout: how long a defragmented member may take to answer again. */
 	readonly settleTimeoutMs: number;
-	/** --command-log: every change is appended there too. */
-	readonly commandLog: string | undefined;
 }
 
 const defaultSnapshots: Omit<SnapshotStoreOptions, 'config' | 'routes'> = {directory: defaultSnapshotDir(), keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}};
 
-export async function runConsoleRoot(config: Config, poller: Poller, {snapshots: snapshotOptions = defaultSnapshots, memberOps: memberOpsFor, maintenance: maintenanceOptions, via, notes = [], onExit}: ConsoleRootOptions = {}): Promise<number> {
+export async function runConsoleRoot(config: Config, poller: Poller, {snapshots: snapshotOptions = defaultSnapshots, members, logFile = noCommandLogFile, maintenance: maintenanceOptions, via, notes = [], onExit}: ConsoleRootOptions = {}): Promise<number> {
 	const commandLog = new CommandLog();
 	for (const text of notes) commandLog.append({at: Date.now(), severity: 'warn', text});
 	if (via) logPermanentFailure(via.connection, commandLog);
-	const memberOps = memberOpsFor && !config.isReadOnly ? await memberOpsFor(commandLog) : undefined;
+	const memberOps = members && !config.isReadOnly ? memberOpsBackend(config, {waitTimeoutMs: members.waitTimeoutMs, ...(via ? {via} : {}), logFile, pane: commandLog}) : undefined;
 	const snapshots = new SnapshotStore({config, ...snapshotOptions, ...(via ? {routes: via.routes} : {})});
 	snapshots.start();
-	const maintenance = maintenanceOptions ? consoleMaintenance(config, commandLog, maintenanceOptions, via) : undefined;
+	const maintenance = maintenanceOptions ? consoleMaintenance(config, commandLog, logFile, maintenanceOptions, via) : undefined;
 	return runConsole(poller, {
 		keymap: buildKeymap({isReadOnly: config.isReadOnly}),
 		isReadOnly: config.isReadOnly,
@@ -69,13 +70,13 @@ export async function runConsoleRoot(config: Config, poller: Poller, {snapshots:
 }
 
 /** The Maintenance pane's store: the same machines, runner, routes and command log file as the commands. */
-function consoleMaintenance(config: Config, commandLog: CommandLog, {quotaFlag, settleTimeoutMs, commandLog: commandLogPath}: ConsoleMaintenanceOptions, via: {readonly routes: Routes} | undefined): MaintenanceStore {
+function consoleMaintenance(config: Config, commandLog: CommandLog, logFile: CommandLogFile, {quotaFlag, settleTimeoutMs}: ConsoleMaintenanceOptions, via: {readonly routes: Routes} | undefined): MaintenanceStore {
 	return new MaintenanceStore({
 		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
 		quotaFlag,
 		settleTimeoutMs,
 		commandTimeoutMs: config.commandTimeoutMs,
-		open: async () => openMaintenanceContext(config, via, {commandLog: commandLogPath, warn: () => undefined}),
+		open: async () => openMaintenanceContext(config, via, logFile),
 		onLog: entry => commandLog.append({at: entry.at, severity: entry.result.startsWith('failed') ? 'error' : 'info', text: `${entry.step}: $ ${entry.command}  # ${entry.result}`}),
 	});
 }

@@ -21,13 +21,16 @@ export interface CommandLogFile {
 	readonly close: () => void;
 }
 
+/** No --command-log: nothing is written. */
+export const noCommandLogFile: CommandLogFile = {change: () => undefined, remote: () => undefined, copyable: () => undefined, close: () => undefined};
+
 /**
  * `--command-log FILE`: opened once, before any change, for appending. O_NOFOLLOW: a link planted at FILE
  * (in a shared directory) is refused rather than followed. A file others could read is made 0600 when it
  * is ours, else `warn` says so. Each line's control bytes are written as escapes: the file is read with cat.
  */
 export function openCommandLogFile(path: string | undefined, warn: (text: string) => void): CommandLogFile {
-	if (path === undefined) return {change: () => undefined, remote: () => undefined, copyable: () => undefined, close: () => undefined};
+	if (path === undefined) return noCommandLogFile;
 	let fd: number;
 	try {
 		// O_NONBLOCK: a FIFO there fails at once (ENXIO without a reader) or is refused below, never waited on.

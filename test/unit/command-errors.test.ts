@@ -33,13 +33,14 @@ test('the command boundary decides the exit code: usage 3, anything else 2', () 
 
 test('refused credentials are exit 3 from any command, with the fix; the maintenance commands\' observation throws them', async () => {
 	const {openMaintenanceContext} = await import('../../source/console/maintenance-context.js');
+	const {noCommandLogFile} = await import('../../source/output/command-log-file.js');
 	const wrong = Object.assign(new Error('16 UNAUTHENTICATED: etcdserver: authentication failed, invalid user ID or password'), {code: 16});
 	const refusedRole = new ClassifiedError({kind: 'permission-denied', message: 'permission denied for Status: user "alice" does not have the root role'});
 	const dead = Object.assign(new Error('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1'), {code: 14});
 	const member = {id: '8e9e05c52164694d', name: 'etcd-1', peerUrls: ['http://127.0.0.1:2380'], clientUrls: ['http://127.0.0.1:2379'], isLearner: false};
 	const observeWith = async (calls: {memberList: () => Promise<unknown>; status: () => Promise<unknown>}) => {
 		const routes = {client: () => ({...calls, close: () => undefined}), close: async () => undefined};
-		const context = await openMaintenanceContext({...config, endpoints: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379']}, {routes} as never, {commandLog: undefined, warn: () => undefined});
+		const context = await openMaintenanceContext({...config, endpoints: ['http://127.0.0.1:2379', 'http://127.0.0.1:22379']}, {routes} as never, noCommandLogFile);
 		try {
 			return await context.observe();
 		} finally {

@@ -1,8 +1,9 @@
 import {execFileSync} from 'node:child_process';
 import assert from 'node:assert/strict';
-import {chmodSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, it} from 'node:test';
+import {fileURLToPath} from 'node:url';
+import {afterEach, beforeEach, describe, it, test} from 'node:test';
 import {CommandLogFileError, openCommandLogFile} from '../../source/output/command-log-file.js';
 import {tempDir} from '../helpers/temp-files.js';
 
@@ -52,4 +53,20 @@ describe('--command-log FILE', () => {
 		assert.match(warnings.join('\n'), /was mode 644, readable by others; it is now 0600/);
 		assert.equal(readFileSync(path, 'utf8'), 'earlier\n');
 	});
+});
+
+// The console once opened --command-log twice (its member backend, and the Maintenance pane's context on
+// every action), each with its own error text. One owner: the command that takes the flag opens it once,
+// through commands/context.ts openCommandLog, and hands the open file to whatever logs changes.
+test('--command-log is opened in one place, once by each command that takes it', () => {
+	const root = fileURLToPath(new URL('../../../source/', import.meta.url));
+	const calls = (pattern: RegExp) =>
+		readdirSync(root, {recursive: true, encoding: 'utf8'})
+			.filter(file => /\.tsx?$/.test(file))
+			.flatMap(file => (readFileSync(join(root, file), 'utf8').match(pattern) ?? []).map(() => file))
+			.sort();
+	// Its definition, and the one call.
+	assert.deepEqual(calls(/\bopenCommandLogFile\(/g), ['commands/context.ts', 'output/command-log-file.ts']);
+	// Its definition, and one call in each command file that takes --command-log.
+	assert.deepEqual(calls(/\bopenCommandLog\(/g), ['commands/console.ts', 'commands/context.ts', 'commands/maintenance.ts', 'commands/member.ts']);
 });

@@ -4,6 +4,7 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {ConfigError} from '../../source/config/errors.js';
 import {commandFlags, describeDetection, detectKubeadm, kubeadmMetricsUrls, kubeadmRoot, withKubeadm, type NodeReader} from '../../source/config/kubeadm.js';
+import {kubeadmPodLines} from '../../source/console/member-ops.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/kubeadm/${name}`, import.meta.url)), 'utf8');
 const pem = '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n';
@@ -123,7 +124,6 @@ test('flags and ETCDCTL_* win over what kubeadm says; kubeadm is looked for only
 });
 
 test('member replacement prints the node\'s own static-pod lines (data dir, TLS files) from the manifest, none without it', async () => {
-	const {kubeadmPodLines} = await import('../../source/commands/member.js');
 	const detection = (await detectKubeadm({root: '/tmp/copy', read: node({'/tmp/copy/etc/kubernetes/manifests/etcd.yaml': fixture('etcd-1.27.yaml'), ...kubeadmPki('/tmp/copy')}), sudoHint}))!;
 	assert.deepEqual(kubeadmPodLines(detection), [
 		'    - --data-dir=/var/lib/etcd',

@@ -69,9 +69,6 @@ export const allowedImports: Readonly<Record<Layer, readonly Layer[]>> = {
 export const movingAway: readonly string[] = [
 	// The restore plan in the Snapshots pane (now wrapped to the screen's width) should come from its store.
 	'ui/components/snapshot-details.tsx -> snapshot/restore-plan.ts',
-	// The member wizard's live backend (consoleMemberOps, liveMemberOps) is built in commands/ and ui/ while
-	// the wizard work changes it; console/root.ts takes it as a factory and should build it itself.
-	'commands/member.ts -> ui/member-ops.ts',
 ];
 
 const sourceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../source');

@@ -3,9 +3,8 @@ import {spawnSync} from 'node:child_process';
 import {test} from 'node:test';
 import {isShownEscaped, visibleLine, visibleText} from '../../source/model/visible-text.js';
 import {parse as parseYaml} from 'yaml';
-import {kubeadmPodLines} from '../../source/commands/member.js';
-import {commandText, etcdctl, printedYamlScalar, startSettings} from '../../source/ops/commands.js';
-import {disarmCommand, etcdctlCompact, etcdctlDefrag, etcdctlDisarm} from '../../source/ops/maintenance-steps.js';
+import {kubeadmPodLines} from '../../source/console/member-ops.js';
+import {commandText, disarmCommand, etcdctl, printedYamlScalar, startSettings} from '../../source/ops/commands.js';
 import {startSettingsLines} from '../../source/ops/member-settings.js';
 import {buildRestorePlan, renderRestorePlan, restorePlanLines} from '../../source/snapshot/restore-plan.js';
 import {quotePrintedArg, quoteShellArg} from '../../source/ssh/quote.js';
@@ -81,9 +80,9 @@ test('etcdctl lines (member changes, maintenance) paste back as their argv and s
 	const connection = {endpoints: ['http://10.0.0.1:2379'], user: `ops\u001B[2J`};
 	const lines: Array<readonly [string, readonly string[]]> = [
 		[commandText(etcdctl.memberAdd(connection, hostile, ['http://10.0.0.3:2380'], true)), etcdctl.memberAdd(connection, hostile, ['http://10.0.0.3:2380'], true)],
-		[commandText(etcdctlDefrag(connection, 'http://10.0.0.1:2379', 30_000)), etcdctlDefrag(connection, 'http://10.0.0.1:2379', 30_000)],
-		[commandText(etcdctlCompact(connection, 'http://10.0.0.1:2379', 42)), etcdctlCompact(connection, 'http://10.0.0.1:2379', 42)],
-		[disarmCommand(connection, 'http://10.0.0.1:2379').replace(/ +# NOSPACE only$/, ''), etcdctlDisarm(connection, 'http://10.0.0.1:2379')],
+		[commandText(etcdctl.defrag(connection, 'http://10.0.0.1:2379', 30_000)), etcdctl.defrag(connection, 'http://10.0.0.1:2379', 30_000)],
+		[commandText(etcdctl.compact(connection, 'http://10.0.0.1:2379', 42)), etcdctl.compact(connection, 'http://10.0.0.1:2379', 42)],
+		[disarmCommand(connection, 'http://10.0.0.1:2379').replace(/ +# NOSPACE only$/, ''), etcdctl.alarmDisarm(connection, 'http://10.0.0.1:2379')],
 	];
 	for (const [line, argv] of lines) {
 		assert.doesNotMatch(line, raw, line);

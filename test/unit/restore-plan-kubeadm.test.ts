@@ -10,7 +10,7 @@ import {ConfigError} from '../../source/config/errors.js';
 import {detectKubeadm, type KubeadmDetection, type NodeReader} from '../../source/config/kubeadm.js';
 import {parseYaml} from '../../source/config/yaml.js';
 import {kubeadmLayoutOf, planClientOf, snapshotRestorePlanCommand} from '../../source/commands/snapshot-restore-plan.js';
-import {settingsContextOf} from '../../source/commands/member.js';
+import {settingsContextOf} from '../../source/console/member-ops.js';
 import {startSettings} from '../../source/ops/commands.js';
 import {emptyDataDirPlaceholder, startSettingsLines} from '../../source/ops/member-settings.js';
 import {buildRestorePlan, renderRestorePlan, type KubeadmLayout, type RestorePlan} from '../../source/snapshot/restore-plan.js';
