@@ -8,6 +8,7 @@ import {createRoutes, type Routes} from '../route/routes.js';
 import type {AgeRecipient} from '../snapshot/file/age.js';
 import {verifyInWorker, type DecryptKeys} from '../snapshot/file/verify.js';
 import {applyRetention, deleteSnapshot, listSnapshotDir, snapshotFileName} from '../snapshot/snapshot-dir.js';
+import {manifestRestorePlanLines} from '../snapshot/restore-plan.js';
 import type {S3Settings, S3Store} from '../s3/client.js';
 import type {S3Location} from '../snapshot/remote-name.js';
 import type {RetentionPolicy} from '../model/retention.js';
@@ -127,6 +128,8 @@ export class SnapshotStore implements SnapshotPaneStore {
 	}
 
 	save = () => void this.track(this.runSave(false));
+
+	restorePlanLines = manifestRestorePlanLines;
 
 	verify = (name: string) => {
 		const entry = this.state.entries.find(candidate => candidate.name === name);

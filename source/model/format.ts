@@ -63,3 +63,29 @@ export function formatRate(perSecond: number): string {
 export function clockTime(at: number): string {
 	return new Date(at).toISOString().slice(11, 19);
 }
+
+/**
+ * Prose broken at spaces to `width`, continuations indented by `indent`; only a word wider than a whole
+ * line is broken inside. The line's own leading spaces stay.
+ */
+export function wrapWords(text: string, width: number, indent = '      '): string[] {
+	const lead = /^ */.exec(text)![0];
+	const lines: string[] = [];
+	let line = lead;
+	for (const word of text.slice(lead.length).split(' ')) {
+		const isLineStart = line.trim() === '';
+		const next = isLineStart ? `${line}${word}` : `${line} ${word}`;
+		if (next.length <= width || isLineStart) {
+			line = next;
+		} else {
+			lines.push(line);
+			line = `${indent}${word}`;
+		}
+		while (line.length > width) {
+			lines.push(line.slice(0, width));
+			line = `${indent}${line.slice(width)}`;
+		}
+	}
+	lines.push(line);
+	return lines;
+}

@@ -35,6 +35,11 @@ export interface SnapshotPaneStore {
 	save(): void;
 	verify(name: string): void;
 	remove(name: string): void;
+	/**
+	 * How to restore `entry`, from its manifest, as `etcdtop snapshot restore-plan` plans it: screen lines
+	 * `width` wide, commands broken only between words with " \\" continuations. None without a manifest.
+	 */
+	restorePlanLines(entry: SnapshotEntry, width: number): readonly string[];
 }
 
 export type SnapshotsEvent =

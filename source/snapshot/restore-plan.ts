@@ -1,4 +1,6 @@
 import type {MemberInfo} from '../etcd/types.js';
+import {wrapWords} from '../model/format.js';
+import {manifestHashes, type SnapshotEntry} from '../model/snapshot-entry.js';
 import {isShownEscaped} from '../model/visible-text.js';
 import {quotePrintedArg, quotePrintedArgv} from '../ssh/quote.js';
 
@@ -282,6 +284,31 @@ export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
 	return {tool, layout: kubeadm ? 'kubeadm' : 'plain', token: input.token, membersFrom: input.membersFrom, phases, notes};
 }
 
+/** Where the Snapshots pane's plan restores to (its heading says so): `snapshot restore-plan … --data-dir DIR` prints yours. */
+const paneDataDir = '/var/lib/etcd-restored';
+
+/**
+ * The plan the Snapshots pane shows for a file or object, from its manifest alone (undefined without
+ * one). An object is planned as `snapshot restore-plan s3://…` plans it: fetched (and verified) on every
+ * host first.
+ */
+export function manifestRestorePlan(entry: SnapshotEntry): RestorePlan | undefined {
+	const manifest = entry.manifest;
+	if (!manifest) return undefined;
+	const remote = entry.remote;
+	return buildRestorePlan({
+		snapshotPath: remote ? (remote.key.split('/').pop() ?? entry.name) : entry.path,
+		...(remote ? {fetchFrom: remote.url} : {}),
+		isEncrypted: entry.isEncrypted,
+		dataDir: paneDataDir,
+		members: manifest.members,
+		etcdVersion: manifest.etcdVersion,
+		// Shown for reading: `etcdtop snapshot restore-plan` makes a fresh token for the real run.
+		token: `etcd-restore-${manifestHashes(manifest).etcdSha256.slice(0, 8)}`,
+		membersFrom: 'manifest',
+	});
+}
+
 /** The plan as text for a terminal: numbered phases, one command per member. */
 export function renderRestorePlan(plan: RestorePlan): string {
 	const lines: string[] = [];
@@ -297,32 +324,6 @@ export function renderRestorePlan(plan: RestorePlan): string {
 		for (const note of plan.notes) lines.push(`   - ${note}`);
 	}
 	return lines.join('\n');
-}
-
-/**
- * Prose broken at spaces to `width`, continuations indented by `indent`; only a word wider than a whole
- * line is broken inside. The line's own leading spaces stay.
- */
-export function wrapWords(text: string, width: number, indent = '      '): string[] {
-	const lead = /^ */.exec(text)![0];
-	const lines: string[] = [];
-	let line = lead;
-	for (const word of text.slice(lead.length).split(' ')) {
-		const isLineStart = line.trim() === '';
-		const next = isLineStart ? `${line}${word}` : `${line} ${word}`;
-		if (next.length <= width || isLineStart) {
-			line = next;
-		} else {
-			lines.push(line);
-			line = `${indent}${word}`;
-		}
-		while (line.length > width) {
-			lines.push(line.slice(0, width));
-			line = `${indent}${line.slice(width)}`;
-		}
-	}
-	lines.push(line);
-	return lines;
 }
 
 /**
@@ -382,4 +383,10 @@ export function restorePlanLines(plan: RestorePlan, width: number): string[] {
 		for (const note of plan.notes) lines.push(...wrapWords(`   - ${note}`, width, '     '));
 	}
 	return lines;
+}
+
+/** The Snapshots pane's plan for `entry` in lines `width` wide (SnapshotPaneStore.restorePlanLines); none without a manifest. */
+export function manifestRestorePlanLines(entry: SnapshotEntry, width: number): readonly string[] {
+	const plan = manifestRestorePlan(entry);
+	return plan ? restorePlanLines(plan, width) : [];
 }

@@ -62,6 +62,7 @@ const noSnapshots: SnapshotPaneStore = {
 	save: () => undefined,
 	verify: () => undefined,
 	remove: () => undefined,
+	restorePlanLines: () => [],
 };
 
 const noMaintenanceState: MaintenanceSnapshot = Object.freeze({quotas: {}, task: undefined, pendingConfirm: undefined, busy: {}});
@@ -240,7 +241,7 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		body = member ? <MemberDetails member={member} view={view} now={now} width={width} /> : <Text color={color('warn')}>that member is no longer in the list (esc)</Text>;
 	} else if (modal.kind === 'snapshot-details') {
 		const entry = snapshotsState.entries.find(candidate => candidate.name === modal.name);
-		body = entry ? <SnapshotDetails entry={entry} state={snapshotsState} width={width} height={bodyHeight} offset={modal.offset} keymap={keymap} /> : <Text color={color('warn')}>that file is no longer there (esc)</Text>;
+		body = entry ? <SnapshotDetails entry={entry} state={snapshotsState} width={width} height={bodyHeight} offset={modal.offset} keymap={keymap} store={snapshots} /> : <Text color={color('warn')}>that file is no longer there (esc)</Text>;
 	} else if (modal.kind === 'confirm-delete') {
 		body = <ConfirmDelete confirmation={modal.confirmation} keymap={keymap} />;
 	} else if (modal.kind === 'confirm-maintenance') {

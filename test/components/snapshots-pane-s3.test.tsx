@@ -4,6 +4,7 @@ import {render} from 'ink-testing-library';
 import {initialSnapshotsPane, reduceSnapshots} from '../../source/model/snapshots-pane.js';
 import type {SnapshotEntry} from '../../source/model/snapshot-entry.js';
 import {paneEntryOf} from '../../source/snapshot/remote-dir.js';
+import {manifestRestorePlanLines} from '../../source/snapshot/restore-plan.js';
 import {snapshotDetailLines} from '../../source/ui/components/snapshot-details.js';
 import {SnapshotsPane} from '../../source/ui/components/snapshots-pane.js';
 import {paneManifest as manifest} from '../helpers/fixtures.js';
@@ -33,7 +34,7 @@ test('an s3:// --snapshot-dir: objects (named by their key under the prefix) and
 
 test('an object\'s details plan its restore as snapshot restore-plan s3://… does: fetched and verified on every member host first', () => {
 	const state = reduceSnapshots(initialSnapshotsPane('s3://backups/prod/'), {type: 'listed', entries: [remote]});
-	const lines = snapshotDetailLines(remote, state, 300).join('\n');
+	const lines = snapshotDetailLines(remote, state, 300, {restorePlanLines: manifestRestorePlanLines}).join('\n');
 	assert.match(lines, /^object +s3:\/\/backups\/prod\/c0ffee\/20261206T115900Z-rev900\.db$/m);
 	assert.match(lines, /\[etcd-2\] etcdtop snapshot fetch s3:\/\/backups\/prod\/c0ffee\/20261206T115900Z-rev900\.db 20261206T115900Z-rev900\.db/);
 	assert.match(lines, /\[etcd-2\] etcdutl snapshot restore 20261206T115900Z-rev900\.db --name etcd-2/);

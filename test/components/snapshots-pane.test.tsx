@@ -3,6 +3,7 @@ import {describe, test, type TestContext} from 'node:test';
 import {initialSnapshotsPane, reduceSnapshots, saveProgress, type SnapshotsEvent, type SnapshotsPane} from '../../source/model/snapshots-pane.js';
 import type {SnapshotPaneStore} from '../../source/model/snapshots-pane.js';
 import type {SnapshotEntry} from '../../source/snapshot/snapshot-dir.js';
+import {manifestRestorePlanLines} from '../../source/snapshot/restore-plan.js';
 import {mount} from '../helpers/mount.js';
 import {t0} from '../helpers/cluster-builder.js';
 import {paneManifest as manifest} from '../helpers/fixtures.js';
@@ -36,6 +37,7 @@ class FixtureSnapshots implements SnapshotPaneStore {
 	save = () => this.calls.push('save');
 	verify = (name: string) => this.calls.push(`verify:${name}`);
 	remove = (name: string) => this.calls.push(`remove:${name}`);
+	restorePlanLines = manifestRestorePlanLines;
 }
 
 function mountPane(t: TestContext, snapshots: FixtureSnapshots, {isReadOnly = false} = {}) {

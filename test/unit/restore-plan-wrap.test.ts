@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {buildRestorePlan, restorePlanLines, wrapCommand, wrapWords} from '../../source/snapshot/restore-plan.js';
+import {wrapWords} from '../../source/model/format.js';
+import {buildRestorePlan, restorePlanLines, wrapCommand} from '../../source/snapshot/restore-plan.js';
 import {quoteShellArg} from '../../source/ssh/quote.js';
 
 /** What a POSIX shell makes of pasted lines: backslash-newlines removed, then words split at blanks (no quoted blanks here). */

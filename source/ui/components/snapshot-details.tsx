@@ -1,9 +1,8 @@
 import {Box} from 'ink';
 import {Text} from './text.js';
-import {humanBytes} from '../../model/format.js';
-import {verifyLabel, verifyStateOf, type SnapshotsPane} from '../../model/snapshots-pane.js';
+import {humanBytes, wrapWords} from '../../model/format.js';
+import {verifyLabel, verifyStateOf, type SnapshotPaneStore, type SnapshotsPane} from '../../model/snapshots-pane.js';
 import {manifestHashes} from '../../model/snapshot-entry.js';
-import {buildRestorePlan, restorePlanLines, wrapWords} from '../../snapshot/restore-plan.js';
 import type {SnapshotEntry} from '../../model/snapshot-entry.js';
 import {actionById, formatKeys, type ActionId, type Keymap} from '../keymap.js';
 import {color} from '../theme.js';
@@ -16,10 +15,10 @@ function keyOf(keymap: Keymap, id: ActionId): string {
 }
 
 /**
- * The details as screen lines `width` wide: prose broken at spaces, the plan's commands only between
- * their words, with " \" continuations, so that a copied command pastes whole.
+ * The details as screen lines `width` wide: prose broken at spaces, the plan's commands (the store's) only
+ * between their words, with " \" continuations, so that a copied command pastes whole.
  */
-export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, width: number): string[] {
+export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, width: number, store: Pick<SnapshotPaneStore, 'restorePlanLines'>): string[] {
 	const room = Math.max(20, width);
 	const wrap = (lines: readonly string[]) => lines.flatMap(line => wrapWords(line, room, ' '.repeat(13)));
 	const manifest = entry.manifest;
@@ -32,19 +31,6 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, 
 	];
 	if (!manifest) return wrap([...lines, `no manifest (${entry.name}.meta.json): etcdtop did not write this file; its origin is unknown`]);
 	const hashes = manifestHashes(manifest);
-	// An object is planned as `snapshot restore-plan s3://…` plans it: fetched (and verified) on every host first.
-	const remote = entry.remote;
-	const plan = buildRestorePlan({
-		snapshotPath: remote ? (remote.key.split('/').pop() ?? entry.name) : entry.path,
-		...(remote ? {fetchFrom: remote.url} : {}),
-		isEncrypted: entry.isEncrypted,
-		dataDir: '/var/lib/etcd-restored',
-		members: manifest.members,
-		etcdVersion: manifest.etcdVersion,
-		// Shown for reading: `etcdtop snapshot restore-plan` makes a fresh token for the real run.
-		token: `etcd-restore-${hashes.etcdSha256.slice(0, 8)}`,
-		membersFrom: 'manifest',
-	});
 	return [
 		...wrap([
 			...lines,
@@ -57,7 +43,7 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, 
 			'',
 			`Restore plan (new data dir /var/lib/etcd-restored; \`etcdtop snapshot restore-plan ${entry.remote ? 's3://…' : 'FILE'} --data-dir DIR\` prints yours)`,
 		]),
-		...restorePlanLines(plan, room),
+		...store.restorePlanLines(entry, room),
 	];
 }
 
@@ -68,13 +54,14 @@ export interface SnapshotDetailsProps {
 	readonly height: number;
 	readonly offset: number;
 	readonly keymap: Keymap;
+	readonly store: Pick<SnapshotPaneStore, 'restorePlanLines'>;
 }
 
 /** A file's manifest and how to restore it (the plan `etcdtop snapshot restore-plan` prints); j/k scroll. */
-export function SnapshotDetails({entry, state, width, height, offset, keymap}: SnapshotDetailsProps) {
+export function SnapshotDetails({entry, state, width, height, offset, keymap, store}: SnapshotDetailsProps) {
 	const boxWidth = Math.min(width, 160);
 	// No side borders: lines start at the screen's edge, so a command selected with the mouse copies clean.
-	const lines = snapshotDetailLines(entry, state, boxWidth);
+	const lines = snapshotDetailLines(entry, state, boxWidth, store);
 	const rows = Math.max(3, height - 4);
 	const first = Math.max(0, Math.min(offset, lines.length - rows));
 	const more = lines.length - first - rows;
