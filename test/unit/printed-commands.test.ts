@@ -15,25 +15,39 @@ import {quotePrintedArg, quoteShellArg} from '../../source/ssh/quote.js';
 const raw = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 const hostile = "evil\u001B]0;owned\u0007\u001B[2J\u202Egnp.db\u0085 it's a\\b\ttab\nline";
 
-/** What bash makes of a pasted command line: its words after expansion (LC_ALL=C.UTF-8: \u escapes become UTF-8). */
-function bashWords(line: string): string[] {
-	const result = spawnSync('bash', ['-c', `printf '%s\\0' ${line}`], {encoding: 'utf8', env: {PATH: process.env.PATH, LC_ALL: 'C.UTF-8'}});
+/**
+ * What bash makes of pasted command lines: each line's words after expansion (LC_ALL=C.UTF-8: \u escapes
+ * become UTF-8). One bash reads them all, each line's words followed by a marker no word here contains.
+ */
+function bashWords(lines: readonly string[]): string[][] {
+	const marker = 'END-OF-LINE-7f3a';
+	const script = lines.map(line => `printf '%s\\0' ${line}\nprintf '%s\\0' ${marker}`).join('\n');
+	const result = spawnSync('bash', ['-c', script], {encoding: 'utf8', env: {PATH: process.env.PATH, LC_ALL: 'C.UTF-8'}});
 	assert.equal(result.status, 0, result.stderr);
-	return result.stdout.split('\0').slice(0, -1);
+	const words = result.stdout.split('\0').slice(0, -1);
+	const out: string[][] = [[]];
+	for (const word of words) if (word === marker) out.push([]);
+	else out.at(-1)!.push(word);
+	assert.equal(out.length, lines.length + 1, 'every line was read');
+	return out.slice(0, -1);
 }
 
 test('quotePrintedArg: plain words as quoteShellArg; escapable characters as $\'…\', pasted back byte for byte', () => {
 	for (const plain of ['etcd-1', 'a b', "it's", '$(rm -rf /)', '']) assert.equal(quotePrintedArg(plain, isShownEscaped), quoteShellArg(plain));
-	for (const value of [hostile, '\u001B', "'\\\u0007'", '\u202E\u2066x\u0085\u009B31m', 'a\u007Fz1f']) {
-		const printed = quotePrintedArg(value, isShownEscaped);
-		assert.ok(printed.startsWith("$'"), printed);
-		assert.doesNotMatch(printed, raw, 'no raw control byte in the printed form');
-		assert.doesNotMatch(printed, /[\n\t]/);
+	const values = [hostile, '\u001B', "'\\\u0007'", '\u202E\u2066x\u0085\u009B31m', 'a\u007Fz1f'];
+	const printed = values.map(value => quotePrintedArg(value, isShownEscaped));
+	for (const line of printed) {
+		assert.ok(line.startsWith("$'"), line);
+		assert.doesNotMatch(line, raw, 'no raw control byte in the printed form');
+		assert.doesNotMatch(line, /[\n\t]/);
 		// The sanitizer leaves it alone: what is on screen is what is pasted.
-		assert.equal(visibleLine(printed), printed);
-		assert.deepEqual(bashWords(printed), [value]);
-		assert.equal(Buffer.from(bashWords(`${printed}`)[0]!, 'utf8').equals(Buffer.from(value, 'utf8')), true);
+		assert.equal(visibleLine(line), line);
 	}
+	const pasted = bashWords(printed);
+	values.forEach((value, index) => {
+		assert.deepEqual(pasted[index], [value]);
+		assert.equal(Buffer.from(pasted[index]![0]!, 'utf8').equals(Buffer.from(value, 'utf8')), true);
+	});
 	assert.throws(() => quotePrintedArg('a\0b', isShownEscaped), RangeError);
 });
 
@@ -51,7 +65,6 @@ test('restore plan: the hostile name\'s commands, as printed and as wrapped, pas
 	for (const step of steps) {
 		assert.doesNotMatch(step.command!, raw);
 		assert.ok(text.includes(step.command!), 'printed as is');
-		assert.deepEqual(bashWords(step.command!), step.argv);
 	}
 	const lines = restorePlanLines(plan, 100).map(line => visibleLine(line));
 	const prefix = `   [${visibleLine(hostile)}] `;
@@ -60,7 +73,9 @@ test('restore plan: the hostile name\'s commands, as printed and as wrapped, pas
 	const end = lines.findIndex((line, index) => index >= start && !line.endsWith('\\'));
 	const pasted = lines.slice(start, end + 1).join('\n').slice(prefix.length);
 	const restore = steps.find(step => step.argv!.includes('restore'))!;
-	assert.deepEqual(bashWords(pasted), restore.argv);
+	const words = bashWords([...steps.map(step => step.command!), pasted]);
+	assert.deepEqual(words.slice(0, -1), steps.map(step => step.argv));
+	assert.deepEqual(words.at(-1), restore.argv);
 });
 
 test('start settings: the export lines and the etcd flags line paste back as the original values', () => {
@@ -69,11 +84,10 @@ test('start settings: the export lines and the etcd flags line paste back as the
 	const exported = lines.find(line => line.trim().startsWith('export ETCD_INITIAL_CLUSTER='))!;
 	assert.doesNotMatch(exported, raw);
 	const value = exported.trim().slice('export ETCD_INITIAL_CLUSTER='.length);
-	assert.deepEqual(bashWords(value), [settings.env.ETCD_INITIAL_CLUSTER]);
 	const flagsLine = lines[lines.indexOf('  as etcd flags:') + 1]!.trim();
 	assert.doesNotMatch(flagsLine, raw);
 	assert.equal(visibleLine(flagsLine), flagsLine);
-	assert.deepEqual(bashWords(flagsLine), ['etcd', ...settings.flags, '--data-dir=/var/lib/etcd']);
+	assert.deepEqual(bashWords([value, flagsLine]), [[settings.env.ETCD_INITIAL_CLUSTER], ['etcd', ...settings.flags, '--data-dir=/var/lib/etcd']]);
 });
 
 test('etcdctl lines (member changes, maintenance) paste back as their argv and show no control byte', () => {
@@ -84,12 +98,15 @@ test('etcdctl lines (member changes, maintenance) paste back as their argv and s
 		[commandText(etcdctl.compact(connection, 'http://10.0.0.1:2379', 42)), etcdctl.compact(connection, 'http://10.0.0.1:2379', 42)],
 		[disarmCommand(connection, 'http://10.0.0.1:2379').replace(/ +# NOSPACE only$/, ''), etcdctl.alarmDisarm(connection, 'http://10.0.0.1:2379')],
 	];
-	for (const [line, argv] of lines) {
+	for (const [line] of lines) {
 		assert.doesNotMatch(line, raw, line);
 		assert.doesNotMatch(line, /[\n\t]/);
 		assert.equal(visibleLine(line), line, 'the screen shows what is pasted');
-		assert.deepEqual(bashWords(line), argv);
 	}
+	assert.deepEqual(
+		bashWords(lines.map(([line]) => line)),
+		lines.map(([, argv]) => argv),
+	);
 	// Plain argv stays as it was: POSIX single quotes only where needed.
 	assert.equal(commandText(etcdctl.memberRemove({endpoints: ['http://10.0.0.1:2379']}, '8e9e05c52164694d')), 'etcdctl --endpoints=http://10.0.0.1:2379 member remove 8e9e05c52164694d');
 	assert.equal(commandText(['etcdctl', 'member', 'add', "it's"]), `etcdctl member add 'it'\\''s'`);
