@@ -126,11 +126,31 @@ export class S3Store {
 		}
 	}
 
-	/** A small object as text (a manifest), or undefined when there is none. */
-	async getText(bucket: string, key: string): Promise<string | undefined> {
+	/**
+	 * A small object as text (a manifest), or undefined when there is none. Never more than maxBytes is
+	 * held: a larger object (by its Content-Length, or by what arrives) is refused with S3Error 'too-large'.
+	 */
+	async getText(bucket: string, key: string, maxBytes: number): Promise<string | undefined> {
+		let body: Readable;
 		try {
 			const answer = await this.client.send(new this.sdk.GetObjectCommand({Bucket: bucket, Key: key}));
-			return await answer.Body!.transformToString('utf8');
+			body = answer.Body as Readable;
+			if (answer.ContentLength !== undefined && answer.ContentLength > maxBytes) {
+				body.destroy();
+				throw tooLarge(bucket, key, `is ${answer.ContentLength} bytes, more`, maxBytes);
+			}
+			const chunks: Buffer[] = [];
+			let received = 0;
+			for await (const chunk of body as AsyncIterable<Buffer>) {
+				received += chunk.length;
+				// A server that sends more than it announced (or announced nothing) is cut off here.
+				if (received > maxBytes) {
+					body.destroy();
+					throw tooLarge(bucket, key, 'sent more', maxBytes);
+				}
+				chunks.push(chunk);
+			}
+			return Buffer.concat(chunks).toString('utf8');
 		} catch (error) {
 			const failure = this.fail(error, 'read', bucket, key);
 			if (failure.kind === 'no-object') return undefined;
@@ -222,4 +242,8 @@ export class S3Store {
 	close(): void {
 		this.client.destroy();
 	}
+}
+
+function tooLarge(bucket: string, key: string, what: string, maxBytes: number): S3Error {
+	return new S3Error('too-large', `read s3://${bucket}/${key}: the object ${what} than the ${maxBytes} bytes a manifest may be, and was not read (remove it, or check who writes there)`);
 }

@@ -13,6 +13,8 @@ export type S3FailureKind =
 	| 'timeout'
 	| 'server-error'
 	| 'exists'
+	/** An object read whole (a manifest) is larger than it may be. */
+	| 'too-large'
 	| 'other';
 
 /** An S3 call that failed, with a message that names the bucket or key and the likely fix. */

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import type {S3Store} from '../s3/client.js';
 import {S3Error} from '../s3/errors.js';
-import {manifestPathOf, parseManifest, serializeManifest, type SnapshotManifest} from './file/manifest.js';
+import {manifestPathOf, maxManifestBytes, parseManifest, serializeManifest, type SnapshotManifest} from './file/manifest.js';
 import {baseNameOfKey, isSnapshotKey, prefixOfKey, s3UrlOf, type S3Location} from './remote-name.js';
 import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
 import {chooseDeletions, type RetentionPolicy} from '../model/retention.js';
@@ -65,14 +65,24 @@ export async function listRemoteSnapshots(store: S3Store, location: S3Location):
 		fileSize: object.size,
 		modifiedAt: object.lastModified,
 		isEncrypted: object.key.endsWith('.age'),
-		manifest: keys.has(manifestPathOf(object.key)) ? manifestOf(await store.getText(location.bucket, manifestPathOf(object.key))) : undefined,
+		manifest: keys.has(manifestPathOf(object.key)) ? await listedManifest(store, location.bucket, manifestPathOf(object.key)) : undefined,
 	}));
 	return entries.sort((a, b) => remoteCreatedAt(b) - remoteCreatedAt(a) || (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
 }
 
-/** The manifest of one object, or undefined. */
+/** A listed object's manifest: one larger than a manifest may be vouches for nothing, as in a directory (the rest is still listed). */
+async function listedManifest(store: S3Store, bucket: string, key: string): Promise<SnapshotManifest | undefined> {
+	try {
+		return manifestOf(await store.getText(bucket, key, maxManifestBytes));
+	} catch (error) {
+		if (error instanceof S3Error && error.kind === 'too-large') return undefined;
+		throw error;
+	}
+}
+
+/** The manifest of one object, or undefined; S3Error 'too-large' when it is larger than a manifest may be. */
 export async function readRemoteManifest(store: S3Store, location: S3Location): Promise<SnapshotManifest | undefined> {
-	return manifestOf(await store.getText(location.bucket, manifestPathOf(location.key)));
+	return manifestOf(await store.getText(location.bucket, manifestPathOf(location.key), maxManifestBytes));
 }
 
 /** The object's bytes streamed through its manifest's hashes; undefined when it is the object etcdtop wrote, else why not. */

@@ -2,7 +2,7 @@ import {closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, rea
 import {open} from 'node:fs/promises';
 import {dirname, join, resolve} from 'node:path';
 import {createdAtOf, type SnapshotEntry, type SnapshotManifest} from '../model/snapshot-entry.js';
-import {manifestPathOf, parseManifest} from './file/manifest.js';
+import {manifestPathOf, maxManifestBytes, parseManifest} from './file/manifest.js';
 import {claimProblem, ManifestDigest, type LeftAlone, type RetentionOutcome} from './owned-file.js';
 import {chooseDeletions, type RetentionPolicy} from '../model/retention.js';
 import {compareText} from '../model/order.js';
@@ -33,9 +33,6 @@ function readManifest(path: string): SnapshotManifest | undefined {
 	}
 	return parseManifest(text);
 }
-
-/** A manifest lists every member with its URLs: 4 MiB is thousands of members. */
-const maxManifestBytes = 4 << 20;
 
 export function readManifestOf(path: string): SnapshotManifest | undefined {
 	return readManifest(path);

@@ -169,6 +169,22 @@ describe('snapshots in S3 (s3rver on loopback, a fault-injecting proxy) from a r
 		assert.ok(!s3.objectKeys().some(key => key.startsWith('ret/') && key.includes('rev99')), 'its manifest went too');
 	});
 
+	it('a manifest larger than 4 MiB is never read whole: the listing lists its object without it, restore-plan refuses it in words', async () => {
+		const sdk = new S3Client({endpoint: s3.endpoint, forcePathStyle: true, region: s3Credentials.AWS_REGION, credentials: {accessKeyId: s3Credentials.AWS_ACCESS_KEY_ID, secretAccessKey: s3Credentials.AWS_SECRET_ACCESS_KEY}});
+		try {
+			await sdk.send(new PutObjectCommand({Bucket: 'backups', Key: 'huge/19990101T000000Z-rev1.db', Body: 'not a snapshot'}));
+			await sdk.send(new PutObjectCommand({Bucket: 'backups', Key: 'huge/19990101T000000Z-rev1.db.meta.json', Body: Buffer.alloc(5 << 20, 0x20)}));
+		} finally {
+			sdk.destroy();
+		}
+		const list = await runCli(['snapshot', 'list', 's3://backups/huge/'], {env: env()});
+		assert.equal(list.code, 0, list.stderr);
+		assert.match(list.stdout, /19990101T000000Z-rev1\.db .* no manifest/);
+		const plan = await runCli(['snapshot', 'restore-plan', 's3://backups/huge/19990101T000000Z-rev1.db', '--data-dir', join(dir.path, 'restored'), '--endpoints', 'http://127.0.0.1:1'], {env: env()});
+		assert.equal(plan.code, 1, plan.stdout + plan.stderr);
+		assert.match(plan.stderr, /s3:\/\/backups\/huge\/19990101T000000Z-rev1\.db\.meta\.json: the object is 5242880 bytes, more than the 4194304 bytes a manifest may be, and was not read/);
+	});
+
 	it('a part answered 503 once is retried; a part that keeps failing ends the save with exit 1, no object and no parts', async () => {
 		const proxy = await FaultProxy.start(() => s3.port, {failPart: 2, failTimes: 1});
 		try {

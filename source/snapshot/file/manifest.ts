@@ -27,6 +27,9 @@ export interface ManifestInputs {
 	readonly encryption?: ManifestEncryption;
 }
 
+/** A manifest lists every member with its URLs: 4 MiB is thousands of members. No reader holds more. */
+export const maxManifestBytes = 4 << 20;
+
 export function manifestPathOf(path: string): string {
 	return `${path}.meta.json`;
 }
