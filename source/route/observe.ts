@@ -1,4 +1,4 @@
-import {classifyError, CredentialsRefusedError} from '../etcd/errors.js';
+import {classifyError, CredentialsRefusedError, type Failure} from '../etcd/errors.js';
 import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
 import {clientPool, type MemberCalls, type Routes} from './routes.js';
 
@@ -14,6 +14,8 @@ export interface EndpointProbe {
 	readonly status: EndpointStatus | undefined;
 	/** Why it did not answer, in an operator's words ("refused: connect ECONNREFUSED …"). */
 	readonly failure: string | undefined;
+	/** The same failure as etcd/errors.ts classified it: decisions are taken on its kind, never on the words. */
+	readonly classified?: Failure;
 }
 
 export interface ObserveOptions {
@@ -57,10 +59,6 @@ export type ObserveResult =
 	 */
 	| {readonly kind: 'no-member-list'; readonly at: number; readonly message: string; readonly isUnauthenticated: boolean; readonly probes: readonly EndpointProbe[]};
 
-function failureText(error: unknown): string {
-	const failure = classifyError(error);
-	return `${failure.kind}: ${failure.message}`;
-}
 
 /**
  * The member list from whichever endpoint answers first, all asked at once: one hung or dead endpoint
@@ -78,7 +76,8 @@ export async function probeEndpoints(clientFor: (endpoint: string) => Pick<Membe
 			try {
 				return {endpoint, status: await clientFor(endpoint).status(timeoutMs), failure: undefined};
 			} catch (error) {
-				return {endpoint, status: undefined, failure: failureText(error)};
+				const classified = classifyError(error);
+				return {endpoint, status: undefined, failure: `${classified.kind}: ${classified.message}`, classified};
 			}
 		}),
 	);
@@ -137,10 +136,10 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
 export function credentialsRefusal(result: ObserveResult): CredentialsRefusedError | undefined {
 	if (result.kind === 'no-member-list') return result.isUnauthenticated ? new CredentialsRefusedError({kind: 'auth', message: result.message}) : undefined;
 	const {probes, statuses} = result.reading;
-	const isRefused = Object.keys(statuses).length === 0 && probes.length > 0 && probes.every(probe => /^(auth|permission-denied): /.test(probe.failure ?? ''));
-	if (!isRefused) return undefined;
-	const isAuth = probes.some(probe => probe.failure!.startsWith('auth: '));
-	return new CredentialsRefusedError({kind: isAuth ? 'auth' : 'permission-denied', message: [...new Set(probes.map(probe => probe.failure!.replace(/^[a-z-]+: /, '')))].join('; ')});
+	const refusals = probes.map(probe => probe.classified).filter((failure): failure is Failure => failure?.kind === 'auth' || failure?.kind === 'permission-denied');
+	if (Object.keys(statuses).length > 0 || probes.length === 0 || refusals.length < probes.length) return undefined;
+	const isAuth = refusals.some(failure => failure.kind === 'auth');
+	return new CredentialsRefusedError({kind: isAuth ? 'auth' : 'permission-denied', message: [...new Set(refusals.map(failure => failure.message))].join('; ')});
 }
 
 /** observeCluster with clients of its own, closed once it is done (a one-off look: a save, a plan). */

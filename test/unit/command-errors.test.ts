@@ -5,7 +5,8 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {exitCodeOf, messageOf} from '../../source/commands/errors.js';
-import {ClassifiedError, CredentialsRefusedError} from '../../source/etcd/errors.js';
+import {ClassifiedError, CredentialsRefusedError, type Failure} from '../../source/etcd/errors.js';
+import {credentialsRefusal, type EndpointProbe, type ObserveResult} from '../../source/route/observe.js';
 import type {Config} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
 import {saveFromCluster} from '../../source/snapshot/cluster-save.js';
@@ -137,4 +138,21 @@ test('below the commands, nothing throws usage errors: only config/ and commands
 	};
 	walk('');
 	assert.deepEqual(offenders.filter(path => path !== 'cli.ts'), []);
+});
+
+test('credentialsRefusal decides on the classified kind of each Status failure, never on its words', () => {
+	const member = {id: '8e9e05c52164694d', name: 'etcd-1', peerUrls: ['http://127.0.0.1:2380'], clientUrls: ['http://127.0.0.1:2379'], isLearner: false};
+	const observed = (probes: EndpointProbe[]): ObserveResult => ({kind: 'observed', reading: {at: 0, members: [member], statuses: {}, endpoints: {}, failures: {}, clusterId: 'c', probes}});
+	const probe = (failure: string, classified?: Failure): EndpointProbe => ({endpoint: 'http://127.0.0.1:2379', status: undefined, failure, ...(classified ? {classified} : {})});
+	const denied = {kind: 'permission-denied', message: 'permission denied for Status: user "alice" does not have the root role'} as const;
+	// Shown in other words (a member's own text, a tunnel's), still the classified refusal.
+	const refusal = credentialsRefusal(observed([probe('etcd-1 refuses this user', denied), probe('refused this user, too', {kind: 'auth', message: 'etcdserver: invalid auth token'})]));
+	assert.ok(refusal instanceof CredentialsRefusedError);
+	assert.equal(refusal.failure.kind, 'auth');
+	assert.equal(refusal.message, `${denied.message}; etcdserver: invalid auth token`);
+	// Words that look like a refusal, on a failure classified otherwise or not at all, are not one.
+	assert.equal(credentialsRefusal(observed([probe('auth: x', {kind: 'timeout', message: 'auth: deadline exceeded'})])), undefined);
+	assert.equal(credentialsRefusal(observed([probe('permission-denied: y')])), undefined, 'an unclassified failure is not a refusal');
+	// One member that is simply down among refusals: not all refused, the cluster's trouble.
+	assert.equal(credentialsRefusal(observed([probe('', denied), probe('', {kind: 'refused', message: 'connect ECONNREFUSED'})])), undefined);
 });
