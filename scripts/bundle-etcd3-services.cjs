@@ -61,10 +61,22 @@ function etcdService(name) {
 	return services[name];
 }
 
-/** Reads the protos; etcd3's ConnectionPool calls it when made, so no call's deadline pays for it. */
+/**
+ * Reads the protos; etcd3's ConnectionPool calls it when made, so no call's deadline pays for it.
+ * Root.fromJSON would resolve every field of all ~100 message types at once, and resolving a field
+ * writes its type's constructor (a `new Function` each); `status` uses 8 of them. Here each type
+ * resolves its own fields when it is first set up (Type#setup, as for any type protobufjs reads before a
+ * resolveAll), and only the editions features (proto3's packed repeated scalars) are resolved for all
+ * now, as resolveAll does first. The bytes are the same for every message (e2e/bundle-plugins.test).
+ */
 function prepare() {
+	if (root) return;
 	const {Root} = require('protobufjs/light');
-	root ??= Root.fromJSON(require('etcd3-proto-json'));
+	const json = require('etcd3-proto-json');
+	const loaded = new Root().addJSON(json.nested);
+	if (typeof loaded._resolveFeaturesRecursive !== 'function') throw new Error('protobufjs no longer resolves features with _resolveFeaturesRecursive; update scripts/bundle-etcd3-services.cjs');
+	loaded._resolveFeaturesRecursive(loaded._edition);
+	root = loaded;
 }
 
 module.exports = Object.assign(etcdService, {prepare});

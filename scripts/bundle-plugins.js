@@ -146,7 +146,7 @@ export const etcdClientPackages = ['etcd3', '@grpc/grpc-js', 'cockatiel'];
  * Builds the etcd client's script into `outdir` with esbuild's `build` and `options` (platform, target,
  * plugins: those of the CLI's own build), and returns its file name, etcd-client-<content hash>.cjs. It is a
  * function expression `(exports, require, module, __filename, __dirname) => …` that etcd-client-loader.js
- * runs as a vm.Script.
+ * runs as a vm.Script; ASCII but for comment lines.
  */
 export async function buildEtcdClientScript(build, outdir, options) {
 	const result = await build({
@@ -157,12 +157,18 @@ export async function buildEtcdClientScript(build, outdir, options) {
 		bundle: true,
 		format: 'cjs',
 		outExtension: {'.js': '.cjs'},
+		charset: 'ascii',
 		banner: {js: '(function (exports, require, module, __filename, __dirname) {'},
 		footer: {js: '})'},
 		metafile: true,
 	});
 	const outputs = Object.keys(result.metafile.outputs);
 	if (outputs.length !== 1) throw new Error(`the etcd client's script should be one file, got ${outputs.join(', ')}`);
+	// The loader reads it as latin1, a copy of the bytes, rather than decoding UTF-8 (~1 MB per start).
+	// charset 'ascii' escapes every other character in code; what is left may only be a comment line.
+	const lines = (await readFile(outputs[0], 'utf8')).split('\n');
+	const line = lines.findIndex(text => /[^\x00-\x7f]/.test(text) && !/^\s*\/\/.*$/.test(text));
+	if (line !== -1) throw new Error(`${outputs[0]}:${line + 1}: a character outside ASCII in code; the loader reads it as latin1 (scripts/etcd-client-loader.js)`);
 	return outputs[0].replace(/^.*[\\/]/, '');
 }
 
@@ -194,8 +200,19 @@ export function assertNoEtcdClientIn(metafile) {
 	if (bundled.length > 0) throw new Error(`the etcd client is bundled into the CLI's chunks too (${bundled.slice(0, 3).join(', ')}); it belongs in its own script (scripts/etcd-client-loader.js)`);
 }
 
+/**
+ * grpc-js loads Node's zlib when imported (the client's and the server's compression), which it uses
+ * only when a channel or server asks for compression (etcd3 never does): ~3 ms of every start. zlib is now required when compression
+ * first reads it.
+ */
+export const grpcLazyZlibPatch = {
+	filter: /[\\/]@grpc[\\/]grpc-js[\\/]build[\\/]src[\\/](compression-filter|server-interceptors)\.js$/,
+	transform: (path, text) =>
+		replaceEach(path, text, [['const zlib = require("zlib");', 'let zlibLoaded;\nconst zlib = new Proxy({}, {get: (_, name) => (zlibLoaded ??= require("zlib"))[name]});']]),
+};
+
 /** The dependency patches both builds apply. */
-export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch, protobufLazySetupPatch];
+export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch, grpcLazyZlibPatch, protobufLazySetupPatch];
 
 /** One esbuild plugin applying every patch whose filter matches a file, in order. */
 export function patches(list) {

@@ -35,6 +35,7 @@ test('etcd3 as bundled gets the service constructors proto-loader would give it,
 		const definition = requireFromEtcd3('@grpc/proto-loader').loadSync(${JSON.stringify(join(repo, 'node_modules/etcd3/proto/rpc.proto'))}, options);
 		const theirs = requireFromEtcd3('@grpc/grpc-js').loadPackageDefinition(definition).etcdserverpb;
 		etcdService.prepare();
+		const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 		const services = {};
 		for (const name of Object.keys(theirs).filter(name => theirs[name].service)) {
 			const ours = etcdService(name);
@@ -43,21 +44,58 @@ test('etcd3 as bundled gets the service constructors proto-loader would give it,
 				return [method, a.path === b.path && a.requestStream === b.requestStream && a.responseStream === b.responseStream && a.originalName === b.originalName && typeof ours.prototype[a.originalName] === 'function'];
 			});
 		}
+		// Every method's request and answer, with every field set (repeated ones twice, enums past their
+		// default, nested messages three deep), encodes to proto-loader's bytes and decodes alike, ours first.
+		const {Root, Type, Enum} = createRequire(requireFromEtcd3.resolve('@grpc/proto-loader'))('protobufjs');
+		const reflection = new Root().loadSync(${JSON.stringify(join(repo, 'node_modules/etcd3/proto/rpc.proto'))}, {keepCase: true});
+		reflection.resolveAll();
+		const sample = (type, depth) => {
+			const message = {};
+			for (const field of type.fieldsArray) {
+				let value;
+				if (field.resolvedType instanceof Type) value = depth < 3 ? sample(field.resolvedType, depth + 1) : undefined;
+				else if (field.resolvedType instanceof Enum) value = Object.keys(field.resolvedType.values).at(-1);
+				else if (field.type === 'string') value = 'v-' + field.name;
+				else if (field.type === 'bytes') value = Buffer.from('b-' + field.name);
+				else if (field.type === 'bool') value = true;
+				else value = String(field.id * 1000003 + 7);
+				if (value !== undefined) message[field.name] = field.repeated ? [value, value] : value;
+			}
+			return message;
+		};
+		const messages = [];
+		for (const name of Object.keys(theirs).filter(name => theirs[name].service)) {
+			const service = reflection.lookupService('etcdserverpb.' + name);
+			for (const method of service.methodsArray) {
+				const [a, b] = [etcdService(name).service[method.name], theirs[name].service[method.name]];
+				for (const [kind, type] of [['request', method.resolvedRequestType], ['response', method.resolvedResponseType]]) {
+					const value = sample(type, 0);
+					const serialize = kind === 'request' ? 'requestSerialize' : 'responseSerialize';
+					const deserialize = kind === 'request' ? 'requestDeserialize' : 'responseDeserialize';
+					const bytes = a[serialize](value);
+					const isSame = Buffer.compare(bytes, b[serialize](value)) === 0 && same(a[deserialize](bytes), b[deserialize](bytes)) && same(a[deserialize](Buffer.alloc(0)), b[deserialize](Buffer.alloc(0)));
+					messages.push([name + '.' + method.name + ' ' + kind, isSame, bytes.length]);
+				}
+			}
+		}
 		const range = {header: {cluster_id: '18446744073709551615', member_id: '1', revision: '42', raft_term: '3'}, kvs: [{key: Buffer.from('k'), value: Buffer.from([0, 255]), create_revision: '2', mod_revision: '3', version: '1', lease: '0'}], more: true, count: '1'};
 		const request = {key: Buffer.from('a'), range_end: Buffer.from('b'), limit: '10', sort_order: 'DESCEND', sort_target: 'MOD', serializable: true};
 		const kv = [etcdService('KV').service.Range, theirs.KV.service.Range];
 		const status = [etcdService('Maintenance').service.Status, theirs.Maintenance.service.Status];
 		const statusAnswer = {header: range.header, version: '3.5.30', dbSize: '4096', leader: '9', raftIndex: '77', raftTerm: '3', raftAppliedIndex: '77', errors: ['x'], dbSizeInUse: '2048', isLearner: false};
-		const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 		const checks = {
 			rangeResponse: same(kv[0].responseDeserialize(kv[1].responseSerialize(range)), kv[1].responseDeserialize(kv[1].responseSerialize(range))) && Buffer.compare(kv[0].responseSerialize(range), kv[1].responseSerialize(range)) === 0,
 			rangeRequest: Buffer.compare(kv[0].requestSerialize(request), kv[1].requestSerialize(request)) === 0,
 			statusResponse: same(status[0].responseDeserialize(status[1].responseSerialize(statusAnswer)), status[1].responseDeserialize(status[1].responseSerialize(statusAnswer))),
 			decoded: kv[0].responseDeserialize(kv[1].responseSerialize(range)),
 		};
-		console.log(JSON.stringify({services, checks}));`,
+		console.log(JSON.stringify({services, messages, checks}));`,
 	);
-	const {services, checks} = JSON.parse(out) as {services: Record<string, Array<[string, boolean]>>; checks: Record<string, unknown> & {decoded: {header: {cluster_id: string}; kvs: Array<{value: unknown}>; more: boolean}}};
+	const {services, messages, checks} = JSON.parse(out) as {services: Record<string, Array<[string, boolean]>>; messages: Array<[string, boolean, number]>; checks: Record<string, unknown> & {decoded: {header: {cluster_id: string}; kvs: Array<{value: unknown}>; more: boolean}}};
+	assert.ok(messages.length > 80, `${messages.length} messages`);
+	for (const [message, isSame] of messages) assert.ok(isSame, `${message} differs from proto-loader's`);
+	assert.ok(messages.filter(([, , length]) => length > 0).length > 70, 'the messages with fields had them set');
+	assert.ok(messages.some(([message]) => message === 'Watch.Watch request'), 'the repeated enum (WatchCreateRequest.filters, packed in proto3) is among them');
 	assert.deepEqual(Object.keys(services).sort(), ['Auth', 'Cluster', 'KV', 'Lease', 'Maintenance', 'Watch']);
 	for (const [name, methods] of Object.entries(services)) {
 		assert.ok(methods.length > 0, name);
@@ -109,4 +147,25 @@ test('protobufjs as bundled writes a message type\'s functions one by one, as th
 	assert.deepEqual(result.unused, ['verify'], 'verify was not written before its first call');
 	assert.deepEqual(result.used, [], 'each called function replaced its stub');
 	assert.equal(result.verified, 'name: string expected', 'verify, written on its first call, works');
+});
+
+test('grpc-js as bundled loads zlib when compression first reads it, and compresses as zlib does', async () => {
+	const {grpcLazyZlibPatch} = (await import(new URL('scripts/bundle-plugins.js', `file://${repo}`).href)) as {grpcLazyZlibPatch: {filter: RegExp; transform: (path: string, text: string) => string}};
+	const {createRequire} = await import('node:module');
+	const {readFileSync} = await import('node:fs');
+	for (const file of ['compression-filter.js', 'server-interceptors.js']) {
+		const path = join(repo, 'node_modules/@grpc/grpc-js/build/src', file);
+		assert.ok(grpcLazyZlibPatch.filter.test(path), file);
+		assert.doesNotMatch(grpcLazyZlibPatch.transform(path, readFileSync(path, 'utf8')), /const zlib = require\("zlib"\);/, file);
+	}
+	const realRequire = createRequire(import.meta.url);
+	const asked: string[] = [];
+	const patched = grpcLazyZlibPatch.transform('compression-filter.js', 'const zlib = require("zlib");\nreturn zlib;');
+	const zlib = new Function('require', patched)((id: string) => (asked.push(id), realRequire(id))) as typeof import('node:zlib');
+	assert.deepEqual(asked, [], 'not loaded when the module runs');
+	const real = realRequire('node:zlib') as typeof import('node:zlib');
+	assert.equal(zlib.createGunzip, real.createGunzip);
+	assert.deepEqual(zlib.gunzipSync(real.gzipSync(Buffer.from('etcd'))), Buffer.from('etcd'));
+	assert.deepEqual(asked, ['zlib'], 'loaded once, at its first use');
+	assert.throws(() => grpcLazyZlibPatch.transform('compression-filter.js', 'no zlib here'), /update scripts\/bundle-plugins.js/);
 });
