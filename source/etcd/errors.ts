@@ -12,6 +12,8 @@ export type FailureKind =
 	| 'not-started'
 	// The SSH connection that carries this member's traffic (--via) is down: the member is not seen, not dead.
 	| 'tunnel-down'
+	// A learner refused a call: etcd serves learners only Status and serializable Range (never MemberList, a linearizable read, Alarm, HashKV, Defragment).
+	| 'learner'
 	| 'error';
 
 export interface Failure {
@@ -20,6 +22,8 @@ export interface Failure {
 }
 
 const rules: ReadonlyArray<readonly [FailureKind, RegExp]> = [
+	// etcd answers it with UNAVAILABLE, which would otherwise read as a member that is down.
+	['learner', /not supported for learner/i],
 	['tls', /handshake|certificate|ssl|tls|self[- ]signed|unable to (get|verify)|wrong version number|altnames|ERR_TLS|alert/i],
 	['dns', /ENOTFOUND|EAI_AGAIN|getaddrinfo|resolution failed/i],
 	['refused', /ECONNREFUSED|connection refused/i],
@@ -32,6 +36,7 @@ const rules: ReadonlyArray<readonly [FailureKind, RegExp]> = [
 
 /** The likely fix of the failures whose own words do not say it. */
 const hints: ReadonlyArray<readonly [RegExp, string]> = [
+	[/not supported for learner/i, 'the member is a learner: etcd serves it only Status and serializable reads until it is promoted; ask a voter'],
 	[/unable to verify the first certificate|unable to get (local )?issuer|self[- ]signed certificate|certificate signature failure/i, "the member's certificate is not signed by a CA etcdtop trusts: give the cluster's CA with --cacert"],
 	[/alert bad certificate|certificate required|alert unknown ca/i, 'the member refused the client certificate: give --cert and --key signed by its --trusted-ca-file'],
 	[/ERR_TLS_CERT_ALTNAME_INVALID|altnames/i, "the member's certificate does not name this host: use an endpoint name or IP its certificate lists"],

@@ -5,5 +5,6 @@ export function failureLabel(failure: Pick<Failure, 'kind'> | undefined, fallbac
 	if (!failure) return fallback;
 	if (failure.kind === 'tunnel-down') return 'tunnel down';
 	if (failure.kind === 'permission-denied') return 'permission denied';
+	if (failure.kind === 'learner') return 'a learner: it answers only Status and serializable reads';
 	return failure.kind;
 }

@@ -63,6 +63,8 @@ export type FailureKind =
 	| 'not-started'
 	/** The SSH connection that carries this member's traffic (--via) is down: the member is not seen, not dead. */
 	| 'tunnel-down'
+	/** A learner refused the call: etcd serves learners only Status and serializable reads. */
+	| 'learner'
 	| 'error';
 
 export interface Failure {

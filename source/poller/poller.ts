@@ -394,7 +394,13 @@ export class Poller {
 	 */
 	private async discover(): Promise<void> {
 		const timeout = this.config.probeTimeoutMs;
-		const known = [...new Set([...this.config.endpoints, ...watchedEndpoints(this.state)])];
+		const everyone = [...new Set([...this.config.endpoints, ...watchedEndpoints(this.state)])];
+		// A learner refuses MemberList (etcd serves learners only Status and serializable reads): ask the others.
+		const voters = everyone.filter(endpoint => {
+			const probe = this.state.probes[endpoint];
+			return !(probe?.state === 'ok' && probe.status.isLearner);
+		});
+		const known = voters.length > 0 ? voters : everyone;
 		const clientFor = (endpoint: string) => this.source(endpoint);
 		try {
 			let result;

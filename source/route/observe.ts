@@ -92,7 +92,11 @@ export async function probeEndpoints(clientFor: (endpoint: string) => Pick<Membe
 export async function observeCluster(clientFor: (endpoint: string) => ObservingClient, options: ObserveOptions): Promise<ObserveResult> {
 	const now = options.now ?? Date.now;
 	const isDiscovering = options.isDiscovering ?? true;
-	const askable = [...new Set([...options.seeds, ...(options.known ?? []).flatMap(member => member.clientUrls)])];
+	const everyone = [...new Set([...options.seeds, ...(options.known ?? []).flatMap(member => member.clientUrls)])];
+	// A learner refuses MemberList (etcd serves learners only Status and serializable reads): ask the others.
+	const learnerUrls = new Set((options.known ?? []).filter(member => member.isLearner).flatMap(member => member.clientUrls));
+	const voterUrls = everyone.filter(url => !learnerUrls.has(url));
+	const askable = voterUrls.length > 0 ? voterUrls : everyone;
 	let list: MemberList;
 	let listEndpoint: string;
 	try {

@@ -13,6 +13,8 @@ export class FakeMembers {
 	calls: string[] = [];
 	/** How each member list was asked for: decisions must read it linearizably. */
 	memberListReads: string[] = [];
+	/** Calls a learner refused (etcd answers a learner's Status and serializable reads only): none should be made. */
+	learnerCalls: string[] = [];
 	promoteTries = 0;
 	private nextId = 0xd4;
 
@@ -41,7 +43,12 @@ export class FakeMembers {
 				return {clusterId: 'ff', memberId: member.id, revision: 1, raftTerm: 2, version: '3.4.23', dbSize: 1, dbSizeInUse: 1, leader: this.leader, raftIndex: this.applied, raftAppliedIndex: this.applied, errors: [], alarms: [], isLearner: member.isLearner};
 			},
 			memberList: async (_timeoutMs: number, options: {readonly isLinearizable?: boolean} = {}) => {
-				this.reachable(endpoint);
+				const asked = this.reachable(endpoint);
+				// As etcd does: a learner serves only Status and serializable Range, MemberList never.
+				if (asked.isLearner) {
+					this.learnerCalls.push(`memberList ${asked.name || asked.id}`);
+					throw Object.assign(new Error('14 UNAVAILABLE: etcdserver: rpc not supported for learner'), {code: 14});
+				}
 				this.memberListReads.push(options.isLinearizable ? 'linearizable' : 'serializable');
 				return {clusterId: 'ff', memberId: 'x', members: this.members.map(member => ({...member}))};
 			},

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import {ClassifiedError, classifyError, permissionDeniedFailure} from '../../source/etcd/errors.js';
 import {exitCodeFor} from '../../source/output/exit-code.js';
+import {failureLabel} from '../../source/model/failure-label.js';
 import {statusTable} from '../../source/output/status-text.js';
 import {ClusterBuilder} from '../helpers/cluster-builder.js';
 import {grpcErrors} from '../helpers/fixtures.js';
@@ -28,6 +29,14 @@ test('etcd server errors and grpc codes', () => {
 	assert.equal(classifyError(Object.assign(new Error('odd'), {code: 4})).kind, 'timeout');
 	assert.equal(classifyError(new Error('14 UNAVAILABLE: Connection dropped')).kind, 'unreachable');
 	assert.equal(classifyError('weird').kind, 'error');
+});
+
+test('a learner\'s refusal is its own kind, said in words, never "unreachable" (etcd answers it UNAVAILABLE)', () => {
+	const raw = Object.assign(new Error('14 UNAVAILABLE: etcdserver: rpc not supported for learner'), {code: 14});
+	const failure = classifyError(raw);
+	assert.equal(failure.kind, 'learner');
+	assert.equal(failure.message, 'etcdserver: rpc not supported for learner (the member is a learner: etcd serves it only Status and serializable reads until it is promoted; ask a voter)');
+	assert.equal(failureLabel(failure), 'a learner: it answers only Status and serializable reads');
 });
 
 test('TLS and scheme failures name the likely fix, without OpenSSL noise', () => {

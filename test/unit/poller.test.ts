@@ -13,6 +13,9 @@ class FakeMember implements StatusSource {
 	inFlight = 0;
 	maxInFlight = 0;
 	isHung = false;
+	/** As etcd serves a learner: Status yes, MemberList refused. */
+	isLearner = false;
+	memberListCalls = 0;
 	constructor(
 		private readonly index: number,
 		private readonly clock: VirtualClock,
@@ -35,21 +38,25 @@ class FakeMember implements StatusSource {
 	}
 
 	async status(timeoutMs: number) {
-		return this.answer(cluster3.statuses[this.index]!, timeoutMs);
+		const status = cluster3.statuses[this.index]!;
+		return this.answer(this.isLearner ? {...status, isLearner: true} : status, timeoutMs);
 	}
 
 	async memberList(timeoutMs: number) {
-		return this.answer(cluster3.memberList, timeoutMs);
+		this.memberListCalls++;
+		const list = await this.answer(cluster3.memberList, timeoutMs);
+		if (this.isLearner) throw Object.assign(new Error('14 UNAVAILABLE: etcdserver: rpc not supported for learner'), {code: 14});
+		return list;
 	}
 
 	close() {}
 }
 
-function setup(intervalMs: number, probeTimeoutMs: number, batchMs = 0) {
+function setup(intervalMs: number, probeTimeoutMs: number, batchMs = 0, endpoints = [cluster3.endpoints[0]!]) {
 	const clock = new VirtualClock();
 	const fakes = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new FakeMember(index, clock)]));
 	const poller = new Poller(
-		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs},
+		{endpoints, isDiscovering: true, intervalMs, probeTimeoutMs},
 		{routes: {client: endpoint => fakes.get(endpoint)!}, batchMs, timers: clock, now: clock.wall},
 	);
 	const probeOf = (index: number) => poller.getSnapshot().cluster.probes[cluster3.endpoints[index]!];
@@ -86,6 +93,23 @@ test('a hung member delays nobody else, and its probes never pile up', async () 
 	assert.equal(hungRow?.health, 'unreachable');
 	assert.equal(hungRow?.failure?.kind, 'timeout');
 	assert.equal(view.health, 'degraded');
+});
+
+test('a member that answers as a learner is not asked for the member list (etcd refuses it: Status and serializable reads only)', async () => {
+	const {poller, fakes, clock, probeOf} = setup(50, 100, 0, [...cluster3.endpoints]);
+	const learner = fakes.get(cluster3.endpoints[2]!)!;
+	learner.isLearner = true;
+	poller.start();
+	await clock.advanceUntil('the learner answered a status', () => probeOf(2)?.state === 'ok', 50);
+	for (const fake of fakes.values()) fake.memberListCalls = 0;
+	// Both voters hang: the member that gave the list does not answer, so discovery asks every other endpoint.
+	fakes.get(cluster3.endpoints[0]!)!.isHung = true;
+	fakes.get(cluster3.endpoints[1]!)!.isHung = true;
+	await clock.advance(2000);
+	poller.stop();
+	assert.ok(fakes.get(cluster3.endpoints[1]!)!.memberListCalls > 0, 'the voters were asked again');
+	assert.equal(learner.memberListCalls, 0, 'the learner was never asked');
+	assert.equal(poller.getSnapshot().cluster.memberListFailure?.kind, 'timeout', 'the voters\' silence is the failure, not a learner\'s refusal');
 });
 
 test('pause stops probing; refresh probes at once', async () => {
