@@ -3,6 +3,8 @@ import {lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, test} from 'node:test';
+import {spawnSync} from 'node:child_process';
+import {parse as parseYaml} from 'yaml';
 import {cliPath, runCli} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
 import {TmuxSession} from '../helpers/tmux.js';
@@ -57,6 +59,14 @@ test('snapshot save and restore-plan print the name as escapes', async () => {
 test('member add prints the start settings with the existing name as escapes', async () => {
 	const result = await runCli(['member', 'add', 'newcomer', '--peer-url', 'http://127.0.0.1:1', '--learner', '--endpoints', endpoint, '--yes']);
 	assertClean(result.stdout + result.stderr, 'member add');
+	// What is copied gives back the real name: the export line run by bash, the static pod lines read as YAML.
+	const lines = result.stdout.split('\n');
+	const exported = lines.find(line => line.trim().startsWith('export ETCD_INITIAL_CLUSTER='))!.trim();
+	const shell = spawnSync('bash', ['-c', `${exported}; printf %s "$ETCD_INITIAL_CLUSTER"`], {encoding: 'utf8', env: {PATH: process.env['PATH'] ?? '', LC_ALL: 'C.UTF-8'}});
+	assert.equal(shell.status, 0, shell.stderr);
+	assert.ok(shell.stdout.split(',').some(entry => entry.startsWith(`${name}=http://`)), JSON.stringify(shell.stdout));
+	const pod = parseYaml(`command:\n${lines.filter(line => line.startsWith('    - ')).join('\n')}\n`) as {command: string[]};
+	assert.ok(pod.command.some(flag => flag.startsWith('--initial-cluster=') && flag.split('=').slice(1).join('=').split(',').some(entry => entry.startsWith(`${name}=http://`))), JSON.stringify(pod.command));
 });
 
 test('the console draws the name as escapes and the terminal title stays untouched', async () => {
