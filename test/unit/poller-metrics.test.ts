@@ -3,6 +3,7 @@ import {test} from 'node:test';
 import {Poller, type MetricsOptions, type StatusSource} from '../../source/poller/poller.js';
 import type {HttpAnswer, Routes} from '../../source/route/routes.js';
 import {cluster3, metricsText} from '../helpers/fixtures.js';
+import {VirtualClock} from '../helpers/virtual-clock.js';
 
 class QuickMember implements StatusSource {
 	calls = 0;
@@ -32,21 +33,29 @@ class FakeMetrics {
 
 const originOf = (endpoint: string) => new URL(endpoint).origin;
 
-function setup(fake: FakeMetrics, metrics: Partial<MetricsOptions> = {}, intervalMs = 100) {
+/** Polls on a virtual clock: intervals and the /metrics deadline are exact, and nothing sleeps. */
+function setup(fake: FakeMetrics, metrics: Partial<MetricsOptions> = {}, intervalMs = 100, {batchMs}: {readonly batchMs?: number} = {}, clock = new VirtualClock()) {
 	const members = new Map(cluster3.endpoints.map((endpoint, index) => [endpoint, new QuickMember(index)]));
 	const poller = new Poller(
 		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs, probeTimeoutMs: 200},
-		{routes: {client: endpoint => members.get(endpoint)!, httpGet: fake.httpGet}, metrics: {everyMs: 5000, timeoutMs: 150, windowMs: undefined, urls: new Map(), ...metrics}},
+		{routes: {client: endpoint => members.get(endpoint)!, httpGet: fake.httpGet}, metrics: {everyMs: 5000, timeoutMs: 150, windowMs: undefined, urls: new Map(), ...metrics}, timers: clock, now: clock.wall, ...(batchMs === undefined ? {} : {batchMs})},
 	);
-	return {poller, members};
+	/** The settled state, with virtual time moved on until it comes (at most `limitMs`). */
+	const settled = async (limitMs = 2000) => {
+		let state: Awaited<ReturnType<Poller['settled']>> | undefined;
+		void poller.settled().then(value => (state = value));
+		await clock.advanceUntil('settled', () => state !== undefined, limitMs);
+		return state!;
+	};
+	return {poller, members, clock, settled};
 }
 
 test('status settles with one scrape of each member (lifetime), read at its client URL or its --metrics-urls', async () => {
 	const fake = new FakeMetrics();
 	const name = cluster3.memberList.members[1]!.name;
-	const {poller} = setup(fake, {urls: new Map([[name, 'http://127.0.0.1:2381/metrics']])});
+	const {poller, settled} = setup(fake, {urls: new Map([[name, 'http://127.0.0.1:2381/metrics']])});
 	poller.start();
-	const state = await poller.settled();
+	const state = await settled();
 	poller.stop();
 	for (const member of state.view.members) {
 		assert.ok(member.metrics?.reading, `${member.name} has a reading`);
@@ -65,11 +74,11 @@ test('a hung /metrics fails by its deadline, delays no status poll, and changes 
 	const victim = cluster3.endpoints[1]!;
 	fake.hung.add(originOf(victim));
 	fake.failing.set(originOf(cluster3.endpoints[2]!), {status: 403, body: 'Forbidden\nmore'});
-	const {poller, members} = setup(fake, {everyMs: 100});
+	const {poller, members, clock, settled} = setup(fake, {everyMs: 100});
 	poller.start();
-	const state = await poller.settled();
+	const state = await settled();
 	const before = members.get(victim)!.calls;
-	await new Promise(resolve => setTimeout(resolve, 600));
+	await clock.advance(600);
 	const {view} = poller.getSnapshot().cluster;
 	poller.stop();
 	assert.ok(members.get(victim)!.calls - before >= 4, `the member's status was polled ${members.get(victim)!.calls - before} times meanwhile`);
@@ -90,13 +99,13 @@ test('a hung /metrics fails by its deadline, delays no status poll, and changes 
 
 test('a window asks for two scrapes a window apart before status settles', async () => {
 	const fake = new FakeMetrics();
-	const {poller} = setup(fake, {everyMs: 400, windowMs: 400, isOnPollGrid: false});
-	const started = performance.now();
+	const {poller, clock, settled} = setup(fake, {everyMs: 400, windowMs: 400, isOnPollGrid: false});
+	const started = clock.monotonic();
 	poller.start();
-	const state = await poller.settled();
-	const tookMs = performance.now() - started;
+	const state = await settled();
+	const tookMs = clock.monotonic() - started;
 	poller.stop();
-	assert.ok(tookMs >= 300, `settled after ${tookMs.toFixed(0)} ms`);
+	assert.ok(tookMs >= 400, `settled after ${tookMs} ms`);
 	for (const member of state.view.members) {
 		assert.ok(member.metrics!.reading!.windowMs! >= 300, `window ${member.metrics!.reading!.windowMs}`);
 		assert.equal(member.metrics!.reading!.walFsyncP99Ms, undefined, 'the same text twice: nothing happened in the window');
@@ -105,21 +114,23 @@ test('a window asks for two scrapes a window apart before status settles', async
 
 test('the console takes /metrics answers into the state together, with the next frame: what one reduce at a time gives, one view', async () => {
 	const fake = new FakeMetrics();
-	const {poller} = setup(fake, {}, 100);
+	const clock = new VirtualClock();
+	const {poller} = setup(fake, {}, 100, {}, clock);
 	// batchMs as the console sets it; a separate poller gives the one-at-a-time answer to compare with.
-	const batched = new Poller(
-		{endpoints: [cluster3.endpoints[0]!], isDiscovering: true, intervalMs: 100, probeTimeoutMs: 200},
-		{routes: {client: endpoint => new QuickMember(cluster3.endpoints.indexOf(endpoint)), httpGet: fake.httpGet}, metrics: {everyMs: 5000, timeoutMs: 150, windowMs: undefined, urls: new Map()}, batchMs: 20},
-	);
+	const {poller: batched} = setup(fake, {}, 100, {batchMs: 20}, clock);
 	poller.start();
 	batched.start();
 	const frames: Array<ReturnType<typeof batched.getSnapshot>> = [];
 	const unsubscribe = batched.subscribe(() => frames.push(batched.getSnapshot()));
-	const [one, together] = await Promise.all([poller.settled(), batched.settled()]);
+	let one: Awaited<ReturnType<Poller['settled']>> | undefined;
+	let together: typeof one;
+	void poller.settled().then(state => (one = state));
+	void batched.settled().then(state => (together = state));
+	await clock.advanceUntil('both settled', () => one !== undefined && together !== undefined, 2000);
 	unsubscribe();
 	poller.stop();
 	batched.stop();
-	const readings = (state: typeof one) => state.view.members.map(member => [member.name, member.metrics?.reading?.walFsyncP99Ms, member.metrics?.error]);
+	const readings = (state: typeof one) => state!.view.members.map(member => [member.name, member.metrics?.reading?.walFsyncP99Ms, member.metrics?.error]);
 	assert.deepEqual(readings(together), readings(one));
 	assert.ok(readings(together).every(([, p99]) => typeof p99 === 'number'), 'every member read');
 	// No frame showed a member's reading that the state had not taken in: frames are whole.
