@@ -1,5 +1,6 @@
 import type {ConnectOptions} from '../etcd/member-client.js';
-import {clientPool, createRoutes, type Routes} from '../route/routes.js';
+import {clientPool} from '../route/client-pool.js';
+import {createRoutes, type Routes} from '../route/routes.js';
 import type {SshConnection} from '../ssh/connection.js';
 import type {OperationIo} from './member-run.js';
 import {startCommandRunner, type MemberSshSettings} from './ssh-start.js';

@@ -1,6 +1,7 @@
 import {classifyError, CredentialsRefusedError, type Failure} from '../etcd/errors.js';
 import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
-import {clientPool, type MemberCalls, type Routes} from './routes.js';
+import {clientPool} from './client-pool.js';
+import type {MemberCalls, Routes} from './routes.js';
 
 // The one observation: "the member list, then every member's status", read through the routes. The
 // shapes are model/observation.ts's Observation (derivations live there: leader, lookup, started).

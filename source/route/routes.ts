@@ -165,25 +165,6 @@ function isTlsEndpoint(connect: ConnectOptions, endpoint: string): boolean {
 	return connect.tls !== undefined && endpoint.startsWith('https:');
 }
 
-/** One client per endpoint, opened through the routes on first use and closed together. */
-export function clientPool(routes: Pick<Routes, 'client'>): {readonly client: (endpoint: string) => RoutedClient; readonly close: () => void} {
-	const clients = new Map<string, RoutedClient>();
-	return {
-		client: endpoint => {
-			let found = clients.get(endpoint);
-			if (!found) {
-				found = routes.client(endpoint);
-				clients.set(endpoint, found);
-			}
-			return found;
-		},
-		close: () => {
-			for (const client of clients.values()) client.close();
-			clients.clear();
-		},
-	};
-}
-
 /**
  * The routes of one command run: direct, or through `pool`'s SSH connection (`--via`) when given. Every
  * member client, snapshot stream and HTTP GET of etcdtop is opened through one of these.
