@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {execFileSync, spawnSync} from 'node:child_process';
+import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {isAgeFile} from '../../source/snapshot/file/age.js';
+import {runCommand} from '../helpers/run-command.js';
 import {bufferSource, NotRegularFileError, openFileSource} from '../../source/snapshot/file/bbolt.js';
 import {readSourceSnapshotStatus, sizeProblem} from '../../source/snapshot/file/snapshot-status.js';
 
@@ -112,17 +113,16 @@ describe('damaged snapshots', () => {
 });
 
 describe('files that are not snapshots', () => {
-	it('a FIFO is refused at once, by the reader and by snapshot status and restore-plan (exit 3)', () => {
+	it('a FIFO is refused at once, by the reader and by snapshot status and restore-plan (exit 3)', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'etcdtop-fifo-'));
 		try {
 			const fifo = join(dir, 'snapshot.db');
 			execFileSync('mkfifo', [fifo]);
 			assert.throws(() => openFileSource(fifo), NotRegularFileError);
 			assert.throws(() => isAgeFile(fifo), NotRegularFileError);
-			const cli = new URL('../../../bin/etcdtop.js', import.meta.url).pathname;
 			for (const args of [['snapshot', 'status', fifo], ['snapshot', 'restore-plan', fifo, '--data-dir', join(dir, 'restored')]]) {
-				const result = spawnSync(process.execPath, [cli, ...args], {encoding: 'utf8', timeout: 20_000});
-				assert.equal(result.status, 3, `${args.join(' ')}: ${result.stderr}`);
+				const result = await runCommand(args);
+				assert.equal(result.code, 3, `${args.join(' ')}: ${result.stderr}`);
 				assert.match(result.stderr, /is not a regular file/);
 			}
 		} finally {
