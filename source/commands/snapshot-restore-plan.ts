@@ -7,7 +7,8 @@ import {ConfigError} from '../config/errors.js';
 import {CredentialsRefusedError} from '../etcd/errors.js';
 import {credentialsRefusal, observeOnce} from '../route/observe.js';
 import {createRoutes, type Routes} from '../route/routes.js';
-import {buildRestorePlan, renderRestorePlan, toolForVersion, type KubeadmLayout, type ListSource, type PlanClient, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
+import {memberListSource} from '../model/observation.js';
+import {buildRestorePlan, renderRestorePlan, type KubeadmLayout, type ListSource, type PlanClient, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
 import {kubeadmApiserverManifest, kubeadmEtcdManifest, type KubeadmDetection} from '../config/kubeadm.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
 import {baseNameOfKey, isS3Url} from '../snapshot/remote-name.js';
@@ -53,11 +54,11 @@ async function liveMembers(config: Config, routes: Routes | undefined): Promise<
 	const {members, statuses, listFrom} = observed.reading;
 	const version = Object.values(statuses)[0]?.version;
 	// Serializable on purpose: a restore is planned when the cluster may have no quorum, and the plan says so.
-	const answered = listFrom ? members.find(member => member.clientUrls.includes(listFrom.endpoint)) : undefined;
+	const source = memberListSource(listFrom, members, statuses);
 	return {
 		members: members.map(member => ({name: member.name, peerUrls: member.peerUrls, clientUrls: member.clientUrls, isLearner: member.isLearner})),
 		version,
-		listFrom: listFrom && {member: answered?.name || answered?.id || listFrom.endpoint, endpoint: listFrom.endpoint, isLinearizable: listFrom.isLinearizable && toolForVersion(version) === 'etcdutl'},
+		listFrom: source && {text: source.text, isLinearizable: source.isLinearizable},
 	};
 }
 

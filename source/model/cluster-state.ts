@@ -8,6 +8,8 @@ import {initialIdentity, seeClusterId, seeTerm, type Identity, type IdentityAler
 
 export interface ClusterState extends ViewInput {
 	readonly memberListAt: number | undefined;
+	/** The endpoint whose (serializable) member list this is: what one member last knew, which may be stale. */
+	readonly memberListFrom?: string;
 	readonly memberListFailure: Failure | undefined;
 	/** The cluster IDs and raft terms seen so far: a change of either is a loud alert, never churn. */
 	readonly identity: Identity;
@@ -22,7 +24,7 @@ export interface ClusterState extends ViewInput {
 export type ClusterAction =
 	| {readonly type: 'probe-succeeded'; readonly endpoint: string; readonly at: number; readonly latencyMs: number; readonly status: EndpointStatus}
 	| {readonly type: 'probe-failed'; readonly endpoint: string; readonly at: number; readonly failure: Failure}
-	| {readonly type: 'member-list-fetched'; readonly at: number; readonly list: MemberList}
+	| {readonly type: 'member-list-fetched'; readonly at: number; readonly list: MemberList; readonly from?: string}
 	| {readonly type: 'member-list-failed'; readonly at: number; readonly failure: Failure}
 	/** The console added this member under `name`; etcd lists it nameless until it starts. */
 	| {readonly type: 'member-named'; readonly at: number; readonly id: string; readonly name: string}
@@ -115,7 +117,7 @@ function applied(state: ClusterState, action: ClusterAction): {merged: ClusterSt
 			break;
 		}
 		case 'member-list-fetched': {
-			patch = {memberList: action.list, memberListAt: action.at, memberListFailure: undefined};
+			patch = {memberList: action.list, memberListAt: action.at, memberListFailure: undefined, ...(action.from === undefined ? {} : {memberListFrom: action.from})};
 			break;
 		}
 		case 'member-list-failed': {

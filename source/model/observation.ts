@@ -14,6 +14,36 @@ export interface Observation {
 	readonly endpoints?: Readonly<Record<string, string>>;
 	/** By hex member ID, why a member did not answer. */
 	readonly failures: Readonly<Record<string, string>>;
+	/** The endpoint that gave the member list, and whether it was asked to read it through raft. */
+	readonly listFrom?: ListFrom;
+}
+
+export interface ListFrom {
+	readonly endpoint: string;
+	/** Asked for a linearizable list (etcd 3.5+ honours it; 3.4 answers what it has). */
+	readonly isLinearizable: boolean;
+}
+
+/** Versions whose MemberList has no linearizable form (it came with etcd 3.5). */
+const isBefore35 = (version: string | undefined) => version !== undefined && /^v?(?:[0-2]\.|3\.[0-4]\.)/.test(version);
+
+/**
+ * How a member list was read, in words: by whom, and whether it is the cluster's current list (read through
+ * raft) or what one member last knew (serializable), which may be stale if that member is cut off. A
+ * decision is taken on the first; a view or plan from the second says so.
+ */
+export function memberListSource(
+	listFrom: ListFrom | undefined,
+	members: readonly MemberInfo[],
+	statuses: Readonly<Record<string, EndpointStatus>>,
+): {readonly name: string; readonly isLinearizable: boolean; readonly text: string} | undefined {
+	if (!listFrom) return undefined;
+	const member = members.find(candidate => candidate.clientUrls.includes(listFrom.endpoint));
+	const name = member?.name || member?.id || listFrom.endpoint;
+	const version = member ? statuses[member.id]?.version : undefined;
+	if (listFrom.isLinearizable && !isBefore35(version)) return {name, isLinearizable: true, text: `member list read from ${name} (linearizable: the cluster's current list)`};
+	const why = listFrom.isLinearizable ? `serializable: etcd ${version} cannot read it linearizably` : 'serializable';
+	return {name, isLinearizable: false, text: `member list read from ${name} (${why}): it may be stale`};
 }
 
 /** The leader by the one rule (model/leader.ts), if it is in the member list. */

@@ -1,6 +1,6 @@
 import {classifyError} from '../etcd/errors.js';
 import {findMember, isStarted} from '../model/members.js';
-import {answeringIds, observedLeader, type Observation} from '../model/observation.js';
+import {answeringIds, memberListSource, observedLeader, type Observation} from '../model/observation.js';
 import {quorumOf} from '../model/quorum.js';
 import type {MemberInfo} from '../model/types.js';
 import {commandText, etcdctl, etcdServers, startCommandArgv, startSettings, type EtcdctlBase, type StartSettings} from './commands.js';
@@ -300,6 +300,12 @@ function isState(value: unknown): value is OperationState {
 	return typeof value === 'object' && value !== null && 'plan' in value && 'notes' in value;
 }
 
+/** Which member's list the decision rests on and how it was read (linearizable on etcd 3.5+; 3.4 cannot). */
+function listSourceLines(observation: Observation): string[] {
+	const source = memberListSource(observation.listFrom, observation.members, observation.statuses);
+	return source ? [source.text] : [];
+}
+
 /** Quorum guard, typed confirmation, leadership hand-off, removal — in that order, each re-checked on fresh data. */
 function removalStep(state: OperationState, observation: Observation, target: MemberInfo, why: string): OperationState {
 	// A member added from the console and not started yet has no name in etcd: the one it was added under.
@@ -323,6 +329,7 @@ function removalStep(state: OperationState, observation: Observation, target: Me
 				summary: [
 					`${why}: ${label(shown)} (${isReachable ? 'reachable and answering: it is not failed' : `unreachable: ${observation.failures[target.id] ?? 'no answer'}`})`,
 					describeNumbers(verdict.numbers),
+					...listSourceLines(observation),
 					`etcdctl equivalent: ${command}`,
 				],
 			},
@@ -375,6 +382,7 @@ function addStep(state: OperationState, observation: Observation, leaving: reado
 					`add ${name} (${plan.newPeerUrls.join(',')}) ${as}${plan.isLearner ? (plan.isPromotingLearner ? ': no vote until it has caught up and is promoted' : ': no vote; promote it later') : ': it votes at once, before it has started'}`,
 					`quorum now: ${n.voters} voters, quorum ${n.quorum}, ${n.reachableVoters} reachable, tolerates ${n.tolerance} down`,
 					`quorum after the add: ${n.votersAfter} voters, quorum ${n.quorumAfter}, ${n.reachableVotersAfter} reachable until it starts, tolerates ${n.toleranceAfter} down`,
+					...listSourceLines(observation),
 					`etcdctl equivalent: ${command}`,
 				],
 			},
@@ -615,7 +623,12 @@ function describeEffect(effect: Effect, state: OperationState): EffectLog<Operat
 				kind: 'read',
 				step: 'assess',
 				command: commandText(etcdctl.memberList(state.plan.connection)),
-				result: event => (event.type === 'observed' ? `${event.observation.members.length} members, ${Object.keys(event.observation.statuses).length} answering` : undefined),
+				result: event => {
+					if (event.type !== 'observed') return undefined;
+					const {members, statuses, listFrom} = event.observation;
+					const source = memberListSource(listFrom, members, statuses);
+					return `${members.length} members, ${Object.keys(statuses).length} answering${source ? `; ${source.text}` : ''}`;
+				},
 			};
 		case 'confirm':
 			return {kind: 'silent', why: "the operator's answer; the change it allows is logged when it runs"};

@@ -412,7 +412,7 @@ export class Poller {
 			}
 			this.lastGoodDiscovery = result.endpoint;
 			this.hasTriedDiscovery = true;
-			this.dispatch({type: 'member-list-fetched', at: this.now(), list: result.list});
+			this.dispatch({type: 'member-list-fetched', at: this.now(), list: result.list, from: result.endpoint});
 		} catch (error) {
 			this.lastGoodDiscovery = undefined;
 			this.hasTriedDiscovery = true;

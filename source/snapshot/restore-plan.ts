@@ -39,10 +39,9 @@ export interface PlanClient {
 	readonly user?: string;
 }
 
-/** A member list's source: a serializable read is what that member last knew, which may be stale. */
+/** A member list's source in words (model/observation.ts memberListSource): a serializable read may be stale. */
 export interface ListSource {
-	readonly member: string;
-	readonly endpoint: string;
+	readonly text: string;
 	readonly isLinearizable: boolean;
 }
 
@@ -272,7 +271,7 @@ export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
 	if (input.membersFrom === 'manifest') notes.push('members come from the snapshot manifest: the cluster did not answer; check the URLs still fit the hosts');
 	const from = input.listFrom;
 	if (input.membersFrom === 'live' && from && !from.isLinearizable) {
-		notes.push(`member list read from ${from.member} (${from.endpoint}) as a serializable read: it may be stale (a member cut off from the others answers what it last knew); compare it with etcdctl member list before you restore`);
+		notes.push(`${from.text} (a member cut off from the others answers what it last knew): compare it with etcdctl member list before you restore`);
 	}
 	if (kubeadm) {
 		notes.push(`etcd is kubeadm's static pod (read from ${kubeadm.manifest}${kubeadm.readFrom ? ` on ${kubeadm.readFrom}` : ''}): every control-plane node is taken to be laid out the same way; check each node's manifest before you edit it`);

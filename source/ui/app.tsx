@@ -8,6 +8,7 @@ import {Header, headerHeightFor} from './components/header.js';
 import {HelpOverlay} from './components/help-overlay.js';
 import {KeyHints} from './components/key-hints.js';
 import {MemberDetails} from './components/member-details.js';
+import {memberListSource} from '../model/observation.js';
 import {MembersTable} from './components/members-table.js';
 import {MemberOpBanner, MemberWizard} from './components/member-wizard.js';
 import {MemberOpSession} from './member-op-session.js';
@@ -238,7 +239,11 @@ export function App({store, keymap, isReadOnly, onQuit, now: clock = Date.now, s
 		body = <HelpOverlay keymap={consoleActions} isReadOnly={isReadOnly} reasonOf={action => action.disabledReason(ctx)} height={bodyHeight} />;
 	} else if (modal.kind === 'member-details') {
 		const member = members.find(candidate => candidate.key === modal.memberKey);
-		body = member ? <MemberDetails member={member} view={view} now={now} width={width} /> : <Text color={color('warn')}>that member is no longer in the list (esc)</Text>;
+		const {memberList, memberListFrom, memberListAt} = snapshot.cluster;
+		// The poller's list is serializable (it must read without quorum): the details say whose it is.
+		const source = memberList && memberListFrom ? memberListSource({endpoint: memberListFrom, isLinearizable: false}, memberList.members, {}) : undefined;
+		const listedBy = source ? {text: source.text, at: memberListAt} : undefined;
+		body = member ? <MemberDetails member={member} view={view} now={now} width={width} {...(listedBy ? {listedBy} : {})} /> : <Text color={color('warn')}>that member is no longer in the list (esc)</Text>;
 	} else if (modal.kind === 'snapshot-details') {
 		const entry = snapshotsState.entries.find(candidate => candidate.name === modal.name);
 		body = entry ? <SnapshotDetails entry={entry} state={snapshotsState} width={width} height={bodyHeight} offset={modal.offset} keymap={keymap} store={snapshots} /> : <Text color={color('warn')}>that file is no longer there (esc)</Text>;

@@ -3,6 +3,7 @@ import {test, type TestContext} from 'node:test';
 import {actionsOn, buildKeymap} from '../../source/ui/keymap.js';
 import type {ClusterState} from '../../source/model/cluster-state.js';
 import {ClusterBuilder, followerIndex, t0} from '../helpers/cluster-builder.js';
+import {cluster3} from '../helpers/fixtures.js';
 import {FixtureStore, mount} from '../helpers/mount.js';
 import {frameWith, waitUntil} from '../helpers/frames.js';
 
@@ -48,6 +49,16 @@ test('j/k select, enter opens details, escape closes', async t => {
 	await frameWith(lastFrame, /^(?![\s\S]*peer URLs)[\s\S]*> etcd-2/);
 	stdin.write('k');
 	await frameWith(lastFrame, '> etcd-1');
+});
+
+test('a member\'s details say whose member list the console shows: a serializable read, which may be stale', async t => {
+	const state = new ClusterBuilder().apply({type: 'member-list-fetched', at: t0, list: cluster3.memberList, from: cluster3.memberList.members[1]!.clientUrls[0]!}).allOk().state;
+	const {lastFrame, stdin} = mountCluster(t, state);
+	await frameWith(lastFrame, '> etcd-1');
+	stdin.write('\r');
+	const details = await frameWith(lastFrame, 'peer URLs');
+	assert.match(details, /member list read from etcd-2 \(serializable\): it may be stale, \d+s ago/);
+	assert.match(details, /esc or enter closes/);
 });
 
 test('? lists every key of the keymap', async t => {

@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import {freePort} from '../../source/demo/free-port.js';
 import {runCli, runEtcdctl} from '../helpers/cli.js';
 import {startCluster, until} from '../helpers/cluster.js';
-import {testEtcdVersion} from '../helpers/etcd-binaries.js';
+import {testEtcdAtLeast, testEtcdVersion} from '../helpers/etcd-binaries.js';
 
 // etcd serves a learner only Status and serializable Range: MemberList, a linearizable read, Alarm, HashKV
 // and Defragment are refused ("rpc not supported for learner", as UNAVAILABLE). etcdtop never asks a
@@ -43,4 +43,16 @@ test('status with the learner first among the endpoints: the list comes from a v
 	assert.equal(json.cluster.voters, 3);
 	assert.equal(json.cluster.learners, 1);
 	assert.ok(json.members.every(member => member.reachable), result.stdout);
+});
+
+test(`member promote: the decision's member list is read linearizably where etcd can (3.5+), and the output says how (etcd ${testEtcdVersion()})`, async () => {
+	const result = await runCli(['member', 'promote', 'etcd-4', '--yes', '--endpoints', [learnerUrl, ...cluster.endpoints].join(',')], {timeoutMs: 120_000});
+	assert.equal(result.code, 0, result.stderr + result.stdout);
+	const read = result.stdout.split('\n').find(line => line.includes('member list -w table'));
+	assert.ok(read, result.stdout);
+	if (testEtcdAtLeast(3, 5)) assert.match(read, /# \d members, \d answering; member list read from etcd-[123] \(linearizable: the cluster's current list\)$/);
+	else assert.match(read, /# \d members, \d answering; member list read from etcd-[123] \(serializable: etcd 3\.4\.\d+ cannot read it linearizably\): it may be stale$/);
+	assert.doesNotMatch(result.stdout + result.stderr, /not supported for learner|unreachable/);
+	const listed = await runEtcdctl(['--endpoints', cluster.endpoints[0]!, 'member', 'list']);
+	assert.match(listed.stdout, /etcd-4, .*, false/, 'a voter now');
 });

@@ -4,7 +4,7 @@ import type {EndpointStatus, MemberInfo, MemberList} from '../../source/etcd/typ
 import {deriveView, type Probe} from '../../source/model/cluster-view.js';
 import {leaderOf} from '../../source/model/leader.js';
 import {findMember, isStarted, normalizeMemberId} from '../../source/model/members.js';
-import {observedLeader} from '../../source/model/observation.js';
+import {memberListSource, observedLeader} from '../../source/model/observation.js';
 import {observeCluster, type ObservingClient} from '../../source/route/observe.js';
 
 const member = (id: string, name: string, port: number, patch: Partial<MemberInfo> = {}): MemberInfo => ({
@@ -171,5 +171,35 @@ describe('the one observation: the member list, then every member\'s status', ()
 		const hung = (endpoint: string): ObservingClient => (endpoint === 'http://10.0.0.7:2379' ? {memberList: async () => new Promise<MemberList>(() => undefined), status: async () => Promise.reject(new Error('DEADLINE_EXCEEDED'))} : clientFor(endpoint));
 		const result = await observeCluster(hung, {...options, seeds: ['http://10.0.0.7:2379', 'http://10.0.0.1:2379']});
 		assert.equal(result.kind, 'observed');
+	});
+});
+
+describe('how a member list was read, in words: a decision rests on a linearizable one, anything else may be stale', () => {
+	const members = [member('a', 'etcd-1', 1), member('b', 'etcd-2', 2)];
+	const endpoint = members[1]!.clientUrls[0]!;
+	it('asked through raft of a 3.5 member: the cluster\'s current list', () => {
+		const source = memberListSource({endpoint, isLinearizable: true}, members, {b: status('b', 'a', 5, {version: '3.5.30'})});
+		assert.deepEqual(source, {name: 'etcd-2', isLinearizable: true, text: 'member list read from etcd-2 (linearizable: the cluster\'s current list)'});
+	});
+	it('asked through raft of a 3.4 member, which cannot: serializable, may be stale', () => {
+		const source = memberListSource({endpoint, isLinearizable: true}, members, {b: status('b', 'a', 5)});
+		assert.equal(source?.isLinearizable, false);
+		assert.equal(source?.text, 'member list read from etcd-2 (serializable: etcd 3.4.23 cannot read it linearizably): it may be stale');
+	});
+	it('a serializable read (the console, a restore plan): may be stale; unknown without a source', () => {
+		assert.equal(memberListSource({endpoint, isLinearizable: false}, members, {})?.text, 'member list read from etcd-2 (serializable): it may be stale');
+		assert.equal(memberListSource(undefined, members, {}), undefined);
+	});
+	it('the one observation records which endpoint gave the list and how it was asked', async () => {
+		const client = (url: string): ObservingClient => ({
+			memberList: async (_timeoutMs, options = {}) => {
+				if (url !== endpoint) throw new Error('14 UNAVAILABLE: connect ECONNREFUSED');
+				return {clusterId: 'ff', members, isLinearizable: options.isLinearizable} as unknown as MemberList;
+			},
+			status: async () => status('b', 'b', 5, {version: '3.5.30'}),
+		});
+		const result = await observeCluster(client, {seeds: members.flatMap(one => one.clientUrls), isLinearizable: true, listTimeoutMs: 100, statusTimeoutMs: 100});
+		assert.equal(result.kind, 'observed');
+		assert.deepEqual(result.kind === 'observed' && result.reading.listFrom, {endpoint, isLinearizable: true});
 	});
 });

@@ -16,6 +16,8 @@ export interface MemberDetailsProps {
 	readonly view: ClusterView;
 	readonly now: number;
 	readonly width: number;
+	/** Whose member list the console shows, and when it was read: a serializable read may be stale. */
+	readonly listedBy?: {readonly text: string; readonly at: number | undefined};
 }
 
 function Field({label, children, width}: {readonly label: string; readonly children: React.ReactNode; readonly width?: number}) {
@@ -33,7 +35,7 @@ function Row({children}: {readonly children: React.ReactNode}) {
 	return <Box flexShrink={0}>{children}</Box>;
 }
 
-export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
+export function MemberDetails({member, view, now, width, listedBy}: MemberDetailsProps) {
 	const status = member.status;
 	const leader = view.members.find(candidate => candidate.isLeader);
 	const lag = status && leader?.status ? leader.status.raftIndex - status.raftAppliedIndex : undefined;
@@ -88,6 +90,12 @@ export function MemberDetails({member, view, now, width}: MemberDetailsProps) {
 				<Text color={color('accent')}>{sparkline(member.history.map(sample => sample.latencyMs), sparkWidth)}</Text>
 			</Field>
 			<MemberMetrics member={member} view={view} now={now} width={boxWidth - 4} />
+			{listedBy ? (
+				<Text color={color('muted')} wrap="truncate">
+					{listedBy.text}
+					{listedBy.at === undefined ? '' : `, ${shortAge(now - listedBy.at)} ago`}
+				</Text>
+			) : null}
 			<Text color={color('muted')}>esc or enter closes</Text>
 		</Box>
 	);
