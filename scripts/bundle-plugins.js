@@ -211,8 +211,24 @@ export const grpcLazyZlibPatch = {
 		replaceEach(path, text, [['const zlib = require("zlib");', 'let zlibLoaded;\nconst zlib = new Proxy({}, {get: (_, name) => (zlibLoaded ??= require("zlib"))[name]});']]),
 };
 
+/**
+ * Ink's layout engine (yoga-layout) carries its WebAssembly as a base64 data: URL and, where a global
+ * fetch exists (Node 18+), fetches it: that loads undici, Node's fetch, and its data: URL parser
+ * (~20 ms of the console's start, more than the layout engine itself). Its own fallback, used where
+ * there is no fetch, decodes the URL with atob one character at a time; both now take the bytes with
+ * Buffer's base64 decoder, which gives the same bytes for this (valid) base64.
+ */
+export const yogaWasmBytesPatch = {
+	filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/,
+	transform: (path, text) =>
+		replaceEach(path, text, [
+			['function ya(){return w||"function"!=typeof fetch?', 'function ya(){return w||ua(H)||"function"!=typeof fetch?'],
+			['var b=xa(a.slice(37)),c=new Uint8Array(b.length);for(a=0;a<b.length;++a)c[a]=b.charCodeAt(a);var d=c', 'var d=new Uint8Array(Buffer.from(a.slice(37),"base64"))'],
+		]),
+};
+
 /** The dependency patches both builds apply. */
-export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch, grpcLazyZlibPatch, protobufLazySetupPatch];
+export const dependencyPatches = [etcd3ServicesPatch, meowLazyNormalizePatch, grpcIsIpv6Patch, grpcLazyZlibPatch, protobufLazySetupPatch, yogaWasmBytesPatch];
 
 /** One esbuild plugin applying every patch whose filter matches a file, in order. */
 export function patches(list) {

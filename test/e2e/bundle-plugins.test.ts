@@ -169,3 +169,29 @@ test('grpc-js as bundled loads zlib when compression first reads it, and compres
 	assert.deepEqual(asked, ['zlib'], 'loaded once, at its first use');
 	assert.throws(() => grpcLazyZlibPatch.transform('compression-filter.js', 'no zlib here'), /update scripts\/bundle-plugins.js/);
 });
+
+test('yoga-layout as bundled takes its WebAssembly from the data: URL with Buffer, without fetch (undici), and lays out alike', async t => {
+	const yoga = join(repo, 'node_modules/yoga-layout/dist/src/index.js');
+	const layout = `import Yoga from ${JSON.stringify(yoga)};
+		const root = Yoga.Node.create();
+		root.setWidth(120);
+		root.setFlexDirection(Yoga.FLEX_DIRECTION_ROW);
+		for (const grow of [1, 2, 3]) {
+			const child = Yoga.Node.create();
+			child.setFlexGrow(grow);
+			child.setHeight(grow * 7);
+			root.insertChild(child, root.getChildCount());
+		}
+		root.calculateLayout(undefined, undefined, Yoga.DIRECTION_LTR);
+		const boxes = [0, 1, 2].map(index => root.getChild(index).getComputedLayout());
+		console.log(JSON.stringify({boxes, undici: process.moduleLoadList.some(name => name.includes('undici'))}));`;
+	const ours = JSON.parse(await runBundled(t, layout)) as {boxes: unknown; undici: boolean};
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-yoga-'));
+	t.after(() => rmSync(dir, {recursive: true, force: true}));
+	writeFileSync(join(dir, 'layout.mjs'), layout);
+	const theirs = JSON.parse(execFileSync(process.execPath, [join(dir, 'layout.mjs')], {encoding: 'utf8'})) as {boxes: unknown; undici: boolean};
+	assert.deepEqual(ours.boxes, theirs.boxes);
+	assert.deepEqual((ours.boxes as Array<{width: number}>).map(box => box.width), [20, 40, 60]);
+	assert.equal(theirs.undici, true, 'as installed, yoga fetches its data: URL (undici)');
+	assert.equal(ours.undici, false, 'as bundled, it does not');
+});
