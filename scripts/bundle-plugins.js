@@ -3,7 +3,8 @@
 // longer looks as expected; `patches(list)` is the one esbuild plugin that applies them, in order, so
 // that two patches of one file (package.js adds its own) both apply. Ink's own changes are not made here
 // but at install (patches/, patch-package), so tests run the same Ink.
-import {readFile} from 'node:fs/promises';
+import {createHash} from 'node:crypto';
+import {readFile, writeFile} from 'node:fs/promises';
 import {createRequire, isBuiltin} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -136,68 +137,82 @@ export const protobufLazySetupPatch = {
 		]),
 };
 
-const etcdClientEntry = fileURLToPath(new URL('etcd-client-entry.cjs', import.meta.url));
-const etcdClientLoader = fileURLToPath(new URL('etcd-client-loader.js', import.meta.url));
-
-/** The packages that make up the etcd client's script (etcd-client-loader.js), as the sources import them. */
-export const etcdClientPackages = ['etcd3', '@grpc/grpc-js', 'cockatiel'];
+const cachedScriptLoader = fileURLToPath(new URL('cached-script-loader.js', import.meta.url));
 
 /**
- * Builds the etcd client's script into `outdir` with esbuild's `build` and `options` (platform, target,
- * plugins: those of the CLI's own build), and returns its file name, etcd-client-<content hash>.cjs. It is a
- * function expression `(exports, require, module, __filename, __dirname) => …` that etcd-client-loader.js
- * runs as a vm.Script; ASCII but for comment lines.
+ * CommonJS dependencies that run as scripts of their own beside the chunks, each with a V8 code cache
+ * written after it ran (cached-script-loader.js): the etcd client, and React with its reconciler for the
+ * console. `packages` are the specifiers the chunks import of each; `isOnlyForSources`: only the
+ * sources' imports are redirected (dependencies of the script's own packages resolve inside it).
  */
-export async function buildEtcdClientScript(build, outdir, options) {
-	const result = await build({
-		...options,
-		entryPoints: {'etcd-client': etcdClientEntry},
-		entryNames: '[name]-[hash]',
-		outdir,
-		bundle: true,
-		format: 'cjs',
-		outExtension: {'.js': '.cjs'},
-		charset: 'ascii',
-		banner: {js: '(function (exports, require, module, __filename, __dirname) {'},
-		footer: {js: '})'},
-		metafile: true,
-	});
-	const outputs = Object.keys(result.metafile.outputs);
-	if (outputs.length !== 1) throw new Error(`the etcd client's script should be one file, got ${outputs.join(', ')}`);
-	// The loader reads it as latin1, a copy of the bytes, rather than decoding UTF-8 (~1 MB per start).
-	// charset 'ascii' escapes every other character in code; what is left may only be a comment line.
-	const lines = (await readFile(outputs[0], 'utf8')).split('\n');
-	const line = lines.findIndex(text => /[^\x00-\x7f]/.test(text) && !/^\s*\/\/.*$/.test(text));
-	if (line !== -1) throw new Error(`${outputs[0]}:${line + 1}: a character outside ASCII in code; the loader reads it as latin1 (scripts/etcd-client-loader.js)`);
-	return outputs[0].replace(/^.*[\\/]/, '');
+export const cachedScripts = [
+	{name: 'etcd-client', packages: ['etcd3', '@grpc/grpc-js', 'cockatiel'], isOnlyForSources: true, bundledPaths: /node_modules[\\/](etcd3|@grpc[\\/]grpc-js|protobufjs)[\\/]/},
+	{name: 'react', packages: ['react', 'react/jsx-runtime', 'react-reconciler', 'react-reconciler/constants.js', 'scheduler'], isOnlyForSources: false, bundledPaths: /node_modules[\\/](react|react-reconciler|scheduler)[\\/]/},
+];
+
+/**
+ * Builds each of cachedScripts into `outdir` with esbuild's `build` and `options` (platform, target,
+ * plugins: those of the CLI's own build), and returns their file names by name, `<name>-<hash>.cjs`.
+ * Each is a function expression `(exports, require, module, __filename, __dirname) => …` whose exports
+ * are its packages by specifier, each run when first read; ASCII but for comment lines, as the loader
+ * reads it as latin1.
+ */
+export async function buildCachedScripts(build, outdir, options) {
+	const files = {};
+	for (const {name, packages} of cachedScripts) {
+		const getters = packages.map(specifier => `\tget ${JSON.stringify(specifier)}() {\n\t\treturn require(${JSON.stringify(specifier)});\n\t},`).join('\n');
+		const result = await build({
+			...options,
+			stdin: {contents: `module.exports = {\n${getters}\n};\n`, resolveDir: dirname(cachedScriptLoader), sourcefile: `${name}-entry.cjs`, loader: 'js'},
+			bundle: true,
+			format: 'cjs',
+			charset: 'ascii',
+			banner: {js: '(function (exports, require, module, __filename, __dirname) {'},
+			footer: {js: '})'},
+			write: false,
+		});
+		const [output] = result.outputFiles;
+		const {text} = output;
+		const lines = text.split('\n');
+		const line = lines.findIndex(code => /[^\x00-\x7f]/.test(code) && !/^\s*\/\/.*$/.test(code));
+		if (line !== -1) throw new Error(`${name}:${line + 1}: a character outside ASCII in code; the loader reads it as latin1 (scripts/cached-script-loader.js)`);
+		const file = `${name}-${createHash('sha256').update(text).digest('hex').slice(0, 10)}.cjs`;
+		await writeFile(join(outdir, file), text);
+		files[name] = file;
+	}
+	return files;
 }
 
 /**
- * The CLI's imports of etcdClientPackages, answered from the etcd client's script (etcd-client-loader.js)
- * rather than bundled again. Every copy of them in the CLI's chunks would be a second gRPC with classes
- * of its own; `assertNoEtcdClientIn(metafile)` fails a build that has one.
+ * The chunks' imports of cachedScripts' packages, answered from those scripts rather than bundled
+ * again: a second copy of React or gRPC in the chunks would have classes and state of its own.
+ * `assertNoCachedScriptPackagesIn(metafile)` fails a build that has one.
  */
-export function etcdClientImports(scriptName) {
+export function cachedScriptImports(files) {
 	return {
-		name: 'etcd-client-imports',
+		name: 'cached-script-imports',
 		setup(builder) {
 			const options = builder.initialOptions;
-			options.define = {...options.define, ETCDTOP_ETCD_CLIENT_SCRIPT: JSON.stringify(scriptName)};
-			const filter = new RegExp(`^(${etcdClientPackages.map(name => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
-			builder.onResolve({filter}, ({path, importer}) => (/[\\/]node_modules[\\/]/.test(importer) ? undefined : {path, namespace: 'etcd-client'}));
-			builder.onLoad({filter: /.*/, namespace: 'etcd-client'}, ({path}) => ({
-				contents: `module.exports = require(${JSON.stringify(etcdClientLoader)}).etcdClient()[${JSON.stringify(path)}];`,
-				loader: 'js',
-				resolveDir: dirname(etcdClientLoader),
-			}));
+			options.define = {...options.define, ETCDTOP_CACHED_SCRIPTS: JSON.stringify(JSON.stringify(files))};
+			for (const {name, packages, isOnlyForSources} of cachedScripts) {
+				const filter = new RegExp(`^(${packages.map(specifier => specifier.replace(/[/.]/g, '\\$&')).join('|')})$`);
+				builder.onResolve({filter}, ({path, importer}) => (isOnlyForSources && /[\\/]node_modules[\\/]/.test(importer) ? undefined : {path, namespace: `cached-script:${name}`}));
+				builder.onLoad({filter: /.*/, namespace: `cached-script:${name}`}, ({path}) => ({
+					contents: `module.exports = require(${JSON.stringify(cachedScriptLoader)}).cachedScript(${JSON.stringify(name)})[${JSON.stringify(path)}];`,
+					loader: 'js',
+					resolveDir: dirname(cachedScriptLoader),
+				}));
+			}
 		},
 	};
 }
 
-/** Fails when a build's metafile shows etcd3, gRPC or protobufjs bundled into the CLI's chunks. */
-export function assertNoEtcdClientIn(metafile) {
-	const bundled = Object.keys(metafile.inputs).filter(input => /node_modules[\\/](etcd3|@grpc[\\/]grpc-js|protobufjs)[\\/]/.test(input));
-	if (bundled.length > 0) throw new Error(`the etcd client is bundled into the CLI's chunks too (${bundled.slice(0, 3).join(', ')}); it belongs in its own script (scripts/etcd-client-loader.js)`);
+/** Fails when a build's metafile shows a package of cachedScripts bundled into the CLI's chunks. */
+export function assertNoCachedScriptPackagesIn(metafile) {
+	for (const {name, bundledPaths} of cachedScripts) {
+		const bundled = Object.keys(metafile.inputs).filter(input => bundledPaths.test(input));
+		if (bundled.length > 0) throw new Error(`${bundled.slice(0, 3).join(', ')}: bundled into the CLI's chunks as well as the ${name} script (scripts/cached-script-loader.js)`);
+	}
 }
 
 /**

@@ -7,19 +7,20 @@
 // Each dynamic import() in cli.ts stays a separate chunk, so `etcdtop status` still never loads Ink.
 // The two worker scripts are entry points of their own, beside cli.js, where `new URL('./x-worker.js',
 // import.meta.url)` looks for them. Unit and component tests keep using dist/source directly.
-// etcd3, gRPC, protobufjs and cockatiel are a CommonJS script of their own, run with a code cache
-// written after it ran (etcd-client-loader.js). etcd3 and meow are changed as they are bundled
+// The etcd client (etcd3, gRPC, protobufjs, cockatiel) and React are CommonJS scripts of their own, run
+// with a code cache written after they ran (cached-script-loader.js). etcd3 and meow are changed as they are bundled
 // (bundle-plugins.js); Ink is patched at install (patches/), so tests and bundle share it. scripts/package.js builds the single-file executable from
 // the same sources and plugins.
 import {build} from 'esbuild';
-import {rm} from 'node:fs/promises';
-import {assertNoEtcdClientIn, buildEtcdClientScript, builtinsRequired, dependencyPatches, etcd3Modules, etcdClientImports, packageDefine, patches} from './bundle-plugins.js';
+import {mkdir, rm} from 'node:fs/promises';
+import {assertNoCachedScriptPackagesIn, buildCachedScripts, builtinsRequired, cachedScriptImports, dependencyPatches, etcd3Modules, packageDefine, patches} from './bundle-plugins.js';
 
 const outdir = 'dist/bundle';
 
 await rm(outdir, {recursive: true, force: true});
-// etcd3, gRPC, protobufjs and cockatiel: one script of their own beside the chunks (etcd-client-loader.js).
-const etcdClientScript = await buildEtcdClientScript(build, outdir, {
+// The etcd client and React: scripts of their own beside the chunks (cached-script-loader.js).
+await mkdir(outdir, {recursive: true});
+const cachedScriptFiles = await buildCachedScripts(build, outdir, {
 	platform: 'node',
 	target: 'node20',
 	plugins: [builtinsRequired, etcd3Modules, patches(dependencyPatches)],
@@ -39,8 +40,8 @@ const {metafile} = await build({
 	// CommonJS dependencies call require() for Node's own modules.
 	banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
 	define: packageDefine,
-	plugins: [builtinsRequired, etcdClientImports(etcdClientScript), patches(dependencyPatches)],
+	plugins: [builtinsRequired, cachedScriptImports(cachedScriptFiles), patches(dependencyPatches)],
 	logLevel: 'warning',
 	metafile: true,
 });
-assertNoEtcdClientIn(metafile);
+assertNoCachedScriptPackagesIn(metafile);

@@ -16,7 +16,7 @@ import {chmod, copyFile, mkdir, readFile, rm, stat, writeFile} from 'node:fs/pro
 import {createRequire} from 'node:module';
 import {basename, dirname, join, relative, resolve} from 'node:path';
 import {build} from 'esbuild';
-import {assertNoEtcdClientIn, buildEtcdClientScript, builtinsRequired, dependencyPatches, etcd3Modules, etcdClientImports, packageDefine, patches} from './bundle-plugins.js';
+import {assertNoCachedScriptPackagesIn, buildCachedScripts, builtinsRequired, cachedScriptImports, dependencyPatches, etcd3Modules, packageDefine, patches} from './bundle-plugins.js';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -86,9 +86,10 @@ await rm(work, {recursive: true, force: true});
 await mkdir(work, {recursive: true});
 
 const workers = new Map();
-// etcd3, gRPC, protobufjs and cockatiel: a script of their own (etcd-client-loader.js), as in dist/bundle;
-// it is given the built-ins-only require.
-const etcdClientScript = await buildEtcdClientScript(build, join(work, 'app'), {...common, plugins: [builtinsRequired, etcd3Modules, patches([...dependencyPatches, seaRewrites(new Map())])]});
+// The etcd client and React: scripts of their own (cached-script-loader.js), as in dist/bundle; they
+// are given the built-ins-only require.
+await mkdir(join(work, 'app'), {recursive: true});
+const cachedScriptFiles = await buildCachedScripts(build, join(work, 'app'), {...common, plugins: [builtinsRequired, etcd3Modules, patches([...dependencyPatches, seaRewrites(new Map())])]});
 const app = await build({
 	...common,
 	entryPoints: [join(root, 'dist/source/cli.js')],
@@ -97,11 +98,11 @@ const app = await build({
 	splitting: true,
 	format: 'esm',
 	banner: {js: `${requireBuiltinsOnly}\n${workerClass}`},
-	plugins: [builtinsRequired, etcdClientImports(etcdClientScript), patches([...dependencyPatches, seaRewrites(workers)])],
+	plugins: [builtinsRequired, cachedScriptImports(cachedScriptFiles), patches([...dependencyPatches, seaRewrites(workers)])],
 	metafile: true,
 });
-assertNoEtcdClientIn(app.metafile);
-const assets = {[etcdClientScript]: join(work, 'app', etcdClientScript)};
+assertNoCachedScriptPackagesIn(app.metafile);
+const assets = Object.fromEntries(Object.values(cachedScriptFiles).map(file => [file, join(work, 'app', file)]));
 for (const file of Object.keys(app.metafile.outputs)) assets[basename(file)] = resolve(root, file);
 if (!assets['cli.js']) throw new Error('the bundle has no cli.js');
 

@@ -6,8 +6,9 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {runCli} from '../helpers/cli.js';
 
-// The built CLI's etcd client (scripts/etcd-client-loader.js): etcd3, gRPC and protobufjs are one script
-// beside the chunks, whose V8 code cache is written after it ran, in the private cache directory.
+// The built CLI's cached scripts (scripts/cached-script-loader.js): the etcd client (etcd3, gRPC,
+// protobufjs) and React are scripts of their own beside the chunks, whose V8 code cache is written after
+// they ran, in the private cache directory.
 
 const bundle = fileURLToPath(new URL('../../bundle/', import.meta.url));
 
@@ -26,12 +27,14 @@ function clientCaches(base: string): string[] {
 	}
 }
 
-test('the bundle holds the etcd client once, in its own script, not in the chunks', () => {
+test('the bundle holds the etcd client and React once each, in scripts of their own, not in the chunks', () => {
 	const files = readdirSync(bundle);
-	const scripts = files.filter(name => /^etcd-client-\w+\.cjs$/.test(name));
-	assert.equal(scripts.length, 1, files.join(' '));
-	assert.match(readFileSync(join(bundle, scripts[0]!), 'utf8'), /node_modules\/@grpc\/grpc-js\/build\/src\/channel\.js/);
-	for (const name of files.filter(file => file.endsWith('.js'))) assert.doesNotMatch(readFileSync(join(bundle, name), 'utf8'), /node_modules\/(@grpc\/grpc-js|etcd3|protobufjs)\//, name);
+	for (const [name, path] of [['etcd-client', /node_modules\/@grpc\/grpc-js\/build\/src\/channel\.js/], ['react', /node_modules\/react-reconciler\/cjs\/react-reconciler\.production\.js/]] as const) {
+		const scripts = files.filter(file => new RegExp(`^${name}-\\w+\\.cjs$`).test(file));
+		assert.equal(scripts.length, 1, `${name}: ${files.join(' ')}`);
+		assert.match(readFileSync(join(bundle, scripts[0]!), 'utf8'), path);
+	}
+	for (const name of files.filter(file => file.endsWith('.js'))) assert.doesNotMatch(readFileSync(join(bundle, name), 'utf8'), /node_modules\/(@grpc\/grpc-js|etcd3|protobufjs|react|react-reconciler|scheduler)\//, name);
 });
 
 test('a run writes the code cache once, 0600; a refused cache is written again; NODE_DISABLE_COMPILE_CACHE=1 writes none', async t => {
