@@ -2,8 +2,8 @@
 // V8's code cache for etcdtop's own modules (Node 22.1+'s module.enableCompileCache): the second start
 // reads compiled code instead of parsing ~1.5 MB of JavaScript again (status: ~45 ms less of CPU). Used by
 // bin/etcdtop.js and, inlined, by the single-file build's main script (scripts/package.js), before the
-// first module of etcdtop is loaded. Node 20 has no such cache; the etcd client's script
-// (scripts/etcd-client-loader.js) keeps its own code cache in the same directory on every Node.
+// first module of etcdtop is loaded. Node 20 has no such cache; the cached scripts (etcd client,
+// React: scripts/cached-script-loader.js) keep their own code caches in the same directory on every Node.
 //
 // The cache holds code that runs, so it lives only where nobody but this user can write: under
 // $XDG_CACHE_HOME (else ~/.cache), in etcdtop/v8, made 0700, and only if every directory from there up to
