@@ -8,8 +8,8 @@ import {CredentialsRefusedError} from '../etcd/errors.js';
 import {credentialsRefusal, observeOnce} from '../route/observe.js';
 import {createRoutes, type Routes} from '../route/routes.js';
 import {memberListSource} from '../model/observation.js';
-import {buildRestorePlan, renderRestorePlan, type KubeadmLayout, type ListSource, type PlanClient, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
-import {kubeadmApiserverManifest, kubeadmEtcdManifest, type KubeadmDetection} from '../config/kubeadm.js';
+import {buildRestorePlan, renderRestorePlan, restoredDataDirOf, type ListSource, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
+import {kubeadmRestoreLayout, restoreCheckClient} from '../config/kubeadm.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
 import {baseNameOfKey, isS3Url} from '../snapshot/remote-name.js';
 import type {S3SettingsInput} from '../config/s3-options.js';
@@ -62,31 +62,6 @@ async function liveMembers(config: Config, routes: Routes | undefined): Promise<
 	};
 }
 
-/** The kubeadm static pod as the plan needs it, when the etcd pod's manifest was read (not for external etcd). */
-export function kubeadmLayoutOf(detection: KubeadmDetection | undefined): KubeadmLayout | undefined {
-	if (detection?.source !== 'etcd-pod' || detection.dataDir === undefined) return undefined;
-	return {
-		manifest: kubeadmEtcdManifest,
-		readFrom: detection.memberName,
-		apiserverManifest: kubeadmApiserverManifest,
-		dataDir: detection.dataDir,
-		...(detection.dataVolume ? {dataVolume: detection.dataVolume} : {}),
-	};
-}
-
-/**
- * The check step's etcdctl flags: each TLS file the operator gave, else the one kubeadm detected as the node
- * names it (the plan runs on the nodes), and the user without a password.
- */
-export function planClientOf(config: Config | undefined, given: RestorePlanOptions['tlsFiles']): PlanClient {
-	const node = config?.kubeadm?.nodeClientFiles;
-	const isPairGiven = given?.cert !== undefined || given?.key !== undefined;
-	const cacert = given?.cacert ?? node?.caFile;
-	const cert = isPairGiven ? given?.cert : node?.certFile;
-	const key = isPairGiven ? given?.key : node?.keyFile;
-	return {...(cacert ? {cacert} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {}), ...(config?.auth ? {user: config.auth.username} : {})};
-}
-
 /**
  * `etcdtop snapshot restore-plan FILE --data-dir DIR [-w json] [--tool etcdctl|etcdutl]`: prints the restore
  * commands for every member (from the live member list, else the manifest) in the runbook's order. Runs nothing.
@@ -110,9 +85,8 @@ export async function snapshotRestorePlanCommand(configOf: (() => Config | Promi
 	}
 	// The connection flags (and a kubeadm manifest, which says where etcd keeps its data) before the data dir.
 	const config = configOf ? await configOf() : undefined;
-	const kubeadm = kubeadmLayoutOf(config?.kubeadm);
-	const detectedDir = kubeadm?.dataVolume?.hostDataDir ?? kubeadm?.dataDir;
-	const dataDir = options.dataDir ?? (detectedDir === undefined ? undefined : `${detectedDir.replace(/(.)\/$/, '$1')}-restored`);
+	const kubeadm = kubeadmRestoreLayout(config?.kubeadm);
+	const dataDir = options.dataDir ?? (kubeadm ? restoredDataDirOf(kubeadm) : undefined);
 	if (!dataDir) throw new ConfigError('--data-dir', 'the new data dir is needed', 'e.g. --data-dir /var/lib/etcd-restored ({name} becomes each member\'s name)');
 	let manifest;
 	try {
@@ -143,7 +117,7 @@ export async function snapshotRestorePlanCommand(configOf: (() => Config | Promi
 		token: freshToken(),
 		membersFrom: live ? 'live' : 'manifest',
 		...(isRemote ? {fetchFrom: file} : {}),
-		client: planClientOf(config, options.tlsFiles),
+		client: restoreCheckClient(config, options.tlsFiles),
 		...(kubeadm ? {kubeadm} : {}),
 		...(live?.listFrom ? {listFrom: live.listFrom} : {}),
 	});

@@ -30,6 +30,10 @@ export interface KubeadmDetection {
 	readonly peerKeyFile: string | undefined;
 	/** The pod's --trusted-ca-file as the node names it (caFile is where it was read). */
 	readonly trustedCaFile: string | undefined;
+	/** The pod's --peer-trusted-ca-file, --client-cert-auth and --peer-client-cert-auth as written: a new member needs the same. */
+	readonly peerTrustedCaFile: string | undefined;
+	readonly clientCertAuth: string | undefined;
+	readonly peerClientCertAuth: string | undefined;
 	readonly pkiDir: string | undefined;
 	/**
 	 * The client files etcdtop connects with, as the node names them (caFile, certFile and keyFile are
@@ -258,6 +262,9 @@ async function fromEtcdPod(text: string, manifest: string, options: DetectOption
 		peerCertFile: flags.get('peer-cert-file'),
 		peerKeyFile: flags.get('peer-key-file'),
 		trustedCaFile: caFile,
+		peerTrustedCaFile: flags.get('peer-trusted-ca-file'),
+		clientCertAuth: flags.get('client-cert-auth'),
+		peerClientCertAuth: flags.get('peer-client-cert-auth'),
 		pkiDir,
 		nodeClientFiles: {caFile: isHttps ? caFile : undefined, certFile: pair?.[0], keyFile: pair?.[1]},
 		dataVolume: dataVolumeOf(spec, flags.get('data-dir')),
@@ -291,6 +298,9 @@ async function fromApiserver(text: string, manifest: string, options: DetectOpti
 		peerCertFile: undefined,
 		peerKeyFile: undefined,
 		trustedCaFile: undefined,
+		peerTrustedCaFile: undefined,
+		clientCertAuth: undefined,
+		peerClientCertAuth: undefined,
 		pkiDir: undefined,
 		nodeClientFiles,
 		dataVolume: undefined,
@@ -396,4 +406,40 @@ export function kubeadmMetricsUrls(detection: KubeadmDetection, isOnNode: boolea
 		break;
 	}
 	return urls;
+}
+
+/** The etcd static pod as a restore plan needs it (snapshot/restore-plan.ts KubeadmLayout), for an etcd pod's manifest only. */
+export interface KubeadmRestoreLayout {
+	readonly manifest: string;
+	readonly readFrom: string | undefined;
+	readonly apiserverManifest: string;
+	readonly dataDir: string;
+	readonly dataVolume?: DataVolume;
+}
+
+export function kubeadmRestoreLayout(detection: KubeadmDetection | undefined): KubeadmRestoreLayout | undefined {
+	if (detection?.source !== 'etcd-pod' || detection.dataDir === undefined) return undefined;
+	return {
+		manifest: kubeadmEtcdManifest,
+		readFrom: detection.memberName,
+		apiserverManifest: kubeadmApiserverManifest,
+		dataDir: detection.dataDir,
+		...(detection.dataVolume ? {dataVolume: detection.dataVolume} : {}),
+	};
+}
+
+/**
+ * A printed check's etcdctl flags: each TLS file the operator gave (flag or ETCDCTL_*), else the one kubeadm
+ * detected as the node names it (the plan runs on the nodes), and the user, never a password.
+ */
+export function restoreCheckClient(
+	config: {readonly kubeadm?: KubeadmDetection; readonly auth?: {readonly username: string} | undefined} | undefined,
+	given: {readonly cacert?: string; readonly cert?: string; readonly key?: string} | undefined,
+): {readonly cacert?: string; readonly cert?: string; readonly key?: string; readonly user?: string} {
+	const node = config?.kubeadm?.nodeClientFiles;
+	const isPairGiven = given?.cert !== undefined || given?.key !== undefined;
+	const cacert = given?.cacert ?? node?.caFile;
+	const cert = isPairGiven ? given?.cert : node?.certFile;
+	const key = isPairGiven ? given?.key : node?.keyFile;
+	return {...(cacert ? {cacert} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {}), ...(config?.auth ? {user: config.auth.username} : {})};
 }

@@ -12,8 +12,9 @@ import type {CommandLog} from '../ui/command-log.js';
 import type {MemberOpsBackend} from '../ui/member-ops.js';
 
 /**
- * The node's own lines for a new member's static pod, when kubeadm's manifest was read: the data dir and
- * the TLS files as that node names them, instead of leaving them for the operator to copy.
+ * The node's own lines for a new member's static pod, when kubeadm's manifest was read: the data dir, the
+ * TLS files as that node names them and its client/peer certificate checks, instead of leaving them for the
+ * operator to copy (a new member without the peer CA or cert auth would not talk to the others).
  */
 export function kubeadmPodLines(kubeadm: KubeadmDetection | undefined): readonly string[] {
 	if (kubeadm?.source !== 'etcd-pod') return [];
@@ -24,6 +25,9 @@ export function kubeadmPodLines(kubeadm: KubeadmDetection | undefined): readonly
 		['peer-cert-file', kubeadm.peerCertFile],
 		['peer-key-file', kubeadm.peerKeyFile],
 		['trusted-ca-file', kubeadm.trustedCaFile],
+		['peer-trusted-ca-file', kubeadm.peerTrustedCaFile],
+		['client-cert-auth', kubeadm.clientCertAuth],
+		['peer-client-cert-auth', kubeadm.peerClientCertAuth],
 	];
 	return flags.filter((flag): flag is readonly [string, string] => flag[1] !== undefined).map(([name, value]) => `    - ${printedYamlScalar(`--${name}=${value}`)}`);
 }

@@ -283,15 +283,26 @@ export function buildRestorePlan(input: RestorePlanInput): RestorePlan {
 	return {tool, layout: kubeadm ? 'kubeadm' : 'plain', token: input.token, membersFrom: input.membersFrom, phases, notes};
 }
 
-/** Where the Snapshots pane's plan restores to (its heading says so): `snapshot restore-plan … --data-dir DIR` prints yours. */
+/** Where the Snapshots pane's plan restores to without kubeadm: `snapshot restore-plan … --data-dir DIR` prints yours. */
 const paneDataDir = '/var/lib/etcd-restored';
+
+/** A kubeadm node's new data dir when none is given: beside the one its manifest names (the old one stays). */
+export function restoredDataDirOf(layout: KubeadmLayout): string {
+	return `${(layout.dataVolume?.hostDataDir ?? layout.dataDir).replace(/(.)\/$/, '$1')}-restored`;
+}
+
+/** What the console knows of how its etcd runs: kubeadm's static pod, and the check's TLS files and user. */
+export interface PlanContext {
+	readonly kubeadm?: KubeadmLayout;
+	readonly client?: PlanClient;
+}
 
 /**
  * The plan the Snapshots pane shows for a file or object, from its manifest alone (undefined without
  * one). An object is planned as `snapshot restore-plan s3://…` plans it: fetched (and verified) on every
- * host first.
+ * host first. On a kubeadm node (`context`) it is kubeadm's, as `snapshot restore-plan` prints it there.
  */
-export function manifestRestorePlan(entry: SnapshotEntry): RestorePlan | undefined {
+export function manifestRestorePlan(entry: SnapshotEntry, context: PlanContext = {}): RestorePlan | undefined {
 	const manifest = entry.manifest;
 	if (!manifest) return undefined;
 	const remote = entry.remote;
@@ -299,12 +310,14 @@ export function manifestRestorePlan(entry: SnapshotEntry): RestorePlan | undefin
 		snapshotPath: remote ? (remote.key.split('/').pop() ?? entry.name) : entry.path,
 		...(remote ? {fetchFrom: remote.url} : {}),
 		isEncrypted: entry.isEncrypted,
-		dataDir: paneDataDir,
+		dataDir: context.kubeadm ? restoredDataDirOf(context.kubeadm) : paneDataDir,
 		members: manifest.members,
 		etcdVersion: manifest.etcdVersion,
 		// Shown for reading: `etcdtop snapshot restore-plan` makes a fresh token for the real run.
 		token: `etcd-restore-${manifestHashes(manifest).etcdSha256.slice(0, 8)}`,
 		membersFrom: 'manifest',
+		...(context.client ? {client: context.client} : {}),
+		...(context.kubeadm ? {kubeadm: context.kubeadm} : {}),
 	});
 }
 
@@ -385,7 +398,7 @@ export function restorePlanLines(plan: RestorePlan, width: number): string[] {
 }
 
 /** The Snapshots pane's plan for `entry` in lines `width` wide (SnapshotPaneStore.restorePlanLines); none without a manifest. */
-export function manifestRestorePlanLines(entry: SnapshotEntry, width: number): readonly string[] {
-	const plan = manifestRestorePlan(entry);
+export function manifestRestorePlanLines(entry: SnapshotEntry, width: number, context: PlanContext = {}): readonly string[] {
+	const plan = manifestRestorePlan(entry, context);
 	return plan ? restorePlanLines(plan, width) : [];
 }

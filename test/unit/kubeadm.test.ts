@@ -132,6 +132,9 @@ test('member replacement prints the node\'s own static-pod lines (data dir, TLS 
 		'    - --peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt',
 		'    - --peer-key-file=/etc/kubernetes/pki/etcd/peer.key',
 		'    - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
+		'    - --peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt',
+		'    - --client-cert-auth=true',
+		'    - --peer-client-cert-auth=true',
 	]);
 	assert.deepEqual(kubeadmPodLines(undefined), []);
 });

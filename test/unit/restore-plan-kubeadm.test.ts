@@ -7,13 +7,15 @@ import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import type {Config} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
-import {detectKubeadm, type KubeadmDetection, type NodeReader} from '../../source/config/kubeadm.js';
+import {detectKubeadm, kubeadmRestoreLayout, restoreCheckClient, type KubeadmDetection, type NodeReader} from '../../source/config/kubeadm.js';
 import {parseYaml} from '../../source/config/yaml.js';
-import {kubeadmLayoutOf, planClientOf, snapshotRestorePlanCommand} from '../../source/commands/snapshot-restore-plan.js';
+import {snapshotRestorePlanCommand} from '../../source/commands/snapshot-restore-plan.js';
 import {settingsContextOf} from '../../source/console/member-ops.js';
 import {startSettings} from '../../source/ops/commands.js';
 import {emptyDataDirPlaceholder, startSettingsLines} from '../../source/ops/member-settings.js';
 import {buildRestorePlan, renderRestorePlan, type KubeadmLayout, type RestorePlan} from '../../source/snapshot/restore-plan.js';
+import {SnapshotStore} from '../../source/console/snapshot-store.js';
+import {paneManifest} from '../helpers/fixtures.js';
 
 // The restore plan and a replacement's printed lines on a kubeadm node: what the manifest said (the data dir
 // on its hostPath volume, the client TLS files as the node names them), never a placeholder.
@@ -77,7 +79,7 @@ test('the detection keeps the data dir\'s hostPath volume and the client files a
 
 test('kubeadm restore plan: manifests moved out and back, etcdutl into a new data dir, the hostPath pointed at it by a sed that works, the check with the node\'s TLS files', async () => {
 	const manifest = fixture('etcd-1.27.yaml');
-	const layout = kubeadmLayoutOf(await detected(manifest))!;
+	const layout = kubeadmRestoreLayout(await detected(manifest))!;
 	assert.equal(layout.readFrom, 'cp1');
 	const plan = planFor(layout);
 	assert.equal(plan.layout, 'kubeadm');
@@ -110,13 +112,13 @@ test('kubeadm restore plan: manifests moved out and back, etcdutl into a new dat
 
 test('a data dir below its mount: the hostPath and --data-dir both change; without a hostPath volume, --data-dir; an unusual path: words only', async () => {
 	const manifest = fixture('etcd-1.27.yaml').replace('--data-dir=/var/lib/etcd', '--data-dir=/var/lib/etcd/data').replace('path: /var/lib/etcd\n', 'path: /mnt/disk1/etcd\n');
-	const layout = kubeadmLayoutOf(await detected(manifest))!;
+	const layout = kubeadmRestoreLayout(await detected(manifest))!;
 	const plan = planFor(layout, '/mnt/disk1/etcd-restored');
 	const after = podOf(sedOn(manifest, phase(plan, /^Point/).steps[1]!.argv!));
 	assert.equal(after.hostPaths['etcd-data'], '/mnt/disk1/etcd-restored');
 	assert.ok(after.command.includes('--data-dir=/var/lib/etcd'), after.command.join(' '));
 
-	const bare = kubeadmLayoutOf(await detected(fixture('etcd-1.34.yaml')))!;
+	const bare = kubeadmRestoreLayout(await detected(fixture('etcd-1.34.yaml')))!;
 	const noVolume = planFor(bare);
 	const edited = podOf(sedOn(fixture('etcd-1.27.yaml'), phase(noVolume, /^Point/).steps[1]!.argv!));
 	assert.ok(edited.command.includes('--data-dir=/var/lib/etcd-restored'));
@@ -150,10 +152,10 @@ test('a plain plan checks with the TLS files and user given (never a password) a
 test('the check step\'s files: those the operator gave, else kubeadm\'s as the node names them; the cert and key go together', async () => {
 	const detection = await detected(fixture('etcd-1.27.yaml'));
 	const config = {kubeadm: detection, auth: {username: 'root', password: 'secret'}} as unknown as Config;
-	assert.deepEqual(planClientOf(config, {}), {...nodeTls, user: 'root'});
-	assert.deepEqual(planClientOf(config, {cacert: '/mine/ca.crt', cert: '/mine/c.crt', key: '/mine/c.key'}), {cacert: '/mine/ca.crt', cert: '/mine/c.crt', key: '/mine/c.key', user: 'root'});
-	assert.deepEqual(planClientOf(undefined, {}), {});
-	assert.doesNotMatch(JSON.stringify(planClientOf(config, {})), /secret/);
+	assert.deepEqual(restoreCheckClient(config, {}), {...nodeTls, user: 'root'});
+	assert.deepEqual(restoreCheckClient(config, {cacert: '/mine/ca.crt', cert: '/mine/c.crt', key: '/mine/c.key'}), {cacert: '/mine/ca.crt', cert: '/mine/c.crt', key: '/mine/c.key', user: 'root'});
+	assert.deepEqual(restoreCheckClient(undefined, {}), {});
+	assert.doesNotMatch(JSON.stringify(restoreCheckClient(config, {})), /secret/);
 });
 
 test('snapshot restore-plan on a kubeadm node: the data dir defaults beside the detected one, the plan is kubeadm\'s, the list\'s source is named', async () => {
@@ -196,4 +198,19 @@ test('a new member\'s settings name the detected data dir in every form, or one 
 	assert.ok(detectedLines.every(line => line.trim().endsWith('--data-dir=/var/lib/etcd')), detectedLines.join('\n'));
 	assert.ok(lines.includes('    - --data-dir=/var/lib/etcd'));
 	assert.doesNotMatch(lines.join('\n'), new RegExp(emptyDataDirPlaceholder));
+});
+
+test('the console\'s Snapshots pane plans as restore-plan does: kubeadm\'s way on a kubeadm node, with the node\'s data dir and TLS files', async () => {
+	const detection = await detected(fixture('etcd-1.27.yaml'));
+	const config = {endpoints: ['https://10.0.0.11:2379'], tls: undefined, auth: undefined, dialTimeoutMs: 100, commandTimeoutMs: 100, intervalMs: 1000, probeTimeoutMs: 100, isReadOnly: false, isDiscovering: false} satisfies Config;
+	const entry = {name: 'a.db', path: '/snaps/a.db', fileSize: 1000, modifiedAt: 0, isEncrypted: false, manifest: paneManifest('a.db', 900, 0)};
+	const store = (withKubeadm: boolean) => new SnapshotStore({directory: '/snaps', config: withKubeadm ? {...config, kubeadm: detection} : config, keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}});
+	const lines = store(true).restorePlanLines(entry, 300).join('\n');
+	assert.match(lines, /mv \/etc\/kubernetes\/manifests\/etcd\.yaml \/etc\/kubernetes\/etcd\.yaml\.stopped/);
+	assert.match(lines, /--data-dir \/var\/lib\/etcd-restored/);
+	assert.match(lines, /--cacert \/etc\/kubernetes\/pki\/etcd\/ca\.crt --cert \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.crt/);
+	assert.doesNotMatch(lines, /\/tmp\/cp1-copy/, 'node paths, not where they were read');
+	const plain = store(false).restorePlanLines(entry, 300).join('\n');
+	assert.doesNotMatch(plain, /etcd\.yaml\.stopped|--cacert/);
+	assert.match(plain, /systemctl stop etcd/);
 });

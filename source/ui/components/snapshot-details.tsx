@@ -41,7 +41,7 @@ export function snapshotDetailLines(entry: SnapshotEntry, state: SnapshotsPane, 
 			field('etcd sha256', `${hashes.etcdSha256} (of the database)`),
 			field('etcd', `${manifest.etcdVersion}, cluster ${manifest.clusterId}, ${manifest.members.length} members`),
 			'',
-			`Restore plan (new data dir /var/lib/etcd-restored; \`etcdtop snapshot restore-plan ${entry.remote ? 's3://…' : 'FILE'} --data-dir DIR\` prints yours)`,
+			`Restore plan (members from the manifest; \`etcdtop snapshot restore-plan ${entry.remote ? 's3://…' : 'FILE'} [--data-dir DIR]\` prints it with the live member list)`,
 		]),
 		...store.restorePlanLines(entry, room),
 	];
