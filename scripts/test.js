@@ -4,7 +4,7 @@
 // output when it ends, with its wall time; a table of the times closes the run.
 // `node scripts/test.js unit` (or components, e2e) runs one group; a path runs one file.
 import {spawn} from 'node:child_process';
-import {existsSync, readdirSync, statSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {cpus, loadavg} from 'node:os';
 import {join, relative} from 'node:path';
 
@@ -61,7 +61,14 @@ const concurrency = 2;
 const loadAtStart = loadavg();
 const started = performance.now();
 const results = [];
-const queue = [...files];
+// The longest files start first (by their last run's wall time, kept in dist/): two at a time, a long
+// file started last would leave one runner idle while it finishes.
+const timesFile = join('dist', 'test-times.json');
+let lastTimes = {};
+try {
+	lastTimes = JSON.parse(readFileSync(timesFile, 'utf8'));
+} catch {}
+const queue = [...files].sort((a, b) => (lastTimes[b] ?? 0) - (lastTimes[a] ?? 0));
 await Promise.all(
 	Array.from({length: Math.min(concurrency, queue.length)}, async () => {
 		for (let file = queue.shift(); file; file = queue.shift()) {
@@ -72,6 +79,9 @@ await Promise.all(
 	}),
 );
 const wallMs = performance.now() - started;
+try {
+	writeFileSync(timesFile, JSON.stringify({...lastTimes, ...Object.fromEntries(results.map(result => [result.file, Math.round(result.ms)]))}));
+} catch {}
 const failed = results.filter(result => result.code !== 0);
 const seconds = ms => (ms === undefined ? '?' : (ms / 1000).toFixed(1)).padStart(6);
 console.log('\nTime per file (wall, two files at a time; CPU of the test process):');
