@@ -41,8 +41,9 @@ function sourceOf(url, file) {
 /** Reads the cache written by a run that ended with exit code 0, else one that did not. */
 function readCache(dir, stem) {
 	for (const isComplete of [true, false]) {
+		const path = join(dir, `${stem}.${isComplete ? 'ok' : 'partial'}.cache`);
 		try {
-			return {data: readFileSync(join(dir, `${stem}.${isComplete ? 'ok' : 'partial'}.cache`)), isComplete};
+			return {data: readFileSync(path), isComplete, path};
 		} catch {}
 	}
 	return undefined;
@@ -82,6 +83,12 @@ export function cachedScript(name) {
 		process.once('exit', code => {
 			const isComplete = code === 0;
 			if (isUsable && (cache.isComplete || !isComplete)) return;
+			// One V8 refused would be read first again by every later run.
+			if (cache !== undefined && !isUsable) {
+				try {
+					unlinkSync(cache.path);
+				} catch {}
+			}
 			writeCache(dir, stem, script.createCachedData(), isComplete);
 		});
 	}

@@ -58,6 +58,12 @@ test('a run writes the code cache once, 0600; a refused cache is written again; 
 	await statusUnreachable(base);
 	assert.ok(statSync(path).size > 100_000, 'V8 refused the damaged cache; a new one replaced it');
 
+	// A refused cache from a run that ended well (read first) is removed, not read again by every run.
+	const ok = path.replace(/\.partial\.cache$/, '.ok.cache');
+	writeFileSync(ok, 'not a code cache either');
+	await statusUnreachable(base);
+	assert.deepEqual(clientCaches(base), [name], 'the refused .ok cache is gone, the partial one written anew');
+
 	const off = mkdtempSync(join(tmpdir(), 'etcdtop-client-cache-'));
 	t.after(() => rmSync(off, {recursive: true, force: true}));
 	await statusUnreachable(off, {NODE_DISABLE_COMPILE_CACHE: '1'});
