@@ -74,7 +74,7 @@ export const flagSpecs = {
 	s3Endpoint: flag({type: 'string', value: 'URL', default: '`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, AWS', section: 's3', help: 'S3-compatible endpoint (MinIO, Ceph, …), `http(s)://host[:port]`; credentials come from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`, `AWS_PROFILE` or `~/.aws/credentials`, never argv; region from `AWS_REGION` or `~/.aws/config`'}),
 	s3PathStyle: flag({type: 'boolean', default: 'on with a custom endpoint', section: 's3', help: 'path-style addressing (`http://host/BUCKET/KEY`), which MinIO and most S3-compatible stores want; `--no-s3-path-style` for virtual-host style'}),
 	dataDir: flag({type: 'string', value: 'DIR', default: 'kubeadm: its data dir + `-restored`', section: 'snapshots', help: 'each member\'s new data dir (`{name}` is replaced by the member\'s name); needed unless a kubeadm manifest says where etcd keeps its data'}),
-	tool: flag({type: 'string', value: 'NAME', default: 'by version', section: 'snapshots', help: '`etcdctl` (3.4) or `etcdutl` (3.5+)'}),
+	tool: flag({type: 'string', value: 'NAME', default: 'by version', section: 'snapshots', help: '`etcdctl` (3.4) or `etcdutl` (3.5+); etcd 3.6 has no `etcdctl snapshot restore`, so `etcdctl` is refused there (exit 3)'}),
 	newName: flag({type: 'string', value: 'NAME', section: 'member', help: 'name of the replacement (letters, digits, `.`, `_`, `-`; no other member may have it)'}),
 	newPeerUrl: flag({type: 'string', value: 'URL', section: 'member', help: 'its peer URL(s), comma-separated `http(s)://host:port`, used by no other member'}),
 	newClientUrl: flag({type: 'string', value: 'URL', section: 'member', help: 'its client URL(s); without it you set the client URLs when you start it'}),

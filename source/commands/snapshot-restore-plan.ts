@@ -8,7 +8,7 @@ import {CredentialsRefusedError} from '../etcd/errors.js';
 import {credentialsRefusal, observeOnce} from '../route/observe.js';
 import {createRoutes, type Routes} from '../route/routes.js';
 import {memberListSource} from '../model/observation.js';
-import {buildRestorePlan, renderRestorePlan, restoredDataDirOf, type ListSource, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
+import {buildRestorePlan, hasEtcdctlRestore, renderRestorePlan, restoredDataDirOf, type ListSource, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
 import {kubeadmRestoreLayout, restoreCheckClient} from '../config/kubeadm.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
 import {baseNameOfKey, isS3Url} from '../snapshot/remote-name.js';
@@ -107,12 +107,16 @@ export async function snapshotRestorePlanCommand(configOf: (() => Config | Promi
 		io.err(`snapshot restore-plan: the cluster did not answer and ${isRemote ? file : path}.meta.json is missing: no member list to plan with`);
 		return 1;
 	}
+	const etcdVersion = live?.version ?? manifest?.etcdVersion;
+	if (options.tool === 'etcdctl' && !hasEtcdctlRestore(etcdVersion)) {
+		throw new ConfigError('--tool', `etcd ${etcdVersion} has no etcdctl snapshot restore (3.6 removed it, and snapshot status)`, 'use --tool etcdutl, or leave --tool out to pick by version');
+	}
 	const plan = buildRestorePlan({
 		snapshotPath: path,
 		isEncrypted: path.endsWith('.age') || manifest?.encryption !== undefined,
 		dataDir,
 		members,
-		etcdVersion: live?.version ?? manifest?.etcdVersion,
+		etcdVersion,
 		...(options.tool ? {tool: options.tool as RestoreTool} : {}),
 		token: freshToken(),
 		membersFrom: live ? 'live' : 'manifest',

@@ -8,8 +8,6 @@ import {initialIdentity, seeClusterId, seeTerm, type Identity, type IdentityAler
 
 export interface ClusterState extends ViewInput {
 	readonly memberListAt: number | undefined;
-	/** The endpoint whose (serializable) member list this is: what one member last knew, which may be stale. */
-	readonly memberListFrom?: string;
 	readonly memberListFailure: Failure | undefined;
 	/** The cluster IDs and raft terms seen so far: a change of either is a loud alert, never churn. */
 	readonly identity: Identity;

@@ -90,6 +90,8 @@ export interface ViewInput {
 	readonly metrics: Readonly<Record<string, MetricsTrack>>;
 	/** Why no endpoint answered MemberList, while the member list is unknown. */
 	readonly memberListFailure?: Failure | undefined;
+	/** The endpoint whose member list this is: a serializable read, what that member last knew. */
+	readonly memberListFrom?: string;
 	/** A changed cluster ID and raft terms that went back, since the console started (model/identity.ts). */
 	readonly alerts?: readonly IdentityAlert[];
 }
@@ -227,6 +229,10 @@ export function deriveView(input: ViewInput): ClusterView {
 	for (const {row, finding} of [...critical, ...findings.filter(({finding}) => finding.level === 'warning')]) reasons.push(`${memberLabel(row)}: ${finding.text}`);
 
 	const leaderless = answering.filter(row => row.status!.errors.some(error => /no leader/i.test(error)));
+	// The list is what one member last knew (serializable: it must read without quorum). From a member cut off
+	// from the leader it may be stale: said where the cluster's state is judged.
+	const listedBy = input.memberList && input.memberListFrom ? leaderless.find(row => row.endpoint === input.memberListFrom || row.clientUrls.includes(input.memberListFrom!)) : undefined;
+	if (listedBy) reasons.push(`member list read from ${memberLabel(listedBy)} (serializable), which reports no leader: it may be stale`);
 	// A wrong user or password: etcd refused to authenticate, so nothing it says can be judged either.
 	const unauthenticated = members.find(row => row.failure?.kind === 'auth');
 	let health: ClusterHealth;

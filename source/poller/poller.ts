@@ -395,17 +395,21 @@ export class Poller {
 	private async discover(): Promise<void> {
 		const timeout = this.config.probeTimeoutMs;
 		const everyone = [...new Set([...this.config.endpoints, ...watchedEndpoints(this.state)])];
-		// A learner refuses MemberList (etcd serves learners only Status and serializable reads): ask the others.
-		const voters = everyone.filter(endpoint => {
+		// A learner refuses MemberList (etcd serves learners only Status and serializable reads), and a member that
+		// lost its leader answers what it last knew: ask the others while there are any.
+		const isAskable = (endpoint: string) => {
 			const probe = this.state.probes[endpoint];
-			return !(probe?.state === 'ok' && probe.status.isLearner);
-		});
+			return !(probe?.state === 'ok' && (probe.status.isLearner || isLeaderless(probe.status)));
+		};
+		const voters = everyone.filter(isAskable);
 		const known = voters.length > 0 ? voters : everyone;
 		const clientFor = (endpoint: string) => this.source(endpoint);
 		try {
 			let result;
 			try {
 				if (!this.lastGoodDiscovery) throw new Error('no endpoint answered yet');
+				// A member that lost its leader answers what it last knew: ask the others first.
+				if (!isAskable(this.lastGoodDiscovery)) throw new Error('the last member to answer reports no leader');
 				result = await readMemberList(clientFor, [this.lastGoodDiscovery], timeout);
 			} catch {
 				result = await readMemberList(clientFor, known, timeout);
@@ -420,4 +424,9 @@ export class Poller {
 			this.dispatch({type: 'member-list-failed', at: this.now(), failure: classifyError(cause)});
 		}
 	}
+}
+
+/** A member whose Status says it has no leader (cut off from the others, or an election under way). */
+function isLeaderless(status: {readonly errors: readonly string[]}): boolean {
+	return status.errors.some(error => /no leader/i.test(error));
 }

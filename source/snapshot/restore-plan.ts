@@ -91,6 +91,14 @@ export function toolForVersion(version: string | undefined): RestoreTool {
 	return major > 3 || (major === 3 && minor >= 5) ? 'etcdutl' : 'etcdctl';
 }
 
+/** etcd 3.6 removed `etcdctl snapshot restore` and `snapshot status` (etcdutl has them since 3.5). */
+export function hasEtcdctlRestore(version: string | undefined): boolean {
+	const match = /^v?(\d+)\.(\d+)/.exec(version ?? '');
+	if (!match) return true;
+	const [major, minor] = [Number(match[1]), Number(match[2])];
+	return major < 3 || (major === 3 && minor < 6);
+}
+
 export function dataDirFor(template: string, name: string): string {
 	return template.replaceAll('{name}', name);
 }

@@ -125,6 +125,16 @@ test('no leader reported', () => {
 	assert.equal(view.leader, undefined);
 });
 
+test('a member list from a member that reports no leader is said to be possibly stale; from a member with a leader nothing is said', () => {
+	const from = cluster3.endpoints[followerIndex]!;
+	const listed = (patch: Parameters<ClusterBuilder['ok']>[1]) =>
+		new ClusterBuilder().apply({type: 'member-list-fetched', at: 0, list: cluster3.memberList, from}).allOk().ok(followerIndex, patch).state.view;
+	const cutOff = listed({errors: ['etcdserver: no leader']});
+	const name = cluster3.memberList.members.find(member => member.clientUrls.includes(from))!.name;
+	assert.ok(cutOff.reasons.includes(`member list read from ${name} (serializable), which reports no leader: it may be stale`), cutOff.reasons.join('\n'));
+	assert.ok(!listed({}).reasons.some(reason => /member list read from/.test(reason)));
+});
+
 test('an alarm outranks degraded, names itself, and sits on the member that raised it only', () => {
 	const alarm = {memberId: cluster3.statuses[0]!.memberId, alarm: 'NOSPACE' as const};
 	// Every member reports the cluster's alarms, whoever raised them.

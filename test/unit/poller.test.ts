@@ -15,6 +15,8 @@ class FakeMember implements StatusSource {
 	isHung = false;
 	/** As etcd serves a learner: Status yes, MemberList refused. */
 	isLearner = false;
+	/** Cut off from the others: its Status carries etcd's "no leader" error; it still answers what it last knew. */
+	isLeaderless = false;
 	memberListCalls = 0;
 	constructor(
 		private readonly index: number,
@@ -39,7 +41,7 @@ class FakeMember implements StatusSource {
 
 	async status(timeoutMs: number) {
 		const status = cluster3.statuses[this.index]!;
-		return this.answer(this.isLearner ? {...status, isLearner: true} : status, timeoutMs);
+		return this.answer({...status, ...(this.isLearner ? {isLearner: true} : {}), ...(this.isLeaderless ? {errors: ['etcdserver: no leader']} : {})}, timeoutMs);
 	}
 
 	async memberList(timeoutMs: number) {
@@ -110,6 +112,25 @@ test('a member that answers as a learner is not asked for the member list (etcd 
 	assert.ok(fakes.get(cluster3.endpoints[1]!)!.memberListCalls > 0, 'the voters were asked again');
 	assert.equal(learner.memberListCalls, 0, 'the learner was never asked');
 	assert.equal(poller.getSnapshot().cluster.memberListFailure?.kind, 'timeout', 'the voters\' silence is the failure, not a learner\'s refusal');
+});
+
+test('a member that reports no leader is not asked for the member list while another answers (its list may be stale)', async () => {
+	const {poller, fakes, clock, probeOf} = setup(50, 100, 0, [...cluster3.endpoints]);
+	poller.start();
+	await clock.advanceUntil('every member answered', () => [0, 1, 2].every(index => probeOf(index)?.state === 'ok'), 50);
+	for (const fake of fakes.values()) {
+		fake.isLeaderless = true;
+		fake.memberListCalls = 0;
+	}
+	// Only etcd-3 still has a leader: every discovery from now on asks it alone.
+	fakes.get(cluster3.endpoints[2]!)!.isLeaderless = false;
+	await clock.advance(200);
+	for (const fake of fakes.values()) fake.memberListCalls = 0;
+	await clock.advance(2000);
+	poller.stop();
+	assert.ok(fakes.get(cluster3.endpoints[2]!)!.memberListCalls > 0);
+	assert.equal(fakes.get(cluster3.endpoints[0]!)!.memberListCalls + fakes.get(cluster3.endpoints[1]!)!.memberListCalls, 0);
+	assert.equal(poller.getSnapshot().cluster.memberListFrom, cluster3.endpoints[2]);
 });
 
 test('pause stops probing; refresh probes at once', async () => {

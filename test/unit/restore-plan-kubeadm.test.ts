@@ -158,29 +158,42 @@ test('the check step\'s files: those the operator gave, else kubeadm\'s as the n
 	assert.doesNotMatch(JSON.stringify(restoreCheckClient(config, {})), /secret/);
 });
 
-test('snapshot restore-plan on a kubeadm node: the data dir defaults beside the detected one, the plan is kubeadm\'s, the list\'s source is named', async () => {
-	const detection = await detected(fixture('etcd-1.27.yaml'));
-	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-plan-kubeadm-'));
+/**
+ * `snapshot restore-plan` against one member answering as etcd `version` (fake routes), a placeholder FILE;
+ * `run` gets the command with its printed JSON plan.
+ */
+async function withPlanCommand(version: string, config: Config, run: (plan: (dataDir: string | undefined, tool?: string, configOf?: Config) => Promise<RestorePlan>) => Promise<void>): Promise<void> {
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-plan-'));
 	const file = join(dir, 'snap.db');
 	writeFileSync(file, 'not read by the plan');
 	const member = {id: '8e9e05c52164694d', name: 'cp1', peerUrls: ['https://10.0.0.11:2380'], clientUrls: ['https://10.0.0.11:2379'], isLearner: false};
-	const status = {clusterId: 'ff', memberId: member.id, revision: 1, raftTerm: 2, version: '3.5.30', dbSize: 1, dbSizeInUse: 1, leader: member.id, raftIndex: 5, raftAppliedIndex: 5, errors: [], alarms: [], isLearner: false};
+	const status = {clusterId: 'ff', memberId: member.id, revision: 1, raftTerm: 2, version, dbSize: 1, dbSizeInUse: 1, leader: member.id, raftIndex: 5, raftAppliedIndex: 5, errors: [], alarms: [], isLearner: false};
 	const routes = {client: () => ({memberList: async () => ({clusterId: 'ff', members: [member]}), status: async () => status, close: () => undefined}), close: async () => undefined};
-	const config = {endpoints: ['https://10.0.0.11:2379'], tls: undefined, auth: undefined, dialTimeoutMs: 100, commandTimeoutMs: 100, intervalMs: 1000, probeTimeoutMs: 100, isReadOnly: false, isDiscovering: false, kubeadm: detection} satisfies Config;
-	const out: string[] = [];
-	const io = {out: (line: string) => out.push(line), err: () => undefined};
 	try {
-		assert.equal(await snapshotRestorePlanCommand(async () => config, file, {dataDir: undefined, format: 'json', tool: undefined, routes: routes as never}, io), 0);
-		const plan = JSON.parse(out.join('\n')) as RestorePlan;
+		await run(async (dataDir, tool, configOf = config) => {
+			const out: string[] = [];
+			const code = await snapshotRestorePlanCommand(async () => configOf, file, {dataDir, format: 'json', tool, routes: routes as never}, {out: line => out.push(line), err: () => undefined});
+			assert.equal(code, 0);
+			return JSON.parse(out.join('\n')) as RestorePlan;
+		});
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+}
+
+const planConfig = {endpoints: ['https://10.0.0.11:2379'], tls: undefined, auth: undefined, dialTimeoutMs: 100, commandTimeoutMs: 100, intervalMs: 1000, probeTimeoutMs: 100, isReadOnly: false, isDiscovering: false} satisfies Config;
+
+test('snapshot restore-plan on a kubeadm node: the data dir defaults beside the detected one, the plan is kubeadm\'s, the list\'s source is named', async () => {
+	const detection = await detected(fixture('etcd-1.27.yaml'));
+	await withPlanCommand('3.5.30', {...planConfig, kubeadm: detection}, async planned => {
+		const plan = await planned(undefined);
 		assert.equal(plan.layout, 'kubeadm');
 		assert.deepEqual(argvs(plan, /^Restore/)[0]!.slice(-2), ['--data-dir', '/var/lib/etcd-restored']);
 		assert.deepEqual(argvs(plan, /^Check/)[0]!.slice(3, 9), ['--cacert', nodeTls.cacert, '--cert', nodeTls.cert, '--key', nodeTls.key]);
 		assert.match(plan.notes.join('\n'), /member list read from cp1 \(serializable\): it may be stale/);
 		// Without kubeadm nothing says where the data goes: --data-dir is needed (exit 3).
-		await assert.rejects(snapshotRestorePlanCommand(async () => ({...config, kubeadm: undefined}), file, {dataDir: undefined, format: 'json', tool: undefined, routes: routes as never}, io), (error: unknown) => error instanceof ConfigError && /--data-dir/.test(error.message));
-	} finally {
-		rmSync(dir, {recursive: true, force: true});
-	}
+		await assert.rejects(planned(undefined, undefined, planConfig), (error: unknown) => error instanceof ConfigError && /--data-dir/.test(error.message));
+	});
 });
 
 test('a new member\'s settings name the detected data dir in every form, or one named placeholder, explained, when nothing was detected', async () => {
@@ -213,4 +226,11 @@ test('the console\'s Snapshots pane plans as restore-plan does: kubeadm\'s way o
 	const plain = store(false).restorePlanLines(entry, 300).join('\n');
 	assert.doesNotMatch(plain, /etcd\.yaml\.stopped|--cacert/);
 	assert.match(plain, /systemctl stop etcd/);
+});
+
+test('restore-plan on etcd 3.6: etcdutl by version, and --tool etcdctl is refused (3.6 removed etcdctl snapshot restore), exit 3', async () => {
+	await withPlanCommand('3.6.5', planConfig, async planned => {
+		assert.equal((await planned('/d')).tool, 'etcdutl');
+		await assert.rejects(planned('/d', 'etcdctl'), (error: unknown) => error instanceof ConfigError && /--tool.*etcd 3\.6\.5 has no etcdctl snapshot restore/.test(error.message));
+	});
 });
