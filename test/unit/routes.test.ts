@@ -5,8 +5,7 @@ import {createServer as createHttpServer, type IncomingMessage, type ServerRespo
 import {createServer as createHttpsServer} from 'node:https';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {fileURLToPath} from 'node:url';
-import {test} from 'node:test';
+import {after, test} from 'node:test';
 import {buildConfig, buildSshSettings} from '../../source/config/config.js';
 import {ClassifiedError, classifyError} from '../../source/etcd/errors.js';
 import {MemberClient, type ConnectOptions} from '../../source/etcd/member-client.js';
@@ -17,8 +16,14 @@ import type {ConnectionStatus, SshConnection} from '../../source/ssh/connection.
 import {TunnelPool} from '../../source/ssh/tunnel-pool.js';
 import {until} from '../helpers/cluster.js';
 import {close, listen} from '../helpers/http-server.js';
+import {makeTestPki} from '../helpers/tls.js';
 
-const pki = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/pki/${name}`, import.meta.url)));
+// A throwaway PKI made for this run (no private key lives in the repository): the server certificate also
+// names etcd-1.example, the member reached only through the tunnel below; the client certificate's CN is root.
+const testPki = makeTestPki({dnsNames: ['etcd-1.example']});
+after(() => testPki.remove());
+const pkiFiles = {'ca.crt': testPki.caFile, 'server.crt': testPki.serverCertFile, 'server.key': testPki.serverKeyFile, 'client.crt': testPki.clientCertFile, 'client.key': testPki.clientKeyFile, 'other-ca.crt': testPki.otherCaFile} as const;
+const pki = (name: keyof typeof pkiFiles) => readFileSync(pkiFiles[name]);
 const plain: ConnectOptions = {dialTimeoutMs: 500, commandTimeoutMs: 500};
 const withTls = (ca = pki('ca.crt'), isClientCert = true): ConnectOptions => ({
 	...plain,
