@@ -103,11 +103,7 @@ export interface PodSpec {
 	readonly hostMounts: ReadonlyArray<{readonly name: string; readonly mountPath: string; readonly hostPath: string}>;
 }
 
-/** The container's command line from a static pod manifest, or a reason it is not the pod expected. */
-export function podCommand(text: string, manifest: string, component: 'etcd' | 'kube-apiserver', parseYaml: YamlParser): readonly string[] {
-	return podSpec(text, manifest, component, parseYaml).argv;
-}
-
+/** The container's command line and hostPath mounts from a static pod manifest, or a reason it is not the pod expected. */
 export function podSpec(text: string, manifest: string, component: 'etcd' | 'kube-apiserver', parseYaml: YamlParser): PodSpec {
 	let document: unknown;
 	try {
@@ -274,7 +270,7 @@ async function fromEtcdPod(text: string, manifest: string, options: DetectOption
 }
 
 async function fromApiserver(text: string, manifest: string, options: DetectOptions): Promise<KubeadmDetection> {
-	const flags = commandFlags(podCommand(text, manifest, 'kube-apiserver', (await import('./yaml.js')).parseYaml));
+	const flags = commandFlags(podSpec(text, manifest, 'kube-apiserver', (await import('./yaml.js')).parseYaml).argv);
 	const at = (path: string | undefined) => (path === undefined ? undefined : underRoot(options.root, path));
 	const endpoints = list(flags.get('etcd-servers'));
 	if (endpoints.length === 0) throw new ConfigError('--kubeadm', `${manifest} has no --etcd-servers (and there is no ${underRoot(options.root, kubeadmEtcdManifest)})`, 'give --endpoints');

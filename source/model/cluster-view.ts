@@ -1,6 +1,6 @@
 import type {Sample} from './history.js';
 import {failureLabel} from './failure-label.js';
-import {leaderOf} from './leader.js';
+import {leaderOf, reportsNoLeader} from './leader.js';
 import {isStarted} from './members.js';
 import {failuresTolerated, quorumOf} from './quorum.js';
 import {activeFindings, type MetricsTrack} from './metrics-window.js';
@@ -228,7 +228,7 @@ export function deriveView(input: ViewInput): ClusterView {
 	const critical = findings.filter(({finding}) => finding.level === 'critical');
 	for (const {row, finding} of [...critical, ...findings.filter(({finding}) => finding.level === 'warning')]) reasons.push(`${memberLabel(row)}: ${finding.text}`);
 
-	const leaderless = answering.filter(row => row.status!.errors.some(error => /no leader/i.test(error)));
+	const leaderless = answering.filter(row => reportsNoLeader(row.status!));
 	// The list is what one member last knew (serializable: it must read without quorum). From a member cut off
 	// from the leader it may be stale: said where the cluster's state is judged.
 	const listedBy = input.memberList && input.memberListFrom ? leaderless.find(row => row.endpoint === input.memberListFrom || row.clientUrls.includes(input.memberListFrom!)) : undefined;

@@ -14,6 +14,11 @@ import {compareText} from './order.js';
  * an older term are stale and do not vote. Returns undefined when no such leader exists (an election is
  * under way, or the answers are too few or split to tell).
  */
+/** A member whose Status says it has no leader (cut off from the others, or an election under way). */
+export function reportsNoLeader(status: Pick<EndpointStatus, 'errors'>): boolean {
+	return status.errors.some(error => /no leader/i.test(error));
+}
+
 export function leaderOf(statuses: Iterable<Pick<EndpointStatus, 'leader' | 'raftTerm'>>): string | undefined {
 	const answers = [...statuses];
 	const naming = answers.filter(status => status.leader !== '0' && status.leader !== '');

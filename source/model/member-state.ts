@@ -1,5 +1,6 @@
 import type {MemberView} from './cluster-view.js';
 import {failureLabel} from './failure-label.js';
+import {reportsNoLeader} from './leader.js';
 
 /** How a member's state reads, in one word a script can match and the tone a screen draws it in. */
 export interface MemberState {
@@ -13,7 +14,6 @@ export interface MemberState {
 	readonly tone: 'good' | 'warn' | 'bad';
 }
 
-const isNoLeader = (error: string) => /no leader/i.test(error);
 const isAlarm = (error: string) => /^memberID:\d+ alarm:/.test(error.trim());
 
 /** The one state word of a member, for the console's rows and details and for `status`. */
@@ -31,7 +31,7 @@ export function memberStateOf(member: Pick<MemberView, 'health' | 'failure' | 's
 	const errors = member.status?.errors ?? [];
 	// Its own alarm first: NOSPACE is why its writes fail, whatever else it says.
 	if (member.alarms.length > 0) return {word: member.alarms.join(','), tone: 'bad'};
-	if (errors.some(isNoLeader)) return {word: 'no-leader', tone: 'bad'};
+	if (member.status && reportsNoLeader(member.status)) return {word: 'no-leader', tone: 'bad'};
 	// Every member lists every alarm of the cluster in its errors; another member's alarm is not this one's error.
 	if (errors.some(error => !isAlarm(error))) return {word: 'errors', tone: 'warn'};
 	return {word: 'ok', tone: 'good'};

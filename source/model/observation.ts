@@ -1,5 +1,6 @@
 import {leaderOf} from './leader.js';
 import type {EndpointStatus, MemberInfo} from './types.js';
+import {isVersionAtLeast} from './version-notes.js';
 
 /**
  * One look at the cluster: the member list, then each member's status (route/observe.ts reads it). The
@@ -25,7 +26,7 @@ export interface ListFrom {
 }
 
 /** Versions whose MemberList has no linearizable form (it came with etcd 3.5). */
-const isBefore35 = (version: string | undefined) => version !== undefined && /^v?(?:[0-2]\.|3\.[0-4]\.)/.test(version);
+const isBefore35 = (version: string | undefined) => isVersionAtLeast(version, 3, 5) === false;
 
 /**
  * How a member list was read, in words: by whom, and whether it is the cluster's current list (read through

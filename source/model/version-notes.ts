@@ -72,6 +72,17 @@ export interface VersionNote {
 	readonly source: string;
 }
 
+/**
+ * Whether an etcd version is `major.minor` or later; undefined when there is no version or it does not
+ * start with numbers (a version string is remote text).
+ */
+export function isVersionAtLeast(version: string | undefined, major: number, minor: number): boolean | undefined {
+	const match = /^v?(\d+)\.(\d+)/.exec(version?.trim() ?? '');
+	if (!match) return undefined;
+	const [actualMajor, actualMinor] = [Number(match[1]), Number(match[2])];
+	return actualMajor > major || (actualMajor === major && actualMinor >= minor);
+}
+
 function parse(version: string): readonly [number, number, number] | undefined {
 	const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
 	return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;

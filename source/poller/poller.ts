@@ -2,6 +2,7 @@ import {ClassifiedError, classifyError} from '../etcd/errors.js';
 import type {EndpointStatus, MemberList} from '../etcd/types.js';
 import {initialClusterState, reduceCluster, reduceClusterAll, type ClusterAction, type ClusterState} from '../model/cluster-state.js';
 import {watchedEndpoints} from '../model/cluster-view.js';
+import {reportsNoLeader} from '../model/leader.js';
 import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import {metricsUrlOf} from '../model/metrics-target.js';
 import {readMemberList} from '../route/observe.js';
@@ -399,7 +400,7 @@ export class Poller {
 		// lost its leader answers what it last knew: ask the others while there are any.
 		const isAskable = (endpoint: string) => {
 			const probe = this.state.probes[endpoint];
-			return !(probe?.state === 'ok' && (probe.status.isLearner || isLeaderless(probe.status)));
+			return !(probe?.state === 'ok' && (probe.status.isLearner || reportsNoLeader(probe.status)));
 		};
 		const voters = everyone.filter(isAskable);
 		const known = voters.length > 0 ? voters : everyone;
@@ -408,7 +409,6 @@ export class Poller {
 			let result;
 			try {
 				if (!this.lastGoodDiscovery) throw new Error('no endpoint answered yet');
-				// A member that lost its leader answers what it last knew: ask the others first.
 				if (!isAskable(this.lastGoodDiscovery)) throw new Error('the last member to answer reports no leader');
 				result = await readMemberList(clientFor, [this.lastGoodDiscovery], timeout);
 			} catch {
@@ -424,9 +424,4 @@ export class Poller {
 			this.dispatch({type: 'member-list-failed', at: this.now(), failure: classifyError(cause)});
 		}
 	}
-}
-
-/** A member whose Status says it has no leader (cut off from the others, or an election under way). */
-function isLeaderless(status: {readonly errors: readonly string[]}): boolean {
-	return status.errors.some(error => /no leader/i.test(error));
 }

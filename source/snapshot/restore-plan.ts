@@ -1,6 +1,7 @@
 import type {MemberInfo} from '../etcd/types.js';
 import {wrapWords} from '../model/format.js';
 import {manifestHashes, type SnapshotEntry} from '../model/snapshot-entry.js';
+import {isVersionAtLeast} from '../model/version-notes.js';
 import {isShownEscaped} from '../model/visible-text.js';
 import {quotePrintedArg, quotePrintedArgv} from '../ssh/quote.js';
 
@@ -85,18 +86,12 @@ export interface RestorePlan {
 
 /** etcdutl from 3.5 (etcdctl's restore is deprecated there and gone in 3.6); etcdctl for 3.4 and older. */
 export function toolForVersion(version: string | undefined): RestoreTool {
-	const match = /^v?(\d+)\.(\d+)/.exec(version ?? '');
-	if (!match) return 'etcdctl';
-	const [major, minor] = [Number(match[1]), Number(match[2])];
-	return major > 3 || (major === 3 && minor >= 5) ? 'etcdutl' : 'etcdctl';
+	return isVersionAtLeast(version, 3, 5) ? 'etcdutl' : 'etcdctl';
 }
 
 /** etcd 3.6 removed `etcdctl snapshot restore` and `snapshot status` (etcdutl has them since 3.5). */
 export function hasEtcdctlRestore(version: string | undefined): boolean {
-	const match = /^v?(\d+)\.(\d+)/.exec(version ?? '');
-	if (!match) return true;
-	const [major, minor] = [Number(match[1]), Number(match[2])];
-	return major < 3 || (major === 3 && minor < 6);
+	return isVersionAtLeast(version, 3, 6) !== true;
 }
 
 export function dataDirFor(template: string, name: string): string {
