@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises';
 import {buildConfig, buildSshSettings, checkedDuration, readRegularFile, type Config} from '../config/config.js';
 import {durationRanges} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
-import {describeDetection, detectKubeadm, kubeadmApiserverManifest, kubeadmEtcdManifest, kubeadmMetricsUrls, kubeadmRoot, withKubeadm, type KubeadmDetection} from '../config/kubeadm.js';
+import {describeDetection, detectKubeadm, kubeadmApiserverManifest, kubeadmEtcdManifest, kubeadmMetricsUrls, kubeadmRoot, kubeadmTlsFiles, withKubeadm, type KubeadmDetection} from '../config/kubeadm.js';
 import {SshError} from '../ssh/errors.js';
 import {quotePrintedArgv} from '../ssh/quote.js';
 import {isShownEscaped} from '../model/visible-text.js';
@@ -90,11 +90,9 @@ async function configWith(flags: ParsedFlags, env: Readonly<Record<string, strin
 		throw new ConfigError('--kubeadm', `${root}${on} holds neither .${kubeadmEtcdManifest} nor .${kubeadmApiserverManifest}`, 'give the directory that stands for / on the control-plane node');
 	}
 	if (!detection) return withPassword(buildConfig(flags));
-	const merged = withKubeadm(flags, env, detection);
-	// Only the files kubeadm supplied come from the --via host; a --cacert/--cert/--key given by hand is this host's.
-	const fromNode = new Set((['cacert', 'cert', 'key'] as const).filter(name => merged[name] !== flags[name]).map(name => merged[name]!));
-	const remote = where.remoteFiles;
-	const config = buildConfig(merged, env, path => (remote && fromNode.has(path) ? remote.get(path) ?? readRegularFile(path) : readRegularFile(path)));
+	// kubeadm's files are used where the operator gave none, as read (on the --via host: those bytes); a
+	// --cacert/--cert/--key given by hand is this host's file. The Config records which, with their paths.
+	const config = buildConfig(withKubeadm(flags, env, detection), env, readRegularFile, kubeadmTlsFiles(detection, where.remoteFiles));
 	where.io?.err(describeDetection(detection, where.where));
 	// The manifest's metrics listener for its own member, under any --metrics-urls entry for it (flags win).
 	const metricsUrls = new Map([...kubeadmMetricsUrls(detection, where.isOnNode), ...(config.metrics?.urls ?? [])]);

@@ -10,6 +10,7 @@ import {visibleLine} from '../model/visible-text.js';
 import {exitCodes} from '../output/exit-code.js';
 import {renderTable} from '../output/table.js';
 import {parseWriteFormat} from '../config/write-format.js';
+import {etcdctlConnectionOf} from '../config/printed-client.js';
 import {compactWord, compactWorkflow, disarmWorkflow, initialCompactState, initialDisarmState, type ChangeOutcome, type CompactTarget} from '../ops/compact-workflow.js';
 import {checkConsistency, type Verdict} from '../ops/consistency.js';
 import {compactExecutor, defragExecutor, disarmExecutor} from '../ops/maintenance-run.js';
@@ -37,7 +38,7 @@ function refuseReadOnly(config: Config, what: string): void {
 }
 
 function connectionOf(config: Config) {
-	return {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})};
+	return etcdctlConnectionOf(config);
 }
 
 function quotaFlagOf(flags: ParsedFlags): number | undefined {

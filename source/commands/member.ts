@@ -4,6 +4,7 @@ import {durationRanges} from '../config/duration.js';
 import {formatDuration} from '../model/format.js';
 import type {KubeadmDetection} from '../config/kubeadm.js';
 import {ConfigError} from '../config/errors.js';
+import {etcdctlConnectionOf} from '../config/printed-client.js';
 import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
 import type {Effect, OperationKind, OperationPlan, OperationState} from '../ops/member-workflow.js';
@@ -50,7 +51,7 @@ function urls(value: string | undefined, input: string, isRequired: boolean): re
 }
 
 /** argv + flags -> plan; every bad input is a ConfigError naming the flag (which flags a member command takes is commands/table.ts's). */
-export function parseMemberCommand(args: readonly string[], flags: MemberFlags, config: Pick<Config, 'endpoints' | 'auth'>): OperationPlan {
+export function parseMemberCommand(args: readonly string[], flags: MemberFlags, config: Pick<Config, 'endpoints' | 'tls' | 'auth'>): OperationPlan {
 	const [action, target, ...extra] = args;
 	if (action === undefined) throw new ConfigError('member', 'an action is needed', usage);
 	if (!actions.includes(action as OperationKind)) throw new ConfigError('member', `unknown action "${action}"`, usage);
@@ -65,7 +66,7 @@ export function parseMemberCommand(args: readonly string[], flags: MemberFlags, 
 		waitTimeoutMs,
 		// etcd answers "not in sync" or "unhealthy cluster" at once; about one try per half second over the wait bound.
 		maxPromoteAttempts: Math.max(5, Math.ceil(waitTimeoutMs / 500)),
-		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
+		connection: etcdctlConnectionOf(config),
 		...(flags.startCommand === undefined ? {} : {startCommand: flags.startCommand}),
 	};
 	switch (kind) {

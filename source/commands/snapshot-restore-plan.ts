@@ -9,13 +9,12 @@ import {credentialsRefusal, observeOnce} from '../route/observe.js';
 import {createRoutes, type Routes} from '../route/routes.js';
 import {memberListSource} from '../model/observation.js';
 import {buildRestorePlan, hasEtcdctlRestore, renderRestorePlan, restoredDataDirOf, type ListSource, type PlanMember, type RestoreTool} from '../snapshot/restore-plan.js';
-import {kubeadmRestoreLayout, restoreCheckClient} from '../config/kubeadm.js';
+import {restorePlanContextOf} from '../config/printed-client.js';
 import {readManifestOf} from '../snapshot/snapshot-dir.js';
 import {baseNameOfKey, isS3Url} from '../snapshot/remote-name.js';
 import type {S3SettingsInput} from '../config/s3-options.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {resolvedConfig, type CommandContext, type CommandIo} from './context.js';
-import type {ParsedFlags} from './flags.js';
 
 export interface RestorePlanOptions {
 	readonly dataDir: string | undefined;
@@ -25,8 +24,6 @@ export interface RestorePlanOptions {
 	readonly s3?: S3SettingsInput;
 	/** How members are reached (--via); default direct. */
 	readonly routes?: Routes;
-	/** The TLS files the operator gave (flags or ETCDCTL_*), as paths, for the printed check step. */
-	readonly tlsFiles?: {readonly cacert?: string; readonly cert?: string; readonly key?: string};
 }
 
 /** A fresh --initial-cluster-token: the restored cluster must not accept the old cluster's peers. */
@@ -85,7 +82,8 @@ export async function snapshotRestorePlanCommand(configOf: (() => Config | Promi
 	}
 	// The connection flags (and a kubeadm manifest, which says where etcd keeps its data) before the data dir.
 	const config = configOf ? await configOf() : undefined;
-	const kubeadm = kubeadmRestoreLayout(config?.kubeadm);
+	// The kubeadm layout and the check's TLS files and user as the Config recorded them, as the console's pane has them.
+	const {kubeadm, client} = restorePlanContextOf(config);
 	const dataDir = options.dataDir ?? (kubeadm ? restoredDataDirOf(kubeadm) : undefined);
 	if (!dataDir) throw new ConfigError('--data-dir', 'the new data dir is needed', 'e.g. --data-dir /var/lib/etcd-restored ({name} becomes each member\'s name)');
 	let manifest;
@@ -121,19 +119,12 @@ export async function snapshotRestorePlanCommand(configOf: (() => Config | Promi
 		token: freshToken(),
 		membersFrom: live ? 'live' : 'manifest',
 		...(isRemote ? {fetchFrom: file} : {}),
-		client: restoreCheckClient(config, options.tlsFiles),
+		client,
 		...(kubeadm ? {kubeadm} : {}),
 		...(live?.listFrom ? {listFrom: live.listFrom} : {}),
 	});
 	io.out(format === 'json' ? JSON.stringify(plan, undefined, 2) : renderRestorePlan(plan));
 	return 0;
-}
-
-/** The TLS files given by flag or ETCDCTL_* variable, as the operator wrote them (the plan prints them). */
-function tlsFilesOf(flags: ParsedFlags, env: Readonly<Record<string, string | undefined>>): NonNullable<RestorePlanOptions['tlsFiles']> {
-	const pick = (flag: string | undefined, variable: string) => flag ?? (env[variable] || undefined);
-	const [cacert, cert, key] = [pick(flags.cacert, 'ETCDCTL_CACERT'), pick(flags.cert, 'ETCDCTL_CERT'), pick(flags.key, 'ETCDCTL_KEY')];
-	return {...(cacert ? {cacert} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {})};
 }
 
 /**
@@ -142,5 +133,5 @@ function tlsFilesOf(flags: ParsedFlags, env: Readonly<Record<string, string | un
  */
 export async function snapshotRestorePlanCli({args: [file], flags, io}: CommandContext): Promise<number> {
 	const s3 = isS3Url(file) ? (await import('../config/s3-options.js')).parseS3Settings(flags) : undefined;
-	return snapshotRestorePlanCommand(async () => resolvedConfig(flags, io), file!, {dataDir: flags.dataDir, format: flags.writeOut, tool: flags.tool, tlsFiles: tlsFilesOf(flags, process.env), ...(s3 ? {s3} : {})}, io);
+	return snapshotRestorePlanCommand(async () => resolvedConfig(flags, io), file!, {dataDir: flags.dataDir, format: flags.writeOut, tool: flags.tool, ...(s3 ? {s3} : {})}, io);
 }

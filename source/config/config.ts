@@ -15,6 +15,43 @@ export interface TlsConfig {
 	readonly cert?: Buffer;
 	readonly key?: Buffer;
 	readonly isInsecureSkipVerify: boolean;
+	/** Where each of ca, cert and key came from: every printed etcdctl line carries these paths (config/printed-client.ts). */
+	readonly files: TlsFiles;
+}
+
+/** The TLS files etcdtop connected with, beside their bytes: what a printed etcdctl line must name. */
+export interface TlsFiles {
+	readonly cacert?: TlsFileUsed;
+	readonly cert?: TlsFileUsed;
+	readonly key?: TlsFileUsed;
+}
+
+export interface TlsFileUsed {
+	/** What named it: `--cacert`, `ETCDCTL_CACERT`, or `--kubeadm` (kubeadm detection found it). */
+	readonly input: string;
+	/** Where its bytes were read: as given, or where kubeadm detection read it (under --kubeadm DIR; on the --via host with --via). */
+	readonly path: string;
+	/**
+	 * The path as the cluster's hosts name it, for printed commands: as given for a flag or variable; for
+	 * a kubeadm file the path its manifest names on the node (/etc/kubernetes/pki/...), not re-rooted under DIR.
+	 */
+	readonly nodePath: string;
+}
+
+/**
+ * A TLS file kubeadm detection found (config/kubeadm.ts kubeadmTlsFiles): used where neither a flag nor an
+ * ETCDCTL_* variable names one (the certificate and key only as a pair). `bytes` were read on the --via host.
+ */
+export interface DetectedTlsFile {
+	readonly path: string;
+	readonly nodePath: string;
+	readonly bytes?: Buffer;
+}
+
+export interface DetectedTlsFiles {
+	readonly cacert?: DetectedTlsFile;
+	readonly cert?: DetectedTlsFile;
+	readonly key?: DetectedTlsFile;
 }
 
 export interface AuthConfig {
@@ -219,15 +256,30 @@ export function buildSshSettings(flags: ConnectionFlags, stat: (path: string) =>
 	return Object.freeze({via, identityFile, knownHostsPath, isAcceptingNew: flags.sshAcceptNew ?? false, hostMap});
 }
 
-export function buildConfig(flags: ConnectionFlags, env: Env = process.env, readFile: ReadFile = readRegularFile): Config {
-	const cacert = pick(flags.cacert, env, 'ETCDCTL_CACERT');
-	const cert = pick(flags.cert, env, 'ETCDCTL_CERT');
-	const key = pick(flags.key, env, 'ETCDCTL_KEY');
-	if ((cert.value === undefined) !== (key.value === undefined)) {
-		throw new ConfigError(cert.value === undefined ? '--cert' : '--key', 'a client certificate needs both --cert and --key', 'give both files, or neither');
+/** A TLS file as given (flag over variable), else the one kubeadm found; undefined when none. */
+function tlsFileOf(given: {value: string | undefined; input: string}, detected: DetectedTlsFile | undefined): (TlsFileUsed & {bytes?: Buffer}) | undefined {
+	if (given.value !== undefined) return {input: given.input, path: given.value, nodePath: given.value};
+	if (detected === undefined) return undefined;
+	return {input: '--kubeadm', path: detected.path, nodePath: detected.nodePath, ...(detected.bytes ? {bytes: detected.bytes} : {})};
+}
+
+/**
+ * The one Config from the connection flags, their ETCDCTL_* variables and (commands/context.ts) what kubeadm
+ * detection found: a flag wins over its variable, which wins over kubeadm's file (the cert and key as a pair).
+ */
+export function buildConfig(flags: ConnectionFlags, env: Env = process.env, readFile: ReadFile = readRegularFile, detected: DetectedTlsFiles = {}): Config {
+	const givenCert = pick(flags.cert, env, 'ETCDCTL_CERT');
+	const givenKey = pick(flags.key, env, 'ETCDCTL_KEY');
+	if ((givenCert.value === undefined) !== (givenKey.value === undefined)) {
+		throw new ConfigError(givenCert.value === undefined ? '--cert' : '--key', 'a client certificate needs both --cert and --key', 'give both files, or neither');
 	}
+	// One given by the operator means neither is taken from kubeadm: a certificate and its key go together.
+	const isPairGiven = givenCert.value !== undefined;
+	const cacert = tlsFileOf(pick(flags.cacert, env, 'ETCDCTL_CACERT'), detected.cacert);
+	const cert = tlsFileOf(givenCert, isPairGiven ? undefined : detected.cert);
+	const key = tlsFileOf(givenKey, isPairGiven ? undefined : detected.key);
 	const isInsecureSkipVerify = flags.insecureSkipTlsVerify ?? isTruthy(env['ETCDCTL_INSECURE_SKIP_TLS_VERIFY']);
-	const hasTlsMaterial = cacert.value !== undefined || cert.value !== undefined || isInsecureSkipVerify;
+	const hasTlsMaterial = cacert !== undefined || cert !== undefined || isInsecureSkipVerify;
 
 	const endpointsInput = pick(flags.endpoints, env, 'ETCDCTL_ENDPOINTS');
 	const endpoints = parseEndpoints(endpointsInput.value ?? defaults.endpoints, endpointsInput.input, hasTlsMaterial);
@@ -238,12 +290,12 @@ export function buildConfig(flags: ConnectionFlags, env: Env = process.env, read
 
 	let tls: TlsConfig | undefined;
 	if (isAnyHttps) {
-		const ca = readMaterial(cacert.value, cacert.input, readFile);
-		const certPem = readMaterial(cert.value, cert.input, readFile);
-		const keyPem = readMaterial(key.value, key.input, readFile);
-		const file = (pem: Buffer | undefined, {value, input}: {value: string | undefined; input: string}) => (pem && value !== undefined ? {input, path: value, pem} : undefined);
-		checkTlsMaterial({ca: file(ca, cacert), cert: file(certPem, cert), key: file(keyPem, key)});
-		tls = Object.freeze({ca, cert: certPem, key: keyPem, isInsecureSkipVerify});
+		const read = (file: (TlsFileUsed & {bytes?: Buffer}) | undefined) => (file ? {input: file.input, path: file.path, pem: file.bytes ?? readMaterial(file.path, file.input, readFile)!} : undefined);
+		const [caFile, certFile, keyFile] = [read(cacert), read(cert), read(key)];
+		checkTlsMaterial({ca: caFile, cert: certFile, key: keyFile});
+		const used = (file: TlsFileUsed): TlsFileUsed => Object.freeze({input: file.input, path: file.path, nodePath: file.nodePath});
+		const files: TlsFiles = Object.freeze({...(cacert ? {cacert: used(cacert)} : {}), ...(cert ? {cert: used(cert)} : {}), ...(key ? {key: used(key)} : {})});
+		tls = Object.freeze({ca: caFile?.pem, cert: certFile?.pem, key: keyFile?.pem, isInsecureSkipVerify, files});
 	}
 
 	const user = pick(flags.user, env, 'ETCDCTL_USER');

@@ -3,6 +3,7 @@
 // client certificate. With external etcd, kube-apiserver's manifest names the servers and its client files.
 // Imports nothing of the project above config/: the reader is injected (a local file, or `cat` over SSH).
 import {posix} from 'node:path';
+import type {DetectedTlsFile, DetectedTlsFiles} from './config.js';
 import {ConfigError} from './errors.js';
 
 export const kubeadmEtcdManifest = '/etc/kubernetes/manifests/etcd.yaml';
@@ -311,22 +312,11 @@ export function describeDetection(detection: KubeadmDetection, where?: string): 
 	return `etcdtop: kubeadm${where ? ` on ${where}` : ''}: ${kind},${member} endpoints ${detection.endpoints.join(',')}; read ${detection.filesUsed.join(', ')}`;
 }
 
-/** The connection flags that decide where etcd is; when none is given (flag or ETCDCTL_*), kubeadm may. */
-const placeFlags = [
-	['endpoints', 'ETCDCTL_ENDPOINTS'],
-	['cacert', 'ETCDCTL_CACERT'],
-	['cert', 'ETCDCTL_CERT'],
-	['key', 'ETCDCTL_KEY'],
-] as const;
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 export interface KubeadmFlags {
 	readonly kubeadm?: string;
 	readonly endpoints?: string;
-	readonly cacert?: string;
-	readonly cert?: string;
-	readonly key?: string;
 }
 
 /**
@@ -343,23 +333,26 @@ export function kubeadmRoot(flags: KubeadmFlags, env: Env, isRemote = false): st
 	return isPlaced ? undefined : '/';
 }
 
-/** The detected places as flags, under whatever the operator gave: a flag or an ETCDCTL_* variable wins. */
+/** The detected endpoints as the --endpoints flag, under whatever the operator gave (a flag or ETCDCTL_ENDPOINTS wins). */
 export function withKubeadm<T extends KubeadmFlags>(flags: T, env: Env, detection: KubeadmDetection): T {
-	const detected: Record<(typeof placeFlags)[number][0], string | undefined> = {
-		endpoints: detection.endpoints.join(','),
-		cacert: detection.caFile,
-		cert: detection.certFile,
-		key: detection.keyFile,
+	if (flags.endpoints !== undefined || (env['ETCDCTL_ENDPOINTS'] ?? '') !== '') return flags;
+	return {...flags, endpoints: detection.endpoints.join(',')};
+}
+
+/**
+ * The client TLS files detection found, for buildConfig (which uses each one the operator did not give):
+ * where each was read (under --kubeadm DIR), the node's own path for printed commands, and, read on the
+ * --via host, the bytes as read there (`remote`), never this host's file of the same name.
+ */
+export function kubeadmTlsFiles(detection: KubeadmDetection, remote?: ReadonlyMap<string, Buffer>): DetectedTlsFiles {
+	const node = detection.nodeClientFiles;
+	const file = (path: string | undefined, nodePath: string | undefined): DetectedTlsFile | undefined => {
+		if (path === undefined) return undefined;
+		const bytes = remote?.get(path);
+		return {path, nodePath: nodePath ?? path, ...(bytes ? {bytes} : {})};
 	};
-	const merged: Record<string, unknown> = {...(flags as object)};
-	// The cert and key go together: one given by the operator means neither is taken from kubeadm.
-	const isPairGiven = ['cert', 'key'].some(name => (flags as Record<string, unknown>)[name] !== undefined || (env[`ETCDCTL_${name.toUpperCase()}`] ?? '') !== '');
-	for (const [name, variable] of placeFlags) {
-		if (flags[name] !== undefined || (env[variable] ?? '') !== '') continue;
-		if ((name === 'cert' || name === 'key') && isPairGiven) continue;
-		if (detected[name] !== undefined) merged[name] = detected[name];
-	}
-	return merged as T;
+	const [cacert, cert, key] = [file(detection.caFile, node.caFile), file(detection.certFile, node.certFile), file(detection.keyFile, node.keyFile)];
+	return {...(cacert ? {cacert} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {})};
 }
 
 const isLoopbackHost = (host: string) => host === 'localhost' || host === '[::1]' || /^127\./.test(host);
@@ -422,20 +415,4 @@ export function kubeadmRestoreLayout(detection: KubeadmDetection | undefined): K
 		dataDir: detection.dataDir,
 		...(detection.dataVolume ? {dataVolume: detection.dataVolume} : {}),
 	};
-}
-
-/**
- * A printed check's etcdctl flags: each TLS file the operator gave (flag or ETCDCTL_*), else the one kubeadm
- * detected as the node names it (the plan runs on the nodes), and the user, never a password.
- */
-export function restoreCheckClient(
-	config: {readonly kubeadm?: KubeadmDetection; readonly auth?: {readonly username: string} | undefined} | undefined,
-	given: {readonly cacert?: string; readonly cert?: string; readonly key?: string} | undefined,
-): {readonly cacert?: string; readonly cert?: string; readonly key?: string; readonly user?: string} {
-	const node = config?.kubeadm?.nodeClientFiles;
-	const isPairGiven = given?.cert !== undefined || given?.key !== undefined;
-	const cacert = given?.cacert ?? node?.caFile;
-	const cert = isPairGiven ? given?.cert : node?.certFile;
-	const key = isPairGiven ? given?.key : node?.keyFile;
-	return {...(cacert ? {cacert} : {}), ...(cert ? {cert} : {}), ...(key ? {key} : {}), ...(config?.auth ? {user: config.auth.username} : {})};
 }

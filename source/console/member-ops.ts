@@ -1,6 +1,7 @@
 import {buildSshSettings, type Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import type {KubeadmDetection} from '../config/kubeadm.js';
+import {etcdctlConnectionOf} from '../config/printed-client.js';
 import type {CommandLogFile} from '../output/command-log-file.js';
 import {initialState} from '../ops/member-workflow.js';
 import {runOperation, type CommandLogEntry} from '../ops/member-run.js';
@@ -71,7 +72,7 @@ export function memberOpsBackend(config: Config, {waitTimeoutMs, via, logFile, p
 		},
 	};
 	return {
-		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
+		connection: etcdctlConnectionOf(config),
 		waitTimeoutMs,
 		settingsContext,
 		run: async (plan, handlers) => {

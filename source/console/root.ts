@@ -2,6 +2,7 @@ import type {Config} from '../config/config.js';
 import type {Poller} from '../poller/poller.js';
 import {tunnelDownFailure} from '../route/tunnel-failure.js';
 import {defaultSnapshotDir} from '../config/snapshot-options.js';
+import {etcdctlConnectionOf} from '../config/printed-client.js';
 import type {SshConnection} from '../ssh/connection.js';
 import type {Routes} from '../route/routes.js';
 import {CommandLog} from '../ui/command-log.js';
@@ -72,7 +73,7 @@ export async function runConsoleRoot(config: Config, poller: Poller, {snapshots:
 /** The Maintenance pane's store: the same machines, runner, routes and command log file as the commands. */
 function consoleMaintenance(config: Config, commandLog: CommandLog, logFile: CommandLogFile, {quotaFlag, settleTimeoutMs}: ConsoleMaintenanceOptions, via: {readonly routes: Routes} | undefined): MaintenanceStore {
 	return new MaintenanceStore({
-		connection: {endpoints: config.endpoints, ...(config.auth ? {user: config.auth.username} : {})},
+		connection: etcdctlConnectionOf(config),
 		quotaFlag,
 		settleTimeoutMs,
 		commandTimeoutMs: config.commandTimeoutMs,

@@ -8,8 +8,8 @@ import {createRoutes, type Routes} from '../route/routes.js';
 import type {AgeRecipient} from '../snapshot/file/age.js';
 import {verifyInWorker, type DecryptKeys} from '../snapshot/file/verify.js';
 import {applyRetention, deleteSnapshot, listSnapshotDir, snapshotFileName} from '../snapshot/snapshot-dir.js';
-import {manifestRestorePlanLines, type PlanContext} from '../snapshot/restore-plan.js';
-import {kubeadmRestoreLayout, restoreCheckClient} from '../config/kubeadm.js';
+import {manifestRestorePlanLines} from '../snapshot/restore-plan.js';
+import {restorePlanContextOf} from '../config/printed-client.js';
 import type {S3Settings, S3Store} from '../s3/client.js';
 import type {S3Location} from '../snapshot/remote-name.js';
 import type {RetentionPolicy} from '../model/retention.js';
@@ -130,13 +130,11 @@ export class SnapshotStore implements SnapshotPaneStore {
 
 	save = () => void this.track(this.runSave(false));
 
-	/** On a kubeadm node the plan is kubeadm's, with the node's data dir and TLS files, as `snapshot restore-plan` prints it. */
-	restorePlanLines = (entry: SnapshotEntry, width: number) => {
-		const {config} = this.options;
-		const kubeadm = kubeadmRestoreLayout(config.kubeadm);
-		const context: PlanContext = {...(kubeadm ? {kubeadm} : {}), client: restoreCheckClient(config, undefined)};
-		return manifestRestorePlanLines(entry, width, context);
-	};
+	/**
+	 * The plan `snapshot restore-plan` prints for the same Config: kubeadm's on a kubeadm node (its data dir),
+	 * and a check step with the TLS files and --user the console connected with.
+	 */
+	restorePlanLines = (entry: SnapshotEntry, width: number) => manifestRestorePlanLines(entry, width, restorePlanContextOf(this.options.config));
 
 	verify = (name: string) => {
 		const entry = this.state.entries.find(candidate => candidate.name === name);

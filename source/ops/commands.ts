@@ -3,14 +3,21 @@ import {isShownEscaped} from '../model/visible-text.js';
 import {quotePrintedArgv} from '../ssh/quote.js';
 import {sameUrl} from './member-urls.js';
 
-/** What every etcdctl line needs to reach the cluster. Never a password: the log and the screen show these. */
+/**
+ * What every etcdctl line needs to reach the cluster: the TLS files etcdtop connected with and the user
+ * (config/printed-client.ts etcdctlConnectionOf, from the Config). Never a password: the log and the screen show these.
+ */
 export interface EtcdctlBase {
 	readonly endpoints: readonly string[];
+	readonly cacert?: string;
+	readonly cert?: string;
+	readonly key?: string;
 	readonly user?: string;
 }
 
 function base(connection: EtcdctlBase, endpoints = connection.endpoints): string[] {
-	return ['etcdctl', `--endpoints=${endpoints.join(',')}`, ...(connection.user ? [`--user=${connection.user}`] : [])];
+	const flags = (['cacert', 'cert', 'key', 'user'] as const).flatMap(name => (connection[name] ? [`--${name}=${connection[name]}`] : []));
+	return ['etcdctl', `--endpoints=${endpoints.join(',')}`, ...flags];
 }
 
 export const etcdctl = {

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs';
 import {test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import {ConfigError} from '../../source/config/errors.js';
-import {commandFlags, describeDetection, detectKubeadm, kubeadmMetricsUrls, kubeadmRoot, withKubeadm, type NodeReader} from '../../source/config/kubeadm.js';
+import {commandFlags, describeDetection, detectKubeadm, kubeadmMetricsUrls, kubeadmRoot, kubeadmTlsFiles, withKubeadm, type NodeReader} from '../../source/config/kubeadm.js';
 import {kubeadmPodLines} from '../../source/console/member-ops.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/kubeadm/${name}`, import.meta.url)), 'utf8');
@@ -118,9 +118,15 @@ test('flags and ETCDCTL_* win over what kubeadm says; kubeadm is looked for only
 	assert.equal(kubeadmRoot({}, {ETCDCTL_ENDPOINTS: 'https://a:2379'}), undefined);
 	assert.equal(kubeadmRoot({kubeadm: '/tmp/x/'}, {ETCDCTL_ENDPOINTS: 'https://a:2379'}), '/tmp/x');
 	const detection = (await detectKubeadm({root: '/', read: node({'/etc/kubernetes/manifests/etcd.yaml': fixture('etcd-1.27.yaml'), ...kubeadmPki()}), sudoHint}))!;
-	assert.deepEqual(withKubeadm({}, {}, detection), {endpoints: 'https://10.0.0.11:2379', cacert: '/etc/kubernetes/pki/etcd/ca.crt', cert: '/etc/kubernetes/pki/etcd/healthcheck-client.crt', key: '/etc/kubernetes/pki/etcd/healthcheck-client.key'});
-	const mine = withKubeadm({cacert: '/mine/ca.crt'}, {ETCDCTL_CERT: '/mine/c.crt', ETCDCTL_KEY: '/mine/c.key'}, detection);
-	assert.deepEqual(mine, {endpoints: 'https://10.0.0.11:2379', cacert: '/mine/ca.crt'});
+	// The TLS files go to buildConfig beside the flags (test/unit/config-tls-files.test.ts): the endpoints are a flag's.
+	assert.deepEqual(withKubeadm({}, {}, detection), {endpoints: 'https://10.0.0.11:2379'});
+	assert.deepEqual(withKubeadm({endpoints: 'https://a:1'}, {}, detection), {endpoints: 'https://a:1'});
+	assert.deepEqual(withKubeadm({}, {ETCDCTL_ENDPOINTS: 'https://a:1'}, detection), {});
+	assert.deepEqual(kubeadmTlsFiles(detection), {
+		cacert: {path: '/etc/kubernetes/pki/etcd/ca.crt', nodePath: '/etc/kubernetes/pki/etcd/ca.crt'},
+		cert: {path: '/etc/kubernetes/pki/etcd/healthcheck-client.crt', nodePath: '/etc/kubernetes/pki/etcd/healthcheck-client.crt'},
+		key: {path: '/etc/kubernetes/pki/etcd/healthcheck-client.key', nodePath: '/etc/kubernetes/pki/etcd/healthcheck-client.key'},
+	});
 });
 
 test('member replacement prints the node\'s own static-pod lines (data dir, TLS files) from the manifest, none without it', async () => {

@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import {parseMemberCommand, type MemberFlags} from '../../source/commands/member.js';
 import {ConfigError} from '../../source/config/errors.js';
 
-const config = {endpoints: ['http://127.0.0.1:2379'], auth: {username: 'root', password: 'secret'}};
+const config = {endpoints: ['http://127.0.0.1:2379'], tls: undefined, auth: {username: 'root', password: 'secret'}};
 
 test('member commands: bad input names the flag and the fix', () => {
 	const cases: ReadonlyArray<[readonly string[], MemberFlags, string, RegExp]> = [

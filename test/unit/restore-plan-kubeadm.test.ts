@@ -3,11 +3,13 @@ import {spawnSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {test} from 'node:test';
+import {after, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 import type {Config} from '../../source/config/config.js';
 import {ConfigError} from '../../source/config/errors.js';
-import {detectKubeadm, kubeadmRestoreLayout, restoreCheckClient, type KubeadmDetection, type NodeReader} from '../../source/config/kubeadm.js';
+import {buildConfig} from '../../source/config/config.js';
+import {detectKubeadm, kubeadmRestoreLayout, kubeadmTlsFiles, withKubeadm, type KubeadmDetection, type NodeReader} from '../../source/config/kubeadm.js';
+import {restoreCheckClient} from '../../source/config/printed-client.js';
 import {parseYaml} from '../../source/config/yaml.js';
 import {snapshotRestorePlanCommand} from '../../source/commands/snapshot-restore-plan.js';
 import {settingsContextOf} from '../../source/console/member-ops.js';
@@ -16,12 +18,15 @@ import {emptyDataDirPlaceholder, startSettingsLines} from '../../source/ops/memb
 import {buildRestorePlan, renderRestorePlan, type KubeadmLayout, type RestorePlan} from '../../source/snapshot/restore-plan.js';
 import {SnapshotStore} from '../../source/console/snapshot-store.js';
 import {paneManifest} from '../helpers/fixtures.js';
+import {makeTestPki} from '../helpers/tls.js';
 
 // The restore plan and a replacement's printed lines on a kubeadm node: what the manifest said (the data dir
 // on its hostPath volume, the client TLS files as the node names them), never a placeholder.
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../test/fixtures/kubeadm/${name}`, import.meta.url)), 'utf8');
-const pem = '-----BEGIN CERTIFICATE-----\nMA==\n-----END CERTIFICATE-----\n';
+const testPki = makeTestPki();
+after(() => testPki.remove());
+const pem = (file: string) => readFileSync(file, 'utf8');
 function node(files: Record<string, string>): NodeReader {
 	return async path => {
 		const content = files[path];
@@ -29,11 +34,23 @@ function node(files: Record<string, string>): NodeReader {
 		return content;
 	};
 }
-const pki = (root: string) =>
-	Object.fromEntries(['etcd/ca.crt', 'etcd/server.crt', 'etcd/server.key', 'etcd/healthcheck-client.crt', 'etcd/healthcheck-client.key'].map(file => [`${root}/etc/kubernetes/pki/${file}`, pem]));
+const pki = (root: string): Record<string, string> => ({
+	[`${root}/etc/kubernetes/pki/etcd/ca.crt`]: pem(testPki.caFile),
+	[`${root}/etc/kubernetes/pki/etcd/server.crt`]: pem(testPki.serverCertFile),
+	[`${root}/etc/kubernetes/pki/etcd/server.key`]: pem(testPki.serverKeyFile),
+	[`${root}/etc/kubernetes/pki/etcd/healthcheck-client.crt`]: pem(testPki.clientCertFile),
+	[`${root}/etc/kubernetes/pki/etcd/healthcheck-client.key`]: pem(testPki.clientKeyFile),
+});
 
 async function detected(manifest: string, root = '/tmp/cp1-copy'): Promise<KubeadmDetection> {
 	return (await detectKubeadm({root, read: node({[`${root}/etc/kubernetes/manifests/etcd.yaml`]: manifest, ...pki(root)}), sudoHint: 'sudo etcdtop'}))!;
+}
+
+/** The Config commands/context.ts builds on that node (--kubeadm DIR): kubeadm's endpoints and TLS files, and `user`. */
+function kubeadmConfig(detection: KubeadmDetection, user?: string): Config {
+	const files = pki(detection.root);
+	const config = buildConfig({...withKubeadm({}, {}, detection), ...(user ? {user} : {})}, {}, path => Buffer.from(files[path] ?? assert.fail(`read ${path}`)), kubeadmTlsFiles(detection));
+	return {...config, kubeadm: detection};
 }
 
 const members = [1, 2, 3].map(index => ({name: `cp${index}`, peerUrls: [`https://10.0.0.1${index}:2380`], clientUrls: [`https://10.0.0.1${index}:2379`], isLearner: false}));
@@ -149,13 +166,12 @@ test('a plain plan checks with the TLS files and user given (never a password) a
 	assert.doesNotMatch(linearizable.notes.join('\n'), /serializable/);
 });
 
-test('the check step\'s files: those the operator gave, else kubeadm\'s as the node names them; the cert and key go together', async () => {
+test('the check step\'s files: kubeadm\'s as the node names them, from the Config, and the user, never a password', async () => {
 	const detection = await detected(fixture('etcd-1.27.yaml'));
-	const config = {kubeadm: detection, auth: {username: 'root', password: 'secret'}} as unknown as Config;
-	assert.deepEqual(restoreCheckClient(config, {}), {...nodeTls, user: 'root'});
-	assert.deepEqual(restoreCheckClient(config, {cacert: '/mine/ca.crt', cert: '/mine/c.crt', key: '/mine/c.key'}), {cacert: '/mine/ca.crt', cert: '/mine/c.crt', key: '/mine/c.key', user: 'root'});
-	assert.deepEqual(restoreCheckClient(undefined, {}), {});
-	assert.doesNotMatch(JSON.stringify(restoreCheckClient(config, {})), /secret/);
+	const config = kubeadmConfig(detection, 'root:secret');
+	assert.deepEqual(restoreCheckClient(config), {...nodeTls, user: 'root'});
+	assert.doesNotMatch(JSON.stringify(restoreCheckClient(config)), /secret/);
+	assert.deepEqual(restoreCheckClient(undefined), {});
 });
 
 /**
@@ -185,7 +201,7 @@ const planConfig = {endpoints: ['https://10.0.0.11:2379'], tls: undefined, auth:
 
 test('snapshot restore-plan on a kubeadm node: the data dir defaults beside the detected one, the plan is kubeadm\'s, the list\'s source is named', async () => {
 	const detection = await detected(fixture('etcd-1.27.yaml'));
-	await withPlanCommand('3.5.30', {...planConfig, kubeadm: detection}, async planned => {
+	await withPlanCommand('3.5.30', kubeadmConfig(detection), async planned => {
 		const plan = await planned(undefined);
 		assert.equal(plan.layout, 'kubeadm');
 		assert.deepEqual(argvs(plan, /^Restore/)[0]!.slice(-2), ['--data-dir', '/var/lib/etcd-restored']);
@@ -217,7 +233,7 @@ test('the console\'s Snapshots pane plans as restore-plan does: kubeadm\'s way o
 	const detection = await detected(fixture('etcd-1.27.yaml'));
 	const config = {endpoints: ['https://10.0.0.11:2379'], tls: undefined, auth: undefined, dialTimeoutMs: 100, commandTimeoutMs: 100, intervalMs: 1000, probeTimeoutMs: 100, isReadOnly: false, isDiscovering: false} satisfies Config;
 	const entry = {name: 'a.db', path: '/snaps/a.db', fileSize: 1000, modifiedAt: 0, isEncrypted: false, manifest: paneManifest('a.db', 900, 0)};
-	const store = (withKubeadm: boolean) => new SnapshotStore({directory: '/snaps', config: withKubeadm ? {...config, kubeadm: detection} : config, keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}});
+	const store = (withKubeadm: boolean) => new SnapshotStore({directory: '/snaps', config: withKubeadm ? kubeadmConfig(detection) : config, keep: undefined, everyMs: undefined, recipients: [], decryptKeys: {identityFiles: [], passphrase: undefined}});
 	const lines = store(true).restorePlanLines(entry, 300).join('\n');
 	assert.match(lines, /mv \/etc\/kubernetes\/manifests\/etcd\.yaml \/etc\/kubernetes\/etcd\.yaml\.stopped/);
 	assert.match(lines, /--data-dir \/var\/lib\/etcd-restored/);
