@@ -202,11 +202,32 @@ describe('through --via, the kubeadm detection runs on the SSH host (read over t
 		assert.doesNotMatch(result.stderr, /\n\s+at /);
 	});
 
-	test('the console --via cp1 --kubeadm DIR shows the cluster healthy', {timeout: 120_000}, async () => {
-		const session = TmuxSession.start([process.execPath, cliPath, '--via', 'cp1', '--kubeadm', root], {env: env()});
-		sessions.push(session);
-		await session.waitFor(text => /HEALTHY/.test(text) && ['etcd-1', 'etcd-2', 'etcd-3'].every(name => new RegExp(`${name}\\s+ok`).test(text)), 60_000);
-		session.sendKeys('q');
-		assert.equal(await session.waitForExit(15_000), 0);
+	test('the console --via cp1 --kubeadm DIR shows the cluster healthy; its Snapshots pane plans the check with the node\'s files read there, which runs as printed', {timeout: 240_000}, async () => {
+		const snapshots = mkdtempSync(join(tmpdir(), 'etcdtop-kubeadm-via-snaps-'));
+		try {
+			const session = TmuxSession.start([process.execPath, cliPath, '--via', 'cp1', '--kubeadm', root, '--snapshot-dir', snapshots], {env: env(), columns: 160, rows: 45});
+			sessions.push(session);
+			await session.waitFor(text => /HEALTHY/.test(text) && ['etcd-1', 'etcd-2', 'etcd-3'].every(name => new RegExp(`${name}\\s+ok`).test(text)), 60_000);
+			session.sendKeys('2');
+			await session.waitFor(/no snapshots yet/, 30_000);
+			session.sendKeys('s');
+			await session.waitFor(/etcd-snapshot-\S+\.db .* sha256 ok/, 90_000);
+			session.sendKeys('Enter');
+			await session.waitFor('Restore plan', 30_000);
+			const details = (await session.scrollUntil(/ status -w table/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
+			const line = /etcdctl --endpoints \S+ .*? endpoint health/.exec(details)?.[0];
+			assert.ok(line, details);
+			assert.match(line, / --cacert \/etc\/kubernetes\/pki\/etcd\/ca\.crt --cert \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.crt --key \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.key endpoint health$/);
+			// The SSH host is this machine, its node paths under DIR: the printed check reaches every member.
+			const argv = line.split(' ').map(word => (word.startsWith('/etc/kubernetes/') ? join(root, word) : word));
+			const health = spawnSync(etcdBinary('etcdctl'), argv.slice(1), {encoding: 'utf8', timeout: 60_000});
+			assert.equal(health.status, 0, health.stderr + health.stdout);
+			assert.equal((health.stdout + health.stderr).match(/is healthy/g)?.length, 3, health.stdout + health.stderr);
+			session.sendKeys('Escape');
+			session.sendKeys('q');
+			assert.equal(await session.waitForExit(30_000), 0);
+		} finally {
+			rmSync(snapshots, {recursive: true, force: true});
+		}
 	});
 });
