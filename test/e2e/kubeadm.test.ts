@@ -214,7 +214,7 @@ describe('through --via, the kubeadm detection runs on the SSH host (read over t
 			await session.waitFor(/etcd-snapshot-\S+\.db .* sha256 ok/, 90_000);
 			session.sendKeys('Enter');
 			await session.waitFor('Restore plan', 30_000);
-			const details = (await session.scrollUntil(/ status -w table/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
+			const details = (await session.scrollUntil(/Restart every API server/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
 			const line = /etcdctl --endpoints \S+ .*? endpoint health/.exec(details)?.[0];
 			assert.ok(line, details);
 			assert.match(line, / --cacert \/etc\/kubernetes\/pki\/etcd\/ca\.crt --cert \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.crt --key \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.key endpoint health$/);

@@ -86,7 +86,7 @@ test('the console\'s Snapshots pane plans the same check: the TLS files and --us
 	session.sendKeys('Enter');
 	await session.waitFor('Restore plan', 30_000);
 	// Long commands wrap between words with ` \` continuations: joined, the line is what a paste gives the shell.
-	const details = (await session.scrollUntil(/ status -w table/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
+	const details = (await session.scrollUntil(/Restart every API server/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
 	assert.doesNotMatch(details, new RegExp(password), 'never the password');
 	const line = /etcdctl --endpoints \S+ .*? endpoint health/.exec(details)?.[0];
 	assert.ok(line, details);
