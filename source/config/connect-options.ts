@@ -1,6 +1,7 @@
 import type {ConnectOptions} from '../etcd/member-client.js';
 import type {Config} from './config.js';
 import {ConfigError} from './errors.js';
+import {grantRootCommandOf} from './printed-client.js';
 
 /**
  * How every etcd client of a command connects, from its Config. The CLI asks for a missing password
@@ -14,7 +15,7 @@ export function connectOptionsOf(config: Pick<Config, 'tls' | 'auth' | 'dialTime
 	}
 	return {
 		...(config.tls ? {tls: config.tls} : {}),
-		...(auth ? {auth: {username: auth.username, password: auth.password!}} : {}),
+		...(auth ? {auth: {username: auth.username, password: auth.password!, grantRootCommand: grantRootCommandOf(auth.username)}} : {}),
 		dialTimeoutMs: config.dialTimeoutMs,
 		commandTimeoutMs: config.commandTimeoutMs,
 	};

@@ -1,3 +1,5 @@
+import {isShownEscaped} from '../model/visible-text.js';
+import {quotePrintedArgv} from '../ssh/quote.js';
 import type {Config} from './config.js';
 import {kubeadmRestoreLayout, type KubeadmRestoreLayout} from './kubeadm.js';
 
@@ -39,4 +41,12 @@ export function etcdctlConnectionOf(config: Pick<Config, 'endpoints' | 'tls' | '
 export function restorePlanContextOf(config: Pick<Config, 'tls' | 'auth' | 'kubeadm'> | undefined): {readonly kubeadm?: KubeadmRestoreLayout; readonly client: PrintedClient} {
 	const kubeadm = kubeadmRestoreLayout(config?.kubeadm);
 	return {...(kubeadm ? {kubeadm} : {}), client: restoreCheckClient(config)};
+}
+
+/**
+ * The fix a refusal for want of the root role prints (etcd/errors.ts permissionDeniedFailure): the user name
+ * is the operator's --user, any characters at all, so the line is quoted by the one quoting function.
+ */
+export function grantRootCommandOf(username: string): string {
+	return quotePrintedArgv(['etcdctl', 'user', 'grant-role', username, 'root'], isShownEscaped);
 }

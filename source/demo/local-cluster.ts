@@ -2,7 +2,7 @@ import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {MemberClient} from '../etcd/member-client.js';
+import {MemberClient, type ConnectOptions} from '../etcd/member-client.js';
 import {freePort} from './free-port.js';
 
 export interface LocalTls {
@@ -146,7 +146,7 @@ export class LocalCluster {
 	}
 
 	/** `auth`: once auth is on, etcd 3.5.28+ answers Status only for a user with the root role. */
-	async waitReady(timeoutMs = this.options.readyTimeoutMs ?? 30_000, auth?: {readonly username: string; readonly password: string}): Promise<void> {
+	async waitReady(timeoutMs = this.options.readyTimeoutMs ?? 30_000, auth?: ConnectOptions['auth']): Promise<void> {
 		const deadline = Date.now() + timeoutMs;
 		const running = this.members.filter(member => this.processes.has(member.name));
 		const clients = running.map(member => new MemberClient(member.clientUrl, {tls: this.clientTls(), dialTimeoutMs: 1000, commandTimeoutMs: 1000, ...(auth ? {auth} : {})}));

@@ -87,11 +87,12 @@ export const rootRoleReleases = 'etcd 3.4.42+, 3.5.28+ and 3.6.0+';
 
 /**
  * etcd's bare "permission denied" in words: who was refused, what is missing, since when, and the fix.
- * `user` is the --user name; without one, etcd took the user from the client certificate's common name.
+ * `user` is the --user name with its grant command as printed (quoted above etcd/, where every printed
+ * command is); without one, etcd took the user from the client certificate's common name.
  */
-export function permissionDeniedFailure(user: string | undefined, call: string): Failure {
-	const who = user === undefined ? "the client certificate's user (its common name)" : `user "${user}"`;
-	const grant = `etcdctl user grant-role ${user ?? '<common name>'} root`;
+export function permissionDeniedFailure(user: {readonly name: string; readonly grantRootCommand: string} | undefined, call: string): Failure {
+	const who = user === undefined ? "the client certificate's user (its common name)" : `user "${user.name}"`;
+	const grant = user?.grantRootCommand ?? 'etcdctl user grant-role <common name> root';
 	if (call === 'Range') {
 		return {kind: 'permission-denied', message: `permission denied for Range: ${who} may not read these keys; grant a role with read permission on them, or connect as a user with the root role`};
 	}

@@ -14,7 +14,15 @@ export interface ConnectOptions {
 		readonly key?: Buffer;
 		readonly isInsecureSkipVerify: boolean;
 	};
-	readonly auth?: {readonly username: string; readonly password: string};
+	readonly auth?: {
+		readonly username: string;
+		readonly password: string;
+		/**
+		 * `etcdctl user grant-role NAME root` for this user, quoted by the one quoting function where commands
+		 * are printed (config/printed-client.ts): a refusal for want of the root role says it, ready to paste.
+		 */
+		readonly grantRootCommand: string;
+	};
 	readonly dialTimeoutMs: number;
 	/** Deadline of the token exchange when auth is on. */
 	readonly commandTimeoutMs: number;
@@ -91,6 +99,8 @@ export class MemberClient {
 	private readonly client: Etcd3;
 	private readonly maintenance: MaintenanceCalls;
 	private readonly user: string | undefined;
+	/** Who a permission-denied refusal names, and the printed fix (undefined: the client certificate's user). */
+	private readonly refusedUser: {readonly name: string; readonly grantRootCommand: string} | undefined;
 	private readonly dialTimeoutMs: number;
 	private hasConnected = false;
 
@@ -103,6 +113,7 @@ export class MemberClient {
 		this.client = createMemberEtcd(endpoint, options, route);
 		this.maintenance = maintenanceCalls(this.client);
 		this.user = options.auth?.username;
+		this.refusedUser = options.auth && {name: options.auth.username, grantRootCommand: options.auth.grantRootCommand};
 		this.dialTimeoutMs = options.dialTimeoutMs;
 	}
 
@@ -137,7 +148,7 @@ export class MemberClient {
 			await this.authorized();
 			return await run();
 		} catch (error) {
-			if (!(error instanceof ClassifiedError) && classifyError(error).kind === 'permission-denied') throw new ClassifiedError(permissionDeniedFailure(this.user, call));
+			if (!(error instanceof ClassifiedError) && classifyError(error).kind === 'permission-denied') throw new ClassifiedError(permissionDeniedFailure(this.refusedUser, call));
 			throw error;
 		}
 	}

@@ -6,6 +6,7 @@ import {after, describe, it} from 'node:test';
 import {runCli} from '../helpers/cli.js';
 import {mustEtcdctl, tempDir} from '../helpers/snapshot-fixtures.js';
 import {startScenario} from '../helpers/scenario.js';
+import {grantRootCommandOf} from '../../source/config/printed-client.js';
 
 // One exit code for one kind of failure, whatever the command (readme, "Exit codes of every command"): a
 // wrong password, and a wrong key for an encrypted snapshot, are the operator's to fix (3), said in words
@@ -16,7 +17,7 @@ const endpoint = cluster.endpoints[0]!;
 mustEtcdctl([`--endpoints=${endpoint}`, 'user', 'add', 'root:root-pw']);
 mustEtcdctl([`--endpoints=${endpoint}`, 'user', 'grant-role', 'root', 'root']);
 mustEtcdctl([`--endpoints=${endpoint}`, 'auth', 'enable']);
-await cluster.waitReady(undefined, {username: 'root', password: 'root-pw'});
+await cluster.waitReady(undefined, {username: 'root', password: 'root-pw', grantRootCommand: grantRootCommandOf('root')});
 const dir = tempDir();
 after(async () => {
 	await scenario.end();

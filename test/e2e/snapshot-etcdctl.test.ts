@@ -12,6 +12,7 @@ import {startScenario, type Scenario} from '../helpers/scenario.js';
 import type {SnapshotManifest} from '../../source/snapshot/file/manifest.js';
 import {testEtcdVersion} from '../helpers/etcd-binaries.js';
 import {assertSameDatabase, enableAuth, etcdctlStatus, fillCluster, filesIn, flipped, hasEtcd, mustEtcdctl, mustSnapshotUtil, snapshotUtil, tempDir} from '../helpers/snapshot-fixtures.js';
+import {grantRootCommandOf} from '../../source/config/printed-client.js';
 
 function capture() {
 	const out: string[] = [];
@@ -34,7 +35,7 @@ describe('snapshot save and status against etcdctl on a real 3-member cluster wi
 		enableAuth(endpoint, password);
 		await fillCluster(endpoint, {keys: 4000, largeValues: 6, largeValueBytes: 1_000_000}, auth);
 		// Followers apply asynchronously; a save from any member must see everything written above.
-		await cluster.waitReady(undefined, auth);
+		await cluster.waitReady(undefined, {...auth, grantRootCommand: grantRootCommandOf('root')});
 	});
 
 	after(async () => {

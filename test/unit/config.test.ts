@@ -87,7 +87,7 @@ test('user and password: inline, from flag, from ETCDCTL_PASSWORD, or still to b
 
 test('every etcd client connects with the same options from the config; a user still without a password is refused', () => {
 	assert.deepEqual(connectOptionsOf(buildConfig({user: 'root:s3cret', dialTimeout: '3s'}, {}, noFiles)), {
-		auth: {username: 'root', password: 's3cret'},
+		auth: {username: 'root', password: 's3cret', grantRootCommand: 'etcdctl user grant-role root root'},
 		dialTimeoutMs: 3000,
 		commandTimeoutMs: 5000,
 	});

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
 import {test} from 'node:test';
 import {ClassifiedError, classifyError, permissionDeniedFailure} from '../../source/etcd/errors.js';
 import {exitCodeFor} from '../../source/output/exit-code.js';
@@ -6,6 +7,9 @@ import {failureLabel} from '../../source/model/failure-label.js';
 import {statusTable} from '../../source/output/status-text.js';
 import {ClusterBuilder} from '../helpers/cluster-builder.js';
 import {grpcErrors} from '../helpers/fixtures.js';
+import {buildConfig} from '../../source/config/config.js';
+import {connectOptionsOf} from '../../source/config/connect-options.js';
+import {grantRootCommandOf} from '../../source/config/printed-client.js';
 
 test('real grpc errors are classified into plain words', () => {
 	assert.equal(classifyError(new Error(grpcErrors.timeout)).kind, 'timeout');
@@ -49,13 +53,15 @@ test('TLS and scheme failures name the likely fix, without OpenSSL noise', () =>
 	assert.equal(classifyError(new Error(plain)).message, 'Failed to connect (if the member serves TLS, use https:// with --cacert)');
 });
 
+const alice = {name: 'alice', grantRootCommand: grantRootCommandOf('alice')};
+
 test('permission denied (etcd 3.5.28+ to a user without the root role) is its own kind, said in words with the user and the releases', () => {
 	// What etcd3 raised against etcd 3.5.30 for Status as a user with only a key-range role.
 	const raw = new Error('7 PERMISSION_DENIED: etcdserver: permission denied');
 	assert.equal(classifyError(raw).kind, 'permission-denied');
 	assert.equal(classifyError(Object.assign(new Error('odd'), {code: 7})).kind, 'permission-denied');
 	assert.equal(classifyError(new Error('3 INVALID_ARGUMENT: etcdserver: user name is empty')).kind, 'auth');
-	const failure = permissionDeniedFailure('alice', 'Status');
+	const failure = permissionDeniedFailure(alice, 'Status');
 	assert.equal(failure.kind, 'permission-denied');
 	assert.match(failure.message, /user "alice" does not have the root role/);
 	assert.match(failure.message, /etcd 3\.4\.42\+, 3\.5\.28\+ and 3\.6\.0\+ require/);
@@ -63,11 +69,26 @@ test('permission denied (etcd 3.5.28+ to a user without the root role) is its ow
 	assert.doesNotMatch(failure.message, /unreachable/);
 	assert.equal(classifyError(new ClassifiedError(failure)), failure);
 	assert.match(permissionDeniedFailure(undefined, 'Status').message, /the client certificate's user \(its common name\)/);
-	assert.match(permissionDeniedFailure('bob', 'MemberRemove').message, /etcd requires for member changes/);
+	assert.match(permissionDeniedFailure({name: 'bob', grantRootCommand: grantRootCommandOf('bob')}, 'MemberRemove').message, /etcd requires for member changes/);
+});
+
+test('the grant-role fix is printed quoted: a --user name with a space and a quote pastes back as that name', () => {
+	const name = "al ice's";
+	const config = buildConfig({endpoints: 'http://127.0.0.1:2379', user: `${name}:pw`}, {});
+	const options = connectOptionsOf(config);
+	assert.equal(options.auth?.grantRootCommand, `etcdctl user grant-role 'al ice'\\''s' root`);
+	const message = permissionDeniedFailure({name, grantRootCommand: options.auth!.grantRootCommand}, 'MemberRemove').message;
+	const command = /\((etcdctl user grant-role .*? root)\)/.exec(message)?.[1];
+	assert.equal(command, options.auth?.grantRootCommand, message);
+	// The shell reads the printed line back as etcdctl's own words: the name whole, then root.
+	const words = spawnSync('sh', ['-c', `printf '%s\\n' ${command!}`], {encoding: 'utf8'}).stdout.split('\n').slice(0, -1);
+	assert.deepEqual(words, ['etcdctl', 'user', 'grant-role', name, 'root']);
+	// A control character in the name is shown as an escape, in bash's ANSI-C quoting, never raw.
+	assert.equal(grantRootCommandOf('ev\u001bil'), "etcdctl user grant-role $'ev\\x1bil' root");
 });
 
 test('a cluster that refuses this user is "permission-denied" (exit 3), never unreachable, and says why once', () => {
-	const denied = permissionDeniedFailure('alice', 'Status');
+	const denied = permissionDeniedFailure(alice, 'Status');
 	const builder = new ClusterBuilder().list();
 	for (let index = 0; index < 3; index++) builder.fail(index, denied);
 	const view = builder.state.view;
