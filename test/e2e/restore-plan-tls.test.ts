@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {copyFileSync, mkdirSync} from 'node:fs';
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import {after, test} from 'node:test';
 import {cliPath, runCli, runEtcdctl} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
-import {etcdBinary} from '../helpers/etcd-binaries.js';
+import {testEtcdDir} from '../helpers/etcd-binaries.js';
 import {tempDir} from '../helpers/snapshot-fixtures.js';
 import {TmuxSession} from '../helpers/tmux.js';
 import {makeTestPki} from '../helpers/tls.js';
@@ -43,7 +43,7 @@ for (const args of [['user', 'add', `root:${password}`], ['auth', 'enable']]) {
 function runPrinted(line: string): {status: number | null; output: string} {
 	const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCDCTL_')));
 	// etcdctl is the tested version's (ETCDTOP_TEST_ETCD_DIR first on PATH), as on a member host.
-	const path = [dirname(etcdBinary('etcdctl')), environment['PATH']].join(':');
+	const path = [...(testEtcdDir === undefined ? [] : [testEtcdDir]), environment['PATH']].join(':');
 	const result = spawnSync('sh', ['-c', line], {encoding: 'utf8', timeout: 60_000, env: {...environment, PATH: path, ETCDCTL_PASSWORD: password, ETCDCTL_API: '3'}});
 	return {status: result.status, output: result.stdout + result.stderr};
 }
@@ -59,12 +59,11 @@ test('snapshot restore-plan over TLS: the check carries the files given (a flag 
 	const env = {ETCDCTL_CACERT: pki.otherCaFile, ETCDCTL_CERT: cert, ETCDCTL_KEY: key, ETCDCTL_PASSWORD: password};
 	const save = await runCli(['snapshot', 'save', file, '--endpoints', cluster.endpoints[0]!, '--cacert', pki.caFile, '--user', 'root'], {env, timeoutMs: 120_000});
 	assert.equal(save.code, 0, save.stderr + save.stdout);
-	// ETCDCTL_CACERT names a CA that signed nothing: the --cacert flag wins, the cluster answers, the plan says so.
+	// ETCDCTL_CACERT names a CA that signed nothing: the --cacert flag wins (the save above connected with it).
 	const result = await runCli(['snapshot', 'restore-plan', file, '--endpoints', cluster.endpoints[0]!, '--cacert', pki.caFile, '--user', 'root', '--data-dir', join(dir.path, 'restored-{name}'), '-w', 'json'], {env, timeoutMs: 60_000});
 	assert.equal(result.code, 0, result.stderr + result.stdout);
 	assert.doesNotMatch(result.stdout, new RegExp(password), 'never the password');
-	const plan = JSON.parse(result.stdout) as {membersFrom: string; phases: Array<{title: string; steps: Array<{argv?: string[]; command?: string}>}>};
-	assert.equal(plan.membersFrom, 'live');
+	const plan = JSON.parse(result.stdout) as {phases: Array<{title: string; steps: Array<{argv?: string[]; command?: string}>}>};
 	const [health, status] = plan.phases.find(phase => /^Check/.test(phase.title))!.steps;
 	assert.deepEqual(health!.argv!.slice(3, 11), ['--cacert', pki.caFile, '--cert', cert, '--key', key, '--user', 'root']);
 	assertHealthy(health!.command!);
