@@ -14,6 +14,8 @@ export type FailureKind =
 	| 'tunnel-down'
 	// A learner refused a call: etcd serves learners only Status and serializable Range (never MemberList, a linearizable read, Alarm, HashKV, Defragment).
 	| 'learner'
+	// Not a member failure: the revision asked for is compacted (etcd's ErrCompacted, gRPC OUT_OF_RANGE).
+	| 'compacted'
 	| 'error';
 
 export interface Failure {
@@ -64,12 +66,29 @@ export class CredentialsRefusedError extends ClassifiedError {
 	}
 }
 
+/** gRPC's OUT_OF_RANGE: etcd answers it for a revision below the compaction (ErrCompacted) or above the head (ErrFutureRev). */
+const outOfRange = 11;
+/** etcd's ErrCompacted ("mvcc: required revision has been compacted"), which etcd sends with OUT_OF_RANGE. */
+const errCompacted = /required revision has been compacted/;
+
+/**
+ * The grpc status code of an error: grpc-js sets `code`; etcd3 re-raises it as an error of its own class
+ * without it, keeping grpc's "11 OUT_OF_RANGE: …" message, whose number is the code.
+ */
+function grpcCode(error: unknown, raw: string): number | undefined {
+	const code = (error as {code?: unknown} | undefined)?.code;
+	if (typeof code === 'number') return code;
+	const prefix = /^(\d+) [A-Z_]+: /.exec(raw);
+	return prefix ? Number(prefix[1]) : undefined;
+}
+
 /** grpc/etcd3 error -> Failure. The grpc status code is the first signal; the message text refines it. */
 export function classifyError(error: unknown): Failure {
 	if (error instanceof ClassifiedError) return error.failure;
 	const raw = error instanceof Error ? error.message : String(error);
-	const code = (error as {code?: unknown} | undefined)?.code;
+	const code = grpcCode(error, raw);
 	const cleaned = cleanMessage(raw);
+	if (code === outOfRange && errCompacted.test(raw)) return {kind: 'compacted', message: cleaned};
 	const hint = hints.find(([pattern]) => pattern.test(raw))?.[1];
 	const message = hint ? `${cleaned} (${hint})` : cleaned;
 	for (const [kind, pattern] of rules) {

@@ -65,6 +65,8 @@ export type FailureKind =
 	| 'tunnel-down'
 	/** A learner refused the call: etcd serves learners only Status and serializable reads. */
 	| 'learner'
+	/** Not a member failure: the revision asked for is compacted (etcd's ErrCompacted, gRPC OUT_OF_RANGE). */
+	| 'compacted'
 	| 'error';
 
 export interface Failure {

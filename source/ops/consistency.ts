@@ -1,4 +1,4 @@
-import {classifyError} from '../etcd/errors.js';
+import {classifyError, type FailureKind} from '../etcd/errors.js';
 import {hashKvDeadlineMs, type HashKvResult} from '../etcd/maintenance.js';
 import type {MemberInfo} from '../etcd/types.js';
 import type {Observation} from '../model/observation.js';
@@ -19,6 +19,8 @@ export interface MemberHash {
 	readonly compactRevision: number | undefined;
 	readonly revision: number | undefined;
 	readonly failure: string | undefined;
+	/** etcd/errors.ts's kind of the failure: 'compacted' is an answer (hash at "current" instead), not a member failing. */
+	readonly failureKind?: FailureKind;
 }
 
 export type Verdict =
@@ -46,7 +48,7 @@ export function judge(revision: number, answers: readonly MemberHash[], skipped:
 	if (failed.length > 0) {
 		// etcd hashes only above the compact revision: compacted right at the current revision, the members are
 		// asked for their current revision (0) instead, and compared when they all answer for the same one.
-		if (failed.some(answer => /compacted/i.test(answer.failure!))) return 'at-current';
+		if (failed.some(answer => answer.failureKind === 'compacted')) return 'at-current';
 		return {type: 'incomplete', revision, message: `no hash from ${failed.map(answer => `${answer.name || answer.id}: ${answer.failure}`).join('; ')}`, members: answers, skipped};
 	}
 	const compactRevisions = new Set(answers.map(answer => answer.compactRevision));
@@ -97,7 +99,7 @@ export async function checkConsistency(io: ConsistencyIo): Promise<Verdict> {
 					return {...base, hash: result.hash, compactRevision: result.compactRevision, revision: result.revision, failure: undefined};
 				} catch (error) {
 					const failure = classifyError(error);
-					return {...base, hash: undefined, compactRevision: undefined, revision: undefined, failure: `${failure.kind}: ${failure.message}`};
+					return {...base, hash: undefined, compactRevision: undefined, revision: undefined, failure: `${failure.kind}: ${failure.message}`, failureKind: failure.kind};
 				}
 			}),
 		);

@@ -35,6 +35,17 @@ test('etcd server errors and grpc codes', () => {
 	assert.equal(classifyError('weird').kind, 'error');
 });
 
+test('a compacted revision is its own kind: gRPC OUT_OF_RANGE with etcd\'s ErrCompacted, as etcd3 raises it (no code property) or grpc-js does', () => {
+	// Captured from etcd 3.4.23 and 3.5.30: HashKV and Compact at a revision below the compaction.
+	const raised = new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted');
+	assert.deepEqual(classifyError(raised), {kind: 'compacted', message: 'etcdserver: mvcc: required revision has been compacted'});
+	assert.equal(classifyError(Object.assign(new Error('etcdserver: mvcc: required revision has been compacted'), {code: 11})).kind, 'compacted');
+	// OUT_OF_RANGE for a future revision, and the words without the code, are something else.
+	assert.equal(classifyError(new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision is a future revision')).kind, 'error');
+	assert.notEqual(classifyError(new Error('14 UNAVAILABLE: getaddrinfo ENOTFOUND compacted.example')).kind, 'compacted');
+	assert.notEqual(classifyError(new Error('etcdserver: mvcc: required revision has been compacted')).kind, 'compacted');
+});
+
 test('a learner\'s refusal is its own kind, said in words, never "unreachable" (etcd answers it UNAVAILABLE)', () => {
 	const raw = Object.assign(new Error('14 UNAVAILABLE: etcdserver: rpc not supported for learner'), {code: 14});
 	const failure = classifyError(raw);

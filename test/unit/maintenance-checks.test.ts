@@ -6,6 +6,7 @@ import {scanRange} from '../../source/etcd/range-scan.js';
 import type {EndpointStatus, MemberInfo} from '../../source/etcd/types.js';
 import {groupOf, UsageTally} from '../../source/model/usage.js';
 import {checkConsistency, judge, type MemberHash} from '../../source/ops/consistency.js';
+import {compactTo} from '../../source/ops/maintenance-run.js';
 import type {Observation} from '../../source/ops/member-workflow.js';
 import {keyValueSizes} from '../../source/snapshot/inspect.js';
 
@@ -35,7 +36,7 @@ describe('check consistency', () => {
 
 	it('compares only when compact revisions agree; otherwise asks again', () => {
 		assert.equal(judge(40, [hash('a', 1, 5), hash('b', 2, 9), hash('c', 1, 5)], []), 'again');
-		assert.equal(judge(40, [hash('a', 1), {...hash('b', 1), hash: undefined, failure: 'error: mvcc: required revision has been compacted'}], []), 'at-current');
+		assert.equal(judge(40, [hash('a', 1), {...hash('b', 1), hash: undefined, failure: 'compacted: etcdserver: mvcc: required revision has been compacted', failureKind: 'compacted'}], []), 'at-current');
 		// at "current", the members must have hashed the same revision
 		assert.equal(judge(0, [hash('a', 1), {...hash('b', 1), revision: 51}], []), 'again');
 		assert.deepEqual((judge(0, [hash('a', 1), hash('b', 1)], []) as {revision: number}).revision, 50);
@@ -73,13 +74,38 @@ describe('check consistency', () => {
 			observe: async () => observation({a1: 38, b2: 38, c3: 38}),
 			hashKv: async (endpoint, revision) => {
 				asked.push(revision);
-				if (revision !== 0) throw new Error('etcdserver: mvcc: required revision has been compacted');
+				// What etcd3 raises against etcd 3.4.23 and 3.5.30 (a GRPCOutOfRangeError, without a code property).
+				if (revision !== 0) throw new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted');
 				return {memberId: endpoint, hash: 9, compactRevision: 38, revision: 38, hashRevision: 0};
 			},
 		});
 		assert.equal(verdict.type, 'consistent');
 		assert.equal(verdict.revision, 38);
 		assert.deepEqual(asked, [38, 38, 38, 0, 0, 0]);
+	});
+
+	it('"compacted" is decided by the failure\'s kind (OUT_OF_RANGE + ErrCompacted), never by a word in its text', async () => {
+		const asked: number[] = [];
+		const verdict = await checkConsistency({
+			observe: async () => observation({a1: 50, b2: 50, c3: 50}),
+			hashKv: async (endpoint, revision) => {
+				asked.push(revision);
+				// A member whose address says "compacted", and a future revision (OUT_OF_RANGE too): failures, not a compaction.
+				if (endpoint.includes('.2:')) throw new Error('14 UNAVAILABLE: No connection established. Last error: getaddrinfo ENOTFOUND compacted-2.example');
+				if (endpoint.includes('.3:')) throw new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision is a future revision');
+				return {memberId: endpoint, hash: 9, compactRevision: 5, revision: 50, hashRevision: 0};
+			},
+		});
+		assert.equal(verdict.type, 'incomplete');
+		assert.match((verdict as {message: string}).message, /^no hash from etcd-2: dns: .*compacted-2\.example; etcd-3: error: etcdserver: mvcc: required revision is a future revision$/);
+		assert.deepEqual(asked, [50, 50, 50], 'one round: nothing to re-ask at "current"');
+	});
+
+	it('a compaction already at the revision is no failure of the compaction step; anything else is', async () => {
+		const compactedBefore = {compact: async () => Promise.reject(new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted'))};
+		assert.deepEqual(await compactTo(compactedBefore, 40, 1000), {type: 'compacted', revision: 40, isAlreadyCompacted: true});
+		const lost = {compact: async () => Promise.reject(new Error('14 UNAVAILABLE: No connection established. Last error: getaddrinfo ENOTFOUND compacted-2.example'))};
+		await assert.rejects(compactTo(lost, 40, 1000), /ENOTFOUND compacted-2/);
 	});
 
 	it('an unreachable voter makes the check incomplete, without asking anyone', async () => {
