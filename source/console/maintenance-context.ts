@@ -1,6 +1,7 @@
 import {parseEtcdMetrics} from '../model/etcd-metrics.js';
 import type {Config} from '../config/config.js';
 import {connectOptionsOf} from '../config/connect-options.js';
+import {ClassifiedError} from '../etcd/errors.js';
 import type {MemberClient} from '../etcd/member-client.js';
 import {credentialsRefusal, observeCluster} from '../route/observe.js';
 import {clientPool} from '../route/client-pool.js';
@@ -76,7 +77,8 @@ export async function openMaintenanceContext(config: Config, via: {readonly rout
 		// A wrong user or password, or a user without the root role Status needs, is the operator's to fix (exit 3).
 		const refusal = credentialsRefusal(result);
 		if (refusal) throw refusal;
-		if (result.kind === 'no-member-list') throw new Error(result.message);
+		// Its kind travels with it: 'no-leader' (an election is under way) is waited out, not refused at once.
+		if (result.kind === 'no-member-list') throw new ClassifiedError({kind: result.failureKind, message: result.message});
 		known = result.reading.members;
 		return result.reading;
 	};

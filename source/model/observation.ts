@@ -21,17 +21,22 @@ export interface Observation {
 
 export interface ListFrom {
 	readonly endpoint: string;
-	/** Asked for a linearizable list (etcd 3.5+ honours it; 3.4 answers what it has). */
+	/**
+	 * Asked for the cluster's current list: a linearizable read through the same member first (the read
+	 * index barrier, so even etcd 3.4, whose MemberList is serializable only, has applied every committed
+	 * membership change), then its list, linearizable on etcd 3.5+ (etcd/member-client.ts memberList).
+	 */
 	readonly isLinearizable: boolean;
 }
 
-/** Versions whose MemberList has no linearizable form (it came with etcd 3.5). */
+/** Versions whose MemberList has no linearizable form (it came with etcd 3.5): the read index barrier stands in. */
 const isBefore35 = (version: string | undefined) => isVersionAtLeast(version, 3, 5) === false;
 
 /**
  * How a member list was read, in words: by whom, and whether it is the cluster's current list (read through
- * raft) or what one member last knew (serializable), which may be stale if that member is cut off. A
- * decision is taken on the first; a view or plan from the second says so.
+ * raft: linearizable on 3.5+, after a linearizable read through the same member on 3.4) or what one member
+ * last knew (serializable), which may be stale if that member is cut off. A decision is taken on the
+ * first; a view or plan from the second says so.
  */
 export function memberListSource(
 	listFrom: ListFrom | undefined,
@@ -42,15 +47,26 @@ export function memberListSource(
 	const member = members.find(candidate => candidate.clientUrls.includes(listFrom.endpoint));
 	const name = member?.name || member?.id || listFrom.endpoint;
 	const version = member ? statuses[member.id]?.version : undefined;
-	if (listFrom.isLinearizable && !isBefore35(version)) return {name, isLinearizable: true, text: `member list read from ${name} (linearizable: the cluster's current list)`};
-	const why = listFrom.isLinearizable ? `serializable: etcd ${version} cannot read it linearizably` : 'serializable';
-	return {name, isLinearizable: false, text: `member list read from ${name} (${why}): it may be stale`};
+	if (listFrom.isLinearizable && version !== undefined && isBefore35(version)) {
+		return {name, isLinearizable: true, text: `member list read from ${name} (etcd ${version}: after a linearizable read through it): the cluster's current list`};
+	}
+	if (listFrom.isLinearizable) return {name, isLinearizable: true, text: `member list read from ${name} (linearizable: the cluster's current list)`};
+	return {name, isLinearizable: false, text: `member list read from ${name} (serializable): it may be stale`};
 }
 
 /** The leader by the one rule (model/leader.ts), if it is in the member list. */
 export function observedLeader(observation: Pick<Observation, 'members' | 'statuses'>): string | undefined {
 	const leader = leaderOf(Object.values(observation.statuses));
 	return leader !== undefined && observation.members.some(member => member.id === leader) ? leader : undefined;
+}
+
+/**
+ * The leader by the one rule when it answers itself: right after a leader hangs or dies the others still
+ * name it for an election timeout or two, and then name none until they have elected another.
+ */
+export function answeringLeader(observation: Pick<Observation, 'members' | 'statuses'>): MemberInfo | undefined {
+	const leader = observedLeader(observation);
+	return leader !== undefined && observation.statuses[leader] !== undefined ? observation.members.find(member => member.id === leader) : undefined;
 }
 
 /** Members that answered as themselves. */

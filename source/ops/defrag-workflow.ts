@@ -2,8 +2,9 @@ import {defragDeadlineMs} from '../etcd/maintenance.js';
 import type {Alarm, EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {commandText, disarmCommand, etcdctl, type EtcdctlBase} from './commands.js';
 import {evaluateRule, type Rule} from './defrag-rule.js';
-import {classifyError} from '../etcd/errors.js';
-import {endpointOf, observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
+import {classifyError, type FailureKind} from '../etcd/errors.js';
+import {answeringLeader, endpointOf, observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
+import {electionWaitEnded, electionWaitSpent, electionWaitStarted, nextElectionWait, type ElectionWait} from './election-wait.js';
 import {compactLog, confirmLog, disarmLog, observeLog, type ConfirmEffect} from './maintenance-steps.js';
 import type {EffectLog, Workflow} from './runner.js';
 import {compareText} from '../model/order.js';
@@ -67,7 +68,8 @@ export interface Target {
 }
 
 export type DefragEffect =
-	| {readonly type: 'observe'; readonly delayMs: number}
+	/** `isElectionWait`: a re-read while the preflight waits out a leader election (logged when a leader answers). */
+	| {readonly type: 'observe'; readonly delayMs: number; readonly isElectionWait?: boolean}
 	| {readonly type: 'read-linearizable'; readonly members: readonly Target[]; readonly timeoutMs: number}
 	| {readonly type: 'read-quotas'; readonly members: readonly Target[]}
 	| ConfirmEffect
@@ -77,9 +79,10 @@ export type DefragEffect =
 
 export type DefragEvent =
 	| {readonly type: 'observed'; readonly observation: Observation}
-	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string}
-	/** By member ID: why its linearizable read failed. Empty: every read went through. */
-	| {readonly type: 'reads-done'; readonly failures: Readonly<Record<string, string>>}
+	/** `kind`: etcd/errors.ts's kind of the failure ('no-leader': the members answered, an election is under way). */
+	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string; readonly kind?: FailureKind}
+	/** By member ID: why its linearizable read failed, and its kind. Empty: every read went through. */
+	| {readonly type: 'reads-done'; readonly failures: Readonly<Record<string, string>>; readonly kinds?: Readonly<Record<string, FailureKind>>; readonly at?: number}
 	/** By member ID: the quota read from the member's /metrics; a member missing here stays unknown. */
 	| {readonly type: 'quotas-read'; readonly quotas: Readonly<Record<string, number>>; readonly failures: Readonly<Record<string, string>>}
 	| {readonly type: 'confirmed'}
@@ -122,6 +125,8 @@ export interface DefragState {
 	readonly catchUp: {readonly id: string; readonly appliedAt: number | undefined; readonly dbSizeInUse: number | undefined} | undefined;
 	readonly waitingSince: number | undefined;
 	readonly observeFailures: number;
+	/** Set while the preflight waits out a leader election (ops/election-wait.ts). */
+	readonly electionWait: ElectionWait | undefined;
 	readonly cleared: readonly Alarm[];
 	readonly notes: readonly string[];
 	readonly next: DefragEffect | undefined;
@@ -155,6 +160,7 @@ export function initialDefragState(options: DefragOptions): DefragState {
 		catchUp: undefined,
 		waitingSince: undefined,
 		observeFailures: 0,
+		electionWait: undefined,
 		cleared: [],
 		notes: [],
 		next: {type: 'observe', delayMs: 0},
@@ -195,7 +201,7 @@ function preflight(state: DefragState, observation: Observation): DefragState | 
 	if (unreachable.length > 0) {
 		return `voter ${unreachable.map(member => `${label(member)} is unreachable (${observation.failures[member.id] ?? 'no answer'})`).join(', ')}: a defrag would leave the cluster with less than it has now; bring it back first`;
 	}
-	if (observedLeader(observation) === undefined) return 'the cluster has no leader';
+	if (answeringLeader(observation) === undefined) return 'the cluster has no leader';
 	const corrupt = Object.values(observation.statuses).flatMap(status => status.alarms).filter(alarm => alarm.alarm === 'CORRUPT');
 	if (corrupt.length > 0) {
 		return `CORRUPT alarm raised by member ${[...new Set(corrupt.map(alarm => alarm.memberId))].join(', ')}: a member's data differs from the others; do not defragment, find the diverged member (etcdtop check consistency) and replace it`;
@@ -406,6 +412,21 @@ function settle(state: DefragState, observation: Observation): DefragState {
 	return {...state, waitingSince: since, next: {type: 'observe', delayMs: settlePollMs}};
 }
 
+/** Another look while an election may be under way (ops/election-wait.ts); undefined once the wait is spent. */
+function waitForElection(state: DefragState, at: number, reason: string): DefragState | undefined {
+	const next = nextElectionWait(state.electionWait, at, reason);
+	if (!next) return undefined;
+	const notes = state.electionWait ? state.notes : note(state, electionWaitStarted(reason));
+	return {...state, step: 'preflight', electionWait: next.wait, notes, next: {type: 'observe', delayMs: next.delayMs, isElectionWait: true}};
+}
+
+/** A leader answers: the wait, if there was one, is over and said so. */
+function electionOver(state: DefragState, observation: Observation): DefragState {
+	if (!state.electionWait) return state;
+	const leader = answeringLeader(observation);
+	return {...state, electionWait: undefined, notes: note(state, electionWaitEnded(state.electionWait, observation.at, leader ? label(leader) : 'a member'))};
+}
+
 export function reduceDefrag(state: DefragState, event: DefragEvent): DefragState {
 	if (state.outcome) return state;
 	switch (event.type) {
@@ -415,9 +436,17 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 			switch (state.step) {
 				case 'preflight': {
 					const checked = preflight(seen, observation);
-					if (typeof checked === 'string') return finish(seen, {type: 'refused', message: `preflight: ${checked}; nothing was changed`});
+					if (typeof checked === 'string') {
+						// Every voter answers but none leads: an election is under way. Decide once it is over.
+						if (checked === 'the cluster has no leader') {
+							const waiting = waitForElection(seen, observation.at, 'no member names a leader that answers');
+							if (waiting) return waiting;
+						}
+						const spent = checked === 'the cluster has no leader' && state.electionWait ? `: ${electionWaitSpent(state.electionWait, observation.at)}` : '';
+						return finish(seen, {type: 'refused', message: `preflight: ${checked}${spent}; nothing was changed`});
+					}
 					const voters = observation.members.filter(member => !member.isLearner).map(member => targetOf(observation, member));
-					return {...checked, step: 'reads', quotas: quotasFromStatus(state, observation), next: {type: 'read-linearizable', members: voters, timeoutMs: preflightReadTimeoutMs}};
+					return {...electionOver(checked, observation), step: 'reads', quotas: quotasFromStatus(state, observation), next: {type: 'read-linearizable', members: voters, timeoutMs: preflightReadTimeoutMs}};
 				}
 				case 'settle':
 					return settle(seen, observation);
@@ -442,12 +471,24 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 		}
 		case 'observe-failed': {
 			const failures = state.observeFailures + 1;
-			if (state.step === 'preflight') return finish(state, {type: 'refused', message: `preflight: no member answered the member list (${event.message}); nothing was changed`});
+			if (state.step === 'preflight') {
+				if (event.kind === 'no-leader') {
+					const waiting = waitForElection(state, event.at, event.message);
+					if (waiting) return waiting;
+					return finish(state, {type: 'refused', message: `preflight: the cluster has no leader: ${electionWaitSpent(state.electionWait ?? {since: event.at, attempts: 0, reason: event.message}, event.at)}; nothing was changed`});
+				}
+				return finish(state, {type: 'refused', message: `preflight: no member answered the member list (${event.message}); nothing was changed`});
+			}
 			if (failures >= maxObserveFailures) return finish(state, {type: 'failed', message: `no member answered the member list ${failures} times: ${event.message}`});
 			return {...state, observeFailures: failures, next: {type: 'observe', delayMs: settlePollMs}};
 		}
 		case 'reads-done': {
 			const failed = Object.entries(event.failures);
+			// An election began between the observation and the reads: wait it out, then observe afresh.
+			if (failed.length > 0 && failed.every(([id]) => event.kinds?.[id] === 'no-leader')) {
+				const waiting = waitForElection({...state, step: 'preflight'}, event.at ?? state.observation?.at ?? 0, failed[0]![1]);
+				if (waiting) return waiting;
+			}
 			if (failed.length > 0) {
 				const names = failed.map(([id, message]) => `${label({id, name: state.observation?.members.find(member => member.id === id)?.name ?? ''})}: ${message}`);
 				return finish(state, {type: 'refused', message: `preflight: a linearizable read failed on ${names.join('; ')}; nothing was changed`});
@@ -495,7 +536,17 @@ function describeDefrag(effect: DefragEffect, state: DefragState): EffectLog<Def
 	const {connection} = state.options;
 	switch (effect.type) {
 		case 'observe':
-			return observeLog;
+			if (!effect.isElectionWait || !state.electionWait) return observeLog;
+			return {
+				kind: 'read',
+				step: 'preflight',
+				command: commandText(etcdctl.endpointStatus(connection)),
+				result: event => {
+					if (event.type !== 'observed') return undefined;
+					const leader = answeringLeader(event.observation);
+					return leader ? electionWaitEnded(state.electionWait!, event.observation.at, label(leader)) : undefined;
+				},
+			};
 		case 'confirm':
 			return confirmLog;
 		case 'read-linearizable':
@@ -531,11 +582,11 @@ function failedDefrag(effect: DefragEffect, error: unknown): DefragEvent {
 	const message = `${failure.kind}: ${failure.message}`;
 	switch (effect.type) {
 		case 'observe':
-			return {type: 'observe-failed', at: Date.now(), message};
+			return {type: 'observe-failed', at: Date.now(), message, kind: failure.kind};
 		case 'confirm':
 			return {type: 'cancelled', reason: `the confirmation could not be asked: ${failure.message}`};
 		case 'read-linearizable':
-			return {type: 'reads-done', failures: Object.fromEntries(effect.members.map(member => [member.id, message]))};
+			return {type: 'reads-done', failures: Object.fromEntries(effect.members.map(member => [member.id, message])), kinds: Object.fromEntries(effect.members.map(member => [member.id, failure.kind])), at: Date.now()};
 		case 'read-quotas':
 			return {type: 'quotas-read', quotas: {}, failures: Object.fromEntries(effect.members.map(member => [member.id, message]))};
 		case 'compact':

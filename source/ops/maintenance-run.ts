@@ -1,3 +1,4 @@
+import {classifyError, type FailureKind} from '../etcd/errors.js';
 import type {MemberClient} from '../etcd/member-client.js';
 import {compactDeadlineMs, defragDeadlineMs} from '../etcd/maintenance.js';
 import type {Alarm} from '../etcd/types.js';
@@ -26,8 +27,6 @@ export interface DefragIo {
 	readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const compacted = /required revision has been compacted/i;
-
 function message(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);
 }
@@ -45,7 +44,7 @@ export async function compactTo(client: Pick<MaintenanceCalls, 'compact'>, revis
 		await client.compact(revision, compactDeadlineMs(dbSize));
 		return {type: 'compacted', revision, isAlreadyCompacted: false};
 	} catch (error) {
-		if (compacted.test(message(error))) return {type: 'compacted', revision, isAlreadyCompacted: true};
+		if (classifyError(error).kind === 'compacted') return {type: 'compacted', revision, isAlreadyCompacted: true};
 		throw error;
 	}
 }
@@ -56,21 +55,30 @@ export function defragExecutor(io: DefragIo): (effect: DefragEffect, state: Defr
 	const sleep = io.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
 	return async effect => {
 		switch (effect.type) {
-			case 'observe':
+			case 'observe': {
 				if (effect.delayMs > 0) await sleep(effect.delayMs);
-				return {type: 'observed', observation: await io.observe()};
+				try {
+					return {type: 'observed', observation: await io.observe()};
+				} catch (error) {
+					// Here rather than in defragWorkflow.failed: the election wait is timed by this clock.
+					const failure = classifyError(error);
+					return {type: 'observe-failed', at: now(), message: `${failure.kind}: ${failure.message}`, kind: failure.kind};
+				}
+			}
 			case 'read-linearizable': {
 				const failures: Record<string, string> = {};
+				const kinds: Record<string, FailureKind> = {};
 				await Promise.all(
 					effect.members.map(async member => {
 						try {
 							await io.client(member.endpoint).linearizableRead(effect.timeoutMs);
 						} catch (error) {
 							failures[member.id] = message(error);
+							kinds[member.id] = classifyError(error).kind;
 						}
 					}),
 				);
-				return {type: 'reads-done', failures};
+				return {type: 'reads-done', failures, kinds, at: now()};
 			}
 			case 'read-quotas': {
 				const quotas: Record<string, number> = {};

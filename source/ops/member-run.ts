@@ -56,7 +56,7 @@ async function observe(io: OperationIo, known: readonly MemberInfo[], awaitedUrl
 		statusTimeoutMs: io.probeTimeoutMs,
 		...(io.now ? {now: io.now} : {}),
 	});
-	if (result.kind === 'no-member-list') return {type: 'observe-failed', at: result.at, message: result.message, ...(result.isUnauthenticated ? {isUnauthenticated: true} : {})};
+	if (result.kind === 'no-member-list') return {type: 'observe-failed', at: result.at, message: result.message, kind: result.failureKind, ...(result.isUnauthenticated ? {isUnauthenticated: true} : {})};
 	const newClient = awaitedUrl === undefined ? undefined : await probeClient(io, awaitedUrl);
 	return {type: 'observed', observation: result.reading, ...(newClient ? {newClient} : {})};
 }

@@ -1,6 +1,7 @@
-import {classifyError} from '../etcd/errors.js';
+import {classifyError, type FailureKind} from '../etcd/errors.js';
 import {findMember, isStarted} from '../model/members.js';
-import {answeringIds, memberListSource, observedLeader, type Observation} from '../model/observation.js';
+import {answeringIds, answeringLeader, memberListSource, observedLeader, type Observation} from '../model/observation.js';
+import {electionWaitEnded, electionWaitSpent, electionWaitStarted, nextElectionWait, type ElectionWait} from './election-wait.js';
 import {quorumOf} from '../model/quorum.js';
 import type {MemberInfo} from '../model/types.js';
 import {commandText, etcdctl, etcdServers, startCommandArgv, startSettings, type EtcdctlBase, type StartSettings} from './commands.js';
@@ -68,7 +69,8 @@ export interface WaitProbe extends ClientAnswer {
 export type Step = 'assess' | 'move-leader' | 'remove' | 'add' | 'start' | 'catch-up' | 'promote' | 'verify' | 'done';
 
 export type Effect =
-	| {readonly type: 'observe'; readonly delayMs: number}
+	/** `isElectionWait`: a re-read while a decision waits out a leader election (logged when a leader answers). */
+	| {readonly type: 'observe'; readonly delayMs: number; readonly isElectionWait?: boolean}
 	/** `expected`: the name to type; `verb`: what enter does on a match ("remove it", "add it"). */
 	| {readonly type: 'confirm'; readonly expected: string; readonly verb: string; readonly summary: readonly string[]; readonly command: string}
 	| {readonly type: 'move-leader'; readonly from: MemberInfo; readonly to: MemberInfo; readonly command: string}
@@ -80,7 +82,8 @@ export type Effect =
 export type OperationEvent =
 	/** `newClient`: while the new member is awaited, what its client URL answers (etcd learns that URL only once it starts). */
 	| {readonly type: 'observed'; readonly observation: Observation; readonly newClient?: ClientAnswer}
-	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string; readonly isUnauthenticated?: boolean}
+	/** `kind`: etcd/errors.ts's kind; 'no-leader': the members answered that an election is under way. */
+	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string; readonly isUnauthenticated?: boolean; readonly kind?: FailureKind}
 	| {readonly type: 'confirmed'}
 	| {readonly type: 'cancelled'; readonly reason?: string}
 	| {readonly type: 'leader-moved'}
@@ -118,6 +121,8 @@ export interface OperationState {
 	readonly deferrals: number;
 	readonly actionFailures: number;
 	readonly observeFailures: number;
+	/** Set while a change waits out a leader election (ops/election-wait.ts); cleared once a leader answers. */
+	readonly electionWait: ElectionWait | undefined;
 	/** When the current wait (start, catch-up, verify) began; its bound is plan.waitTimeoutMs. */
 	readonly waitingSince: number | undefined;
 	readonly settings: StartSettings | undefined;
@@ -152,6 +157,7 @@ export function initialState(plan: OperationPlan): OperationState {
 		deferrals: 0,
 		actionFailures: 0,
 		observeFailures: 0,
+		electionWait: undefined,
 		waitingSince: undefined,
 		settings: undefined,
 		catchUp: undefined,
@@ -179,13 +185,24 @@ function finish(state: OperationState, outcome: Outcome, extra: Partial<Operatio
 export function reduce(state: OperationState, event: OperationEvent): OperationState {
 	if (state.outcome) return state;
 	switch (event.type) {
-		case 'observed':
-			return decide({...state, observation: event.observation, observeFailures: 0, waitProbe: nextProbe(state.waitProbe, event.observation.at, event.newClient)}, event.observation);
+		case 'observed': {
+			const seen = {...state, observation: event.observation, observeFailures: 0, waitProbe: nextProbe(state.waitProbe, event.observation.at, event.newClient)};
+			return afterElection(seen, decide(seen, event.observation), event.observation);
+		}
 		case 'observe-failed': {
 			// A wrong user or password will not fix itself: no retries, and the operator's input is named.
 			if (event.isUnauthenticated) {
 				const problem = {input: '--user', problem: `authentication failed: ${event.message}`, fix: 'check --user and ETCDCTL_PASSWORD'};
 				return finish(state, {type: 'refused', message: problem.problem, problem});
+			}
+			// The members answered "leader changed" or "no leader": wait the election out, then decide.
+			if (event.kind === 'no-leader') {
+				const waiting = waitForElection(state, event.at, event.message);
+				if (waiting) return waiting;
+				// Still none: say so, not "no member answered" (they did: that they have no leader).
+				const words = `the cluster has no leader: ${electionWaitSpent(state.electionWait ?? {since: event.at, attempts: 0, reason: event.message}, event.at)}`;
+				if (state.step === 'assess') return finish(state, {type: 'refused', message: `${words}; nothing was changed`});
+				return finish(state, {type: 'failed', message: `${words}; run the same command again to continue`});
 			}
 			const failures = state.observeFailures + 1;
 			if (failures >= maxObserveFailures) return finish(state, {type: 'failed', message: `no member answered the member list ${failures} times: ${event.message}`});
@@ -226,6 +243,36 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 			return {...state, actionFailures: failures, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `${event.action} failed (${event.message}); re-reading the cluster before trying again`)};
 		}
 	}
+}
+
+/** Another look while an election may be under way; undefined once the wait is spent (ops/election-wait.ts). */
+function waitForElection(state: OperationState, at: number, reason: string): OperationState | undefined {
+	const next = nextElectionWait(state.electionWait, at, reason);
+	if (!next) return undefined;
+	const notes = state.electionWait ? state.notes : note(state, electionWaitStarted(reason));
+	return {...state, electionWait: next.wait, notes, next: {type: 'observe', delayMs: next.delayMs, isElectionWait: true}};
+}
+
+/** The effects that change the cluster, and the confirmation that leads to one: each needs a leader to commit. */
+const needsLeader: ReadonlySet<Effect['type']> = new Set(['confirm', 'move-leader', 'remove-member', 'add-member', 'promote-member']);
+
+/**
+ * A decision to change the cluster is taken with a leader that answers: while none does (it hangs or died a
+ * moment ago, and the others have not elected another yet) the change would fail or time out, so the
+ * machine looks again, within the election wait, and decides on that. Past the wait it goes ahead: the
+ * change's own failure is retried and reported as any other.
+ */
+function afterElection(seen: OperationState, decided: OperationState, observation: Observation): OperationState {
+	const leader = answeringLeader(observation);
+	if (leader) {
+		if (!decided.electionWait) return decided;
+		return {...decided, electionWait: undefined, notes: [...decided.notes, electionWaitEnded(decided.electionWait, observation.at, label(leader))]};
+	}
+	if (decided.outcome || !decided.next || !needsLeader.has(decided.next.type) || seen.electionWait?.isSpent) return decided;
+	const waiting = waitForElection(seen, observation.at, 'no member names a leader that answers');
+	if (waiting) return waiting;
+	const spent = {...seen.electionWait!, isSpent: true};
+	return {...decided, electionWait: spent, notes: note(decided, `${electionWaitSpent(spent, observation.at)}; going ahead`)};
 }
 
 /** The wait's record of the new client URL: how long it has answered the same, how long nothing listened. */
@@ -617,19 +664,25 @@ function changeResult(event: OperationEvent): string {
 
 function describeEffect(effect: Effect, state: OperationState): EffectLog<OperationEvent> {
 	switch (effect.type) {
-		case 'observe':
-			if (state.observation !== undefined) return {kind: 'silent', why: 'a re-read between steps; the changes it leads to are logged'};
+		case 'observe': {
+			const isFirst = state.observation === undefined;
+			const wait = effect.isElectionWait ? state.electionWait : undefined;
+			if (!isFirst && !wait) return {kind: 'silent', why: 'a re-read between steps; the changes it leads to are logged'};
 			return {
 				kind: 'read',
 				step: 'assess',
-				command: commandText(etcdctl.memberList(state.plan.connection)),
+				command: commandText(isFirst ? etcdctl.memberList(state.plan.connection) : etcdctl.endpointStatus(state.plan.connection)),
 				result: event => {
 					if (event.type !== 'observed') return undefined;
 					const {members, statuses, listFrom} = event.observation;
 					const source = memberListSource(listFrom, members, statuses);
-					return `${members.length} members, ${Object.keys(statuses).length} answering${source ? `; ${source.text}` : ''}`;
+					const leader = wait && answeringLeader(event.observation);
+					const waited = wait && leader ? electionWaitEnded(wait, event.observation.at, label(leader)) : undefined;
+					const read = isFirst ? `${members.length} members, ${Object.keys(statuses).length} answering${source ? `; ${source.text}` : ''}` : undefined;
+					return [read, waited].filter(part => part !== undefined).join('; ') || undefined;
 				},
 			};
+		}
 		case 'confirm':
 			return {kind: 'silent', why: "the operator's answer; the change it allows is logged when it runs"};
 		case 'move-leader':

@@ -1,4 +1,4 @@
-import {classifyError, CredentialsRefusedError, type Failure} from '../etcd/errors.js';
+import {classifyError, CredentialsRefusedError, type Failure, type FailureKind} from '../etcd/errors.js';
 import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
 import {clientPool} from './client-pool.js';
 import type {MemberCalls, Routes} from './routes.js';
@@ -56,9 +56,11 @@ export type ObserveResult =
 	| {readonly kind: 'observed'; readonly reading: ClusterReading}
 	/**
 	 * No endpoint gave the member list; `message` says what each answered, `probes` what the seeds did;
-	 * `isUnauthenticated`: every endpoint refused the user or password (the operator's to fix, exit 3).
+	 * `isUnauthenticated`: every endpoint refused the user or password (the operator's to fix, exit 3);
+	 * `failureKind`: 'no-leader' when a member answered that it has no leader or that it changed (an election
+	 * is under way: a decision waits it out), else the first endpoint's kind.
 	 */
-	| {readonly kind: 'no-member-list'; readonly at: number; readonly message: string; readonly isUnauthenticated: boolean; readonly probes: readonly EndpointProbe[]};
+	| {readonly kind: 'no-member-list'; readonly at: number; readonly message: string; readonly isUnauthenticated: boolean; readonly failureKind: FailureKind; readonly probes: readonly EndpointProbe[]};
 
 
 /**
@@ -107,7 +109,8 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
 		const failures = askable.map((_, index) => classifyError(errors[index]));
 		const message = askable.length === 0 ? 'no endpoint to ask' : askable.map((endpoint, index) => `${endpoint}: ${failures[index]!.message}`).join('; ');
 		const isUnauthenticated = failures.length > 0 && failures.every(failure => failure.kind === 'auth');
-		return {kind: 'no-member-list', at: now(), message, isUnauthenticated, probes: await probeEndpoints(clientFor, options.seeds, options.statusTimeoutMs)};
+		const failureKind = failures.some(failure => failure.kind === 'no-leader') ? 'no-leader' : (failures[0]?.kind ?? 'error');
+		return {kind: 'no-member-list', at: now(), message, isUnauthenticated, failureKind, probes: await probeEndpoints(clientFor, options.seeds, options.statusTimeoutMs)};
 	}
 	const discovered = isDiscovering ? list.members.flatMap(member => member.clientUrls) : [];
 	const probes = await probeEndpoints(clientFor, [...new Set([...options.seeds, ...discovered])], options.statusTimeoutMs);

@@ -140,10 +140,58 @@ describe('defrag workflow: preflight', () => {
 		assert.match(row.reason, /learner, unreachable/);
 	});
 
-	it('refuses without a leader', () => {
-		const state = walk(initialDefragState(options()), observed(healthy({a1: {leader: '0'}, b2: {leader: '0'}, c3: {leader: '0'}, d4: {leader: '0'}})));
+	it('refuses without a leader once an election has had its time (three election timeouts), looking again meanwhile', () => {
+		const leaderless = (at: number) => observed(healthy({a1: {leader: '0'}, b2: {leader: '0'}, c3: {leader: '0'}, d4: {leader: '0'}}, at));
+		let state = walk(initialDefragState(options()), leaderless(t0));
+		assert.equal(state.outcome, undefined);
+		assert.deepEqual(effect(state), {type: 'observe', delayMs: 200, isElectionWait: true});
+		state = walk(state, leaderless(t0 + 400), leaderless(t0 + 1000), leaderless(t0 + 2000));
+		assert.equal(state.outcome, undefined);
+		assert.deepEqual(effect(state), {type: 'observe', delayMs: 1000, isElectionWait: true}, 'doubling, within the bound');
+		state = walk(state, leaderless(t0 + 3000));
 		assert.equal(state.outcome?.type, 'refused');
-		assert.match(state.outcome!.message, /no leader/);
+		assert.equal(state.outcome!.message, 'preflight: the cluster has no leader: still no leader after waiting 3.0s for an election (no member names a leader that answers); nothing was changed');
+	});
+
+	it('waits out an election ("leader changed" to the member list), then decides on the fresh look: a hung leader is an unreachable voter', () => {
+		let state = walk(initialDefragState(options()), {type: 'observe-failed', at: t0, kind: 'no-leader', message: 'no-leader: http://10.0.0.1:2379: Deadline exceeded; http://10.0.0.2:2379: etcdserver: leader changed'});
+		assert.equal(state.outcome, undefined, state.outcome?.message);
+		assert.deepEqual(effect(state), {type: 'observe', delayMs: 200, isElectionWait: true});
+		assert.match(state.notes.at(-1)!, /^no leader \(.*leader changed\): waiting up to 3\.0s for an election$/);
+		// The others elected etcd-2; etcd-1 (the old leader) hangs.
+		state = walk(state, observed(observation(all, {a1: 'timeout: Deadline exceeded', b2: {}, c3: {}, d4: {}}, t0 + 1400)));
+		assert.equal(state.outcome?.type, 'refused');
+		assert.match(state.outcome!.message, /^preflight: voter etcd-1 \(a1\) is unreachable \(timeout: Deadline exceeded\)/);
+		assert.doesNotMatch(state.outcome!.message, /no member answered/);
+	});
+
+	it('an election that ends in time: the preflight carries on and says how long it waited and who leads', () => {
+		let state = walk(initialDefragState(options()), {type: 'observe-failed', at: t0, kind: 'no-leader', message: 'etcdserver: leader changed'});
+		state = walk(state, observed(healthy({}, t0 + 1200)));
+		assert.equal(state.outcome, undefined);
+		assert.equal(effect(state)?.type, 'read-linearizable');
+		assert.ok(state.notes.includes('waited 1.2s for an election (etcdserver: leader changed); etcd-2 (b2) leads'), state.notes.join('\n'));
+		assert.equal(state.electionWait, undefined);
+	});
+
+	it('"leader changed" past the election wait is refused as no leader; any other failure of the member list at once', () => {
+		let state = walk(initialDefragState(options()), {type: 'observe-failed', at: t0, kind: 'no-leader', message: 'etcdserver: leader changed'});
+		for (const at of [t0 + 300, t0 + 900, t0 + 2000]) state = walk(state, {type: 'observe-failed', at, kind: 'no-leader', message: 'etcdserver: leader changed'});
+		assert.equal(state.outcome, undefined);
+		state = walk(state, {type: 'observe-failed', at: t0 + 3100, kind: 'no-leader', message: 'etcdserver: leader changed'});
+		assert.equal(state.outcome?.type, 'refused');
+		assert.equal(state.outcome!.message, 'preflight: the cluster has no leader: still no leader after waiting 3.1s for an election (etcdserver: leader changed); nothing was changed');
+		const refused = walk(initialDefragState(options()), {type: 'observe-failed', at: t0, kind: 'refused', message: 'refused: connect ECONNREFUSED'});
+		assert.match(refused.outcome!.message, /^preflight: no member answered the member list \(refused/);
+	});
+
+	it('an election that starts between the look and the linearizable reads is waited out too', () => {
+		let state = walk(initialDefragState(options()), observed(healthy()), {type: 'reads-done', at: t0 + 100, failures: {a1: 'etcdserver: leader changed', b2: 'etcdserver: leader changed', c3: 'etcdserver: leader changed'}, kinds: {a1: 'no-leader', b2: 'no-leader', c3: 'no-leader'}});
+		assert.equal(state.outcome, undefined, state.outcome?.message);
+		assert.equal(state.step, 'preflight');
+		assert.deepEqual(effect(state), {type: 'observe', delayMs: 200, isElectionWait: true});
+		state = walk(state, observed(healthy({}, t0 + 900)));
+		assert.equal(effect(state)?.type, 'read-linearizable');
 	});
 
 	it('refuses on CORRUPT, and never plans a disarm of it', () => {
@@ -442,6 +490,36 @@ describe('defrag workflow: disarm', () => {
 });
 
 describe('defrag workflow through the runner', () => {
+	it('the command log says the preflight waited for an election, and who leads after it', async () => {
+		const {runWorkflow} = await import('../../source/ops/runner.js');
+		const {defragExecutor} = await import('../../source/ops/maintenance-run.js');
+		const {defragWorkflow} = await import('../../source/ops/defrag-workflow.js');
+		const {ClassifiedError} = await import('../../source/etcd/errors.js');
+		let clock = t0;
+		let looks = 0;
+		const log: string[] = [];
+		const final = await runWorkflow(defragWorkflow, initialDefragState(options({isDryRun: true})), {
+			execute: defragExecutor({
+				client: () => ({defragment: async () => undefined, compact: async () => ({revision: 1}), alarmList: async () => [], disarmNospace: async () => [], linearizableRead: async () => ({revision: 1})}),
+				// Two looks during the election (etcd 3.5: "leader changed"), then etcd-2 leads.
+				observe: async () => {
+					if (looks++ < 2) throw new ClassifiedError({kind: 'no-leader', message: 'http://10.0.0.2:2379: etcdserver: leader changed'});
+					return healthy({}, clock);
+				},
+				readQuota: async () => undefined,
+				confirm: async () => true,
+				commandTimeoutMs: 1000,
+				now: () => clock,
+				sleep: async ms => void (clock += ms),
+			}),
+			log: entry => log.push(`[${entry.step}] ${entry.command} -> ${entry.result}`),
+			now: () => clock,
+		});
+		assert.equal(final.outcome?.type, 'planned', final.outcome?.message);
+		assert.equal(looks, 3);
+		assert.match(log[0]!, /^\[preflight\] etcdctl --endpoints=http:\/\/10\.0\.0\.1:2379 endpoint status --cluster -w table -> waited 0\.6s for an election \(no-leader: http:\/\/10\.0\.0\.2:2379: etcdserver: leader changed\); etcd-2 \(b2\) leads$/);
+	});
+
 	it('logs every change with its etcdctl line, disarms NOSPACE only, and sends each defrag to its member', async () => {
 		const {runWorkflow} = await import('../../source/ops/runner.js');
 		const {defragExecutor} = await import('../../source/ops/maintenance-run.js');
