@@ -420,11 +420,9 @@ function waitForElection(state: DefragState, at: number, reason: string): Defrag
 	return {...state, step: 'preflight', electionWait: next.wait, notes, next: {type: 'observe', delayMs: next.delayMs, isElectionWait: true}};
 }
 
-/** A leader answers: the wait, if there was one, is over and said so. */
-function electionOver(state: DefragState, observation: Observation): DefragState {
-	if (!state.electionWait) return state;
-	const leader = answeringLeader(observation);
-	return {...state, electionWait: undefined, notes: note(state, electionWaitEnded(state.electionWait, observation.at, leader ? label(leader) : 'a member'))};
+/** A leader answers: the wait, if there was one, is over (its end is the command log's line, describeDefrag). */
+function electionOver(state: DefragState): DefragState {
+	return state.electionWait ? {...state, electionWait: undefined} : state;
 }
 
 export function reduceDefrag(state: DefragState, event: DefragEvent): DefragState {
@@ -446,7 +444,7 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 						return finish(seen, {type: 'refused', message: `preflight: ${checked}${spent}; nothing was changed`});
 					}
 					const voters = observation.members.filter(member => !member.isLearner).map(member => targetOf(observation, member));
-					return {...electionOver(checked, observation), step: 'reads', quotas: quotasFromStatus(state, observation), next: {type: 'read-linearizable', members: voters, timeoutMs: preflightReadTimeoutMs}};
+					return {...electionOver(checked), step: 'reads', quotas: quotasFromStatus(state, observation), next: {type: 'read-linearizable', members: voters, timeoutMs: preflightReadTimeoutMs}};
 				}
 				case 'settle':
 					return settle(seen, observation);

@@ -265,8 +265,8 @@ const needsLeader: ReadonlySet<Effect['type']> = new Set(['confirm', 'move-leade
 function afterElection(seen: OperationState, decided: OperationState, observation: Observation): OperationState {
 	const leader = answeringLeader(observation);
 	if (leader) {
-		if (!decided.electionWait) return decided;
-		return {...decided, electionWait: undefined, notes: [...decided.notes, electionWaitEnded(decided.electionWait, observation.at, label(leader))]};
+		// The wait's end is the command log's line (describeEffect), printed as the others are.
+		return decided.electionWait ? {...decided, electionWait: undefined} : decided;
 	}
 	if (decided.outcome || !decided.next || !needsLeader.has(decided.next.type) || seen.electionWait?.isSpent) return decided;
 	const waiting = waitForElection(seen, observation.at, 'no member names a leader that answers');
