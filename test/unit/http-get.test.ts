@@ -4,6 +4,8 @@ import {createServer} from 'node:http';
 import type {Socket} from 'node:net';
 import {fileURLToPath} from 'node:url';
 import {test} from 'node:test';
+import {setFlagsFromString} from 'node:v8';
+import {runInNewContext} from 'node:vm';
 import {httpGetText} from '../../source/route/http-get.js';
 import {close, listen} from '../helpers/http-server.js';
 
@@ -73,6 +75,34 @@ test('a kept connection does not keep the process alive', async () => {
 		});
 		assert.equal(output.trim(), 'ok');
 		assert.ok(performance.now() - started < 15_000, 'the child ended without waiting out the idle timeout');
+	} finally {
+		await close(server);
+	}
+});
+
+test('an answer dropped is young garbage: its pieces go with the next minor collections, not the next full one', async () => {
+	// A getter closure in each answer's own literal once kept every body in the old generation until a
+	// full collection: the console's memory grew by each /metrics read (~10 MB a minute, 5 members).
+	setFlagsFromString('--expose-gc');
+	const gc = runInNewContext('gc') as (options: {type: 'minor' | 'major'}) => void;
+	const body = 'etcd_disk_wal_fsync_duration_seconds_bucket{le="0.001"} 12345\n'.repeat(4000);
+	const {server} = counting(body);
+	const port = await listen(server);
+	try {
+		const url = new URL(`http://127.0.0.1:${port}/metrics`);
+		const read = async () => (await httpGetText(url, undefined, undefined, {timeoutMs: 5000})).bytes?.length ?? 0;
+		assert.ok((await read()) > 1, 'the body arrives in pieces');
+		gc({type: 'major'});
+		const before = process.memoryUsage().arrayBuffers;
+		const reads = 20;
+		for (let index = 0; index < reads; index++) {
+			await read();
+			await new Promise(resolve => setImmediate(resolve));
+			gc({type: 'minor'});
+			gc({type: 'minor'});
+		}
+		const kept = process.memoryUsage().arrayBuffers - before;
+		assert.ok(kept < (reads * body.length) / 2, `${(kept / 1e6).toFixed(1)} MB of ${((reads * body.length) / 1e6).toFixed(1)} MB read was still held after minor collections`);
 	} finally {
 		await close(server);
 	}
