@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what etcdtop's demo and tests need on Debian/Ubuntu, skipping what is already there:
 # etcd and etcdctl, tmux (console tests), OpenSSH (SSH tests), openssl (test certificates), age
-# (encrypted snapshot tests), etcd 3.5.30 from Debian sid unpacked into .cache/ for the e2e tests (never
-# installed; see fetch-etcd.sh), then the npm packages from the lockfile.
+# (encrypted snapshot tests), strace (the slow-disk test delays one member's fdatasync), ps (the demo test
+# finds etcd among the console's processes; a minimal Debian image has no procps), etcd 3.5.30 from Debian
+# sid unpacked into .cache/ for the e2e tests (never installed; see fetch-etcd.sh), then the npm packages
+# from the lockfile. A test whose tool is missing skips itself, so what it checks would go unchecked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,8 @@ command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v age >/dev/null 2>&1 || need+=(age)
+command -v strace >/dev/null 2>&1 || need+=(strace)
+command -v ps >/dev/null 2>&1 || need+=(procps)
 
 if [ ${#need[@]} -gt 0 ]; then
 	sudo=()
