@@ -103,6 +103,9 @@ function generations(pid: number): number[][] {
 	return levels;
 }
 
+/** sshd could not bind its port: another process took it after freePort() handed it out. */
+class PortTakenError extends Error {}
+
 export interface UserKeys {
 	/** ed25519, OpenSSH format, no passphrase (ssh-keygen). */
 	readonly plain: string;
@@ -127,9 +130,10 @@ export class TestSshd {
 	private process: ChildProcess | undefined;
 	private hostKeyGeneration = 0;
 
+	private listenPort = 0;
+
 	private constructor(
 		readonly dir: string,
-		readonly port: number,
 		/** DEBUG1 logs every direct-tcpip channel ("server_request_direct_tcpip: ... target HOST port N"). */
 		private readonly logLevel = 'VERBOSE',
 	) {
@@ -147,17 +151,32 @@ export class TestSshd {
 
 	static async start({logLevel}: {readonly logLevel?: 'VERBOSE' | 'DEBUG1'} = {}): Promise<TestSshd> {
 		const dir = mkdtempSync(join(tmpdir(), 'etcdtop-sshd-'));
-		const sshd = new TestSshd(dir, await freePort(), logLevel);
+		const sshd = new TestSshd(dir, logLevel);
 		try {
 			sshd.makeKeys();
-			sshd.writeConfig();
-			writeFileSync(sshd.knownHostsFile, `${sshd.knownHostsLine()}\n`, {mode: 0o600});
-			await sshd.launch();
-			return sshd;
+			// The port is free when freePort() returns, not when sshd binds it: another process (a test file
+			// running beside this one, an outgoing connection's ephemeral port) may take it meanwhile, and sshd
+			// exits "Address already in use". Chosen after the keys (seconds under load), and chosen again then.
+			for (let attempt = 1; ; attempt++) {
+				sshd.listenPort = await freePort();
+				sshd.writeConfig();
+				writeFileSync(sshd.knownHostsFile, `${sshd.knownHostsLine()}\n`, {mode: 0o600});
+				try {
+					await sshd.launch();
+					return sshd;
+				} catch (error) {
+					if (!(error instanceof PortTakenError) || attempt === 3) throw error;
+				}
+			}
 		} catch (error) {
 			await sshd.stop();
 			throw error;
 		}
+	}
+
+	/** The port sshd listens on (127.0.0.1). */
+	get port(): number {
+		return this.listenPort;
 	}
 
 	get hostKeyFile(): string {
@@ -321,7 +340,10 @@ export class TestSshd {
 				text += chunk.toString();
 				if (text.includes('Server listening on')) finish();
 			};
-			const onExit = (code: number | null) => finish(new Error(`sshd exited with ${code} at start:\n${text}`));
+			const onExit = (code: number | null) => {
+				const message = `sshd exited with ${code} at start:\n${text}`;
+				finish(/Address already in use/.test(text) ? new PortTakenError(message) : new Error(message));
+			};
 			const finish = (error?: Error) => {
 				clearTimeout(timer);
 				child.stderr!.off('data', onData);
