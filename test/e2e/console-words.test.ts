@@ -23,7 +23,10 @@ test('TLS + --user, 5 members from one endpoint, three starts: from the first fr
 	}
 	try {
 		for (let start = 0; start < 3; start++) {
-			const session = TmuxSession.start([process.execPath, cliPath, ...tls.slice(2), '--endpoints', cluster.endpoints[0]!, '--user', 'root'], {env: {ETCDCTL_PASSWORD: 's3cret'}});
+			// A first call waits for its channel (TLS handshake, token) within --dial-timeout before its own 1 s
+			// deadline starts: generous here, as five handshakes and five bcrypt checks share two busy cores. The
+			// probe timeout stays the default, so a handshake counted inside a call's deadline still shows.
+			const session = TmuxSession.start([process.execPath, cliPath, ...tls.slice(2), '--endpoints', cluster.endpoints[0]!, '--user', 'root', '--dial-timeout', '10s'], {env: {ETCDCTL_PASSWORD: 's3cret'}});
 			sessions.push(session);
 			const deadline = Date.now() + 30_000;
 			const seen = new Set<string>();
