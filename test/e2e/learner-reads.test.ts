@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {freePort} from '../../source/demo/free-port.js';
 import {runCli, runEtcdctl} from '../helpers/cli.js';
 import {startCluster, until} from '../helpers/cluster.js';
 import {testEtcdAtLeast, testEtcdVersion} from '../helpers/etcd-binaries.js';
+import {newUrls} from '../helpers/remote-members.js';
 
 // etcd serves a learner only Status and serializable Range: MemberList, a linearizable read, Alarm, HashKV
 // and Defragment are refused ("rpc not supported for learner", as UNAVAILABLE). etcdtop never asks a
 // learner it knows of for the member list, and a learner's refusal reads as what it is, never "unreachable".
 const cluster = await startCluster({members: 3});
-const peerUrl = `http://127.0.0.1:${await freePort()}`;
-const learnerUrl = `http://127.0.0.1:${await freePort()}`;
+const {peer: peerUrl, client: learnerUrl} = await newUrls();
 await until('etcd to accept a learner', async () => ((await runEtcdctl(['--endpoints', cluster.endpoints.join(','), 'member', 'add', 'etcd-4', '--learner', `--peer-urls=${peerUrl}`])).code === 0 ? true : undefined));
 const initialCluster = [...cluster.members.map(member => `${member.name}=${member.peerUrl}`), `etcd-4=${peerUrl}`].join(',');
 cluster.startExtra('etcd-4', {

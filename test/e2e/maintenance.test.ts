@@ -3,9 +3,9 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import {Etcd3} from 'etcd3';
-import {freePort} from '../../source/demo/free-port.js';
 import {runCli, runEtcdctl} from '../helpers/cli.js';
 import {fillToNospace, startCluster, until} from '../helpers/cluster.js';
+import {newUrls} from '../helpers/remote-members.js';
 
 const mib = 1024 * 1024;
 
@@ -41,8 +41,7 @@ test('defrag --compact --disarm --yes recovers a cluster from NOSPACE: followers
 	const endpoints = cluster.endpoints;
 	// A learner: added, then started. etcd never defragments a learner, so its file stays as large as the
 	// snapshot it was given; its own quota is larger (quotas are per member), so it does not block the disarm.
-	const peerUrl = `http://127.0.0.1:${await freePort()}`;
-	const clientUrl = `http://127.0.0.1:${await freePort()}`;
+	const {peer: peerUrl, client: clientUrl} = await newUrls();
 	await until('etcd to accept a learner', async () => ((await runEtcdctl(['--endpoints', endpoints.join(','), 'member', 'add', 'etcd-4', '--learner', `--peer-urls=${peerUrl}`])).code === 0 ? true : undefined));
 	const initialCluster = [...cluster.members.map(member => `${member.name}=${member.peerUrl}`), `etcd-4=${peerUrl}`].join(',');
 	const learner = cluster.startExtra('etcd-4', {
