@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -74,6 +74,24 @@ function cellUnder(screen: string, title: string, name: string): string {
 	return row.slice(Math.min(start, header.indexOf(title)), end).trim();
 }
 
+/**
+ * Resolves once strace traces `pid` (its TracerPid in /proc); throws with strace's own words if it exits
+ * first: where ptrace is not allowed (a container without CAP_SYS_PTRACE, yama's ptrace_scope) the slow
+ * member would otherwise never slow down, and the test would time out a minute later saying nothing.
+ */
+async function straceAttached(strace: ChildProcess, pid: number): Promise<void> {
+	let stderr = '';
+	strace.stderr?.setEncoding('utf8').on('data', chunk => (stderr += chunk));
+	const deadline = Date.now() + 30_000;
+	for (;;) {
+		if (strace.exitCode !== null || strace.signalCode !== null) throw new Error(`strace -p ${pid} exited (${strace.exitCode ?? strace.signalCode}) before it attached: ${stderr.trim()}`);
+		const tracer = /^TracerPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+		if (tracer !== undefined && tracer !== '0') return;
+		if (Date.now() > deadline) throw new Error(`strace did not attach to ${pid} within 30 s: ${stderr.trim()}`);
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+}
+
 const msOf = (cell: string) => (/^([\d.]+)ms!?$/.test(cell) ? Number(/^([\d.]+)/.exec(cell)![1]) : Number.NaN);
 
 describe('a real slow disk: fdatasync of one member delayed by strace', {skip: !hasEtcdBinary() ? 'etcd is not installed' : !hasStrace ? 'strace is not installed' : false, timeout: 240_000}, () => {
@@ -108,7 +126,8 @@ describe('a real slow disk: fdatasync of one member delayed by strace', {skip: !
 			await session.waitFor(screen => others.every(name => cellUnder(screen, 'FSYNC p99', name) !== '' && cellUnder(screen, 'FSYNC p99', name) !== '-'), 30_000);
 
 			// 280 ms more per fdatasync: WAL fsyncs land in etcd's (256, 512] ms bucket, p99 ~509 ms.
-			strace = spawn('strace', ['-qq', '-f', '-e', 'trace=fdatasync', '-e', 'signal=none', '-e', 'inject=fdatasync:delay_exit=280000', '-o', '/dev/null', '-p', String(cluster.pid(slow))], {stdio: 'ignore'});
+			strace = spawn('strace', ['-qq', '-f', '-e', 'trace=fdatasync', '-e', 'signal=none', '-e', 'inject=fdatasync:delay_exit=280000', '-o', '/dev/null', '-p', String(cluster.pid(slow))], {stdio: ['ignore', 'ignore', 'pipe']});
+			await straceAttached(strace, cluster.pid(slow)!);
 			const crossed = await session.waitFor(screen => cellUnder(screen, 'FSYNC p99', slow).endsWith('!') && screen.includes(`WARN ${slow}: WAL fsync p99`), 60_000);
 			// The cell is rounded to whole ms: 500.4 ms shows as `500ms!`; the `!` is the crossing itself.
 			assert.ok(msOf(cellUnder(crossed, 'FSYNC p99', slow)) >= 500, cellUnder(crossed, 'FSYNC p99', slow));
