@@ -12,7 +12,16 @@ suite="${ETCDTOP_ETCD_SUITE:-sid}"
 root="$PWD/.cache/etcd-$version"
 bin="$root/usr/bin"
 
-if [ -x "$bin/etcd" ] && [ -x "$bin/etcdctl" ] && [ -x "$bin/etcdutl" ] && "$bin/etcd" --version 2>/dev/null | grep -qx "etcd Version: $version"; then
+# Whether $1 is etcd $version. Not `etcd --version | grep -q`: under pipefail that fails now and then (19 of
+# 100 here), as grep exits at the first line and etcd, writing its next line, dies of SIGPIPE: the cache
+# was fetched again, and a failed last check left the caller's ETCDTOP_TEST_ETCD_DIR empty (the system's etcd).
+is_version() {
+	local out
+	out="$("$1" --version 2>/dev/null)" || return 1
+	[[ $'\n'"$out"$'\n' == *$'\n'"etcd Version: $version"$'\n'* ]]
+}
+
+if [ -x "$bin/etcd" ] && [ -x "$bin/etcdctl" ] && [ -x "$bin/etcdutl" ] && is_version "$bin/etcd"; then
 	echo "$bin"
 	exit 0
 fi
@@ -61,5 +70,8 @@ for deb in "$apt_dir"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$root"
 done
 rm -rf "$apt_dir"
-"$bin/etcd" --version | grep -qx "etcd Version: $version"
+if ! is_version "$bin/etcd"; then
+	echo "the etcd unpacked into $bin is not $version: $("$bin/etcd" --version 2>&1 | tr '\n' ' ')" >&2
+	exit 1
+fi
 echo "$bin"
