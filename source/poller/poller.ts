@@ -38,8 +38,12 @@ export interface MetricsOptions {
 	/** `--metrics-urls`: a member's metrics URL by member name; others are read at `<client URL>/metrics`. */
 	readonly urls: ReadonlyMap<string, string>;
 	/**
-	 * Reads on the polls' grid, so their answers share the polls' frame (the console); false: each
-	 * member's clock starts at its first read, so a second read comes a whole window later (`status`).
+	 * The console's reads: between the polls, half an interval after one (on the checks' ticks), the
+	 * first a whole interval after the start, and their answers ride with the next poll's frame. A read
+	 * at a poll's tick (~150 KB and its parse per member) held up that poll's answers past their frame's
+	 * batch and the clock's own frame (two or three frames where one does), and the first reads, made at
+	 * once, were work the console's first frame waited for. False: each member's first read is at once
+	 * and its clock starts there, so a second read comes a whole window later (`status`).
 	 */
 	readonly isOnPollGrid?: boolean;
 }
@@ -105,12 +109,19 @@ class Loop {
 		void this.task(isCheck).finally(() => {
 			this.isRunning = false;
 			if (!this.isActive || this.isPaused()) return;
-			const next = this.nextTick();
-			// A pause that began while this timer waited holds too; resuming kicks every loop anew.
-			this.timer = this.timers.setTimeout(() => {
-				if (!this.isPaused()) this.kick(next.isCheck);
-			}, next.delay);
+			this.schedule();
 		});
+	}
+
+	/** Runs at the next tick of the grid. */
+	schedule(): void {
+		if (!this.isActive || this.isRunning) return;
+		this.timers.clearTimeout(this.timer);
+		const next = this.nextTick();
+		// A pause that began while this timer waited holds too; resuming kicks every loop anew.
+		this.timer = this.timers.setTimeout(() => {
+			if (!this.isPaused()) this.kick(next.isCheck);
+		}, next.delay);
 	}
 
 	stop(): void {
@@ -325,12 +336,15 @@ export class Poller {
 			loop.stop();
 			this.metricsLoops.delete(endpoint);
 		}
+		const isBetweenPolls = metrics.isOnPollGrid !== false;
 		for (const endpoint of watched) {
 			if (this.metricsLoops.has(endpoint)) continue;
-			const epoch = metrics.isOnPollGrid === false ? this.timers.monotonic() : this.epoch;
+			// Between polls: the grid of every --metrics-every from one and a half intervals after the start.
+			const epoch = isBetweenPolls ? this.epoch + this.intervalMs * 1.5 : this.timers.monotonic();
 			const loop = new Loop(async () => this.scrape(endpoint, metrics), () => metrics.everyMs, () => this.isPaused, epoch, this.timers);
 			this.metricsLoops.set(endpoint, loop);
-			loop.kick();
+			if (isBetweenPolls) loop.schedule();
+			else loop.kick();
 		}
 	}
 

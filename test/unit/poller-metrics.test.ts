@@ -23,8 +23,10 @@ class FakeMetrics {
 	reads: Array<{url: string; path: string}> = [];
 	hung = new Set<string>();
 	failing = new Map<string, HttpAnswer>();
+	onRead: () => void = () => undefined;
 	readonly httpGet: Routes['httpGet'] = async (url, path) => {
 		this.reads.push({url, path});
+		this.onRead();
 		const origin = new URL(url).origin;
 		if (this.hung.has(origin)) return new Promise<HttpAnswer>(() => {});
 		return this.failing.get(origin) ?? {status: 200, body: metricsText['3.4.23']};
@@ -135,4 +137,27 @@ test('the console takes /metrics answers into the state together, with the next 
 	assert.ok(readings(together).every(([, p99]) => typeof p99 === 'number'), 'every member read');
 	// No frame showed a member's reading that the state had not taken in: frames are whole.
 	for (const frame of frames) for (const member of frame.cluster.view.members) assert.equal(member.metrics, frame.cluster.metrics[member.endpoint ?? '']);
+});
+
+test('the console reads /metrics between polls: none before an interval and a half, then every --metrics-every half an interval after a poll, its answers in the next poll\'s frame', async () => {
+	const fake = new FakeMetrics();
+	const clock = new VirtualClock();
+	const {poller} = setup(fake, {everyMs: 5000, windowMs: 30_000}, 1000, {batchMs: 25}, clock);
+	const readAt: number[] = [];
+	fake.onRead = () => readAt.push(clock.monotonic());
+	const frames: number[] = [];
+	const unsubscribe = poller.subscribe(() => frames.push(clock.monotonic()));
+	poller.start();
+	await clock.advance(1400);
+	assert.deepEqual(readAt, [], 'no read while the console starts');
+	await clock.advance(700);
+	const members = cluster3.endpoints.length;
+	assert.deepEqual(readAt, Array.from({length: members}, () => 1500), 'every member read at 1.5 intervals');
+	assert.ok(poller.getSnapshot().cluster.view.members.every(member => member.metrics !== undefined), 'the poll at 2000 ms brought the readings to the screen');
+	await clock.advance(10_000);
+	unsubscribe();
+	poller.stop();
+	assert.deepEqual([...new Set(readAt)], [1500, 6500, 11_500], 'then every 5 s, half an interval after a poll');
+	// One frame per poll: the readings rode with the polls' frames, none of their own.
+	assert.deepEqual(frames.filter(at => at % 1000 !== 25), [], `frames at ${frames.join(', ')}`);
 });
