@@ -182,17 +182,18 @@ export class MemberClient {
 
 	/**
 	 * `isLinearizable`: the cluster's current list, not what a lagging or partitioned member last saw;
-	 * decisions that remove, replace or defragment a member use it. etcd 3.5+ answers a linearizable
-	 * MemberList through raft; 3.4 ignores the field and answers from the member's own view. So a
-	 * linearizable read goes through the same member first, on every version (this client does not know
-	 * which it is): etcd answers it only once the member has applied everything committed when it was asked
-	 * (the read index), membership changes included, and the list it then answers is at least that recent.
-	 * Both share the one deadline. During an election the read fails with "leader changed" (no-leader).
+	 * decisions that remove, replace or defragment a member use it. etcd 3.4's MemberList is serializable
+	 * only (it has no `linearizable` field), so a linearizable read goes through the same member first:
+	 * etcd answers it only once the member has applied everything committed when it was asked (the read
+	 * index), membership changes included, and the member's own list after it is at least that recent.
+	 * That is exactly what etcd 3.5+ does for a linearizable MemberList (LinearizableReadNotify, then its
+	 * own list), so the same two calls serve every version, with one read index round, not two. Both share
+	 * the one deadline. During an election the read fails with "leader changed" (no-leader).
 	 */
 	async memberList(timeoutMs: number, {isLinearizable = false}: {readonly isLinearizable?: boolean} = {}): Promise<MemberList> {
 		const until = Date.now() + timeoutMs;
 		if (isLinearizable) await this.linearizableRead(timeoutMs);
-		const reply = await this.explained('MemberList', async () => this.client.cluster.memberList(isLinearizable ? {linearizable: true} : {}, deadline(Math.max(1, until - Date.now()))));
+		const reply = await this.explained('MemberList', async () => this.client.cluster.memberList({}, deadline(Math.max(1, until - Date.now()))));
 		return {
 			clusterId: toHexId(reply.header.cluster_id),
 			memberId: toHexId(reply.header.member_id),

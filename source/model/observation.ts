@@ -23,8 +23,9 @@ export interface ListFrom {
 	readonly endpoint: string;
 	/**
 	 * Asked for the cluster's current list: a linearizable read through the same member first (the read
-	 * index barrier, so even etcd 3.4, whose MemberList is serializable only, has applied every committed
-	 * membership change), then its list, linearizable on etcd 3.5+ (etcd/member-client.ts memberList).
+	 * index barrier: the member has applied every committed membership change), then its list; what etcd
+	 * 3.5+ does for a linearizable MemberList, and what makes 3.4's serializable-only list current too
+	 * (etcd/member-client.ts memberList).
 	 */
 	readonly isLinearizable: boolean;
 }

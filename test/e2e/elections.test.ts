@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {readFileSync} from 'node:fs';
+import {Etcd3} from 'etcd3';
 import {test} from 'node:test';
 import {freePort} from '../../source/demo/free-port.js';
 import type {LocalCluster} from '../../source/demo/local-cluster.js';
+import {MemberClient} from '../../source/etcd/member-client.js';
+import {memberListSource} from '../../source/model/observation.js';
+import {observeCluster} from '../../source/route/observe.js';
 import {cliPath, runEtcdctl, type CliResult} from '../helpers/cli.js';
 import {startCluster, until} from '../helpers/cluster.js';
 import {testEtcdVersion} from '../helpers/etcd-binaries.js';
@@ -97,6 +101,60 @@ test(`etcd ${testEtcdVersion()}: member replace of the LEADER right after kill -
 	assert.equal(listed.code, 0, listed.stderr);
 	assert.doesNotMatch(listed.stdout, new RegExp(`, ${dead}, `), 'the dead leader is gone');
 	assert.match(listed.stdout, new RegExp(`unstarted, , ${peer.replace(/[.:/]/g, '\\$&')}, , true`), listed.stdout);
+});
+
+const hasStrace = spawnSync('strace', ['-V'], {stdio: 'ignore'}).status === 0;
+
+test(`etcd ${testEtcdVersion()}: the decisions' member list is current even from a member that lags behind (3.4's MemberList is serializable only)`, {skip: hasStrace ? false : 'strace is not installed', timeout: 180_000}, async () => {
+	const cluster = await startCluster({members: 3});
+	const endpoints = cluster.endpoints.join(',');
+	const leader = cluster.member(await leaderName(cluster));
+	const lagging = cluster.members.find(member => member.name !== leader.name)!;
+	// A learner that never starts, added while all is well (etcd's reconfiguration check wants peers connected
+	// for 5 s; an add that answered with an error may still have been applied: the list says).
+	const peerUrl = `http://127.0.0.1:${await freePort()}`;
+	const learnerId = await until('etcd to accept a learner', async () => {
+		await runEtcdctl(['--endpoints', leader.clientUrl, 'member', 'add', 'gone-soon', '--learner', `--peer-urls=${peerUrl}`]);
+		const listed = await runEtcdctl(['--endpoints', leader.clientUrl, 'member', 'list']);
+		return new RegExp(`^([0-9a-f]+), unstarted, , ${peerUrl}, `, 'm').exec(listed.stdout)?.[1];
+	}, 60_000, 500);
+	// A real slow disk on one follower: each fdatasync 0.8 s longer. It applies nothing new while its raft
+	// loop waits on the disk, so it goes on listing a member the others have removed, for up to 0.8 s. (Much
+	// longer, and its read index, which waits on several of those, would near etcd's request timeout, 7 s.)
+	const pid = cluster.pid(lagging.name)!;
+	const strace: ChildProcess = spawn('strace', ['-qq', '-f', '-e', 'trace=fdatasync', '-e', 'signal=none', '-e', 'inject=fdatasync:delay_exit=800000', '-o', '/dev/null', '-p', String(pid)], {stdio: 'ignore'});
+	const clients = new Map<string, MemberClient>();
+	const clientFor = (endpoint: string) => clients.get(endpoint) ?? clients.set(endpoint, new MemberClient(endpoint, {dialTimeoutMs: 5000, commandTimeoutMs: 20_000})).get(endpoint)!;
+	const writer = new Etcd3({hosts: leader.clientUrl});
+	try {
+		await until('strace to attach', () => (/TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${pid}/status`, 'utf8')) ? true : undefined), 10_000, 50);
+		const lagged = clientFor(lagging.clientUrl);
+		await lagged.status(5000);
+		const leading = clientFor(leader.clientUrl);
+		await leading.status(5000);
+		// A write holds the follower's raft loop in its fdatasync; the removal commits on the other two meanwhile
+		// (in this process, back to back: milliseconds, well within the 0.8 s).
+		await writer.put('busy').value('disk');
+		await leading.memberRemove(learnerId, 20_000);
+		const stale = await lagged.memberList(20_000);
+		const asked = performance.now();
+		const observed = await observeCluster(clientFor, {seeds: [lagging.clientUrl], isLinearizable: true, listTimeoutMs: 20_000, statusTimeoutMs: 5000});
+		console.log(`# ${testEtcdVersion()}: the lagging follower's current list took ${Math.round(performance.now() - asked)} ms`);
+		assert.ok(stale.members.some(member => member.id === learnerId), 'the follower\'s own (serializable) list is stale: the removed learner is still in it');
+		assert.equal(observed.kind, 'observed');
+		if (observed.kind !== 'observed') return;
+		const {reading} = observed;
+		assert.equal(reading.listFrom?.endpoint, lagging.clientUrl, 'the list came from the lagging follower');
+		assert.deepEqual(reading.members.map(member => member.name).sort(), cluster.members.map(member => member.name).sort(), 'the current list: the learner is gone');
+		const source = memberListSource(reading.listFrom, reading.members, reading.statuses)?.text ?? '';
+		assert.match(source, new RegExp(`^member list read from ${lagging.name} (\\(linearizable: the cluster's current list\\)|\\(etcd 3\\.4\\.\\d+: after a linearizable read through it\\): the cluster's current list)$`));
+	} finally {
+		process.kill(strace.pid!, 'SIGTERM');
+		writer.close();
+		for (const client of clients.values()) client.close();
+	}
+	const listed = await runEtcdctl(['--endpoints', endpoints, 'member', 'list']);
+	assert.doesNotMatch(listed.stdout, /gone-soon|unstarted/);
 });
 
 function readLog(file: string): string {

@@ -113,8 +113,8 @@ test('defrag preflight refuses, changing nothing, with a hung voter and without 
 	await runEtcdctl(['--endpoints', endpoints, 'put', 'a', '1']);
 	const revisionOf = async () => (await endpointStatus([cluster.endpoints[0]!]))[0]!.Status.header.revision;
 	const revision = await revisionOf();
-	// A hung follower: a hung leader would start an election, and the preflight's member list read during
-	// it fails with "leader changed" (a refusal in other words, which this test is not about).
+	// A hung follower. A hung leader starts an election, which the preflight waits out before it refuses the
+	// same way: e2e/elections.test.ts hangs the leader on purpose.
 	const statuses = await endpointStatus(cluster.endpoints);
 	const leaderUrl = statuses.find(entry => entry.Status.leader === entry.Status.header.member_id)?.Endpoint;
 	const hungName = ['etcd-3', 'etcd-2'].find(name => cluster.member(name).clientUrl !== leaderUrl)!;
@@ -136,7 +136,7 @@ test('defrag preflight refuses, changing nothing, with a hung voter and without 
 	await cluster.kill('etcd-3');
 	const lost = await runCli(['defrag', '--yes', '--endpoints', endpoints], {timeoutMs: 60_000});
 	assert.equal(lost.code, 2, lost.stdout + lost.stderr);
-	// etcd 3.5 answers the linearizable member list only with a quorum; 3.4 answers it from its own view.
+	// Without a quorum the member list's linearizable read (3.5's list, 3.4's read index before its list) fails.
 	assert.match(lost.stderr, /preflight: .*(unreachable|no leader|no member answered the member list)/);
 	assert.ok(!logMentions(cluster.member('etcd-1').logFile, 'defragmenting'));
 
