@@ -118,22 +118,24 @@ test(`etcd ${testEtcdVersion()}: the decisions' member list is current even from
 		const listed = await runEtcdctl(['--endpoints', leader.clientUrl, 'member', 'list']);
 		return new RegExp(`^([0-9a-f]+), unstarted, , ${peerUrl}, `, 'm').exec(listed.stdout)?.[1];
 	}, 60_000, 500);
-	// A real slow disk on one follower: each fdatasync 0.8 s longer. It applies nothing new while its raft
-	// loop waits on the disk, so it goes on listing a member the others have removed, for up to 0.8 s. (Much
+	// A real slow disk on one follower: each fdatasync 0.5 s longer. It applies nothing new while its raft
+	// loop waits on the disk, so it goes on listing a member the others have removed, for up to 0.5 s. (Much
 	// longer, and its read index, which waits on several of those, would near etcd's request timeout, 7 s.)
 	const pid = cluster.pid(lagging.name)!;
-	const strace: ChildProcess = spawn('strace', ['-qq', '-f', '-e', 'trace=fdatasync', '-e', 'signal=none', '-e', 'inject=fdatasync:delay_exit=800000', '-o', '/dev/null', '-p', String(pid)], {stdio: 'ignore'});
+	const strace: ChildProcess = spawn('strace', ['-qq', '-f', '-e', 'trace=fdatasync', '-e', 'signal=none', '-e', 'inject=fdatasync:delay_exit=500000', '-o', '/dev/null', '-p', String(pid)], {stdio: 'ignore'});
 	const clients = new Map<string, MemberClient>();
 	const clientFor = (endpoint: string) => clients.get(endpoint) ?? clients.set(endpoint, new MemberClient(endpoint, {dialTimeoutMs: 5000, commandTimeoutMs: 20_000})).get(endpoint)!;
 	const writer = new Etcd3({hosts: leader.clientUrl});
 	try {
 		await until('strace to attach', () => (/TracerPid:\s+[1-9]/.test(readFileSync(`/proc/${pid}/status`, 'utf8')) ? true : undefined), 10_000, 50);
+		// The main thread is traced first; -f reaches etcd's other threads a moment later.
+		await new Promise(resolve => setTimeout(resolve, 500));
 		const lagged = clientFor(lagging.clientUrl);
 		await lagged.status(5000);
 		const leading = clientFor(leader.clientUrl);
 		await leading.status(5000);
 		// A write holds the follower's raft loop in its fdatasync; the removal commits on the other two meanwhile
-		// (in this process, back to back: milliseconds, well within the 0.8 s).
+		// (in this process, back to back: milliseconds, well within the 0.5 s).
 		await writer.put('busy').value('disk');
 		await leading.memberRemove(learnerId, 20_000);
 		const stale = await lagged.memberList(20_000);
