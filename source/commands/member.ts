@@ -4,6 +4,7 @@ import {durationRanges} from '../config/duration.js';
 import {formatDuration} from '../model/format.js';
 import type {KubeadmDetection} from '../config/kubeadm.js';
 import {ConfigError} from '../config/errors.js';
+import {CredentialsRefusedError} from '../etcd/errors.js';
 import {etcdctlConnectionOf} from '../config/printed-client.js';
 import {exitCodes} from '../output/exit-code.js';
 import {isInputProblem, parseMemberUrls} from '../ops/member-urls.js';
@@ -156,6 +157,7 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 				return exitCodes.ok;
 			case 'refused':
 				if (outcome.problem) throw new ConfigError(outcome.problem.input, outcome.problem.problem, outcome.problem.fix);
+				if (outcome.credentials) throw new CredentialsRefusedError({kind: outcome.credentials.kind, message: outcome.message});
 				io.err(`etcdtop: refused: ${outcome.message}`);
 				return exitCodes.critical;
 			case 'cancelled':

@@ -2,6 +2,7 @@ import {constants as osConstants} from 'node:os';
 import {dirname, resolve} from 'node:path';
 import type {Config} from '../config/config.js';
 import {ConfigError} from '../config/errors.js';
+import {CredentialsRefusedError} from '../etcd/errors.js';
 import {humanBytes} from '../model/format.js';
 import {connectOptionsOf} from '../config/connect-options.js';
 import {createRoutes} from '../route/routes.js';
@@ -84,8 +85,9 @@ export async function snapshotSaveCommand(config: Config, file: string, options:
 	try {
 		result = await saveFromCluster(config, file, {...options, routes: options.routes ?? createRoutes(connectOptionsOf(config)), onSource: io.err});
 	} catch (error) {
-		// The operator's FILE or --from is the problem: bad usage, exit 3.
+		// The operator's FILE, --from or credentials are the problem: bad usage, exit 3.
 		if (error instanceof SnapshotSaveError && error.input) throw new ConfigError(error.input.input, error.problem, error.input.fix);
+		if (error instanceof CredentialsRefusedError) throw error;
 		const isBeforeStream = error instanceof SnapshotSaveError && error.kind === 'no-source';
 		io.err(`snapshot save${isBeforeStream ? '' : ' failed'}: ${(error as Error).message}`);
 		// As a shell reports a process a signal ended: 128 + the signal's number.

@@ -115,8 +115,13 @@ export function permissionDeniedFailure(user: {readonly name: string; readonly g
 	if (call === 'Range') {
 		return {kind: 'permission-denied', message: `permission denied for Range: ${who} may not read these keys; grant a role with read permission on them, or connect as a user with the root role`};
 	}
-	// Member changes have always needed the root role; Status and the maintenance calls only since these releases.
-	const why = /^Member/.test(call) ? 'which etcd requires for member changes' : `which ${rootRoleReleases} require for Status, Alarm, MoveLeader and the maintenance calls when auth is on`;
+	// Member changes, snapshots, defragmentation and hashes have always needed the root role (etcd's
+	// authMaintenanceServer); Status, Alarm and MoveLeader only since these releases.
+	const why = /^Member(Add|Remove|Promote|Update)$/.test(call)
+		? 'which etcd requires for member changes'
+		: /^(Snapshot|Defragment|Hash|HashKV)$/.test(call)
+			? 'which every etcd release requires for snapshots, defragmentation and hashes when auth is on'
+			: `which ${rootRoleReleases} require for Status, Alarm, MoveLeader and the maintenance calls when auth is on`;
 	return {
 		kind: 'permission-denied',
 		message: `permission denied for ${call}: ${who} does not have the root role, ${why}; grant it (${grant}) or connect as a user that has it`,

@@ -90,6 +90,19 @@ function skipServerVerification(client: Etcd3, tls: NonNullable<ConnectOptions['
 	if (pool.authenticator) pool.authenticator.credentials = insecure;
 }
 
+/** Who a permission-denied refusal names, and the printed fix (undefined: the client certificate's user). */
+export type RefusedUser = {readonly name: string; readonly grantRootCommand: string} | undefined;
+
+export function refusedUserOf(options: ConnectOptions): RefusedUser {
+	return options.auth && {name: options.auth.username, grantRootCommand: options.auth.grantRootCommand};
+}
+
+/** etcd's bare "permission denied" for `call` in words (etcd/errors.ts permissionDeniedFailure); any other error as it is. */
+export function explainedRefusal(error: unknown, user: RefusedUser, call: string): unknown {
+	if (!(error instanceof ClassifiedError) && classifyError(error).kind === 'permission-denied') return new ClassifiedError(permissionDeniedFailure(user, call));
+	return error;
+}
+
 /**
  * One etcd3 client aimed at exactly one member. etcd3 would otherwise spread calls over its hosts,
  * retry them and open circuit breakers, hiding which member is sick: every policy here is a no-op and
@@ -99,8 +112,7 @@ export class MemberClient {
 	private readonly client: Etcd3;
 	private readonly maintenance: MaintenanceCalls;
 	private readonly user: string | undefined;
-	/** Who a permission-denied refusal names, and the printed fix (undefined: the client certificate's user). */
-	private readonly refusedUser: {readonly name: string; readonly grantRootCommand: string} | undefined;
+	private readonly refusedUser: RefusedUser;
 	private readonly dialTimeoutMs: number;
 	private hasConnected = false;
 
@@ -113,7 +125,7 @@ export class MemberClient {
 		this.client = createMemberEtcd(endpoint, options, route);
 		this.maintenance = maintenanceCalls(this.client);
 		this.user = options.auth?.username;
-		this.refusedUser = options.auth && {name: options.auth.username, grantRootCommand: options.auth.grantRootCommand};
+		this.refusedUser = refusedUserOf(options);
 		this.dialTimeoutMs = options.dialTimeoutMs;
 	}
 
@@ -148,8 +160,7 @@ export class MemberClient {
 			await this.authorized();
 			return await run();
 		} catch (error) {
-			if (!(error instanceof ClassifiedError) && classifyError(error).kind === 'permission-denied') throw new ClassifiedError(permissionDeniedFailure(this.refusedUser, call));
-			throw error;
+			throw explainedRefusal(error, this.refusedUser, call);
 		}
 	}
 

@@ -1,5 +1,5 @@
 import type {Etcd3} from 'etcd3';
-import {createMemberEtcd, type ConnectOptions, type MemberRoute} from './member-client.js';
+import {createMemberEtcd, explainedRefusal, refusedUserOf, type ConnectOptions, type MemberRoute, type RefusedUser} from './member-client.js';
 import {raceAbort} from './abort.js';
 import {decodeSnapshotResponse, encodeSnapshotRequest, type SnapshotMessage} from './snapshot-response.js';
 
@@ -38,6 +38,7 @@ const snapshotMethod = '/etcdserverpb.Maintenance/Snapshot';
  */
 export class SnapshotClient {
 	private readonly client: Etcd3;
+	private readonly refusedUser: RefusedUser;
 
 	constructor(
 		readonly endpoint: string,
@@ -46,6 +47,7 @@ export class SnapshotClient {
 		route?: MemberRoute,
 	) {
 		this.client = createMemberEtcd(endpoint, options, route, snapshotChannelOptions);
+		this.refusedUser = refusedUserOf(options);
 	}
 
 	/** The raw stream, message by message, with backpressure: etcd sends no faster than the caller consumes. */
@@ -54,7 +56,9 @@ export class SnapshotClient {
 		const opening = this.openStream();
 		// A stream that opens after an abort would otherwise run on unread until the client closes.
 		opening.then(late => signal.aborted && late.cancel(), () => undefined);
-		const stream = await raceAbort(opening, signal);
+		const stream = await raceAbort(opening, signal).catch((error: unknown) => {
+			throw explainedRefusal(error, this.refusedUser, 'Snapshot');
+		});
 		const cancel = () => stream.cancel();
 		signal.addEventListener('abort', cancel, {once: true});
 		try {
@@ -63,7 +67,7 @@ export class SnapshotClient {
 		} catch (error) {
 			// A cancelled call surfaces as gRPC CANCELLED; the caller wants its own reason instead.
 			signal.throwIfAborted();
-			throw error;
+			throw explainedRefusal(error, this.refusedUser, 'Snapshot');
 		} finally {
 			signal.removeEventListener('abort', cancel);
 			stream.cancel();

@@ -2,7 +2,7 @@ import {classifyError} from '../etcd/errors.js';
 import type {ConnectOptions} from '../etcd/member-client.js';
 import {endpointOf, requestEndpoint, type Observation} from '../model/observation.js';
 import type {MemberInfo} from '../model/types.js';
-import {observeCluster} from '../route/observe.js';
+import {credentialsRefusal, observeCluster} from '../route/observe.js';
 import type {MemberCalls} from '../route/routes.js';
 import {awaitedClientUrl, memberWorkflow, type ClientAnswer, type Effect, type OperationEvent, type OperationState} from './member-workflow.js';
 import {runWorkflow, type CommandLogEntry} from './runner.js';
@@ -56,7 +56,10 @@ async function observe(io: OperationIo, known: readonly MemberInfo[], awaitedUrl
 		statusTimeoutMs: io.probeTimeoutMs,
 		...(io.now ? {now: io.now} : {}),
 	});
-	if (result.kind === 'no-member-list') return {type: 'observe-failed', at: result.at, message: result.message, kind: result.failureKind, ...(result.isUnauthenticated ? {isUnauthenticated: true} : {})};
+	// Every member refused the user or password, or Status for want of the root role: the operator's to fix.
+	const refusal = credentialsRefusal(result);
+	if (refusal) return {type: 'observe-failed', at: result.kind === 'observed' ? result.reading.at : result.at, message: refusal.message, kind: refusal.failure.kind};
+	if (result.kind === 'no-member-list') return {type: 'observe-failed', at: result.at, message: result.message, kind: result.failureKind};
 	const newClient = awaitedUrl === undefined ? undefined : await probeClient(io, awaitedUrl);
 	return {type: 'observed', observation: result.reading, ...(newClient ? {newClient} : {})};
 }

@@ -1,4 +1,4 @@
-import {classifyError, type FailureKind} from '../etcd/errors.js';
+import {classifyError, type Failure, type FailureKind} from '../etcd/errors.js';
 import {findMember, isStarted} from '../model/members.js';
 import {answeringIds, answeringLeader, memberListSource, observedLeader, type Observation} from '../model/observation.js';
 import {electionWaitEnded, electionWaitSpent, electionWaitStarted, nextElectionWait, type ElectionWait} from './election-wait.js';
@@ -83,7 +83,7 @@ export type OperationEvent =
 	/** `newClient`: while the new member is awaited, what its client URL answers (etcd learns that URL only once it starts). */
 	| {readonly type: 'observed'; readonly observation: Observation; readonly newClient?: ClientAnswer}
 	/** `kind`: etcd/errors.ts's kind; 'no-leader': the members answered that an election is under way. */
-	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string; readonly isUnauthenticated?: boolean; readonly kind?: FailureKind}
+	| {readonly type: 'observe-failed'; readonly at: number; readonly message: string; readonly kind?: FailureKind}
 	| {readonly type: 'confirmed'}
 	| {readonly type: 'cancelled'; readonly reason?: string}
 	| {readonly type: 'leader-moved'}
@@ -95,11 +95,15 @@ export type OperationEvent =
 	| {readonly type: 'promote-not-in-sync'; readonly message: string}
 	/** etcd's strict reconfiguration check: a member joined or came back less than 5s ago. Try again shortly. */
 	| {readonly type: 'change-deferred'; readonly action: Effect['type']; readonly message: string}
-	| {readonly type: 'action-failed'; readonly action: Effect['type']; readonly message: string};
+	| {readonly type: 'action-failed'; readonly action: Effect['type']; readonly message: string; readonly kind?: FailureKind};
 
 export type Outcome =
 	| {readonly type: 'done'; readonly message: string}
-	| {readonly type: 'refused'; readonly message: string; readonly numbers?: QuorumNumbers; readonly problem?: InputProblem}
+	/**
+	 * `problem`: the operator's input is wrong (a flag, exit 3); `credentials`: etcd refused the user or password,
+	 * or the user lacks the root role the call needs (exit 3, the same words as every command's).
+	 */
+	| {readonly type: 'refused'; readonly message: string; readonly numbers?: QuorumNumbers; readonly problem?: InputProblem; readonly credentials?: Failure}
 	| {readonly type: 'cancelled'; readonly message: string}
 	| {readonly type: 'failed'; readonly message: string};
 
@@ -190,11 +194,8 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 			return afterElection(seen, decide(seen, event.observation), event.observation);
 		}
 		case 'observe-failed': {
-			// A wrong user or password will not fix itself: no retries, and the operator's input is named.
-			if (event.isUnauthenticated) {
-				const problem = {input: '--user', problem: `authentication failed: ${event.message}`, fix: 'check --user and ETCDCTL_PASSWORD'};
-				return finish(state, {type: 'refused', message: problem.problem, problem});
-			}
+			// A wrong user or password, or a missing role, will not fix itself: no retries.
+			if (isCredentialsKind(event.kind)) return refuseCredentials(state, {kind: event.kind, message: event.message});
 			// The members answered "leader changed" or "no leader": wait the election out, then decide.
 			if (event.kind === 'no-leader') {
 				const waiting = waitForElection(state, event.at, event.message);
@@ -237,12 +238,23 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 			return {...state, deferrals, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `etcd defers the change (${event.message}); trying again shortly`)};
 		}
 		case 'action-failed': {
+			if (isCredentialsKind(event.kind)) return refuseCredentials(state, {kind: event.kind, message: event.message});
 			const failures = state.actionFailures + 1;
 			if (failures >= maxActionFailures) return finish(state, {type: 'failed', message: `${event.action} failed ${failures} times: ${event.message}`});
 			// The change may have applied before the error: look again before deciding to repeat it.
 			return {...state, actionFailures: failures, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `${event.action} failed (${event.message}); re-reading the cluster before trying again`)};
 		}
 	}
+}
+
+function isCredentialsKind(kind: FailureKind | undefined): kind is 'auth' | 'permission-denied' {
+	return kind === 'auth' || kind === 'permission-denied';
+}
+
+/** Refused by etcd for who the operator is: at the assessment nothing was changed; later, the log says what was. */
+function refuseCredentials(state: OperationState, credentials: Failure & {readonly kind: 'auth' | 'permission-denied'}): OperationState {
+	const changed = state.step === 'assess' ? 'nothing was changed' : 'the log above says which steps were done; fix that and run the same command again to continue';
+	return finish(state, {type: 'refused', message: `${credentials.message}; ${changed}`, credentials});
 }
 
 /** Another look while an election may be under way; undefined once the wait is spent (ops/election-wait.ts). */
@@ -635,7 +647,8 @@ function failedEvent(effect: Effect, error: unknown): OperationEvent {
 			break;
 	}
 	if (deferredChange.test(rawMessage(error))) return {type: 'change-deferred', action: effect.type, message: classifyError(error).message};
-	return {type: 'action-failed', action: effect.type, message: classifyError(error).message};
+	const {kind, message} = classifyError(error);
+	return {type: 'action-failed', action: effect.type, message, kind};
 }
 
 /** The log's result for a change: `ok`, `not yet: …` or `failed: …`. */

@@ -56,11 +56,11 @@ export type ObserveResult =
 	| {readonly kind: 'observed'; readonly reading: ClusterReading}
 	/**
 	 * No endpoint gave the member list; `message` says what each answered, `probes` what the seeds did;
-	 * `isUnauthenticated`: every endpoint refused the user or password (the operator's to fix, exit 3);
 	 * `failureKind`: 'no-leader' when a member answered that it has no leader or that it changed (an election
-	 * is under way: a decision waits it out), else the first endpoint's kind.
+	 * is under way: a decision waits it out); 'auth' or 'permission-denied' when every endpoint refused the
+	 * credentials (the operator's to fix, exit 3: credentialsRefusal); else the first endpoint's kind.
 	 */
-	| {readonly kind: 'no-member-list'; readonly at: number; readonly message: string; readonly isUnauthenticated: boolean; readonly failureKind: FailureKind; readonly probes: readonly EndpointProbe[]};
+	| {readonly kind: 'no-member-list'; readonly at: number; readonly message: string; readonly failureKind: FailureKind; readonly probes: readonly EndpointProbe[]};
 
 
 /**
@@ -86,6 +86,15 @@ export async function probeEndpoints(clientFor: (endpoint: string) => Pick<Membe
 	);
 }
 
+const isCredentialsKind = (kind: FailureKind): kind is 'auth' | 'permission-denied' => kind === 'auth' || kind === 'permission-denied';
+
+/** Why no endpoint gave the list, as one kind: an election, the credentials (every endpoint refused them), or the first endpoint's. */
+function listFailureKind(failures: readonly Failure[]): FailureKind {
+	if (failures.some(failure => failure.kind === 'no-leader')) return 'no-leader';
+	if (failures.length > 0 && failures.every(failure => isCredentialsKind(failure.kind))) return failures.some(failure => failure.kind === 'auth') ? 'auth' : 'permission-denied';
+	return failures[0]?.kind ?? 'error';
+}
+
 /**
  * The one observation: the member list (from the seeds or the known members, first answer wins), then a
  * status call to every seed and, when discovering, every member's client URLs, all at once. A status
@@ -108,9 +117,7 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
 		const errors = error instanceof AggregateError ? error.errors : [error];
 		const failures = askable.map((_, index) => classifyError(errors[index]));
 		const message = askable.length === 0 ? 'no endpoint to ask' : askable.map((endpoint, index) => `${endpoint}: ${failures[index]!.message}`).join('; ');
-		const isUnauthenticated = failures.length > 0 && failures.every(failure => failure.kind === 'auth');
-		const failureKind = failures.some(failure => failure.kind === 'no-leader') ? 'no-leader' : (failures[0]?.kind ?? 'error');
-		return {kind: 'no-member-list', at: now(), message, isUnauthenticated, failureKind, probes: await probeEndpoints(clientFor, options.seeds, options.statusTimeoutMs)};
+		return {kind: 'no-member-list', at: now(), message, failureKind: listFailureKind(failures), probes: await probeEndpoints(clientFor, options.seeds, options.statusTimeoutMs)};
 	}
 	const discovered = isDiscovering ? list.members.flatMap(member => member.clientUrls) : [];
 	const probes = await probeEndpoints(clientFor, [...new Set([...options.seeds, ...discovered])], options.statusTimeoutMs);
@@ -142,9 +149,9 @@ export async function observeCluster(clientFor: (endpoint: string) => ObservingC
  * 3.4.42+/3.5.28+/3.6 want the root role). A command throws it (exit 3, commands/errors.ts), never falls back.
  */
 export function credentialsRefusal(result: ObserveResult): CredentialsRefusedError | undefined {
-	if (result.kind === 'no-member-list') return result.isUnauthenticated ? new CredentialsRefusedError({kind: 'auth', message: result.message}) : undefined;
+	if (result.kind === 'no-member-list') return isCredentialsKind(result.failureKind) ? new CredentialsRefusedError({kind: result.failureKind, message: result.message}) : undefined;
 	const {probes, statuses} = result.reading;
-	const refusals = probes.map(probe => probe.classified).filter((failure): failure is Failure => failure?.kind === 'auth' || failure?.kind === 'permission-denied');
+	const refusals = probes.map(probe => probe.classified).filter((failure): failure is Failure => failure !== undefined && isCredentialsKind(failure.kind));
 	if (Object.keys(statuses).length > 0 || probes.length === 0 || refusals.length < probes.length) return undefined;
 	const isAuth = refusals.some(failure => failure.kind === 'auth');
 	return new CredentialsRefusedError({kind: isAuth ? 'auth' : 'permission-denied', message: [...new Set(refusals.map(failure => failure.message))].join('; ')});

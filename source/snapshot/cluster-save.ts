@@ -1,7 +1,7 @@
 import {mkdirSync, statSync} from 'node:fs';
 import {basename, dirname, resolve} from 'node:path';
 import type {EndpointStatus, MemberInfo} from '../model/types.js';
-import {observeOnce, type ClusterReading} from '../route/observe.js';
+import {credentialsRefusal, observeOnce, type ClusterReading} from '../route/observe.js';
 import type {RoutedSnapshotClient, Routes} from '../route/routes.js';
 import {AgeEncryptor, bech32Encode, openAgeFileSource, type AgeRecipient} from './file/age.js';
 import {openFileSource} from './file/bbolt.js';
@@ -68,11 +68,13 @@ export async function chooseClusterSource(config: ClusterSaveTarget, options: Pi
 
 	// The given endpoints are probed first: a member's advertised URL may not be reachable from here (bastions, tunnels).
 	const observed = await observeOnce(routes, {seeds: config.endpoints, isDiscovering: config.isDiscovering, listTimeoutMs: config.commandTimeoutMs, statusTimeoutMs: config.commandTimeoutMs});
+	// A wrong user or password, or a user without the root role Status needs, is the operator's to fix, not
+	// the cluster's failure (exit 3, as status says it).
+	const refusal = credentialsRefusal(observed);
+	if (refusal) throw refusal;
 	if (observed.kind === 'no-member-list') {
 		const why = observed.probes.map(probe => `${probe.endpoint}: ${probe.status ? observed.message : (probe.failure ?? 'no answer')}`).join('; ');
-		// A wrong user or password is the operator's to fix, not the cluster's failure (exit 3, as status says it).
-		const {isUnauthenticated} = observed;
-		throw new SnapshotSaveError('no-source', `${isUnauthenticated ? 'authentication failed: ' : 'no endpoint answered: '}${why}`, isUnauthenticated ? {input: {input: '--user', fix: 'check --user and ETCDCTL_PASSWORD'}} : {});
+		throw new SnapshotSaveError('no-source', `no endpoint answered: ${why}`);
 	}
 	const list = observed.reading;
 	const choice = chooseSourceMember(list.members, list.probes, options.from);

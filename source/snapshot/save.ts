@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import {constants as fsConstants} from 'node:fs';
 import {link, open, rename, unlink, type FileHandle} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import {classifyError} from '../etcd/errors.js';
+import {classifyError, CredentialsRefusedError} from '../etcd/errors.js';
 import type {SnapshotMessage} from '../etcd/snapshot-response.js';
 import {raceAbort} from '../etcd/abort.js';
 import {sha256Size} from './file/snapshot-status.js';
@@ -440,9 +440,12 @@ async function exists(path: string): Promise<boolean> {
 	}
 }
 
-/** Any error -> SnapshotSaveError whose message names the file and the cause in an operator's words. */
-function toSaveError(error: unknown, partPath: string): SnapshotSaveError {
-	if (error instanceof SnapshotSaveError) return error;
+/**
+ * Any error -> SnapshotSaveError whose message names the file and the cause in an operator's words, or a
+ * CredentialsRefusedError when etcd refused the user or password (the operator's to fix, as for every command).
+ */
+function toSaveError(error: unknown, partPath: string): SnapshotSaveError | CredentialsRefusedError {
+	if (error instanceof SnapshotSaveError || error instanceof CredentialsRefusedError) return error;
 	const code = (error as NodeJS.ErrnoException | undefined)?.code;
 	const syscallPath = (error as NodeJS.ErrnoException | undefined)?.path ?? partPath;
 	switch (code) {
@@ -467,5 +470,6 @@ function toSaveError(error: unknown, partPath: string): SnapshotSaveError {
 		return new SnapshotSaveError('io', `${(error as Error).message}`, {cause: error});
 	}
 	const failure = classifyError(error);
+	if (failure.kind === 'auth' || failure.kind === 'permission-denied') return new CredentialsRefusedError(failure);
 	return new SnapshotSaveError('stream', `the snapshot stream failed (${failure.kind}): ${failure.message}`, {cause: error});
 }

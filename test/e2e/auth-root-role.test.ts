@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {test} from 'node:test';
 import {runCli} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
@@ -49,6 +52,36 @@ test(`a user without the root role: ${isRootRoleRequired ? 'the root-role messag
 	const parsed = JSON.parse(json.stdout) as {cluster: {state: string}; members: Array<{error: {kind: string} | null}>};
 	assert.equal(parsed.cluster.state, 'permission-denied');
 	assert.ok(parsed.members.every(member => member.error?.kind === 'permission-denied'), json.stdout);
+});
+
+test('a user without the root role: member remove is refused once, exit 3, in the root-role words, and nothing is removed', async () => {
+	// etcd 3.5.28+ refuses alice Status (so the assessment), older releases the MemberRemove itself; never "no quorum", never retried.
+	const result = await runCli(['member', 'remove', 'etcd-3', '--yes', '--endpoints', endpoint, '--user', 'alice:alice-pw'], {timeoutMs: 120_000});
+	assert.equal(result.code, 3, result.stderr + result.stdout);
+	const call = isRootRoleRequired ? 'Status' : 'MemberRemove';
+	assert.match(result.stderr, new RegExp(`^etcdtop: permission denied for ${call}: user "alice" does not have the root role`));
+	assert.match(result.stderr, /etcdctl user grant-role alice root/);
+	assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+	assert.doesNotMatch(result.stdout + result.stderr, /quorum|unreachable|trying again/);
+	assert.ok((result.stdout.match(/member remove/g) ?? []).length <= 1, `the change was tried once at most: ${result.stdout}`);
+	assert.equal(mustEtcdctl([`--user=root:root-pw`, at, 'member', 'list']).trim().split('\n').length, 3, 'nothing was removed');
+});
+
+test('a user without the root role: snapshot save is refused in the root-role words, exit 3, and leaves no file', async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'etcdtop-root-role-'));
+	try {
+		const file = join(dir, 'alice.db');
+		const result = await runCli(['snapshot', 'save', file, '--endpoints', endpoint, '--user', 'alice:alice-pw'], {timeoutMs: 120_000});
+		assert.equal(result.code, 3, result.stderr + result.stdout);
+		// 3.5.28+ refuses Status already; every release refuses the Snapshot itself to a user without the root role.
+		const refusal = result.stderr.split('\n').filter(line => line.startsWith('etcdtop:'));
+		assert.equal(refusal.length, 1, result.stderr);
+		assert.match(refusal[0]!, isRootRoleRequired ? /^etcdtop: permission denied for Status: user "alice" does not have the root role/ : /^etcdtop: permission denied for Snapshot: user "alice" does not have the root role, which every etcd release requires for snapshots/);
+		assert.match(refusal[0]!, /\(etcdctl user grant-role alice root\)/);
+		assert.deepEqual(readdirSync(dir), [], 'no file, no part file');
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
 });
 
 test('a --user name with a space and a quote: the refusal prints the grant-role fix quoted, which pastes back as that name', async () => {

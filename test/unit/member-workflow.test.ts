@@ -286,6 +286,18 @@ describe('add, remove, promote, move-leader', () => {
 		state = walk(state, {type: 'member-removed', id: 'c3'}, observed([m1, m2], {a1: 11, b2: 11}));
 		assert.equal(state.outcome?.type, 'done');
 	});
+	it('remove refused for want of the root role: refused at once, the words kept, never tried again', () => {
+		let state = reduce(initialState(plan({kind: 'remove', target: 'c3'})), healthy);
+		state = walk(state, {type: 'confirmed'}, healthy);
+		assert.equal(effectType(state), 'remove-member');
+		const words = 'permission denied for MemberRemove: user "alice" does not have the root role, which etcd requires for member changes; grant it (etcdctl user grant-role alice root) or connect as a user that has it';
+		state = reduce(state, {type: 'action-failed', action: 'remove-member', message: words, kind: 'permission-denied'});
+		assert.equal(state.outcome?.type, 'refused');
+		assert.ok(state.outcome?.type === 'refused');
+		assert.equal(state.outcome.credentials?.kind, 'permission-denied');
+		assert.ok(state.outcome.message.startsWith(words), state.outcome.message);
+		assert.equal(effectFor(state), undefined);
+	});
 	it('remove an unknown member: refused, naming the input', () => {
 		const state = reduce(initialState(plan({kind: 'remove', target: 'nope', inputs: {target: 'member remove'}})), healthy);
 		assert.equal(state.outcome?.type === 'refused' && state.outcome.problem?.input, 'member remove');
@@ -345,9 +357,10 @@ describe('guards, URLs and settings', () => {
 		assert.match(settings.warnings[0]!, /data dir on the new host must be empty/);
 	});
 	it('a wrong user or password is refused at once, naming --user, never retried', () => {
-		const state = reduce(initialState(plan()), {type: 'observe-failed', at: 0, message: 'http://10.0.0.1:2379: etcdserver: authentication failed, invalid user ID or password', isUnauthenticated: true});
+		const state = reduce(initialState(plan()), {type: 'observe-failed', at: 0, message: 'http://10.0.0.1:2379: etcdserver: authentication failed, invalid user ID or password', kind: 'auth'});
 		assert.equal(state.outcome?.type, 'refused');
-		assert.equal(state.outcome?.type === 'refused' && state.outcome.problem?.input, '--user');
+		assert.equal(state.outcome?.type === 'refused' && state.outcome.credentials?.kind, 'auth');
+		assert.match(state.outcome.message, /authentication failed.*; nothing was changed$/);
 		assert.equal(effectFor(state), undefined);
 		const transient = reduce(initialState(plan()), {type: 'observe-failed', at: 0, message: 'connection refused'});
 		assert.equal(transient.outcome, undefined, 'other failures are retried');
