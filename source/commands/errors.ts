@@ -1,5 +1,5 @@
 import {ConfigError} from '../config/errors.js';
-import {CredentialsRefusedError} from '../etcd/errors.js';
+import {ClassifiedError, CredentialsRefusedError, isCredentialsKind} from '../etcd/errors.js';
 import {exitCodes} from '../output/exit-code.js';
 
 // The one place an error becomes an exit code (monitoring-plugin convention, output/exit-code.ts; the
@@ -8,7 +8,7 @@ import {exitCodes} from '../output/exit-code.js';
 //   usage    3  ConfigError: a flag, operand, variable or file the operator gave, or an SSH host key or
 //               authentication problem (commands/via.ts maps those); the message names it and the fix.
 //               CredentialsRefusedError: every member refused the --user/password (or the user lacks the
-//               role the call needs); never retried, the same code from every command.
+//               role the call needs), and any call etcd refused so; never retried, the same code from every command.
 //   failed   1  not thrown: a command that ran and failed (a save, a verify, a check) prints why and
 //               returns exitCodes.warning itself.
 //   critical 2  anything else: the cluster or the machine failed in a way the command did not expect.
@@ -18,7 +18,12 @@ import {exitCodes} from '../output/exit-code.js';
 // operator's input (SnapshotSaveError with `input`, an SshError a person must fix) and maps them here.
 
 export function exitCodeOf(error: unknown): number {
-	return error instanceof ConfigError || error instanceof CredentialsRefusedError ? exitCodes.usage : exitCodes.critical;
+	return error instanceof ConfigError || error instanceof CredentialsRefusedError || isCredentialsRefusal(error) ? exitCodes.usage : exitCodes.critical;
+}
+
+/** A call etcd refused for who the operator is (a Range for `usage`, say), thrown as it came: exit 3 all the same. */
+function isCredentialsRefusal(error: unknown): boolean {
+	return error instanceof ClassifiedError && isCredentialsKind(error.failure.kind);
 }
 
 /** The fix that goes with a refusal of the credentials (a refused role's words already carry theirs). */

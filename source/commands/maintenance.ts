@@ -3,7 +3,7 @@ import type {Config} from '../config/config.js';
 import {checkedDuration} from '../config/config.js';
 import {durationRanges} from '../config/duration.js';
 import {ConfigError} from '../config/errors.js';
-import {CredentialsRefusedError} from '../etcd/errors.js';
+import {CredentialsRefusedError, isCredentialsKind} from '../etcd/errors.js';
 import type {Alarm} from '../etcd/types.js';
 import {humanBytes} from '../model/format.js';
 import {visibleLine} from '../model/visible-text.js';
@@ -132,6 +132,9 @@ function exitOf(outcome: Outcome | ChangeOutcome | undefined): number {
 			return exitCodes.ok;
 		case 'cancelled':
 			return exitCodes.warning;
+		case 'failed':
+			// etcd refused the step for who the operator is (the message names the user and the fix).
+			return 'credentials' in outcome && outcome.credentials ? exitCodes.usage : exitCodes.critical;
 		default:
 			return exitCodes.critical;
 	}
@@ -369,7 +372,11 @@ export async function checkCommand({args, flags, io}: CommandContext): Promise<n
 			else if (verdict.type === 'diverged') io.out(`DIVERGED at revision ${verdict.revision} (compacted at ${verdict.compactRevision} on every voter): ${verdict.minority.join(', ')} differ${verdict.minority.length === 1 ? 's' : ''} from the others; replace the diverged member from a healthy one (etcdtop member replace)`);
 			else io.err(`etcdtop: check consistency incomplete: ${verdict.message}`);
 		}
-		return verdict.type === 'consistent' ? exitCodes.ok : verdict.type === 'diverged' ? exitCodes.critical : exitCodes.warning;
+		if (verdict.type === 'consistent') return exitCodes.ok;
+		if (verdict.type === 'diverged') return exitCodes.critical;
+		// Every hash etcd refused for who the operator is (HashKV needs the root role on every release): exit 3.
+		const failed = verdict.members.filter(member => member.failure !== undefined);
+		return failed.length > 0 && failed.every(member => isCredentialsKind(member.failureKind)) ? exitCodes.usage : exitCodes.warning;
 	});
 }
 

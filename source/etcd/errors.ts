@@ -54,6 +54,11 @@ export class ClassifiedError extends Error {
 	}
 }
 
+/** A refusal of who the operator is: a wrong user or password, or a user without the role the call needs. */
+export function isCredentialsKind(kind: FailureKind | undefined): kind is 'auth' | 'permission-denied' {
+	return kind === 'auth' || kind === 'permission-denied';
+}
+
 /**
  * Every endpoint refused the credentials: a wrong user or password ('auth'), or a user without the role the
  * call needs ('permission-denied'). It will not fix itself, so nothing retries it, and the command reports

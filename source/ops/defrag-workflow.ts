@@ -2,7 +2,7 @@ import {defragDeadlineMs} from '../etcd/maintenance.js';
 import type {Alarm, EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {commandText, disarmCommand, etcdctl, type EtcdctlBase} from './commands.js';
 import {evaluateRule, type Rule} from './defrag-rule.js';
-import {classifyError, type FailureKind} from '../etcd/errors.js';
+import {classifyError, isCredentialsKind, type FailureKind} from '../etcd/errors.js';
 import {answeringLeader, endpointOf, observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
 import {electionWaitEnded, electionWaitSpent, electionWaitStarted, nextElectionWait, type ElectionWait} from './election-wait.js';
 import {compactLog, confirmLog, disarmLog, observeLog, type ConfirmEffect} from './maintenance-steps.js';
@@ -88,11 +88,11 @@ export type DefragEvent =
 	| {readonly type: 'confirmed'}
 	| {readonly type: 'cancelled'; readonly reason?: string}
 	| {readonly type: 'compacted'; readonly revision: number; readonly isAlreadyCompacted: boolean}
-	| {readonly type: 'compact-failed'; readonly message: string}
+	| {readonly type: 'compact-failed'; readonly message: string; readonly kind?: FailureKind}
 	| {readonly type: 'defragmented'; readonly id: string; readonly at: number; readonly tookMs: number}
-	| {readonly type: 'defrag-failed'; readonly id: string; readonly message: string}
+	| {readonly type: 'defrag-failed'; readonly id: string; readonly message: string; readonly kind?: FailureKind}
 	| {readonly type: 'disarmed'; readonly cleared: readonly Alarm[]}
-	| {readonly type: 'disarm-failed'; readonly message: string};
+	| {readonly type: 'disarm-failed'; readonly message: string; readonly kind?: FailureKind};
 
 export type Outcome =
 	| {readonly type: 'done'; readonly message: string}
@@ -101,7 +101,8 @@ export type Outcome =
 	/** The preflight refused: nothing changed. */
 	| {readonly type: 'refused'; readonly message: string}
 	| {readonly type: 'cancelled'; readonly message: string}
-	| {readonly type: 'failed'; readonly message: string};
+	/** `credentials`: etcd refused the user for the step (3.4 refuses Defragment to a user without the root role): exit 3. */
+	| {readonly type: 'failed'; readonly message: string; readonly credentials?: FailureKind};
 
 export interface DefragState {
 	readonly options: DefragOptions;
@@ -507,22 +508,27 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 		case 'compacted':
 			return nextMember({...state, compactedTo: event.revision, compactIndex: undefined, caughtUp: [], notes: note(state, event.isAlreadyCompacted ? `already compacted at or past revision ${event.revision}` : `compacted to revision ${event.revision}`)});
 		case 'compact-failed':
-			return finish(state, {type: 'failed', message: `compaction failed: ${event.message}; no member was defragmented`});
+			return finish(state, {type: 'failed', message: `compaction failed: ${event.message}; no member was defragmented`, ...credentialsOf(event.kind)});
 		case 'defragmented':
 			if (state.step !== 'defrag' || state.current !== event.id) return state;
 			return {...state, step: 'settle', waitingSince: event.at, progress: {...state.progress, [event.id]: {state: 'settling', since: event.at, tookMs: event.tookMs}}, next: {type: 'observe', delayMs: 0}};
 		case 'defrag-failed': {
 			const name = state.plan?.find(row => row.id === event.id)?.name || event.id;
 			const pending = (state.plan ?? []).filter(row => row.action === 'defrag' && state.progress[row.id]?.state === 'waiting').map(row => row.name || row.id);
-			return finish(state, {type: 'failed', message: `defragment of ${name} failed: ${event.message}${pending.length > 0 ? `; not started: ${pending.join(', ')}` : ''}`}, {
+			return finish(state, {type: 'failed', message: `defragment of ${name} failed: ${event.message}${pending.length > 0 ? `; not started: ${pending.join(', ')}` : ''}`, ...credentialsOf(event.kind)}, {
 				progress: {...state.progress, [event.id]: {state: 'failed', message: event.message}},
 			});
 		}
 		case 'disarmed':
 			return {...state, cleared: event.cleared, step: 'final', next: {type: 'observe', delayMs: 0}, notes: note(state, `disarmed NOSPACE raised by ${event.cleared.map(alarm => alarm.memberId).join(', ') || 'no member (none was armed)'}`)};
 		case 'disarm-failed':
-			return finish(state, {type: 'failed', message: `disarm failed: ${event.message}`});
+			return finish(state, {type: 'failed', message: `disarm failed: ${event.message}`, ...credentialsOf(event.kind)});
 	}
+}
+
+/** A step etcd refused for who the operator is: the outcome says so (exit 3), not a cluster failing. */
+function credentialsOf(kind: FailureKind | undefined): {readonly credentials?: FailureKind} {
+	return isCredentialsKind(kind) ? {credentials: kind} : {};
 }
 
 function doneText(state: DefragState): string {
@@ -588,11 +594,11 @@ function failedDefrag(effect: DefragEffect, error: unknown): DefragEvent {
 		case 'read-quotas':
 			return {type: 'quotas-read', quotas: {}, failures: Object.fromEntries(effect.members.map(member => [member.id, message]))};
 		case 'compact':
-			return {type: 'compact-failed', message};
+			return {type: 'compact-failed', message, kind: failure.kind};
 		case 'defragment':
-			return {type: 'defrag-failed', id: effect.member.id, message};
+			return {type: 'defrag-failed', id: effect.member.id, message, kind: failure.kind};
 		case 'disarm':
-			return {type: 'disarm-failed', message};
+			return {type: 'disarm-failed', message, kind: failure.kind};
 	}
 }
 

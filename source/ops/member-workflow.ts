@@ -1,4 +1,4 @@
-import {classifyError, type Failure, type FailureKind} from '../etcd/errors.js';
+import {classifyError, isCredentialsKind, type Failure, type FailureKind} from '../etcd/errors.js';
 import {findMember, isStarted} from '../model/members.js';
 import {answeringIds, answeringLeader, memberListSource, observedLeader, type Observation} from '../model/observation.js';
 import {electionWaitEnded, electionWaitSpent, electionWaitStarted, nextElectionWait, type ElectionWait} from './election-wait.js';
@@ -245,10 +245,6 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 			return {...state, actionFailures: failures, next: {type: 'observe', delayMs: pollDelayMs}, notes: note(state, `${event.action} failed (${event.message}); re-reading the cluster before trying again`)};
 		}
 	}
-}
-
-function isCredentialsKind(kind: FailureKind | undefined): kind is 'auth' | 'permission-denied' {
-	return kind === 'auth' || kind === 'permission-denied';
 }
 
 /** Refused by etcd for who the operator is: at the assessment nothing was changed; later, the log says what was. */

@@ -1,4 +1,4 @@
-import {classifyError, CredentialsRefusedError, type Failure, type FailureKind} from '../etcd/errors.js';
+import {classifyError, CredentialsRefusedError, isCredentialsKind, type Failure, type FailureKind} from '../etcd/errors.js';
 import type {EndpointStatus, MemberInfo, MemberList} from '../etcd/types.js';
 import {clientPool} from './client-pool.js';
 import type {MemberCalls, Routes} from './routes.js';
@@ -85,8 +85,6 @@ export async function probeEndpoints(clientFor: (endpoint: string) => Pick<Membe
 		}),
 	);
 }
-
-const isCredentialsKind = (kind: FailureKind): kind is 'auth' | 'permission-denied' => kind === 'auth' || kind === 'permission-denied';
 
 /** Why no endpoint gave the list, as one kind: an election, the credentials (every endpoint refused them), or the first endpoint's. */
 function listFailureKind(failures: readonly Failure[]): FailureKind {

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto';
 import {Readable} from 'node:stream';
-import {classifyError, CredentialsRefusedError} from '../etcd/errors.js';
+import {classifyError, CredentialsRefusedError, isCredentialsKind} from '../etcd/errors.js';
 import {S3Error} from '../s3/errors.js';
 import type {S3Store} from '../s3/client.js';
 import {AgeEncryptor} from './file/age.js';
@@ -146,7 +146,7 @@ export async function saveToS3(config: ClusterSaveTarget, target: S3Location, st
 		if (controller.signal.aborted && controller.signal.reason instanceof SnapshotSaveError) throw controller.signal.reason;
 		const failure = classifyError(error);
 		// A refused user or password is the operator's to fix, as for a save to a file.
-		if (failure.kind === 'auth' || failure.kind === 'permission-denied') throw new CredentialsRefusedError(failure);
+		if (isCredentialsKind(failure.kind)) throw new CredentialsRefusedError(failure);
 		throw new SnapshotSaveError('stream', `the snapshot stream failed (${failure.kind}): ${failure.message}`, {cause: error});
 	} finally {
 		client.close();

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import {constants as fsConstants} from 'node:fs';
 import {link, open, rename, unlink, type FileHandle} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import {classifyError, CredentialsRefusedError} from '../etcd/errors.js';
+import {classifyError, CredentialsRefusedError, isCredentialsKind} from '../etcd/errors.js';
 import type {SnapshotMessage} from '../etcd/snapshot-response.js';
 import {raceAbort} from '../etcd/abort.js';
 import {sha256Size} from './file/snapshot-status.js';
@@ -470,6 +470,6 @@ function toSaveError(error: unknown, partPath: string): SnapshotSaveError | Cred
 		return new SnapshotSaveError('io', `${(error as Error).message}`, {cause: error});
 	}
 	const failure = classifyError(error);
-	if (failure.kind === 'auth' || failure.kind === 'permission-denied') return new CredentialsRefusedError(failure);
+	if (isCredentialsKind(failure.kind)) return new CredentialsRefusedError(failure);
 	return new SnapshotSaveError('stream', `the snapshot stream failed (${failure.kind}): ${failure.message}`, {cause: error});
 }

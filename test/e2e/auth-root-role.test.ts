@@ -84,6 +84,19 @@ test('a user without the root role: snapshot save is refused in the root-role wo
 	}
 });
 
+test('a user without the root role: defrag, check consistency and usage exit 3 in words, whichever call etcd refuses', async () => {
+	// 3.5.28+ refuses Status; every release refuses Defragment and HashKV to a user without the root role, and
+	// alice's role reads only /app/, so usage's Range over every key is refused too.
+	for (const command of [['defrag', '--yes'], ['check', 'consistency'], ['usage']]) {
+		const result = await runCli([...command, '--endpoints', cluster.endpoints.join(','), '--user', 'alice:alice-pw'], {timeoutMs: 120_000});
+		const said = result.stderr + result.stdout;
+		assert.equal(result.code, 3, `${command.join(' ')}: ${said}`);
+		assert.match(said, /permission denied for (Status|Defragment|HashKV|Range): user "alice" (does not have the root role|may not read these keys)/, said);
+		assert.doesNotMatch(said, /unreachable|quorum|^\s+at /m, said);
+	}
+	assert.equal(mustEtcdctl([`--user=root:root-pw`, at, 'member', 'list']).trim().split('\n').length, 3);
+});
+
 test('a --user name with a space and a quote: the refusal prints the grant-role fix quoted, which pastes back as that name', async () => {
 	const name = "al ice's";
 	mustEtcdctl([`--user=root:root-pw`, at, 'user', 'add', `${name}:odd-pw`]);

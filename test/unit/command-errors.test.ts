@@ -30,6 +30,9 @@ test('the command boundary decides the exit code: usage 3, anything else 2', () 
 	assert.equal(exitCodeOf(new SnapshotSaveError('exists', 'x exists', {input: {input: 'FILE', fix: 'use --overwrite'}})), 2, 'a domain error is mapped by its command, not here');
 	assert.equal(exitCodeOf(new Error('boom')), 2);
 	assert.equal(exitCodeOf('thrown text'), 2);
+	// A call etcd refused for who the operator is, thrown as it came (usage's Range): exit 3 as every refusal.
+	assert.equal(exitCodeOf(new ClassifiedError({kind: 'permission-denied', message: 'permission denied for Range: user "alice" may not read these keys'})), 3);
+	assert.equal(exitCodeOf(new ClassifiedError({kind: 'timeout', message: 'deadline exceeded'})), 2);
 });
 
 test('refused credentials are exit 3 from any command, with the fix; the maintenance commands\' observation throws them', async () => {

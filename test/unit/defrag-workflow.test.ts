@@ -348,6 +348,14 @@ describe('defrag workflow: run', () => {
 		assert.deepEqual(state.progress['a1'], {state: 'failed', message: 'timeout: Deadline exceeded'});
 	});
 
+	it('a defrag etcd refuses for want of the root role stops there, as a refusal of the credentials (exit 3)', () => {
+		let state = walk(initialDefragState(options({quotaFlag: 16 * mib})), observed(healthy()), readsOk);
+		state = walk(state, {type: 'defrag-failed', id: 'a1', message: 'permission-denied: permission denied for Defragment', kind: 'permission-denied'});
+		assert.equal(state.outcome?.type === 'failed' && state.outcome.credentials, 'permission-denied');
+		const timedOut = walk(walk(initialDefragState(options({quotaFlag: 16 * mib})), observed(healthy()), readsOk), {type: 'defrag-failed', id: 'a1', message: 'timeout', kind: 'timeout'});
+		assert.equal(timedOut.outcome?.type === 'failed' && timedOut.outcome.credentials, undefined);
+	});
+
 	it('a failed compaction defragments nothing; an already compacted revision carries on', () => {
 		const base = walk(initialDefragState(options({isCompacting: true, quotaFlag: 16 * mib})), observed(healthy()), readsOk);
 		const failed = walk(base, {type: 'compact-failed', message: 'timeout'});
