@@ -11,6 +11,7 @@ import {observeCluster} from '../../source/route/observe.js';
 import {cliPath, runEtcdctl, type CliResult} from '../helpers/cli.js';
 import {startCluster, until} from '../helpers/cluster.js';
 import {testEtcdVersion} from '../helpers/etcd-binaries.js';
+import {newUrls} from '../helpers/remote-members.js';
 
 // A hung or killed LEADER is when operators act, and for a moment then etcd answers linearizable reads (the
 // decisions' member list) "leader changed" while the others elect a new one. The decisions wait that out
@@ -80,8 +81,7 @@ test(`etcd ${testEtcdVersion()}: member replace of the LEADER right after kill -
 	const cluster = await startCluster({members: 3});
 	const endpoints = cluster.endpoints.join(',');
 	const dead = await leaderName(cluster);
-	const peer = `http://127.0.0.1:${await freePort()}`;
-	const client = `http://127.0.0.1:${await freePort()}`;
+	const {peer, client} = await newUrls();
 	await cluster.kill(dead);
 	// No start command: once the new member is added the run waits for it to start; --wait-timeout ends that
 	// wait. It also bounds etcd's "unhealthy cluster" deferrals of the add (the new leader's peer connections

@@ -11,6 +11,7 @@ import {freePort} from '../../source/demo/free-port.js';
 import {runCli, cliPath} from '../helpers/cli.js';
 import {until} from '../helpers/cluster.js';
 import {FaultProxy, S3Server, s3Credentials} from '../helpers/s3.js';
+import {newUrls} from '../helpers/remote-members.js';
 import {etcdctlStatus, fillCluster, hasEtcd, mustEtcdctl, tempDir} from '../helpers/snapshot-fixtures.js';
 
 const hasAge = spawnSync('age', ['--version'], {stdio: 'ignore'}).status === 0;
@@ -82,10 +83,10 @@ describe('snapshots in S3 (s3rver on loopback, a fault-injecting proxy) from a r
 
 		const dataDir = join(dir.path, 'restored');
 		mustEtcdctl(['snapshot', 'restore', file, '--data-dir', dataDir, '--name', 'r1', '--initial-cluster', 'r1=http://127.0.0.1:1', '--initial-advertise-peer-urls', 'http://127.0.0.1:1']);
-		const [clientPort, peerPort] = [await freePort(), await freePort()];
-		const etcd = spawn('etcd', ['--name', 'r1', '--data-dir', dataDir, '--listen-client-urls', `http://127.0.0.1:${clientPort}`, '--advertise-client-urls', `http://127.0.0.1:${clientPort}`, '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', 'http://127.0.0.1:1', '--initial-cluster', 'r1=http://127.0.0.1:1'], {stdio: 'ignore'});
+		const urls = await newUrls();
+		const etcd = spawn('etcd', ['--name', 'r1', '--data-dir', dataDir, '--listen-client-urls', urls.client, '--advertise-client-urls', urls.client, '--listen-peer-urls', urls.peer, '--initial-advertise-peer-urls', 'http://127.0.0.1:1', '--initial-cluster', 'r1=http://127.0.0.1:1'], {stdio: 'ignore'});
 		try {
-			const client = new Etcd3({hosts: `http://127.0.0.1:${clientPort}`});
+			const client = new Etcd3({hosts: urls.client});
 			try {
 				const count = await until('the restored member', async () => Number(await client.getAll().count()), 30_000, 300);
 				assert.equal(count, expectedKeys);
