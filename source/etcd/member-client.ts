@@ -199,9 +199,13 @@ export class MemberClient {
 	 * index), membership changes included, and the member's own list after it is at least that recent.
 	 * That is exactly what etcd 3.5+ does for a linearizable MemberList (LinearizableReadNotify, then its
 	 * own list), so the same two calls serve every version, with one read index round, not two. Both share
-	 * the one deadline. During an election the read fails with "leader changed" (no-leader).
+	 * the one deadline, which starts once the token and the first handshake are there, as a single call's
+	 * does: started before, a slow handshake spent it, the list went out with 1 ms left, and its
+	 * DEADLINE_EXCEEDED made etcd3 close the channel under the member's status call ("Channel closed before
+	 * call started"). During an election the read fails with "leader changed" (no-leader).
 	 */
 	async memberList(timeoutMs: number, {isLinearizable = false}: {readonly isLinearizable?: boolean} = {}): Promise<MemberList> {
+		await this.explained('MemberList', async () => undefined);
 		const until = Date.now() + timeoutMs;
 		if (isLinearizable) await this.linearizableRead(timeoutMs);
 		const reply = await this.explained('MemberList', async () => this.client.cluster.memberList({}, deadline(Math.max(1, until - Date.now()))));
