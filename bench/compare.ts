@@ -1,10 +1,11 @@
 // Builds of etcdtop side by side on one 5-member cluster, to tell a change from the machine's load:
-// `node dist/bench/compare.js [--rounds N] [--soak S] [--warmup W] [--status N] NAME=DIR ...`, where each DIR is
+// `node dist/bench/compare.js [--rounds N] [--soak S] [--warmup W] [--stops N] [--status N] NAME=DIR ...`, where each DIR is
 // a checkout with a build (its bin/etcdtop.js). On a shared machine only such alternated runs compare:
 // - the console's first complete frame, every build once per round, in turn, with the CPU its process
 //   had used by then (from /proc);
 // - `status -w json` (3 of the 5 members), alternated, wall and CPU (wait4, through /usr/bin/time);
-// - all consoles at once over the same seconds after a warm-up: CPU share, peak RSS, and frames drawn
+// - all consoles at once over the same seconds after a warm-up (and --stops SIGSTOP rounds of one member, as
+//   bench/console.ts has before its soak): CPU share, peak RSS, and frames drawn
 //   (bytes the console wrote to its terminal, sampled from /proc/PID/io's wchar).
 import {execFileSync, spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
@@ -71,6 +72,7 @@ const rounds = option(args, '--rounds', 7);
 const statusRounds = option(args, '--status', 0);
 const soakSeconds = option(args, '--soak', 60);
 const warmupSeconds = option(args, '--warmup', 20);
+const stops = option(args, '--stops', 0);
 // NAME=DIR[,ARG...]: ARGs are added to the command line, @KEY=VALUE ones set its environment, ^ARG ones are Node's.
 const builds: Build[] = args.map(spec => {
 	const [name, rest] = [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)];
@@ -129,6 +131,19 @@ try {
 		const sessions = builds.map(build => TmuxSession.start([process.execPath, ...build.nodeArgs, build.cli, '--endpoints', endpoints, ...build.args], {env: build.env}));
 		try {
 			for (const session of sessions) await waitUntil(session, allOk(names));
+			// As bench/console.ts does before its soak: a member stopped until every console shows it as
+			// timeout, then let go, at a random point of the poll cycle.
+			const victim = names[2]!;
+			for (let round = 0; round < stops; round++) {
+				await new Promise(resolve => setTimeout(resolve, 1000 + Math.random() * 1000));
+				cluster.signal(victim, 'SIGSTOP');
+				try {
+					for (const session of sessions) await waitUntil(session, screen => / timeout /.test(row(screen, victim)));
+				} finally {
+					cluster.signal(victim, 'SIGCONT');
+				}
+				for (const session of sessions) await waitUntil(session, allOk(names));
+			}
 			await new Promise(resolve => setTimeout(resolve, warmupSeconds * 1000));
 			const pids = sessions.map(consolePid);
 			const cpuBefore = pids.map(cpuSeconds);
