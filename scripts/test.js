@@ -99,6 +99,6 @@ for (const result of failed) {
 }
 const cpuMs = results.reduce((sum, result) => sum + (result.cpuMs ?? 0), 0);
 const load = os => os.map(value => value.toFixed(1)).join(' ');
-console.log(`load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end (${cpus().length} cores); ${(cpuMs / 1000).toFixed(1)} s CPU in the test processes`);
+console.log(`Node ${process.version} (${process.execPath}); load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end (${cpus().length} cores); ${(cpuMs / 1000).toFixed(1)} s CPU in the test processes`);
 console.log(`${results.length} files in ${(wallMs / 1000).toFixed(1)} s${failed.length > 0 ? `; failed: ${failed.map(result => result.file).join(', ')}` : '; all passed'}`);
 process.exit(failed.length > 0 ? 1 : 0);
