@@ -7,12 +7,13 @@
 // - all consoles at once over the same seconds after a warm-up (and --stops SIGSTOP rounds of one member, as
 //   bench/console.ts has before its soak): CPU share, peak RSS, and frames drawn
 //   (bytes the console wrote to its terminal, sampled from /proc/PID/io's wchar).
-import {execFileSync, spawn} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {LocalCluster} from '../source/demo/local-cluster.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {cpuSeconds, fmt, median, memoryMb} from './measure.js';
+import {allOk, consolePid, row} from './screen.js';
 
 interface Build {
 	readonly name: string;
@@ -23,18 +24,6 @@ interface Build {
 	/** Node's own options (`^--flag` items). */
 	readonly nodeArgs: readonly string[];
 }
-
-function consolePid(session: TmuxSession): number {
-	const out = execFileSync('ps', ['-o', 'pid=,comm=', '-g', String(session.panePid)], {encoding: 'utf8'});
-	const line = out.split('\n').find(entry => /etcdtop|node/.test(entry) && !entry.includes(String(session.panePid) + ' sh'));
-	return Number(line?.trim().split(/\s+/)[0]);
-}
-
-function row(screen: string, name: string): string {
-	return screen.split('\n').find(line => new RegExp(`^[> ] ${name} `).test(line)) ?? '';
-}
-
-const allOk = (names: readonly string[]) => (screen: string) => names.every(name => / ok /.test(row(screen, name)));
 
 async function waitUntil(session: TmuxSession, test: (screen: string) => boolean, timeoutMs = 30_000): Promise<void> {
 	const deadline = performance.now() + timeoutMs;

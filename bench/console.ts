@@ -1,26 +1,13 @@
 // The console under a real terminal (tmux): first complete frame, time to show a SIGSTOPped member
 // as "timeout", and CPU and memory over 60 s on a 5-member cluster at a 1 s interval.
-import {execFileSync} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {LocalCluster} from '../source/demo/local-cluster.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {cpuSeconds, fmt, median, memoryMb, type BenchRow} from './measure.js';
+import {allOk, consolePid, row} from './screen.js';
 
 const cli = fileURLToPath(new URL('../../bin/etcdtop.js', import.meta.url));
 const detectionRounds = 11;
-
-function row(screen: string, name: string): string {
-	return screen.split('\n').find(line => new RegExp(`^[> ] ${name} `).test(line)) ?? '';
-}
-
-const allOk = (names: readonly string[]) => (screen: string) => names.every(name => / ok /.test(row(screen, name)));
-
-/** The console's own node process: the pane runs sh, which runs node. */
-function consolePid(session: TmuxSession): number {
-	const out = execFileSync('ps', ['-o', 'pid=,comm=', '-g', String(session.panePid)], {encoding: 'utf8'});
-	const line = out.split('\n').find(entry => /etcdtop|node/.test(entry) && !entry.includes(String(session.panePid) + ' sh'));
-	return Number(line?.trim().split(/\s+/)[0]);
-}
 
 async function waitMs(session: TmuxSession, test: (screen: string) => boolean, since: number, timeoutMs = 20_000): Promise<number> {
 	const deadline = since + timeoutMs;

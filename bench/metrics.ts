@@ -2,7 +2,6 @@
 // by side over the same minutes (so the machine's other load falls on both), one with --metrics-every 0
 // and one reading every member's /metrics every 5 s (the default). Also the parse of one real /metrics
 // text, alone. `npm run bench -- metrics`, or `node dist/bench/metrics.js` after `npm run build`.
-import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {LocalCluster} from '../source/demo/local-cluster.js';
@@ -10,19 +9,10 @@ import {parseEtcdMetrics} from '../source/model/etcd-metrics.js';
 import {createRoutes} from '../source/route/routes.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {cpuSeconds, median, type BenchRow} from './measure.js';
+import {consolePid, row} from './screen.js';
 
 const cli = fileURLToPath(new URL('../../bin/etcdtop.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../test/fixtures/metrics-etcd-3.5.30.txt', import.meta.url));
-
-function consolePid(session: TmuxSession): number {
-	const out = execFileSync('ps', ['-o', 'pid=,comm=', '-g', String(session.panePid)], {encoding: 'utf8'});
-	const line = out.split('\n').find(entry => /etcdtop|node/.test(entry) && !entry.includes(String(session.panePid) + ' sh'));
-	return Number(line?.trim().split(/\s+/)[0]);
-}
-
-function row(screen: string, name: string): string {
-	return screen.split('\n').find(line => new RegExp(`^[> ] ${name} `).test(line)) ?? '';
-}
 
 async function waitFor(session: TmuxSession, test: (screen: string) => boolean, timeoutMs = 30_000): Promise<void> {
 	const deadline = performance.now() + timeoutMs;
