@@ -13,7 +13,7 @@ import {join, resolve} from 'node:path';
 import {LocalCluster} from '../source/demo/local-cluster.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {cpuSeconds, fmt, median, memoryMb} from './measure.js';
-import {allOk, consolePid, row} from './screen.js';
+import {allOk, consolePid, row, screenAfter} from './screen.js';
 
 interface Build {
 	readonly name: string;
@@ -23,15 +23,6 @@ interface Build {
 	readonly env: Readonly<Record<string, string>>;
 	/** Node's own options (`^--flag` items). */
 	readonly nodeArgs: readonly string[];
-}
-
-async function waitUntil(session: TmuxSession, test: (screen: string) => boolean, timeoutMs = 30_000): Promise<void> {
-	const deadline = performance.now() + timeoutMs;
-	while (performance.now() < deadline) {
-		if (test(session.capture())) return;
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
-	throw new Error(`timed out; screen:\n${session.capture()}`);
 }
 
 function written(pid: number): number {
@@ -100,8 +91,7 @@ try {
 				const started = performance.now();
 				const session = TmuxSession.start([process.execPath, ...build.nodeArgs, build.cli, '--endpoints', endpoints, ...build.args], {env: build.env});
 				try {
-					await waitUntil(session, allOk(names));
-					const ms = performance.now() - started;
+					const ms = await screenAfter(session, allOk(names), started);
 					const cpuMs = cpuSeconds(consolePid(session)) * 1000;
 					// Round -1 writes the caches.
 					if (round >= 0) frames.get(build.name)!.push({ms, cpuMs});
@@ -119,7 +109,7 @@ try {
 	if (soakSeconds > 0) {
 		const sessions = builds.map(build => TmuxSession.start([process.execPath, ...build.nodeArgs, build.cli, '--endpoints', endpoints, ...build.args], {env: build.env}));
 		try {
-			for (const session of sessions) await waitUntil(session, allOk(names));
+			for (const session of sessions) await screenAfter(session, allOk(names));
 			// As bench/console.ts does before its soak: a member stopped until every console shows it as
 			// timeout, then let go, at a random point of the poll cycle.
 			const victim = names[2]!;
@@ -127,11 +117,11 @@ try {
 				await new Promise(resolve => setTimeout(resolve, 1000 + Math.random() * 1000));
 				cluster.signal(victim, 'SIGSTOP');
 				try {
-					for (const session of sessions) await waitUntil(session, screen => / timeout /.test(row(screen, victim)));
+					for (const session of sessions) await screenAfter(session, screen => / timeout /.test(row(screen, victim)));
 				} finally {
 					cluster.signal(victim, 'SIGCONT');
 				}
-				for (const session of sessions) await waitUntil(session, allOk(names));
+				for (const session of sessions) await screenAfter(session, allOk(names));
 			}
 			await new Promise(resolve => setTimeout(resolve, warmupSeconds * 1000));
 			const pids = sessions.map(consolePid);

@@ -4,19 +4,10 @@ import {fileURLToPath} from 'node:url';
 import {LocalCluster} from '../source/demo/local-cluster.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {cpuSeconds, fmt, median, memoryMb, type BenchRow} from './measure.js';
-import {allOk, consolePid, row} from './screen.js';
+import {allOk, consolePid, row, screenAfter} from './screen.js';
 
 const cli = fileURLToPath(new URL('../../bin/etcdtop.js', import.meta.url));
 const detectionRounds = 11;
-
-async function waitMs(session: TmuxSession, test: (screen: string) => boolean, since: number, timeoutMs = 20_000): Promise<number> {
-	const deadline = since + timeoutMs;
-	while (performance.now() < deadline) {
-		if (test(session.capture())) return performance.now() - since;
-		await new Promise(resolve => setTimeout(resolve, 20));
-	}
-	throw new Error('timed out');
-}
 
 export async function run(log: (line: string) => void = console.log, {soakSeconds = 60} = {}): Promise<BenchRow[]> {
 	const cluster = await LocalCluster.start({members: 5, namePrefix: 'bench'});
@@ -28,7 +19,7 @@ export async function run(log: (line: string) => void = console.log, {soakSecond
 			const started = performance.now();
 			const session = TmuxSession.start([process.execPath, cli, '--endpoints', endpoints]);
 			try {
-				firstFrames.push(await waitMs(session, allOk(names), started));
+				firstFrames.push(await screenAfter(session, allOk(names), started));
 			} finally {
 				session.close();
 			}
@@ -36,7 +27,7 @@ export async function run(log: (line: string) => void = console.log, {soakSecond
 
 		const session = TmuxSession.start([process.execPath, cli, '--endpoints', endpoints]);
 		try {
-			await waitMs(session, allOk(names), performance.now());
+			await screenAfter(session, allOk(names), performance.now());
 			const detections: number[] = [];
 			const victim = names[2]!;
 			// A stop lands at a random point of the poll cycle, so single runs spread over a whole interval
@@ -47,11 +38,11 @@ export async function run(log: (line: string) => void = console.log, {soakSecond
 				const started = performance.now();
 				cluster.signal(victim, 'SIGSTOP');
 				try {
-					detections.push(await waitMs(session, screen => / timeout /.test(row(screen, victim)), started));
+					detections.push(await screenAfter(session, screen => / timeout /.test(row(screen, victim)), started));
 				} finally {
 					cluster.signal(victim, 'SIGCONT');
 				}
-				await waitMs(session, allOk(names), performance.now());
+				await screenAfter(session, allOk(names), performance.now());
 			}
 
 			const pid = consolePid(session);

@@ -9,19 +9,10 @@ import {parseEtcdMetrics} from '../source/model/etcd-metrics.js';
 import {createRoutes} from '../source/route/routes.js';
 import {TmuxSession} from '../test/helpers/tmux.js';
 import {cpuSeconds, median, type BenchRow} from './measure.js';
-import {consolePid, row} from './screen.js';
+import {allOk, consolePid, row} from './screen.js';
 
 const cli = fileURLToPath(new URL('../../bin/etcdtop.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../test/fixtures/metrics-etcd-3.5.30.txt', import.meta.url));
-
-async function waitFor(session: TmuxSession, test: (screen: string) => boolean, timeoutMs = 30_000): Promise<void> {
-	const deadline = performance.now() + timeoutMs;
-	while (performance.now() < deadline) {
-		if (test(session.capture())) return;
-		await new Promise(resolve => setTimeout(resolve, 100));
-	}
-	throw new Error(`timed out; screen:\n${session.capture()}`);
-}
 
 /** Microseconds to parse one /metrics text of etcd 3.5 (~166 KB) in the 4 KB pieces etcd sends, median of 200 after warm-up. */
 function parseMicros(): number {
@@ -74,9 +65,9 @@ export async function run(log: (line: string) => void = console.log, {warmupSeco
 		sessions.push(without);
 		const withMetrics = TmuxSession.start([process.execPath, cli, '--endpoints', endpoints]);
 		sessions.push(withMetrics);
-		await waitFor(without, screen => names.every(name => / ok /.test(row(screen, name))));
+		await without.waitFor(allOk(names), 30_000);
 		// The metrics columns fill once a second read gives a window (5 s after the first).
-		await waitFor(withMetrics, screen => names.every(name => / ok /.test(row(screen, name))) && screen.includes('FSYNC p99'));
+		await withMetrics.waitFor(screen => allOk(names)(screen) && screen.includes('FSYNC p99'), 30_000);
 		// V8 compiles the hot paths during the first minute; measure after.
 		await new Promise(resolve => setTimeout(resolve, warmupSeconds * 1000));
 		const pids = [consolePid(without), consolePid(withMetrics)] as const;

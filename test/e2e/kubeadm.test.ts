@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {cliPath, runCli} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
+import {paneRestorePlan} from '../helpers/snapshots-pane.js';
 import {TmuxSession} from '../helpers/tmux.js';
 import {makeTestPki} from '../helpers/tls.js';
 import {hasSshd, TestSshd} from '../helpers/sshd.js';
@@ -214,14 +215,7 @@ describe('through --via, the kubeadm detection runs on the SSH host (read over t
 			const session = TmuxSession.start([process.execPath, cliPath, '--via', 'cp1', '--kubeadm', root, '--snapshot-dir', snapshots], {env: env(), columns: 160, rows: 45});
 			sessions.push(session);
 			await session.waitFor(text => /HEALTHY/.test(text) && ['etcd-1', 'etcd-2', 'etcd-3'].every(name => new RegExp(`${name}\\s+ok`).test(text)), 60_000);
-			session.sendKeys('2');
-			await session.waitFor(/no snapshots yet/, 30_000);
-			session.sendKeys('s');
-			await session.waitFor(/etcd-snapshot-\S+\.db .* sha256 ok/, 90_000);
-			session.sendKeys('Enter');
-			await session.waitFor('Restore plan', 30_000);
-			const details = (await session.scrollUntil(/Restart every API server/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
-			const line = /etcdctl --endpoints \S+ .*? endpoint health/.exec(details)?.[0];
+			const {details, check: line} = await paneRestorePlan(session);
 			assert.ok(line, details);
 			assert.match(line, / --cacert \/etc\/kubernetes\/pki\/etcd\/ca\.crt --cert \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.crt --key \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.key endpoint health$/);
 			// The SSH host is this machine, its node paths under DIR: the printed check reaches every member.

@@ -7,6 +7,7 @@ import {cliPath, runCli, runEtcdctl} from '../helpers/cli.js';
 import {startCluster} from '../helpers/cluster.js';
 import {testEtcdDir} from '../helpers/etcd-binaries.js';
 import {tempDir} from '../helpers/snapshot-fixtures.js';
+import {paneRestorePlan} from '../helpers/snapshots-pane.js';
 import {TmuxSession} from '../helpers/tmux.js';
 import {makeTestPki} from '../helpers/tls.js';
 
@@ -78,16 +79,8 @@ test('the console\'s Snapshots pane plans the same check: the TLS files and --us
 	const session = TmuxSession.start([process.execPath, cliPath, '--endpoints', endpoints, '--cacert', pki.caFile, '--cert', cert, '--key', key, '--user', 'root', '--snapshot-dir', snapshots], {columns: 160, rows: 45, env: {ETCDCTL_PASSWORD: password}});
 	sessions.push(session);
 	await session.waitFor(screen => /HEALTHY/.test(screen), 60_000);
-	session.sendKeys('2');
-	await session.waitFor(/no snapshots yet/, 30_000);
-	session.sendKeys('s');
-	await session.waitFor(/etcd-snapshot-\S+\.db .* sha256 ok/, 90_000);
-	session.sendKeys('Enter');
-	await session.waitFor('Restore plan', 30_000);
-	// Long commands wrap between words with ` \` continuations: joined, the line is what a paste gives the shell.
-	const details = (await session.scrollUntil(/Restart every API server/)).replace(/ \\\n\s*/g, ' ').replace(/\\\n\s*/g, '');
+	const {details, check: line} = await paneRestorePlan(session);
 	assert.doesNotMatch(details, new RegExp(password), 'never the password');
-	const line = /etcdctl --endpoints \S+ .*? endpoint health/.exec(details)?.[0];
 	assert.ok(line, details);
 	assert.match(line, / --cacert \S+ --cert '[^']+my certs\/client\.crt' --key '[^']+my certs\/client\.key' --user root endpoint health$/);
 	assertHealthy(line);

@@ -104,7 +104,6 @@ export class TmuxSession {
 		}
 	}
 
-	/** Waits until the screen satisfies `test` (a substring or a predicate); throws with the screen if not. */
 	/** Presses `key` (a scrolling key) until the screen shows `pattern` or stops changing; returns the last screen. */
 	async scrollUntil(pattern: RegExp, key = 'j', maxSteps = 40): Promise<string> {
 		let screen = this.capture();
@@ -116,6 +115,7 @@ export class TmuxSession {
 		return screen;
 	}
 
+	/** Waits until the screen satisfies `test` (a substring, a pattern or a predicate); throws with the screen if not. */
 	async waitFor(test: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
 		const matches = typeof test === 'function' ? test : (screen: string) => (typeof test === 'string' ? screen.includes(test) : test.test(screen));
 		const deadline = Date.now() + timeoutMs;
