@@ -157,7 +157,7 @@ export async function memberCommand(config: Config, args: readonly string[], fla
 				return exitCodes.ok;
 			case 'refused':
 				if (outcome.problem) throw new ConfigError(outcome.problem.input, outcome.problem.problem, outcome.problem.fix);
-				if (outcome.credentials) throw new CredentialsRefusedError({kind: outcome.credentials.kind, message: outcome.message});
+				if (outcome.credentials) throw new CredentialsRefusedError({kind: outcome.credentials, message: outcome.message});
 				io.err(`etcdtop: refused: ${outcome.message}`);
 				return exitCodes.critical;
 			case 'cancelled':

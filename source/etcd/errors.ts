@@ -55,7 +55,9 @@ export class ClassifiedError extends Error {
 }
 
 /** A refusal of who the operator is: a wrong user or password, or a user without the role the call needs. */
-export function isCredentialsKind(kind: FailureKind | undefined): kind is 'auth' | 'permission-denied' {
+export type CredentialsKind = Extract<FailureKind, 'auth' | 'permission-denied'>;
+
+export function isCredentialsKind(kind: FailureKind | undefined): kind is CredentialsKind {
 	return kind === 'auth' || kind === 'permission-denied';
 }
 

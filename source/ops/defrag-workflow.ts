@@ -2,7 +2,7 @@ import {defragDeadlineMs} from '../etcd/maintenance.js';
 import type {Alarm, EndpointStatus, MemberInfo} from '../etcd/types.js';
 import {commandText, disarmCommand, etcdctl, type EtcdctlBase} from './commands.js';
 import {evaluateRule, type Rule} from './defrag-rule.js';
-import {classifyError, isCredentialsKind, type FailureKind} from '../etcd/errors.js';
+import {classifyError, isCredentialsKind, type CredentialsKind, type FailureKind} from '../etcd/errors.js';
 import {answeringLeader, endpointOf, observedLeader, requestEndpoint, type Observation} from '../model/observation.js';
 import {electionWaitEnded, electionWaitSpent, electionWaitStarted, nextElectionWait, type ElectionWait} from './election-wait.js';
 import {compactLog, confirmLog, disarmLog, observeLog, type ConfirmEffect} from './maintenance-steps.js';
@@ -102,7 +102,7 @@ export type Outcome =
 	| {readonly type: 'refused'; readonly message: string}
 	| {readonly type: 'cancelled'; readonly message: string}
 	/** `credentials`: etcd refused the user for the step (3.4 refuses Defragment to a user without the root role): exit 3. */
-	| {readonly type: 'failed'; readonly message: string; readonly credentials?: FailureKind};
+	| {readonly type: 'failed'; readonly message: string; readonly credentials?: CredentialsKind};
 
 export interface DefragState {
 	readonly options: DefragOptions;
@@ -196,13 +196,16 @@ function statusQuota(status: EndpointStatus): number | undefined {
 	return quota !== undefined && quota > 0 ? quota : undefined;
 }
 
+/** The preflight's refusal when no member names a leader that answers: an election may be under way, and is waited out. */
+const noLeader = 'the cluster has no leader';
+
 function preflight(state: DefragState, observation: Observation): DefragState | string {
 	const voters = observation.members.filter(member => !member.isLearner);
 	const unreachable = voters.filter(member => observation.statuses[member.id] === undefined);
 	if (unreachable.length > 0) {
 		return `voter ${unreachable.map(member => `${label(member)} is unreachable (${observation.failures[member.id] ?? 'no answer'})`).join(', ')}: a defrag would leave the cluster with less than it has now; bring it back first`;
 	}
-	if (answeringLeader(observation) === undefined) return 'the cluster has no leader';
+	if (answeringLeader(observation) === undefined) return noLeader;
 	const corrupt = Object.values(observation.statuses).flatMap(status => status.alarms).filter(alarm => alarm.alarm === 'CORRUPT');
 	if (corrupt.length > 0) {
 		return `CORRUPT alarm raised by member ${[...new Set(corrupt.map(alarm => alarm.memberId))].join(', ')}: a member's data differs from the others; do not defragment, find the diverged member (etcdtop check consistency) and replace it`;
@@ -405,7 +408,7 @@ function settle(state: DefragState, observation: Observation): DefragState {
 	}
 	const since = state.waitingSince ?? observation.at;
 	if (observation.at - since > state.options.settleTimeoutMs) {
-		const why = !isBack ? `${label({name: state.plan!.find(row => row.id === id)?.name ?? '', id})} does not answer (${observation.failures[id] ?? 'no answer'})` : 'the cluster has no leader';
+		const why = !isBack ? `${label({name: state.plan!.find(row => row.id === id)?.name ?? '', id})} does not answer (${observation.failures[id] ?? 'no answer'})` : noLeader;
 		return finish(state, {type: 'failed', message: `after its defrag, ${why} within ${Math.round(state.options.settleTimeoutMs / 1000)}s; stopped before the next member`}, {
 			progress: {...state.progress, [id]: {state: 'failed', message: why}},
 		});
@@ -437,11 +440,11 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 					const checked = preflight(seen, observation);
 					if (typeof checked === 'string') {
 						// Every voter answers but none leads: an election is under way. Decide once it is over.
-						if (checked === 'the cluster has no leader') {
+						if (checked === noLeader) {
 							const waiting = waitForElection(seen, observation.at, 'no member names a leader that answers');
 							if (waiting) return waiting;
 						}
-						const spent = checked === 'the cluster has no leader' && state.electionWait ? `: ${electionWaitSpent(state.electionWait, observation.at)}` : '';
+						const spent = checked === noLeader && state.electionWait ? `: ${electionWaitSpent(state.electionWait, observation.at)}` : '';
 						return finish(seen, {type: 'refused', message: `preflight: ${checked}${spent}; nothing was changed`});
 					}
 					const voters = observation.members.filter(member => !member.isLearner).map(member => targetOf(observation, member));
@@ -474,7 +477,7 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 				if (event.kind === 'no-leader') {
 					const waiting = waitForElection(state, event.at, event.message);
 					if (waiting) return waiting;
-					return finish(state, {type: 'refused', message: `preflight: the cluster has no leader: ${electionWaitSpent(state.electionWait ?? {since: event.at, attempts: 0, reason: event.message}, event.at)}; nothing was changed`});
+					return finish(state, {type: 'refused', message: `preflight: ${noLeader}: ${electionWaitSpent(state.electionWait ?? {since: event.at, attempts: 0, reason: event.message}, event.at)}; nothing was changed`});
 				}
 				return finish(state, {type: 'refused', message: `preflight: no member answered the member list (${event.message}); nothing was changed`});
 			}
@@ -527,7 +530,7 @@ export function reduceDefrag(state: DefragState, event: DefragEvent): DefragStat
 }
 
 /** A step etcd refused for who the operator is: the outcome says so (exit 3), not a cluster failing. */
-function credentialsOf(kind: FailureKind | undefined): {readonly credentials?: FailureKind} {
+function credentialsOf(kind: FailureKind | undefined): {readonly credentials?: CredentialsKind} {
 	return isCredentialsKind(kind) ? {credentials: kind} : {};
 }
 

@@ -1,4 +1,4 @@
-import {classifyError, isCredentialsKind, type Failure, type FailureKind} from '../etcd/errors.js';
+import {classifyError, isCredentialsKind, type CredentialsKind, type Failure, type FailureKind} from '../etcd/errors.js';
 import {findMember, isStarted} from '../model/members.js';
 import {answeringIds, answeringLeader, memberListSource, observedLeader, type Observation} from '../model/observation.js';
 import {electionWaitEnded, electionWaitSpent, electionWaitStarted, nextElectionWait, type ElectionWait} from './election-wait.js';
@@ -103,7 +103,7 @@ export type Outcome =
 	 * `problem`: the operator's input is wrong (a flag, exit 3); `credentials`: etcd refused the user or password,
 	 * or the user lacks the root role the call needs (exit 3, the same words as every command's).
 	 */
-	| {readonly type: 'refused'; readonly message: string; readonly numbers?: QuorumNumbers; readonly problem?: InputProblem; readonly credentials?: Failure}
+	| {readonly type: 'refused'; readonly message: string; readonly numbers?: QuorumNumbers; readonly problem?: InputProblem; readonly credentials?: CredentialsKind}
 	| {readonly type: 'cancelled'; readonly message: string}
 	| {readonly type: 'failed'; readonly message: string};
 
@@ -248,9 +248,9 @@ export function reduce(state: OperationState, event: OperationEvent): OperationS
 }
 
 /** Refused by etcd for who the operator is: at the assessment nothing was changed; later, the log says what was. */
-function refuseCredentials(state: OperationState, credentials: Failure & {readonly kind: 'auth' | 'permission-denied'}): OperationState {
+function refuseCredentials(state: OperationState, credentials: Failure & {readonly kind: CredentialsKind}): OperationState {
 	const changed = state.step === 'assess' ? 'nothing was changed' : 'the log above says which steps were done; fix that and run the same command again to continue';
-	return finish(state, {type: 'refused', message: `${credentials.message}; ${changed}`, credentials});
+	return finish(state, {type: 'refused', message: `${credentials.message}; ${changed}`, credentials: credentials.kind});
 }
 
 /** Another look while an election may be under way; undefined once the wait is spent (ops/election-wait.ts). */
